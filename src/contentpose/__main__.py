@@ -1,0 +1,5 @@
+import sys
+
+from contentpose.cli import main
+
+sys.exit(main())

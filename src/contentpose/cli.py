@@ -1,0 +1,106 @@
+"""Command line: `contentpose COMMAND ...`. Errors a user can cause end in one line and exit code 2."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from contentpose.errors import UserError
+
+
+def cmd_train(args) -> None:
+    from contentpose.config import load_config
+    from contentpose.train.loop import resume_config, train
+
+    if args.resume:
+        if args.out is None:
+            raise UserError("--resume needs --out RUN, the run folder to continue")
+        overrides = ([args.config] if args.config and "=" in args.config else []) + args.overrides
+        cfg = resume_config(Path(args.out), overrides)
+    else:
+        if args.config is None:
+            raise UserError("train needs a CONFIG: a preset name (quick, paper) or a YAML file")
+        cfg = load_config(args.config, args.overrides)
+    run = Path(args.out) if args.out else Path("runs") / Path(args.config).stem
+    train(cfg, run, resume=args.resume, quiet=args.quiet)
+    print(f"trained run in {run}")
+
+
+def cmd_analogy(args) -> None:
+    from contentpose.train.run import load_run
+    from contentpose.viz.analogy import analogy_grid
+    from contentpose.viz.grid import save_grid
+
+    run = load_run(args.run, args.device)
+    save_grid(analogy_grid(run, args.size, args.seed), args.out, header=True)
+    print(f"analogy grid written to {args.out}")
+
+
+def cmd_interpolate(args) -> None:
+    from contentpose.train.run import load_run
+    from contentpose.viz.grid import save_grid
+    from contentpose.viz.interpolate import interpolation_strips
+
+    run = load_run(args.run, args.device)
+    save_grid(interpolation_strips(run, args.rows, args.steps, args.seed), args.out, header=False)
+    print(f"pose interpolation written to {args.out}")
+
+
+def cmd_evaluate(args) -> None:
+    from contentpose.eval.report import evaluate_runs
+
+    evaluate_runs([Path(r) for r in args.runs], args.device, Path(args.out) if args.out else None)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="contentpose", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train a model from a preset or YAML config")
+    p.add_argument("config", nargs="?", help="preset name (quick, paper) or YAML file")
+    p.add_argument("overrides", nargs="*", metavar="section.key=value", help="config overrides")
+    p.add_argument("--out", help="run folder (default runs/CONFIG)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("analogy", help="grid: content of each row's frame with the pose of each column's frame")
+    p.add_argument("run")
+    p.add_argument("--out", default="analogy.png")
+    p.add_argument("--size", type=int, default=8, help="number of content rows and pose columns")
+    p.add_argument("--seed", type=int, default=0, help="which held-out frames to show")
+    p.add_argument("--device", default="auto")
+    p.set_defaults(func=cmd_analogy)
+
+    p = sub.add_parser("interpolate", help="strips: fixed content, pose interpolated between two frames")
+    p.add_argument("run")
+    p.add_argument("--out", default="interpolation.png")
+    p.add_argument("--rows", type=int, default=4)
+    p.add_argument("--steps", type=int, default=8, help="interpolated frames between the two ends")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto")
+    p.set_defaults(func=cmd_interpolate)
+
+    p = sub.add_parser("evaluate", help="swap fidelity and reconstruction of one or more runs, with baselines")
+    p.add_argument("runs", nargs="+", metavar="RUN")
+    p.add_argument("--out", help="JSON file for all results (each run also gets RUN/eval.json)")
+    p.add_argument("--device", default="auto")
+    p.set_defaults(func=cmd_evaluate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except UserError as err:
+        print(f"contentpose: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as err:
+        print(f"contentpose: {err or 'interrupted'}", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""Typed run configuration: dataclasses, YAML presets and `key=value` overrides.
+
+A preset is a YAML file in `contentpose/configs/` (reached by name, e.g. `quick`) or any
+YAML path. Its sections mirror the dataclasses below; unknown keys and values of the
+wrong type are rejected with one clear line.
+"""
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from contentpose.errors import UserError
+
+
+@dataclass
+class DataConfig:
+    name: str = "moving_digits"
+    frame_size: int = 64           # 32, 64 or 128
+    num_digits: int = 2            # 1 to 3
+    colour: bool = False           # one colour per digit (3 channels) instead of grayscale
+    max_offset: int = 12           # K: frame offset k is drawn from [0, K]
+    mnist_path: str | None = None  # folder with MNIST idx files; default: scikit-learn digits
+    test_clips: int = 500          # size of the fixed held-out set
+    test_seed: int = 1234          # the held-out set is fixed by this seed
+
+
+@dataclass
+class ModelConfig:
+    content_dim: int = 128
+    pose_dim: int = 5
+    width: int = 64                # channels of the first conv block (doubles per block, max 8x)
+    content_skips: bool = False    # U-Net variant: decoder takes skips from the content frame
+    disc_hidden: int = 100
+
+
+@dataclass
+class ObjectiveConfig:
+    name: str = "drnet"
+    alpha: float = 1.0             # weight of the content similarity loss
+    beta: float = 0.1              # weight of the adversarial (scene discriminator) loss
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 10000
+    batch_size: int = 100
+    lr: float = 2e-3
+    beta1: float = 0.5
+    beta2: float = 0.999
+    seed: int = 0
+    device: str = "auto"           # auto (cuda, then cpu), cpu, cuda, cuda:N
+    threads: int = 0               # CPU threads for torch; 0 keeps torch's default
+    log_every: int = 25
+    checkpoint_every: int = 500
+
+
+@dataclass
+class Config:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def presets() -> list[str]:
+    """Names of the presets shipped with the package."""
+    folder = resources.files("contentpose") / "configs"
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_config(source: str | Path, overrides: list[str] = ()) -> Config:
+    """Build a Config from a preset name or YAML path, then apply `section.key=value` overrides."""
+    raw = _read_yaml(source)
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or "." not in key:
+            raise UserError(f"override {item!r} is not of the form section.key=value (e.g. train.steps=2000)")
+        section, _, name = key.partition(".")
+        raw.setdefault(section, {})
+        if not isinstance(raw[section], dict):
+            raise UserError(f"config section {section!r} must be a mapping")
+        raw[section][name] = yaml.safe_load(value)
+    return config_from_dict(raw)
+
+
+def config_from_dict(raw: dict) -> Config:
+    """Check every key and value of a nested dict against the dataclasses."""
+    if not isinstance(raw, dict):
+        raise UserError("a config must be a mapping of sections (data, model, objective, train)")
+    sections = {f.name: f.type for f in dataclasses.fields(Config)}
+    hints = typing.get_type_hints(Config)
+    built = {}
+    for name, values in raw.items():
+        if name not in sections:
+            raise UserError(f"unknown config section {name!r}; known sections: {', '.join(sections)}")
+        cls = hints[name]
+        built[name] = _build_section(name, cls, values or {})
+    return Config(**built)
+
+
+def save_config(config: Config, path: Path) -> None:
+    path.write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
+
+
+def _build_section(section: str, cls: type, values: dict):
+    if not isinstance(values, dict):
+        raise UserError(f"config section {section!r} must be a mapping")
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for key, value in values.items():
+        if key not in hints:
+            raise UserError(f"unknown config key '{section}.{key}'; known keys in {section}: {', '.join(hints)}")
+        kwargs[key] = _coerce(f"{section}.{key}", value, hints[key])
+    return cls(**kwargs)
+
+
+def _coerce(key: str, value, kind):
+    """Return `value` as type `kind` (int, float, bool, str or an Optional of one)."""
+    if isinstance(kind, types.UnionType):  # X | None
+        if value is None:
+            return None
+        kind = next(k for k in typing.get_args(kind) if k is not type(None))
+    ok = {
+        bool: isinstance(value, bool),
+        int: isinstance(value, int) and not isinstance(value, bool),
+        float: isinstance(value, (int, float)) and not isinstance(value, bool),
+        str: isinstance(value, str),
+    }[kind]
+    if not ok:
+        raise UserError(f"config key '{key}' must be {kind.__name__}, got {value!r}")
+    return kind(value)
+
+
+def _read_yaml(source: str | Path) -> dict:
+    path = Path(source)
+    if not path.suffix:  # a preset name
+        if str(source) not in presets():
+            raise UserError(f"no preset or YAML file named {str(source)!r}; presets: {', '.join(presets())}")
+        text = (resources.files("contentpose") / "configs" / f"{source}.yaml").read_text()
+    elif path.is_file():
+        text = path.read_text()
+    else:
+        raise UserError(f"config file not found: {path}")
+    try:
+        return yaml.safe_load(text) or {}
+    except yaml.YAMLError as err:
+        raise UserError(f"config {source} is not valid YAML: {str(err).splitlines()[0]}") from None

@@ -1,0 +1,133 @@
+"""Moving Digits: bouncing handwritten digits with known content and pose.
+
+A clip is described by its factors (`ClipFactors`): which digit images it shows and
+in which colours (content), and where each digit starts and how fast it moves (pose).
+Positions follow a closed form, so any frame of any clip is rendered directly, without
+stepping through time, and without a Python loop over frames or pixels:
+
+    p(t) = reflect(p0 + v * t),   reflect = triangle wave with period 2 * (H - s)
+
+`render` takes content from one set of factors and positions from anywhere, which is
+how swap fidelity builds the ground truth for "a's digits at b's positions".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from contentpose.config import DataConfig
+from contentpose.data.digits import load_digits
+from contentpose.errors import UserError
+
+SUPPORTED_SIZES = (32, 64, 128)
+# Saturated, well-separated colours; a clip's digits get distinct ones.
+PALETTE = torch.tensor([
+    [1.0, 0.2, 0.2], [0.2, 1.0, 0.2], [0.3, 0.4, 1.0],
+    [1.0, 1.0, 0.2], [1.0, 0.3, 1.0], [0.2, 1.0, 1.0],
+])
+
+
+@dataclass
+class ClipFactors:
+    """Ground truth of n clips with D digits each.
+
+    digit:    (n, D) index into the generator's digit images (content)
+    label:    (n, D) digit class 0-9 (content)
+    colour:   (n, D, C) colour of each digit, ones for grayscale (content)
+    start:    (n, D, 2) top-left (y, x) in pixels at t = 0 (pose)
+    velocity: (n, D, 2) pixels per frame (pose)
+    """
+
+    digit: torch.Tensor
+    label: torch.Tensor
+    colour: torch.Tensor
+    start: torch.Tensor
+    velocity: torch.Tensor
+
+    def __len__(self) -> int:
+        return self.digit.shape[0]
+
+    def index(self, idx) -> "ClipFactors":
+        return ClipFactors(*(t[idx] for t in (self.digit, self.label, self.colour, self.start, self.velocity)))
+
+
+@dataclass
+class Clips:
+    """Rendered frames (n, T, C, H, W) in [0, 1], their factors and positions (n, T, D, 2)."""
+
+    frames: torch.Tensor
+    factors: ClipFactors
+    positions: torch.Tensor
+
+
+class MovingDigits:
+    """Generator of bouncing-digit clips from one split ('train' or 'test') of digit images."""
+
+    def __init__(self, cfg: DataConfig, split: str = "train", device: torch.device | str = "cpu"):
+        if cfg.frame_size not in SUPPORTED_SIZES:
+            raise UserError(f"frame size {cfg.frame_size} is not supported; choose one of {SUPPORTED_SIZES}")
+        if not 1 <= cfg.num_digits <= 3:
+            raise UserError(f"data.num_digits must be 1, 2 or 3, got {cfg.num_digits}")
+        self.cfg = cfg
+        self.device = torch.device(device)
+        self.size = cfg.frame_size
+        self.digit_size = round(cfg.frame_size * 28 / 64)
+        self.channels = 3 if cfg.colour else 1
+        images, labels = load_digits(split, self.digit_size, cfg.mnist_path)
+        self.images = images.to(self.device)   # (N, s, s)
+        self.labels = labels.to(self.device)   # (N,)
+        self.span = self.size - self.digit_size  # top-left coordinates lie in [0, span]
+
+    def sample_factors(self, n: int, generator: torch.Generator) -> ClipFactors:
+        """Draw n clips' factors with a CPU generator (so a seed gives the same clips on any device)."""
+        D, g = self.cfg.num_digits, generator
+        digit = torch.randint(len(self.images), (n, D), generator=g)
+        if self.cfg.colour:
+            colour = PALETTE[torch.rand(n, len(PALETTE), generator=g).argsort(dim=1)[:, :D]]
+        else:
+            colour = torch.ones(n, D, 1)
+        start = torch.rand(n, D, 2, generator=g) * self.span
+        angle = torch.rand(n, D, generator=g) * 2 * torch.pi
+        speed = (2 + 3 * torch.rand(n, D, generator=g)) * self.size / 64
+        velocity = torch.stack([angle.sin(), angle.cos()], dim=-1) * speed[..., None]
+        digit = digit.to(self.device)
+        return ClipFactors(digit, self.labels[digit], colour.to(self.device),
+                           start.to(self.device), velocity.to(self.device))
+
+    def positions(self, factors: ClipFactors, times: torch.Tensor) -> torch.Tensor:
+        """Top-left (y, x) of every digit at the given frame times (n, F) -> (n, F, D, 2)."""
+        p = factors.start[:, None] + factors.velocity[:, None] * times[:, :, None, None].to(factors.start)
+        period = 2 * self.span
+        m = torch.remainder(p, period)
+        return self.span - (self.span - m).abs()
+
+    def render(self, factors: ClipFactors, positions: torch.Tensor) -> torch.Tensor:
+        """Draw the content of `factors` at `positions` (n, F, D, 2) -> frames (n, F, C, H, W)."""
+        n, nf, D, _ = positions.shape
+        s, H = self.digit_size, self.size
+        pos = positions.round().long().clamp_(0, self.span).reshape(-1, 2)    # (M, 2), M = n*F*D
+        ar = torch.arange(s, device=self.device)
+        rows = (pos[:, 0, None] + ar)[:, :, None]                              # (M, s, 1)
+        cols = (pos[:, 1, None] + ar)[:, None, :]                              # (M, 1, s)
+        layer = torch.arange(len(pos), device=self.device)[:, None, None]
+        patches = self.images[factors.digit][:, None].expand(n, nf, D, s, s).reshape(-1, s, s)
+        canvas = torch.zeros(len(pos), H, H, device=self.device)
+        canvas[layer, rows, cols] = patches
+        canvas = canvas.view(n, nf, D, 1, H, H) * factors.colour[:, None, :, :, None, None]
+        return canvas.amax(dim=2)                                              # overlapping digits: max
+
+    def clips(self, factors: ClipFactors, times: torch.Tensor) -> Clips:
+        """Render the frames at `times` (n, F) of the clips described by `factors`."""
+        positions = self.positions(factors, times)
+        return Clips(self.render(factors, positions), factors, positions)
+
+    def sample(self, n: int, num_frames: int, generator: torch.Generator) -> Clips:
+        """n new clips of `num_frames` consecutive frames."""
+        factors = self.sample_factors(n, generator)
+        times = torch.arange(num_frames, device=self.device).expand(n, num_frames)
+        return self.clips(factors, times)
+
+    def test_set(self) -> ClipFactors:
+        """The fixed held-out clips (factors only; render the frames you need)."""
+        return self.sample_factors(self.cfg.test_clips, torch.Generator().manual_seed(self.cfg.test_seed))

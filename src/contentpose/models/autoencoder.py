@@ -1,0 +1,44 @@
+"""Content/pose autoencoder: content encoder Ec, pose encoder Ep, decoder D (DrNet, MIPAE)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+
+from contentpose.config import ModelConfig
+from contentpose.models.decoder import Decoder
+from contentpose.models.encoder import Encoder
+
+
+@dataclass
+class Content:
+    """A frame's content: the vector (B, Dc) and, in the U-Net variant, the encoder's skips."""
+
+    vector: torch.Tensor
+    skips: list[torch.Tensor] | None = None
+
+
+class ContentPoseAutoencoder(nn.Module):
+    """x (B, C, H, W) -> Content, pose (B, Dp) -> D(content, pose) (B, C, H, W)."""
+
+    def __init__(self, cfg: ModelConfig, channels: int, frame_size: int):
+        super().__init__()
+        self.content_encoder = Encoder(channels, cfg.content_dim, frame_size, cfg.width, skips=cfg.content_skips)
+        self.pose_encoder = Encoder(channels, cfg.pose_dim, frame_size, cfg.width)
+        self.decoder = Decoder(cfg.content_dim, cfg.pose_dim, channels, frame_size, cfg.width,
+                               skips=cfg.content_skips)
+
+    def content(self, x: torch.Tensor) -> Content:
+        out = self.content_encoder(x)
+        return Content(*out) if isinstance(out, tuple) else Content(out)
+
+    def pose(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pose_encoder(x)
+
+    def decode(self, content: Content, pose: torch.Tensor) -> torch.Tensor:
+        return self.decoder(content.vector, pose, content.skips)
+
+    def forward(self, x_content: torch.Tensor, x_pose: torch.Tensor) -> torch.Tensor:
+        """Decode the content of `x_content` with the pose of `x_pose` (both (B, C, H, W))."""
+        return self.decode(self.content(x_content), self.pose(x_pose))

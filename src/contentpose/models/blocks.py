@@ -1,0 +1,51 @@
+"""DCGAN building blocks shared by the encoders and the decoder, and their initialisation."""
+from __future__ import annotations
+
+import math
+
+import torch.nn as nn
+
+from contentpose.errors import UserError
+
+SUPPORTED_SIZES = (32, 64, 128)
+
+
+def channel_plan(frame_size: int, width: int) -> list[int]:
+    """Channels after each stride-2 block, from the frame down to 4x4 pixels.
+
+    64 px, width 64 -> [64, 128, 256, 512]; a 128 px frame adds one block, 32 px removes one.
+    """
+    if frame_size not in SUPPORTED_SIZES:
+        raise UserError(f"frame size {frame_size} is not supported by the DCGAN backbone; "
+                        f"choose one of {SUPPORTED_SIZES}")
+    blocks = int(math.log2(frame_size)) - 2
+    return [width * min(2 ** i, 8) for i in range(blocks)]
+
+
+def down(cin: int, cout: int, norm: bool = True) -> nn.Sequential:
+    """Conv 4x4 stride 2: (B, cin, H, W) -> (B, cout, H/2, W/2)."""
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 4, 2, 1, bias=not norm),
+        nn.BatchNorm2d(cout) if norm else nn.Identity(),
+        nn.LeakyReLU(0.2, inplace=True),
+    )
+
+
+def up(cin: int, cout: int) -> nn.Sequential:
+    """Transposed conv 4x4 stride 2: (B, cin, H, W) -> (B, cout, 2H, 2W)."""
+    return nn.Sequential(
+        nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.LeakyReLU(0.2, inplace=True),
+    )
+
+
+def dcgan_init(module: nn.Module) -> None:
+    """Weights N(0, 0.02), biases 0; BatchNorm gamma N(1, 0.02), beta 0 (apply with `.apply`)."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)

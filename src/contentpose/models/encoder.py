@@ -1,0 +1,32 @@
+"""DCGAN frame encoder: (B, C, H, W) -> latent (B, dim) in [-1, 1]."""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from contentpose.models.blocks import channel_plan, dcgan_init, down
+
+
+class Encoder(nn.Module):
+    """Stride-2 conv blocks down to 4x4, then a 4x4 valid conv, BatchNorm and Tanh.
+
+    With `skips=True` (the content encoder of the U-Net variant) `forward` also returns
+    the feature map after each block, finest first: [(B, c0, H/2, W/2), ..., (B, c_last, 4, 4)].
+    """
+
+    def __init__(self, channels: int, dim: int, frame_size: int, width: int, skips: bool = False):
+        super().__init__()
+        plan = channel_plan(frame_size, width)
+        ins = [channels] + plan[:-1]
+        self.blocks = nn.ModuleList(down(cin, cout, norm=i > 0) for i, (cin, cout) in enumerate(zip(ins, plan)))
+        self.head = nn.Sequential(nn.Conv2d(plan[-1], dim, 4, 1, 0, bias=False), nn.BatchNorm2d(dim), nn.Tanh())
+        self.skips = skips
+        self.apply(dcgan_init)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
+        features = []
+        for block in self.blocks:
+            x = block(x)
+            features.append(x)
+        h = self.head(x).flatten(1)                      # (B, dim)
+        return (h, features) if self.skips else h

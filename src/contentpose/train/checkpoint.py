@@ -1,0 +1,85 @@
+"""Checkpoints as one safetensors file: weights, optimiser state, RNG state, JSON metadata.
+
+Nothing is unpickled. Keys are `module/<name>/<param>`, `optim/<name>/<index>/<stat>` and
+`rng/<name>`; the metadata entry "contentpose" holds JSON with the step, the config and
+the optimisers' param groups. Writes go to a temporary file that replaces the old one
+atomically, so an interrupted save never leaves a broken checkpoint.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import load_file, save_file
+
+from contentpose.errors import UserError
+
+FORMAT = "contentpose-checkpoint-1"
+
+
+def save_checkpoint(path: Path, modules: dict[str, torch.nn.Module], optimizers: dict[str, torch.optim.Optimizer],
+                    rng: dict[str, torch.Tensor], meta: dict) -> None:
+    tensors: dict[str, torch.Tensor] = {}
+    for name, module in modules.items():
+        for key, value in module.state_dict().items():
+            tensors[f"module/{name}/{key}"] = value.detach().cpu().contiguous()
+    groups = {}
+    for name, opt in optimizers.items():
+        state = opt.state_dict()
+        groups[name] = state["param_groups"]
+        for index, stats in state["state"].items():
+            for stat, value in stats.items():
+                tensors[f"optim/{name}/{index}/{stat}"] = torch.as_tensor(value).detach().cpu().contiguous()
+    for name, value in rng.items():
+        tensors[f"rng/{name}"] = value.cpu().contiguous()
+    meta = {"format": FORMAT, **meta, "param_groups": groups}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp), metadata={"contentpose": json.dumps(meta)})
+    os.replace(tmp, path)
+
+
+def read_meta(path: Path) -> dict:
+    """The JSON metadata of a checkpoint, with one clear error if the file is missing or broken."""
+    if not path.is_file():
+        raise UserError(f"no checkpoint at {path}")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = json.loads((f.metadata() or {}).get("contentpose", "{}"))
+    except (SafetensorError, OSError, ValueError) as err:
+        raise UserError(f"checkpoint {path} is corrupt or not a safetensors file ({err})") from None
+    if meta.get("format") != FORMAT:
+        raise UserError(f"{path} is not a contentpose checkpoint")
+    return meta
+
+
+def load_checkpoint(path: Path, modules: dict[str, torch.nn.Module],
+                    optimizers: dict[str, torch.optim.Optimizer] | None = None) -> tuple[dict, dict[str, torch.Tensor]]:
+    """Load weights (and optimiser state) in place; return the metadata and the RNG tensors."""
+    meta = read_meta(path)
+    try:
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError) as err:
+        raise UserError(f"checkpoint {path} is corrupt ({err})") from None
+    for name, module in modules.items():
+        prefix = f"module/{name}/"
+        state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        expected = module.state_dict()
+        if state.keys() != expected.keys() or any(state[k].shape != expected[k].shape for k in state):
+            raise UserError(f"checkpoint {path} holds a different '{name}' network than this config builds "
+                            f"(it was written by another model or another model config)")
+        module.load_state_dict(state)
+    for name, opt in (optimizers or {}).items():
+        prefix = f"optim/{name}/"
+        per_param: dict[int, dict] = {}
+        for key, value in tensors.items():
+            if key.startswith(prefix):
+                index, stat = key[len(prefix):].split("/")
+                per_param.setdefault(int(index), {})[stat] = value
+        groups = [{**g, "betas": tuple(g["betas"])} if "betas" in g else g for g in meta["param_groups"][name]]
+        opt.load_state_dict({"state": per_param, "param_groups": groups})  # JSON turned tuples into lists
+    rng = {k[len("rng/"):]: v for k, v in tensors.items() if k.startswith("rng/")}
+    return meta, rng

@@ -1,0 +1,66 @@
+"""A run folder: the resolved config, the metrics log and the checkpoint.
+
+    RUN/config.yaml              resolved config (every key, after overrides)
+    RUN/metrics.jsonl            one JSON object per logged step
+    RUN/checkpoint.safetensors   latest checkpoint (see train/checkpoint.py)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import yaml
+
+from contentpose.config import Config, config_from_dict
+from contentpose.data import build_dataset
+from contentpose.errors import UserError
+from contentpose.models.autoencoder import ContentPoseAutoencoder
+from contentpose.objectives import build_objective
+from contentpose.train.checkpoint import load_checkpoint, read_meta
+from contentpose.train.device import resolve_device
+
+CONFIG = "config.yaml"
+METRICS = "metrics.jsonl"
+CHECKPOINT = "checkpoint.safetensors"
+
+
+@dataclass
+class TrainedRun:
+    """A trained model ready for inference (eval mode), with its config and data."""
+
+    path: Path
+    config: Config
+    model: ContentPoseAutoencoder
+    step: int
+    device: torch.device
+
+    def dataset(self, split: str = "test"):
+        return build_dataset(self.config.data, split, self.device)
+
+
+def read_run_config(run: Path) -> Config:
+    if not run.is_dir():
+        raise UserError(f"run folder not found: {run}")
+    if not (run / CONFIG).is_file():
+        raise UserError(f"{run} is not a run folder (no {CONFIG})")
+    try:
+        raw = yaml.safe_load((run / CONFIG).read_text())
+    except yaml.YAMLError:
+        raise UserError(f"{run / CONFIG} is not valid YAML") from None
+    return config_from_dict(raw)
+
+
+def load_run(run: str | Path, device: str = "auto") -> TrainedRun:
+    """Open a run folder and load its trained autoencoder on `device`."""
+    run = Path(run)
+    cfg = read_run_config(run)
+    meta = read_meta(run / CHECKPOINT)
+    if meta.get("objective") != cfg.objective.name or meta.get("config", {}).get("model") != cfg.to_dict()["model"]:
+        raise UserError(f"checkpoint {run / CHECKPOINT} was written by a different model than {run / CONFIG} describes")
+    dev = resolve_device(device)
+    channels = build_dataset(cfg.data, "test").channels
+    objective = build_objective(cfg, channels, dev)
+    load_checkpoint(run / CHECKPOINT, objective.modules)
+    objective.model.eval()
+    return TrainedRun(run, cfg, objective.model, meta["step"], dev)

@@ -1,0 +1,46 @@
+"""Save a grid of frames as a PNG."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from contentpose.errors import UserError
+
+
+def grid_image(cells: torch.Tensor, header: bool = False, pad: int = 2, scale: int = 2) -> Image.Image:
+    """Tile frames (R, K, C, H, W) in [0, 1] into one image with `pad` pixels between cells.
+
+    With `header=True` the first row and column are set apart by a wider light gap
+    (source frames of an analogy grid); a cell that is all NaN is left blank.
+    """
+    R, K, C, H, W = cells.shape
+    cells = cells.detach().float().cpu()
+    if C == 1:
+        cells = cells.expand(R, K, 3, H, W)
+    gap = lambda i: pad * (3 if header and i == 1 else 1)  # noqa: E731  (wider gap after the header)
+    ys = np.cumsum([0] + [H + gap(i + 1) for i in range(R - 1)])
+    xs = np.cumsum([0] + [W + gap(j + 1) for j in range(K - 1)])
+    canvas = np.full((ys[-1] + H, xs[-1] + W, 3), 0.35 if header else 0.2, dtype=np.float32)
+    for i in range(R):
+        for j in range(K):
+            cell = cells[i, j]
+            if torch.isnan(cell).all():
+                canvas[ys[i]:ys[i] + H, xs[j]:xs[j] + W] = 1.0
+                continue
+            canvas[ys[i]:ys[i] + H, xs[j]:xs[j] + W] = cell.clamp(0, 1).permute(1, 2, 0).numpy()
+    image = Image.fromarray((canvas * 255).round().astype(np.uint8))
+    return image.resize((image.width * scale, image.height * scale), Image.NEAREST) if scale > 1 else image
+
+
+def save_grid(cells: torch.Tensor, path: str | Path, header: bool = False) -> Path:
+    """Write `grid_image(cells)` to `path` (PNG), creating its folder."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        grid_image(cells, header=header).save(path)
+    except (OSError, ValueError) as err:
+        raise UserError(f"cannot write image {path}: {err}") from None
+    return path

@@ -1,0 +1,111 @@
+import gzip
+import struct
+
+import numpy as np
+import pytest
+import torch
+
+from contentpose.config import DataConfig
+from contentpose.data.digits import load_digits, read_idx
+from contentpose.data.moving_digits import MovingDigits
+from contentpose.errors import UserError
+
+
+@pytest.mark.parametrize("size", [32, 64, 128])
+@pytest.mark.parametrize("colour", [False, True])
+def test_clip_shapes_and_range(size, colour):
+    data = MovingDigits(DataConfig(frame_size=size, colour=colour))
+    clips = data.sample(4, 10, torch.Generator().manual_seed(0))
+    assert clips.frames.shape == (4, 10, 3 if colour else 1, size, size)
+    assert clips.positions.shape == (4, 10, 2, 2)
+    assert clips.factors.label.shape == (4, 2)
+    assert 0 <= clips.frames.min() and clips.frames.max() <= 1 and clips.frames.max() > 0.5
+
+
+def test_seeded_and_test_set_fixed():
+    data = MovingDigits(DataConfig())
+    a = data.sample(3, 5, torch.Generator().manual_seed(7)).frames
+    b = data.sample(3, 5, torch.Generator().manual_seed(7)).frames
+    assert torch.equal(a, b)
+    assert torch.equal(data.test_set().start, MovingDigits(DataConfig()).test_set().start)
+
+
+@pytest.mark.parametrize("num_digits", [1, 2, 3])
+def test_digits_bounce_inside_and_move_at_constant_speed(num_digits):
+    data = MovingDigits(DataConfig(num_digits=num_digits))
+    clips = data.sample(50, 200, torch.Generator().manual_seed(1))
+    pos = clips.positions
+    assert pos.min() >= 0 and pos.max() <= data.span
+    step = (pos[:, 1:] - pos[:, :-1]).abs()
+    speed = clips.factors.velocity.abs()[:, None]
+    # between bounces each coordinate moves by exactly |v|; at a bounce by less
+    assert (step <= speed + 1e-3).all()
+    assert torch.isclose(step, speed.expand_as(step), atol=1e-3).float().mean() > 0.8
+
+
+def test_rendered_digit_sits_at_its_position():
+    """One digit per clip: the rendered frame equals the digit image pasted at its factor position."""
+    data = MovingDigits(DataConfig(num_digits=1))
+    clips = data.sample(20, 8, torch.Generator().manual_seed(2))
+    s = data.digit_size
+    for i in range(20):
+        for t in (0, 7):
+            y, x = clips.positions[i, t, 0].round().long().tolist()
+            patch = clips.frames[i, t, 0, y:y + s, x:x + s]
+            assert torch.equal(patch, data.images[clips.factors.digit[i, 0]])
+            assert clips.frames[i, t, 0].sum() == pytest.approx(patch.sum().item(), rel=1e-5)
+
+
+def test_render_any_combination_of_content_and_pose():
+    """a's digit, in a's colour, drawn exactly at b's position."""
+    data = MovingDigits(DataConfig(num_digits=1, colour=True))
+    g = torch.Generator().manual_seed(3)
+    a, b = data.sample(6, 4, g), data.sample(6, 4, g)
+    swapped = data.render(a.factors, b.positions)
+    assert torch.equal(data.render(a.factors, a.positions), a.frames)
+    s = data.digit_size
+    for i in range(6):
+        y, x = b.positions[i, 2, 0].round().long().tolist()
+        expected = a.factors.colour[i, 0, :, None, None] * data.images[a.factors.digit[i, 0]]
+        assert torch.allclose(swapped[i, 2, :, y:y + s, x:x + s], expected)
+        assert torch.equal(swapped[i, 2].amax(0) > 0, b.frames[i, 2].amax(0) > 0) or \
+            a.factors.digit[i, 0] != b.factors.digit[i, 0]
+
+
+def test_train_and_test_digits_are_disjoint_and_fixed():
+    train, train_labels = load_digits("train", 28)
+    test, _ = load_digits("test", 28)
+    assert len(train) + len(test) == 1797 and len(test) == 360
+    assert not (train[:, None] == test[None]).flatten(2).all(2).any()
+    assert torch.equal(load_digits("train", 28)[0], train)
+    assert set(train_labels.tolist()) == set(range(10))
+
+
+def _write_idx(path, array):
+    header = struct.pack(">BBBB", 0, 0, 8, array.ndim) + b"".join(struct.pack(">I", d) for d in array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def test_mnist_idx_files_as_digit_source(tmp_path):
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 12), ("t10k", 5)):
+        _write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (n, 28, 28)))
+        _write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", rng.integers(0, 10, (n,)))
+    data = MovingDigits(DataConfig(mnist_path=str(tmp_path)), "test")
+    assert data.images.shape == (5, 28, 28)
+    expected = read_idx(tmp_path / "t10k-images-idx3-ubyte.gz") / 255.0
+    assert np.allclose(data.images.numpy(), expected, atol=1e-5)
+
+
+def test_bad_mnist_and_sizes(tmp_path):
+    with pytest.raises(UserError, match="not found"):
+        MovingDigits(DataConfig(mnist_path=str(tmp_path / "none")))
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(b"\x00\x00\x08\x03\x00\x00\x00\x09")
+    (tmp_path / "train-labels-idx1-ubyte").write_bytes(b"garbage")
+    with pytest.raises(UserError, match="truncated|not an IDX"):
+        MovingDigits(DataConfig(mnist_path=str(tmp_path)))
+    with pytest.raises(UserError, match="frame size 48"):
+        MovingDigits(DataConfig(frame_size=48))
+    with pytest.raises(UserError, match="num_digits"):
+        MovingDigits(DataConfig(num_digits=4))

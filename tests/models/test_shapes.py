@@ -1,0 +1,57 @@
+import pytest
+import torch
+
+from contentpose.config import ModelConfig
+from contentpose.errors import UserError
+from contentpose.models.autoencoder import ContentPoseAutoencoder
+from contentpose.models.blocks import channel_plan
+from contentpose.models.decoder import Decoder
+from contentpose.models.encoder import Encoder
+from contentpose.models.scene_discriminator import SceneDiscriminator
+
+
+@pytest.mark.parametrize("size, blocks", [(32, 3), (64, 4), (128, 5)])
+@pytest.mark.parametrize("skips", [False, True])
+def test_autoencoder_shapes(size, blocks, skips):
+    cfg = ModelConfig(content_dim=16, pose_dim=5, width=8, content_skips=skips)
+    model = ContentPoseAutoencoder(cfg, channels=3, frame_size=size)
+    x = torch.rand(4, 3, size, size)
+    content = model.content(x)
+    pose = model.pose(x)
+    assert content.vector.shape == (4, 16) and pose.shape == (4, 5)
+    assert content.vector.abs().max() <= 1 and pose.abs().max() <= 1  # Tanh latents
+    if skips:
+        assert [f.shape[-1] for f in content.skips] == [size // 2 ** (i + 1) for i in range(blocks)]
+    else:
+        assert content.skips is None
+    out = model.decode(content, pose)
+    assert out.shape == x.shape and 0 <= out.min() and out.max() <= 1   # Sigmoid output
+    assert model(x, x.flip(0)).shape == x.shape
+
+
+def test_paper_width_channels():
+    assert channel_plan(64, 64) == [64, 128, 256, 512]
+    assert channel_plan(128, 64) == [64, 128, 256, 512, 512]
+    with pytest.raises(UserError, match="frame size 48"):
+        channel_plan(48, 64)
+
+
+def test_decoder_refuses_missing_skips():
+    dec = Decoder(8, 2, 1, 32, 8, skips=True)
+    with pytest.raises(ValueError):
+        dec(torch.zeros(2, 8), torch.zeros(2, 2))
+
+
+def test_scene_discriminator_logits():
+    disc = SceneDiscriminator(pose_dim=5, hidden=100)
+    assert [m.out_features for m in disc.net if isinstance(m, torch.nn.Linear)] == [100, 100, 1]
+    assert disc(torch.rand(7, 5), torch.rand(7, 5)).shape == (7,)
+
+
+def test_dcgan_init():
+    torch.manual_seed(0)
+    enc = Encoder(1, 128, 64, 64)
+    conv = enc.blocks[2][0].weight
+    bn = enc.blocks[2][1]
+    assert abs(conv.std().item() - 0.02) < 0.002 and abs(conv.mean().item()) < 0.002
+    assert abs(bn.weight.mean().item() - 1) < 0.01 and bn.bias.abs().max() == 0

@@ -1,0 +1,95 @@
+"""Every command, and every bad input ending in one clear line with exit code 2."""
+import json
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+
+from contentpose.cli import main
+
+TINY = ["data.frame_size=32", "data.test_clips=32", "model.width=8", "model.content_dim=16",
+        "train.batch_size=8", "train.steps=4", "train.log_every=2", "train.checkpoint_every=2", "train.device=cpu"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "run"
+    assert main(["train", "quick", *TINY, "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_train_writes_a_run_folder(run):
+    assert (run / "config.yaml").is_file() and (run / "checkpoint.safetensors").is_file()
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [2, 4] and {"rec", "sim", "adv", "disc_acc"} <= set(rows[0])
+
+
+def test_resume_extends_a_run(run, tmp_path):
+    import shutil
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    assert main(["train", "train.steps=6", "--out", str(copy), "--resume", "--quiet"]) == 0
+    assert json.loads((copy / "metrics.jsonl").read_text().splitlines()[-1])["step"] == 6
+
+
+def test_evaluate_prints_table_and_writes_json(run, tmp_path, capsys):
+    assert main(["evaluate", str(run), "--out", str(tmp_path / "all.json")]) == 0
+    out = capsys.readouterr().out
+    assert "swap PSNR" in out and "baseline: copy frame b" in out and "baseline: copy frame a" in out
+    result = json.loads((run / "eval.json").read_text())
+    assert {"swap", "reconstruction", "baselines"} <= set(result) and result["step"] == 4
+    assert str(run) in json.loads((tmp_path / "all.json").read_text())["runs"]
+
+
+def test_analogy_and_interpolate_write_pngs(run, tmp_path):
+    assert main(["analogy", str(run), "--out", str(tmp_path / "a.png"), "--size", "3"]) == 0
+    assert main(["interpolate", str(run), "--out", str(tmp_path / "i.png"), "--rows", "2", "--steps", "4"]) == 0
+    assert Image.open(tmp_path / "a.png").size[0] > 4 * 32
+    w, h = Image.open(tmp_path / "i.png").size
+    assert w > 6 * 32 and h > 2 * 32
+
+
+def _fails_cleanly(args, message, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err and "Traceback" not in err, err
+
+
+def test_unknown_config_key(capsys, tmp_path):
+    _fails_cleanly(["train", "quick", "train.lrr=0.1", "--out", str(tmp_path / "x")], "unknown config key", capsys)
+
+
+def test_unsupported_frame_size(capsys, tmp_path):
+    _fails_cleanly(["train", "quick", "data.frame_size=48", "--out", str(tmp_path / "x")], "frame size 48", capsys)
+
+
+def test_missing_run_and_checkpoint(capsys, tmp_path, run):
+    _fails_cleanly(["evaluate", str(tmp_path / "nowhere")], "run folder not found", capsys)
+    (tmp_path / "nockpt").mkdir()
+    (tmp_path / "nockpt" / "config.yaml").write_text((run / "config.yaml").read_text())
+    _fails_cleanly(["analogy", str(tmp_path / "nockpt")], "no checkpoint", capsys)
+
+
+def test_corrupt_checkpoint(capsys, tmp_path, run):
+    import shutil
+    bad = tmp_path / "bad"
+    shutil.copytree(run, bad)
+    data = (bad / "checkpoint.safetensors").read_bytes()
+    (bad / "checkpoint.safetensors").write_bytes(data[: len(data) // 3])
+    _fails_cleanly(["evaluate", str(bad)], "corrupt", capsys)
+
+
+def test_checkpoint_from_another_model(capsys, tmp_path, run):
+    import shutil
+    other = tmp_path / "other"
+    assert main(["train", "quick", *TINY, "model.width=4", "train.steps=2", "--out", str(other), "--quiet"]) == 0
+    shutil.copy(run / "checkpoint.safetensors", other / "checkpoint.safetensors")
+    _fails_cleanly(["interpolate", str(other)], "different model", capsys)
+
+
+def test_console_entry_point_exit_code(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "contentpose", "train", "nosuchpreset"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stderr.strip().startswith("contentpose: error: no preset")
+    assert "Traceback" not in proc.stderr
