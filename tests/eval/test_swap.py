@@ -4,7 +4,7 @@ import torch
 from contentpose.config import DataConfig
 from contentpose.data.moving_digits import MovingDigits
 from contentpose.eval.image_metrics import psnr, ssim
-from contentpose.eval.swap import best_match, swap_fidelity, swap_pairs
+from contentpose.eval.swap import best_match, content_disjoint_partner, swap_fidelity, swap_pairs
 
 
 def test_psnr_ssim_known_values():
@@ -47,3 +47,13 @@ def test_swap_fidelity_orders_oracle_above_baselines_and_copy_equals_baseline():
     oracle = swap_fidelity(Oracle(pairs["truths"][1]), data, batch_size=16)
     assert oracle["swap"]["ssim"] == pytest.approx(1.0)
     assert oracle["swap"]["ssim"] > oracle["copy_pose_frame"]["ssim"] > oracle["copy_content_frame"]["ssim"]
+
+
+def test_pairs_never_share_a_digit_image():
+    digit = torch.randint(0, 6, (300, 2))  # few distinct digits: many clips share one
+    partner = content_disjoint_partner(digit, torch.Generator().manual_seed(0))
+    assert (partner != torch.arange(300)).all()
+    assert not (digit[:, :, None] == digit[partner][:, None, :]).any()
+    data = MovingDigits(DataConfig(num_digits=1, frame_size=32, test_clips=200))
+    baselines = swap_fidelity(None, data)
+    assert baselines["copy_pose_frame"]["psnr"] < 40  # finite: copy b is never the exact answer

@@ -30,7 +30,7 @@ def swap_pairs(data: MovingDigits, seed: int = 0) -> dict[str, torch.Tensor]:
     test = data.test_set()
     n = len(test)
     g = torch.Generator().manual_seed(seed)
-    b_index = (torch.arange(n) + torch.randint(1, n, (n,), generator=g)) % n  # b != a
+    b_index = content_disjoint_partner(test.digit.cpu(), g)
     a, b = test, test.index(b_index.to(data.device))
     times = torch.randint(0, 1000, (n, 2), generator=g).to(data.device)
     pos_a = data.positions(a, times[:, :1])
@@ -38,6 +38,23 @@ def swap_pairs(data: MovingDigits, seed: int = 0) -> dict[str, torch.Tensor]:
     perms = list(itertools.permutations(range(data.cfg.num_digits)))
     truths = torch.stack([data.render(a, pos_b[:, :, list(p)])[:, 0] for p in perms])
     return {"x_a": data.render(a, pos_a)[:, 0], "x_b": data.render(b, pos_b)[:, 0], "truths": truths}
+
+
+def content_disjoint_partner(digit: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """For each clip i (digit images (n, D)), a partner clip that shows none of i's digit images.
+
+    Otherwise "copy frame b" could be the exact answer and the pair would measure nothing.
+    """
+    n = digit.shape[0]
+    partner = torch.full((n,), -1)
+    for _ in range(1000):
+        todo = partner < 0
+        if not todo.any():
+            return partner
+        candidate = (torch.arange(n) + torch.randint(1, n, (n,), generator=generator)) % n
+        shares = (digit[:, :, None] == digit[candidate][:, None, :]).flatten(1).any(1)
+        partner[todo & ~shares] = candidate[todo & ~shares]
+    raise ValueError("could not find content-disjoint test pairs; the test set shows too few distinct digits")
 
 
 def best_match(pred: torch.Tensor, truths: torch.Tensor) -> dict[str, torch.Tensor]:
