@@ -19,8 +19,8 @@ import torch
 from contentpose.config import DataConfig
 from contentpose.data.digits import load_digits
 from contentpose.errors import UserError
+from contentpose.models.blocks import SUPPORTED_SIZES
 
-SUPPORTED_SIZES = (32, 64, 128)
 # Saturated, well-separated colours; a clip's digits get distinct ones.
 PALETTE = torch.tensor([
     [1.0, 0.2, 0.2], [0.2, 1.0, 0.2], [0.3, 0.4, 1.0],
