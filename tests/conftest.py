@@ -11,3 +11,18 @@ def tiny_config():
         "train.batch_size=8", "train.steps=6", "train.log_every=2", "train.checkpoint_every=3",
         "train.device=cpu",
     ])
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory):
+    """A run folder with a small autoencoder trained long enough (about 10 s) for its pose
+    encoder to follow the digits, shared by the predictor tests."""
+    from contentpose.train.loop import train
+
+    cfg = load_config("quick", [
+        "data.frame_size=32", "data.test_clips=64", "model.width=8", "model.content_dim=16",
+        "train.batch_size=16", "train.steps=250", "train.log_every=50", "train.checkpoint_every=250",
+        "train.device=cpu", "predictor.hidden=32", "predictor.context=4", "predictor.future=4",
+        "predictor.batch_size=16", "predictor.lr=0.003", "predictor.steps=150", "predictor.log_every=50",
+    ])
+    return train(cfg, tmp_path_factory.mktemp("trained") / "run", quiet=True)

@@ -26,6 +26,24 @@ def cmd_train(args) -> None:
     print(f"trained run in {run}")
 
 
+def cmd_train_predictor(args) -> None:
+    from contentpose.train.loop import train_predictor
+
+    train_predictor(Path(args.run), args.overrides, resume=args.resume, quiet=args.quiet)
+    print(f"pose predictor trained in {Path(args.run) / 'predictor.safetensors'}")
+
+
+def cmd_predict(args) -> None:
+    from contentpose.viz.prediction import predict_to_files
+
+    for path in predict_to_files(args.run, args.out or list(DEFAULT_PREDICTIONS), args.context, args.horizon,
+                                 args.video, args.clips, args.fps, args.device):
+        print(f"wrote {path}")
+
+
+DEFAULT_PREDICTIONS = ("prediction.mp4", "prediction.gif", "prediction.png")
+
+
 def cmd_analogy(args) -> None:
     from contentpose.train.run import load_run
     from contentpose.viz.analogy import analogy_grid
@@ -63,6 +81,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("train-predictor", help="train the pose LSTM of a trained run (encoders frozen)")
+    p.add_argument("run")
+    p.add_argument("overrides", nargs="*", metavar="predictor.key=value", help="predictor config overrides")
+    p.add_argument("--resume", action="store_true", help="continue the run's predictor from its checkpoint")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train_predictor)
+
+    p = sub.add_parser("predict", help="roll the pose predictor out from context frames; write MP4/GIF/PNG")
+    p.add_argument("run")
+    p.add_argument("--context", type=int, default=5, help="context frames")
+    p.add_argument("--horizon", type=int, default=100, help="predicted frames")
+    p.add_argument("--out", action="append", metavar="FILE",
+                   help="output file, .mp4, .gif or .png (repeat for several; "
+                        f"default: {', '.join(DEFAULT_PREDICTIONS)})")
+    p.add_argument("--video", help="take the context from this video file instead of held-out clips")
+    p.add_argument("--clips", type=int, default=4, help="held-out clips to predict (without --video)")
+    p.add_argument("--fps", type=int, default=10)
+    p.add_argument("--device", default="auto")
+    p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("analogy", help="grid: content of each row's frame with the pose of each column's frame")
     p.add_argument("run")

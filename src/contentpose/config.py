@@ -44,6 +44,7 @@ class ObjectiveConfig:
     name: str = "drnet"
     alpha: float = 1.0             # weight of the content similarity loss
     beta: float = 0.1              # weight of the adversarial (scene discriminator) loss
+    rec_loss: str = "mse"          # reconstruction error: mse (the paper's) or bce
 
 
 @dataclass
@@ -61,11 +62,26 @@ class TrainConfig:
 
 
 @dataclass
+class PredictorConfig:
+    """The pose LSTM trained after the autoencoder (`contentpose train-predictor RUN`)."""
+    hidden: int = 256
+    layers: int = 2
+    context: int = 10              # frames seen before predicting
+    future: int = 10               # frames predicted (teacher-forced) during training
+    steps: int = 5000
+    batch_size: int = 100
+    lr: float = 2e-4
+    log_every: int = 25
+    checkpoint_every: int = 500
+
+
+@dataclass
 class Config:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    predictor: PredictorConfig = field(default_factory=PredictorConfig)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -95,7 +111,7 @@ def load_config(source: str | Path, overrides: list[str] = ()) -> Config:
 def config_from_dict(raw: dict) -> Config:
     """Check every key and value of a nested dict against the dataclasses."""
     if not isinstance(raw, dict):
-        raise UserError("a config must be a mapping of sections (data, model, objective, train)")
+        raise UserError("a config must be a mapping of sections (data, model, objective, train, predictor)")
     sections = {f.name: f.type for f in dataclasses.fields(Config)}
     hints = typing.get_type_hints(Config)
     built = {}

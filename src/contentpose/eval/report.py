@@ -1,12 +1,20 @@
-"""`contentpose evaluate`: swap fidelity and reconstruction of runs, next to the copy baselines."""
+"""`contentpose evaluate`: swap fidelity and reconstruction of runs, next to the copy baselines,
+and, for runs with a pose predictor, prediction metrics (RUN/eval.json, RUN/prediction.png)."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 from contentpose.errors import UserError
+from contentpose.eval.content_classifier import digit_classifier
+from contentpose.eval.prediction import long_rollout, prediction_curves
 from contentpose.eval.swap import BASELINES, swap_fidelity
-from contentpose.train.run import load_run
+from contentpose.models.video_predictor import VideoPredictor
+from contentpose.train.run import PREDICTOR, TrainedRun, load_predictor, load_run
+from contentpose.viz.plots import plot_prediction_curves
+
+PREDICTION_SETTINGS = ((10, 10), (5, 100))   # (context, horizon) of the per-step curves
+ROLLOUT_STEPS = (10, 100, 500)               # where long rollouts are checked for content and sharpness
 
 
 def evaluate_runs(paths: list[Path], device: str = "auto", out: Path | None = None) -> dict:
@@ -23,9 +31,15 @@ def evaluate_runs(paths: list[Path], device: str = "auto", out: Path | None = No
         entry = {"step": run.step, "beta": run.config.objective.beta, "objective": run.config.objective.name,
                  "swap": scores["swap"], "reconstruction": scores["reconstruction"],
                  "baselines": results["baselines"]}
+        if (run.path / PREDICTOR).exists():
+            entry["prediction"] = evaluate_prediction(run, data)
         (run.path / "eval.json").write_text(json.dumps(entry, indent=2))
         results["runs"][str(run.path)] = entry
     print(format_table(results, n_pairs=data_cfg.test_clips))
+    for path, entry in results["runs"].items():
+        if "prediction" in entry:
+            print()
+            print(format_prediction(Path(path).name, entry["prediction"]))
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, indent=2))
@@ -43,4 +57,33 @@ def format_table(results: dict, n_pairs: int) -> str:
     for key, label in labels.items():
         b = results["baselines"][key]
         lines.append(f"{label:34} {b['psnr']:10.2f} {b['ssim']:10.4f} {'-':>9} {'-':>9}")
+    return "\n".join(lines)
+
+
+def evaluate_prediction(run: TrainedRun, data) -> dict:
+    """Per-step curves for each setting, the long-rollout checks, and a plot in RUN/prediction.png."""
+    predictor = VideoPredictor(run.model, load_predictor(run))
+    curves = [prediction_curves(predictor, data, c, h) for c, h in PREDICTION_SETTINGS]
+    rollout = long_rollout(predictor, digit_classifier(run.path, data), data, run.config.predictor.context,
+                           ROLLOUT_STEPS)
+    plot = plot_prediction_curves(curves, run.path / "prediction.png", title=run.path.name)
+    return {"curves": curves, "rollout": rollout, "plot": str(plot)}
+
+
+def format_prediction(name: str, pred: dict) -> str:
+    """Step-averaged scores of each setting against copy-last-frame, then the long-rollout checks."""
+    lines = [f"Prediction of {name} on held-out clips (mean over predicted steps)",
+             f"{'':26} {'PSNR':>7} {'SSIM':>7} {'copy-last PSNR':>15} {'copy-last SSIM':>15}"]
+    for c in pred["curves"]:
+        mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+        m, b = c["model"], c["copy_last"]
+        lines.append(f"{c['context']:>3} context -> {c['horizon']:>3} future {mean(m['psnr']):7.2f} "
+                     f"{mean(m['ssim']):7.4f} {mean(b['psnr']):15.2f} {mean(b['ssim']):15.4f}")
+    r = pred["rollout"]
+    lines.append(f"Long rollout from {r['context']} context frames, {r['clips']} clips, "
+                 f"{r['frames_per_s']:.0f} generated frames/s")
+    lines.append(f"{'step':>6} {'digit acc':>10} {'on real':>8} {'sharpness vs real':>18}")
+    for step, s in r["steps"].items():
+        lines.append(f"{step:>6} {s['digit_accuracy']:10.3f} {s['digit_accuracy_real']:8.3f} {s['sharpness_ratio']:18.3f}")
+    lines.append(f"plot: {pred['plot']}")
     return "\n".join(lines)

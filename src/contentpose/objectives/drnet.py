@@ -30,9 +30,12 @@ def different_clip_partner(batch_size: int, device: torch.device | str = "cpu") 
     return (torch.arange(batch_size, device=device) + r) % batch_size
 
 
-def reconstruction_loss(rec: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean squared error between frames (B, C, H, W)."""
+def reconstruction_loss(rec: torch.Tensor, target: torch.Tensor, kind: str = "mse") -> torch.Tensor:
+    """Per-pixel error between frames (B, C, H, W) in [0, 1]: mean squared error (the paper's)
+    or binary cross-entropy, whose gradient does not vanish where the Sigmoid output saturates."""
     assert rec.shape == target.shape, (rec.shape, target.shape)
+    if kind == "bce":
+        return F.binary_cross_entropy(rec, target)
     return F.mse_loss(rec, target)
 
 
@@ -98,7 +101,7 @@ class DrNet:
         skips = None if content.skips is None else [s[:B] for s in content.skips]
 
         rec = self.model.decode(Content(c_t, skips), p_tk)
-        l_rec = reconstruction_loss(rec, x_tk)
+        l_rec = reconstruction_loss(rec, x_tk, self.cfg.rec_loss)
         l_sim = similarity_loss(c_t, c_tk)
         l_adv = adversarial_loss(self.disc, p_t, p_tk)
         total = l_rec + self.cfg.alpha * l_sim + self.cfg.beta * l_adv

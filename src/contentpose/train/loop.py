@@ -1,8 +1,14 @@
-"""The training loop: one for every objective. Progress bar, metrics log, checkpoints, resume."""
+"""The training loop, one for every objective: progress bar, metrics log, checkpoints, resume.
+
+`fit` runs any objective (an object with `name`, `modules`, `optimizers` and
+`step(*batch) -> dict of scalar tensors`) on any sampler (`__call__() -> batch`,
+`state()`, `load_state()`). `train` (autoencoders) and `train_predictor` set it up.
+"""
 from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -10,80 +16,126 @@ from tqdm import tqdm
 
 from contentpose.config import Config, load_config, save_config
 from contentpose.data import build_dataset
-from contentpose.data.pairs import FramePairSampler
+from contentpose.data.samplers import FramePairSampler, SequenceSampler
 from contentpose.errors import UserError
+from contentpose.models.pose_predictor import PosePredictor
 from contentpose.objectives import build_objective
+from contentpose.objectives.pose_prediction import PosePrediction
 from contentpose.train.checkpoint import load_checkpoint, save_checkpoint
 from contentpose.train.device import resolve_device
-from contentpose.train.run import CHECKPOINT, CONFIG, METRICS, read_run_config
+from contentpose.train.run import (CHECKPOINT, CONFIG, METRICS, PREDICTOR, PREDICTOR_METRICS, load_run,
+                                   read_run_config)
+
+
+@dataclass
+class Schedule:
+    steps: int
+    log_every: int
+    checkpoint_every: int
 
 
 def train(cfg: Config, run: Path, resume: bool = False, quiet: bool = False) -> Path:
-    """Train `cfg` into the folder `run`; with `resume`, continue from its checkpoint."""
+    """Train the autoencoder of `cfg` into the folder `run`; with `resume`, continue from its checkpoint."""
     run = Path(run)
-    if (run / CHECKPOINT).exists() and not resume:
-        raise UserError(f"{run} already holds a trained run; pass --resume to continue it or --out for a new folder")
-    if resume and not (run / CHECKPOINT).exists():
-        raise UserError(f"cannot resume: no checkpoint in {run}")
+    _check_resume(run / CHECKPOINT, resume, "a trained run")
     device = resolve_device(cfg.train.device)
     if cfg.train.threads > 0:
         torch.set_num_threads(cfg.train.threads)
     torch.manual_seed(cfg.train.seed)
-
     data = build_dataset(cfg.data, "train", device)
     objective = build_objective(cfg, data.channels, device)
     sampler = FramePairSampler(data, cfg.train.batch_size, cfg.data.max_offset, seed=cfg.train.seed + 1)
     run.mkdir(parents=True, exist_ok=True)
     save_config(cfg, run / CONFIG)
+    t = cfg.train
+    fit(objective, sampler, Schedule(t.steps, t.log_every, t.checkpoint_every), run / CHECKPOINT, run / METRICS,
+        meta={"config": cfg.to_dict()}, resume=resume, desc=f"train {run.name}", quiet=quiet)
+    return run
 
+
+def train_predictor(run: Path, overrides: list[str] = (), resume: bool = False, quiet: bool = False) -> Path:
+    """Train the pose predictor of an existing run (encoders frozen) into RUN/predictor.safetensors."""
+    run = Path(run)
+    bad = [o for o in overrides if not o.startswith("predictor.")]
+    if bad:
+        raise UserError(f"train-predictor only takes predictor.* overrides (the autoencoder is fixed), got {bad[0]!r}")
+    cfg = resume_config(run, overrides)
+    p = cfg.predictor
+    if p.context < 1 or p.future < 1:
+        raise UserError("predictor.context and predictor.future must both be at least 1")
+    trained = load_run(run, cfg.train.device)
+    _check_resume(run / PREDICTOR, resume, "a trained predictor")
+    if cfg.train.threads > 0:
+        torch.set_num_threads(cfg.train.threads)
+    torch.manual_seed(cfg.train.seed)
+    predictor = PosePredictor(cfg.model.pose_dim, cfg.model.content_dim, p.hidden, p.layers).to(trained.device)
+    objective = PosePrediction(trained.model, predictor, p)
+    sampler = SequenceSampler(trained.dataset("train"), p.batch_size, p.context + p.future, seed=cfg.train.seed + 2)
+    save_config(cfg, run / CONFIG)
+    fit(objective, sampler, Schedule(p.steps, p.log_every, p.checkpoint_every), run / PREDICTOR,
+        run / PREDICTOR_METRICS, meta={"config": cfg.to_dict(), "autoencoder_step": trained.step},
+        resume=resume, desc=f"predictor {run.name}", quiet=quiet)
+    return run
+
+
+def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_path: Path, meta: dict,
+        resume: bool, desc: str, quiet: bool) -> None:
+    """Run `objective.step(*sampler())` up to `schedule.steps`, logging and checkpointing as it goes."""
     start = 0
     if resume:
-        meta, rng = load_checkpoint(run / CHECKPOINT, objective.modules, objective.optimizers)
-        start = meta["step"]
+        saved, rng = load_checkpoint(checkpoint_path, objective.modules, objective.optimizers)
+        start = saved["step"]
         torch.set_rng_state(rng["torch"])
         sampler.load_state(rng["sampler"])
-        _truncate_metrics(run / METRICS, start)
+        _truncate_metrics(metrics_path, start)
 
     def checkpoint(step: int) -> None:
-        save_checkpoint(run / CHECKPOINT, objective.modules, objective.optimizers,
+        save_checkpoint(checkpoint_path, objective.modules, objective.optimizers,
                         rng={"torch": torch.get_rng_state(), "sampler": sampler.state()},
-                        meta={"objective": objective.name, "step": step, "config": cfg.to_dict()})
+                        meta={"objective": objective.name, "step": step, **meta})
 
-    bar = tqdm(range(start, cfg.train.steps), initial=start, total=cfg.train.steps, desc=f"train {run.name}",
+    bar = tqdm(range(start, schedule.steps), initial=start, total=schedule.steps, desc=desc,
                disable=quiet, dynamic_ncols=True)
     sums: dict[str, torch.Tensor] = {}
     count, tick, step = 0, time.perf_counter(), start
     try:
-        with (run / METRICS).open("a") as log:
+        with metrics_path.open("a") as log:
             for step in bar:
-                for key, value in objective.step(*sampler()).items():
+                batch = sampler()
+                for key, value in objective.step(*batch).items():
                     sums[key] = sums.get(key, 0) + value
                 count += 1
                 done = step + 1
-                if done % cfg.train.log_every == 0 or done == cfg.train.steps:
+                if done % schedule.log_every == 0 or done == schedule.steps:
                     row = {k: round(float(v) / count, 6) for k, v in sums.items()}
                     elapsed = time.perf_counter() - tick
-                    row.update(step=done, samples_per_s=round(count * cfg.train.batch_size / elapsed, 1))
+                    row.update(step=done, samples_per_s=round(count * len(batch[0]) / elapsed, 1))
                     log.write(json.dumps(row) + "\n")
                     log.flush()
-                    bar.set_postfix({k: f"{row[k]:.4f}" for k in ("rec", "sim", "adv", "disc_acc")})
+                    bar.set_postfix({k: f"{v:.4f}" for k, v in row.items() if k not in ("step", "samples_per_s")})
                     sums, count, tick = {}, 0, time.perf_counter()
-                if done % cfg.train.checkpoint_every == 0:
+                if done % schedule.checkpoint_every == 0:
                     checkpoint(done)
     except KeyboardInterrupt:
         bar.close()
         checkpoint(step)
-        raise KeyboardInterrupt(f"interrupted at step {step}; checkpoint saved in {run} "
-                                f"(continue with: contentpose train --resume --out {run})") from None
+        raise KeyboardInterrupt(f"interrupted at step {step}; checkpoint saved in {checkpoint_path} "
+                                f"(run the same command with --resume to continue)") from None
     bar.close()
-    checkpoint(cfg.train.steps if cfg.train.steps > start else start)
-    return run
+    checkpoint(max(schedule.steps, start))
 
 
 def resume_config(run: Path, overrides: list[str]) -> Config:
     """The saved config of `run`, with `section.key=value` overrides applied (e.g. more steps)."""
     read_run_config(run)  # checks the folder
     return load_config(run / CONFIG, overrides)
+
+
+def _check_resume(path: Path, resume: bool, what: str) -> None:
+    if path.exists() and not resume:
+        raise UserError(f"{path.parent} already holds {what}; pass --resume to continue it or choose another folder")
+    if resume and not path.exists():
+        raise UserError(f"cannot resume: no checkpoint {path}")
 
 
 def _truncate_metrics(path: Path, step: int) -> None:

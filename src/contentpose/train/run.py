@@ -3,6 +3,8 @@
     RUN/config.yaml              resolved config (every key, after overrides)
     RUN/metrics.jsonl            one JSON object per logged step
     RUN/checkpoint.safetensors   latest checkpoint (see train/checkpoint.py)
+    RUN/predictor.safetensors    the pose predictor, once `contentpose train-predictor RUN` ran
+    RUN/predictor_metrics.jsonl  its metrics log
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from contentpose.config import Config, config_from_dict
 from contentpose.data import build_dataset
 from contentpose.errors import UserError
 from contentpose.models.autoencoder import ContentPoseAutoencoder
+from contentpose.models.pose_predictor import PosePredictor
 from contentpose.objectives import build_objective
 from contentpose.train.checkpoint import load_checkpoint, read_meta
 from contentpose.train.device import resolve_device
@@ -23,6 +26,8 @@ from contentpose.train.device import resolve_device
 CONFIG = "config.yaml"
 METRICS = "metrics.jsonl"
 CHECKPOINT = "checkpoint.safetensors"
+PREDICTOR = "predictor.safetensors"
+PREDICTOR_METRICS = "predictor_metrics.jsonl"
 
 
 @dataclass
@@ -64,3 +69,21 @@ def load_run(run: str | Path, device: str = "auto") -> TrainedRun:
     load_checkpoint(run / CHECKPOINT, objective.modules)
     objective.model.eval()
     return TrainedRun(run, cfg, objective.model, meta["step"], dev)
+
+
+def load_predictor(run: TrainedRun) -> PosePredictor:
+    """The run's trained pose predictor (eval mode), checked against the autoencoder it was trained on."""
+    path = run.path / PREDICTOR
+    if not path.exists():
+        raise UserError(f"{run.path} has no pose predictor yet; train one with: contentpose train-predictor {run.path}")
+    meta = read_meta(path)
+    cfg = config_from_dict(meta.get("config", {}))
+    if meta.get("objective") != "pose_predictor" or cfg.model != run.config.model:
+        raise UserError(f"{path} was not trained on this run's autoencoder")
+    if meta.get("autoencoder_step") != run.step:
+        raise UserError(f"{path} was trained on the autoencoder at step {meta.get('autoencoder_step')}, but the run's "
+                        f"autoencoder is now at step {run.step}; retrain it with: contentpose train-predictor {run.path}")
+    p = cfg.predictor
+    predictor = PosePredictor(cfg.model.pose_dim, cfg.model.content_dim, p.hidden, p.layers).to(run.device)
+    load_checkpoint(path, {"predictor": predictor})
+    return predictor.eval()

@@ -1,0 +1,23 @@
+"""A small CNN that names the digits in a frame: (B, C, H, W) -> logits (B, 10), one per class.
+
+Multi-label (a frame can show several digits), trained with BCE; used to check that
+content survives long rollouts, not as a representation.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+
+class DigitClassifier(nn.Module):
+    def __init__(self, channels: int, classes: int = 10, width: int = 16):
+        super().__init__()
+        layers, cin = [], channels
+        for cout in (width, 2 * width, 4 * width):
+            layers += [nn.Conv2d(cin, cout, 3, 2, 1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+            cin = cout
+        self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(2), nn.Flatten())
+        self.head = nn.Linear(4 * cin, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))

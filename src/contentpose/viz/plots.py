@@ -1,0 +1,33 @@
+"""Matplotlib figures of evaluation results."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def plot_prediction_curves(curves: list[dict], path: Path, title: str = "") -> Path:
+    """PSNR and SSIM against the predicted step, model vs copy-last-frame, one column per setting
+    (entries of `eval.prediction.prediction_curves`)."""
+    fig, axes = plt.subplots(2, len(curves), figsize=(4.5 * len(curves), 6), squeeze=False)
+    for col, c in enumerate(curves):
+        steps = range(1, c["horizon"] + 1)
+        for row, metric in enumerate(("psnr", "ssim")):
+            ax = axes[row, col]
+            ax.plot(steps, c["model"][metric], label="model")
+            ax.plot(steps, c["copy_last"][metric], "--", label="copy last frame")
+            ax.set_xlabel("predicted step")
+            ax.set_ylabel(metric.upper() + (" (dB)" if metric == "psnr" else ""))
+            ax.set_title(f"{c['context']} context -> {c['horizon']} future")
+            ax.grid(alpha=0.3)
+            ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

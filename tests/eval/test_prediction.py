@@ -1,0 +1,30 @@
+import torch
+
+from contentpose.data import build_dataset
+from contentpose.eval.content_classifier import label_accuracy, multi_hot
+from contentpose.eval.prediction import held_out_clips, per_step, sharpness
+
+
+def test_multi_hot_and_label_accuracy():
+    labels = torch.tensor([[1, 2], [3, 3], [4, 5]])
+    assert multi_hot(labels).sum(1).tolist() == [2, 1, 2]
+    logits = torch.full((3, 10), -5.0)
+    logits[0, [1, 2]] = 5          # both right
+    logits[1, 3] = 5               # one distinct class, found
+    logits[2, [4, 9]] = 5          # one of two right
+    assert label_accuracy(logits, labels).tolist() == [1.0, 1.0, 0.5]
+
+
+def test_sharpness_drops_with_blur():
+    x = (torch.rand(4, 1, 32, 32) > 0.5).float()
+    blurred = torch.nn.functional.avg_pool2d(x, 3, 1, 1)
+    assert sharpness(blurred) < 0.6 * sharpness(x)
+
+
+def test_held_out_clips_are_fixed_and_per_step_scores(tiny_config):
+    data = build_dataset(tiny_config.data, "test")
+    a, b = held_out_clips(data, 5, 6), held_out_clips(data, 5, [0, 1, 2, 3, 4, 5])
+    assert a.frames.shape == (5, 6, 1, 32, 32) and torch.equal(a.frames, b.frames)
+    scores = per_step(a.frames[:, 1:], a.frames[:, :1].expand(-1, 5, -1, -1, -1))
+    assert len(scores["psnr"]) == len(scores["ssim"]) == 5
+    assert scores["ssim"][0] > scores["ssim"][4]      # copying frame 0 gets worse with time
