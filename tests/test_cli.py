@@ -93,3 +93,19 @@ def test_console_entry_point_exit_code(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 2 and proc.stderr.strip().startswith("contentpose: error: no preset")
     assert "Traceback" not in proc.stderr
+
+
+def test_mipae_trains_and_evaluates_end_to_end(tmp_path, capsys):
+    run = tmp_path / "mipae"
+    assert main(["train", "quick", *TINY, "objective.name=mipae", "objective.beta=0.0001",
+                 "--out", str(run), "--quiet"]) == 0
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert {"rec", "sim", "mi", "critic"} <= set(rows[-1])
+    assert main(["evaluate", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "mipae, beta=0.0001" in out and "MIG" in out and "group" in out
+    result = json.loads((run / "eval.json").read_text())
+    assert result["objective"] == "mipae"
+    d = result["disentanglement"]
+    assert set(d) == {"frames", "mig", "group", "probes"} and -1 <= d["group"]["score"] <= 1
+    assert set(d["probes"]) == {"digit_1", "digit_2", "x_1", "y_1", "x_2", "y_2"}

@@ -36,14 +36,15 @@ class ModelConfig:
     pose_dim: int = 5
     width: int = 64                # channels of the first conv block (doubles per block, max 8x)
     content_skips: bool = False    # U-Net variant: decoder takes skips from the content frame
-    disc_hidden: int = 100
+    disc_hidden: int = 100         # DrNet's scene discriminator
+    critic_hidden: int = 512       # MIPAE's mutual-information critic
 
 
 @dataclass
 class ObjectiveConfig:
-    name: str = "drnet"
+    name: str = "drnet"            # drnet or mipae
     alpha: float = 1.0             # weight of the content similarity loss
-    beta: float = 0.1              # weight of the adversarial (scene discriminator) loss
+    beta: float = 0.1              # weight of the pose penalty: DrNet adversarial (paper 0.1), MIPAE MI (1e-4)
     rec_loss: str = "mse"          # reconstruction error: mse (the paper's) or bce
 
 

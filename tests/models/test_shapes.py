@@ -7,7 +7,7 @@ from contentpose.models.autoencoder import ContentPoseAutoencoder
 from contentpose.models.blocks import channel_plan
 from contentpose.models.decoder import Decoder
 from contentpose.models.encoder import Encoder
-from contentpose.models.scene_discriminator import SceneDiscriminator
+from contentpose.models.pair_critic import PairCritic
 
 
 @pytest.mark.parametrize("size, blocks", [(32, 3), (64, 4), (128, 5)])
@@ -42,8 +42,8 @@ def test_decoder_refuses_missing_skips():
         dec(torch.zeros(2, 8), torch.zeros(2, 2))
 
 
-def test_scene_discriminator_logits():
-    disc = SceneDiscriminator(pose_dim=5, hidden=100)
+def test_pair_critic_logits():
+    disc = PairCritic(pose_dim=5, hidden=100)
     assert [m.out_features for m in disc.net if isinstance(m, torch.nn.Linear)] == [100, 100, 1]
     assert disc(torch.rand(7, 5), torch.rand(7, 5)).shape == (7,)
 

@@ -2,9 +2,9 @@ import torch
 
 from contentpose.config import ModelConfig, ObjectiveConfig, TrainConfig
 from contentpose.models.autoencoder import ContentPoseAutoencoder
-from contentpose.models.scene_discriminator import SceneDiscriminator
-from contentpose.objectives.drnet import (DrNet, adversarial_loss, different_clip_partner, reconstruction_loss,
-                                          scene_discriminator_loss, similarity_loss)
+from contentpose.models.pair_critic import PairCritic
+from contentpose.objectives.content_pose import different_clip_partner, reconstruction_loss, similarity_loss
+from contentpose.objectives.drnet import DrNet, adversarial_loss, scene_discriminator_loss
 
 
 def test_different_clip_pairs_never_pair_a_clip_with_itself():
@@ -56,22 +56,22 @@ def test_reconstruction_and_similarity_losses():
 def _drnet(skips=False, beta=0.1):
     torch.manual_seed(0)
     model = ContentPoseAutoencoder(ModelConfig(content_dim=8, pose_dim=3, width=8, content_skips=skips), 1, 32)
-    disc = SceneDiscriminator(3, 16)
+    disc = PairCritic(3, 16)
     return DrNet(model, disc, ObjectiveConfig(beta=beta), TrainConfig(lr=2e-3))
 
 
 def test_step_updates_each_network_with_its_own_optimiser():
     drnet = _drnet()
     before_model = [p.clone() for p in drnet.model.parameters()]
-    before_disc = [p.clone() for p in drnet.disc.parameters()]
+    before_disc = [p.clone() for p in drnet.critic.parameters()]
     x1, x2 = torch.rand(6, 1, 32, 32), torch.rand(6, 1, 32, 32)
     out = drnet.step(x1, x2)
-    assert set(out) == {"loss", "rec", "sim", "adv", "disc", "disc_acc"}
+    assert set(out) == {"loss", "rec", "sim", "adv", "critic", "disc_acc"}
     assert torch.isclose(out["loss"], out["rec"] + out["sim"] + 0.1 * out["adv"])
-    assert all(not torch.equal(a, b) for a, b in zip(before_disc, drnet.disc.parameters()))
+    assert all(not torch.equal(a, b) for a, b in zip(before_disc, drnet.critic.parameters()))
     assert any(not torch.equal(a, b) for a, b in zip(before_model, drnet.model.parameters()))
     assert {id(p) for g in drnet.opt_model.param_groups for p in g["params"]}.isdisjoint(
-        {id(p) for g in drnet.opt_disc.param_groups for p in g["params"]})
+        {id(p) for g in drnet.opt_critic.param_groups for p in g["params"]})
 
 
 def test_steps_lower_reconstruction_on_a_fixed_batch():

@@ -128,6 +128,24 @@ class MovingDigits:
         times = torch.arange(num_frames, device=self.device).expand(n, num_frames)
         return self.clips(factors, times)
 
+    def factor_values(self, clips: Clips) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        """Per-frame ground truth for disentanglement metrics: content factors {name: (n, F) int}
+        and pose factors {name: (n, F) float}.
+
+        Digits are interchangeable (nothing in a frame says which is "first"), so content is the
+        sorted digit labels (digit_1 <= digit_2 ...) and pose the positions of the digits ordered
+        left to right in each frame (x_1 is the leftmost digit's x).
+        """
+        n, F, D, _ = clips.positions.shape
+        labels = clips.factors.label.sort(dim=1).values[:, None].expand(n, F, D)
+        content = {f"digit_{j + 1}": labels[..., j] for j in range(D)}
+        order = clips.positions[..., 1].argsort(dim=2)                        # (n, F, D) by x
+        pos = clips.positions.gather(2, order[..., None].expand(n, F, D, 2))
+        pose = {}
+        for j in range(D):
+            pose[f"x_{j + 1}"], pose[f"y_{j + 1}"] = pos[..., j, 1], pos[..., j, 0]
+        return content, pose
+
     def test_set(self) -> ClipFactors:
         """The fixed held-out clips (factors only; render the frames you need)."""
         return self.sample_factors(self.cfg.test_clips, torch.Generator().manual_seed(self.cfg.test_seed))

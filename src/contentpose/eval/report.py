@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 from contentpose.errors import UserError
 from contentpose.eval.content_classifier import digit_classifier
+from contentpose.eval.disentanglement import disentanglement
 from contentpose.eval.prediction import long_rollout, prediction_curves
 from contentpose.eval.swap import BASELINES, swap_fidelity
 from contentpose.models.video_predictor import VideoPredictor
@@ -30,12 +33,14 @@ def evaluate_runs(paths: list[Path], device: str = "auto", out: Path | None = No
         scores = swap_fidelity(run.model, data)
         entry = {"step": run.step, "beta": run.config.objective.beta, "objective": run.config.objective.name,
                  "swap": scores["swap"], "reconstruction": scores["reconstruction"],
-                 "baselines": results["baselines"]}
+                 "baselines": results["baselines"], "disentanglement": disentanglement(run.model, data)}
         if (run.path / PREDICTOR).exists():
             entry["prediction"] = evaluate_prediction(run, data)
         (run.path / "eval.json").write_text(json.dumps(entry, indent=2))
         results["runs"][str(run.path)] = entry
     print(format_table(results, n_pairs=data_cfg.test_clips))
+    print()
+    print(format_disentanglement(results))
     for path, entry in results["runs"].items():
         if "prediction" in entry:
             print()
@@ -57,6 +62,31 @@ def format_table(results: dict, n_pairs: int) -> str:
     for key, label in labels.items():
         b = results["baselines"][key]
         lines.append(f"{label:34} {b['psnr']:10.2f} {b['ssim']:10.4f} {'-':>9} {'-':>9}")
+    return "\n".join(lines)
+
+
+def format_disentanglement(results: dict) -> str:
+    """MIG, group score and the leakage probes averaged over the factors of each group."""
+    first = next(iter(results["runs"].values()))["disentanglement"]
+    probes = first["probes"]
+    content = [k for k, v in probes.items() if v["kind"] == "accuracy"]
+    pose = [k for k, v in probes.items() if v["kind"] == "r2"]
+    lines = [f"Disentanglement on {first['frames']} held-out frames; content factors {', '.join(content)}, "
+             f"pose factors {', '.join(pose)}",
+             "probes: content factors by accuracy (chance in brackets), pose factors by R^2 (chance 0)",
+             f"{'':34} {'MIG':>6} {'group':>6} {'content<-Ec':>12} {'content<-Ep':>16} {'pose<-Ep':>9} "
+             f"{'pose<-Ec':>9}"]
+    mean = lambda xs: float(np.mean(xs)) if xs else float("nan")  # noqa: E731
+    for path, entry in results["runs"].items():
+        d = entry["disentanglement"]
+        p = d["probes"]
+        name = f"{Path(path).name} ({entry['objective']}, beta={entry['beta']:g})"
+        chance = mean([p[k]["chance"] for k in content])
+        lines.append(
+            f"{name:34} {d['mig']['mig']:6.3f} {d['group']['score']:6.3f} "
+            f"{mean([p[k]['from_content'] for k in content]):12.3f} "
+            f"{mean([p[k]['from_pose'] for k in content]):8.3f} ({chance:.3f}) "
+            f"{mean([p[k]['from_pose'] for k in pose]):9.3f} {mean([p[k]['from_content'] for k in pose]):9.3f}")
     return "\n".join(lines)
 
 

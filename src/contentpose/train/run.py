@@ -61,7 +61,8 @@ def load_run(run: str | Path, device: str = "auto") -> TrainedRun:
     run = Path(run)
     cfg = read_run_config(run)
     meta = read_meta(run / CHECKPOINT)
-    if meta.get("objective") != cfg.objective.name or meta.get("config", {}).get("model") != cfg.to_dict()["model"]:
+    saved = config_from_dict({"model": meta.get("config", {}).get("model") or {}}).model
+    if meta.get("objective") != cfg.objective.name or saved != cfg.model:
         raise UserError(f"checkpoint {run / CHECKPOINT} was written by a different model than {run / CONFIG} describes")
     dev = resolve_device(device)
     channels = build_dataset(cfg.data, "test").channels

@@ -1,4 +1,5 @@
-"""DrNet's scene discriminator: are two pose vectors from the same clip?"""
+"""A critic on a pair of pose vectors: DrNet's scene discriminator (hidden 100) and MIPAE's
+mutual-information critic (hidden 512) are the same MLP."""
 from __future__ import annotations
 
 import torch
@@ -7,10 +8,11 @@ import torch.nn as nn
 from contentpose.models.blocks import dcgan_init
 
 
-class SceneDiscriminator(nn.Module):
+class PairCritic(nn.Module):
     """MLP (2P -> hidden -> hidden -> 1) on a pair of pose vectors (B, P), (B, P) -> logits (B,).
 
-    Returns logits (the paper's sigmoid is folded into the BCE-with-logits loss).
+    No output non-linearity: DrNet's sigmoid is folded into BCE-with-logits, MIPAE's critic
+    is unbounded.
     """
 
     def __init__(self, pose_dim: int, hidden: int = 100):

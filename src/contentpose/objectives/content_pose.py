@@ -1,0 +1,110 @@
+"""What DrNet and MIPAE share: the autoencoder step with a penalty on the pose encoder, and a
+critic on pairs of pose vectors trained in turn.
+
+    L = L_rec + alpha * L_sim + beta * penalty(Ep(x^t), Ep(x^{t+k}))
+
+L_rec  = error of D(Ec(x^t), Ep(x^{t+k})) against x^{t+k}   (mse, or bce)
+L_sim  = || Ec(x^t) - Ec(x^{t+k}) ||^2
+A subclass names its critic and defines `penalty` (for the encoders, critic held fixed)
+and `critic_loss` (for the critic, encoders held fixed). "Different clip" pairs come from
+`different_clip_partner`, so they never pair a clip with itself.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from contentpose.config import ObjectiveConfig, TrainConfig
+from contentpose.models.autoencoder import Content, ContentPoseAutoencoder
+
+
+def different_clip_partner(batch_size: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """A permutation of range(B) with no fixed point: clip i is paired with clip perm[i] != i.
+
+    A random cyclic shift by r in [1, B-1], so every pair really comes from two clips.
+    """
+    if batch_size < 2:
+        raise ValueError("pairs from different clips need a batch of at least 2 clips")
+    r = int(torch.randint(1, batch_size, ()))
+    return (torch.arange(batch_size, device=device) + r) % batch_size
+
+
+def reconstruction_loss(rec: torch.Tensor, target: torch.Tensor, kind: str = "mse") -> torch.Tensor:
+    """Per-pixel error between frames (B, C, H, W) in [0, 1]: mean squared error (the paper's)
+    or binary cross-entropy, whose gradient does not vanish where the Sigmoid output saturates."""
+    assert rec.shape == target.shape, (rec.shape, target.shape)
+    if kind == "bce":
+        return F.binary_cross_entropy(rec, target)
+    return F.mse_loss(rec, target)
+
+
+def similarity_loss(content_a: torch.Tensor, content_b: torch.Tensor) -> torch.Tensor:
+    """Mean squared distance between content vectors (B, Dc) of two frames of one clip."""
+    assert content_a.shape == content_b.shape, (content_a.shape, content_b.shape)
+    return F.mse_loss(content_a, content_b)
+
+
+class ContentPoseObjective:
+    """Owns the autoencoder, the pose-pair critic and their optimisers; `step` updates both."""
+
+    name = ""
+    critic_name = ""
+    penalty_name = ""
+
+    def __init__(self, model: ContentPoseAutoencoder, critic: torch.nn.Module, cfg: ObjectiveConfig,
+                 train: TrainConfig):
+        self.model, self.critic, self.cfg = model, critic, cfg
+        betas = (train.beta1, train.beta2)
+        self.opt_model = torch.optim.Adam(model.parameters(), lr=train.lr, betas=betas)
+        self.opt_critic = torch.optim.Adam(critic.parameters(), lr=train.lr, betas=betas)
+
+    @property
+    def modules(self) -> dict[str, torch.nn.Module]:
+        return {"model": self.model, self.critic_name: self.critic}
+
+    @property
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"model": self.opt_model, self.critic_name: self.opt_critic}
+
+    def penalty(self, pose_a: torch.Tensor, pose_b: torch.Tensor, partner: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def critic_loss(self, pose_a: torch.Tensor, pose_b: torch.Tensor,
+                    partner: torch.Tensor) -> dict[str, torch.Tensor]:
+        """{'critic': loss to minimise, ...extra detached figures to log}."""
+        raise NotImplementedError
+
+    def step(self, x_t: torch.Tensor, x_tk: torch.Tensor) -> dict[str, torch.Tensor]:
+        """One update from frames x^t and x^{t+k} of B clips, each (B, C, H, W).
+
+        Returns detached scalar tensors (no host sync): loss terms and the critic's figures.
+        """
+        B = x_t.shape[0]
+        self.model.train()
+        self.critic.train()
+        both = torch.cat([x_t, x_tk])                    # one encoder pass for the two frames
+        content = self.model.content(both)
+        pose = self.model.pose(both)
+        c_t, c_tk = content.vector[:B], content.vector[B:]
+        p_t, p_tk = pose[:B], pose[B:]
+        skips = None if content.skips is None else [s[:B] for s in content.skips]
+        partner = different_clip_partner(B, x_t.device)
+
+        rec = self.model.decode(Content(c_t, skips), p_tk)
+        l_rec = reconstruction_loss(rec, x_tk, self.cfg.rec_loss)
+        l_sim = similarity_loss(c_t, c_tk)
+        l_pen = self.penalty(p_t, p_tk, partner)
+        total = l_rec + self.cfg.alpha * l_sim + self.cfg.beta * l_pen
+        self.opt_model.zero_grad(set_to_none=True)
+        total.backward()
+        self.opt_model.step()
+
+        # The critic on the same poses, encoders fixed (detached); its gradients from the
+        # penalty above are discarded by zero_grad.
+        critic = self.critic_loss(p_t.detach(), p_tk.detach(), partner)
+        self.opt_critic.zero_grad(set_to_none=True)
+        critic["critic"].backward()
+        self.opt_critic.step()
+
+        return {"loss": total.detach(), "rec": l_rec.detach(), "sim": l_sim.detach(),
+                self.penalty_name: l_pen.detach(), **{k: v.detach() for k, v in critic.items()}}

@@ -1,0 +1,75 @@
+"""Each metric on synthetic latents with known answers."""
+import numpy as np
+import pytest
+import torch
+
+from contentpose.data import build_dataset
+from contentpose.eval.disentanglement import Latents, canonical_mig, group_score, leakage_probes
+from contentpose.eval.mutual_information import discretize, entropy, mi_with_vector
+
+
+def _factors(n=1200, seed=0):
+    r = np.random.default_rng(seed)
+    return r.integers(0, 10, n), r.uniform(0, 36, n), r
+
+
+def _latents(content, pose, label, position, n):
+    train = np.arange(n) < n // 2
+    return Latents(content, pose, {"digit": label}, {"x": position}, train)
+
+
+def test_discretize_and_entropy():
+    x = np.linspace(0, 1, 2000)
+    bins = discretize(x, 20)
+    assert bins.min() == 0 and bins.max() == 19 and np.all(np.bincount(bins) == 100)
+    assert entropy(bins) == pytest.approx(np.log(20), rel=1e-6)
+
+
+def test_mi_with_vector_known_answers():
+    label, _, r = _factors()
+    train = np.arange(len(label)) < len(label) // 2
+    h = entropy(label[~train])
+    assert mi_with_vector(label, r.standard_normal((len(label), 5)), train) / h < 0.05       # independent
+    equal = label[:, None] + 0.01 * r.standard_normal((len(label), 1))
+    assert mi_with_vector(label, equal, train) / h > 0.85       # determined (a lower bound: about 0.9)
+    hidden = np.c_[np.sin(label)[:, None], r.standard_normal((len(label), 40))]
+    assert mi_with_vector(label, hidden, train) / h > 0.6          # non-linear, among noise dimensions
+
+
+def test_mig_perfect_entangled_and_noise():
+    label, position, r = _factors()
+    factors = {"digit": label, "x": discretize(position)}
+    n = len(label)
+    perfect = np.c_[label + 0.01 * r.standard_normal(n), position, r.standard_normal(n)]
+    assert canonical_mig(perfect, factors)["mig"] > 0.8
+    copies = np.c_[position, position + 1e-3 * r.standard_normal(n), label, label]   # each factor twice
+    assert canonical_mig(copies, factors)["mig"] < 0.05
+    assert canonical_mig(r.standard_normal((n, 4)), factors)["mig"] < 0.05
+
+
+def test_group_score_and_probes_separated_swapped_and_noise():
+    label, position, r = _factors()
+    n = len(label)
+    noise = lambda d: r.standard_normal((n, d))  # noqa: E731
+    content = np.c_[label + 0.01 * noise(1)[:, 0], noise(7)]
+    pose = np.c_[position / 36, noise(2)]
+    separated = _latents(content, pose, label, position, n)
+    assert group_score(separated)["score"] > 0.8
+    swapped = _latents(pose, content, label, position, n)
+    assert group_score(swapped)["score"] < -0.8
+    assert abs(group_score(_latents(noise(8), noise(3), label, position, n))["score"]) < 0.1
+    p = leakage_probes(separated)
+    assert p["digit"]["from_pose"] < p["digit"]["chance"] + 0.05       # content not in pose
+    assert p["x"]["from_pose"] > 0.95 and p["x"]["from_content"] < 0.05
+
+
+def test_moving_digits_factor_values_match_what_is_rendered(tiny_config):
+    data = build_dataset(tiny_config.data, "test")
+    clips = data.sample(6, 3, torch.Generator().manual_seed(0))
+    content, pose = data.factor_values(clips)
+    assert set(content) == {"digit_1", "digit_2"} and set(pose) == {"x_1", "y_1", "x_2", "y_2"}
+    assert (content["digit_1"] <= content["digit_2"]).all() and (pose["x_1"] <= pose["x_2"]).all()
+    # the leftmost lit column of a frame is the leftmost digit's x (give or take the glyph's margin)
+    lit = clips.frames[:, :, 0].amax(dim=2) > 0.5                          # (n, F, W)
+    first = lit.float().argmax(dim=2)
+    assert ((first - pose["x_1"].round()).abs() <= data.digit_size // 2).all()
