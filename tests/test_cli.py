@@ -109,3 +109,14 @@ def test_mipae_trains_and_evaluates_end_to_end(tmp_path, capsys):
     d = result["disentanglement"]
     assert set(d) == {"frames", "mig", "group", "probes"} and -1 <= d["group"]["score"] <= 1
     assert set(d["probes"]) == {"digit_1", "digit_2", "x_1", "y_1", "x_2", "y_2"}
+
+
+def test_moving_sprites_trains_and_evaluates(tmp_path, capsys):
+    run = tmp_path / "sprites"
+    assert main(["train", "quick", *TINY, "data.name=moving_sprites", "data.rotation=true",
+                 "--out", str(run), "--quiet"]) == 0
+    assert main(["evaluate", str(run)]) == 0
+    assert "shape_1" in capsys.readouterr().out
+    d = json.loads((run / "eval.json").read_text())["disentanglement"]
+    assert {"shape_1", "scale_2", "colour_1", "x_1", "angle_2"} <= set(d["probes"])
+    assert main(["analogy", str(run), "--out", str(tmp_path / "a.png"), "--size", "3"]) == 0

@@ -70,11 +70,11 @@ def test_evaluate_adds_prediction_metrics(predictor_run, monkeypatch, capsys):
     monkeypatch.setattr(report, "ROLLOUT_STEPS", (2, 10, 30))
     assert main(["evaluate", str(predictor_run)]) == 0
     out = capsys.readouterr().out
-    assert "copy-last PSNR" in out and "digit acc" in out
+    assert "copy-last PSNR" in out and "content acc" in out
     pred = json.loads((predictor_run / "eval.json").read_text())["prediction"]
     assert [len(c["model"]["psnr"]) for c in pred["curves"]] == [4, 12]
     assert set(pred["rollout"]["steps"]) == {"2", "10", "30"} and pred["rollout"]["frames_per_s"] > 0
-    assert pred["rollout"]["steps"]["2"]["digit_accuracy_real"] > 0.5      # the classifier works on real frames
+    assert pred["rollout"]["steps"]["2"]["content_accuracy_real"] > 0.5      # the classifier works on real frames
     assert Image.open(pred["plot"]).size[0] > 400
 
 

@@ -20,10 +20,12 @@ from contentpose.errors import UserError
 
 @dataclass
 class DataConfig:
-    name: str = "moving_digits"
+    name: str = "moving_digits"    # moving_digits or moving_sprites
     frame_size: int = 64           # 32, 64 or 128
-    num_digits: int = 2            # 1 to 3
-    colour: bool = False           # one colour per digit (3 channels) instead of grayscale
+    num_digits: int = 2            # moving_digits: 1 to 3
+    num_sprites: int = 2           # moving_sprites: 1 or 2
+    rotation: bool = False         # moving_sprites: sprites also turn (angle is a pose factor)
+    colour: bool = False           # one colour per object (3 channels) instead of grayscale
     max_offset: int = 12           # K: frame offset k is drawn from [0, K]
     mnist_path: str | None = None  # folder with MNIST idx files; default: scikit-learn digits
     test_clips: int = 500          # size of the fixed held-out set
@@ -46,6 +48,7 @@ class ObjectiveConfig:
     alpha: float = 1.0             # weight of the content similarity loss
     beta: float = 0.1              # weight of the pose penalty: DrNet adversarial (paper 0.1), MIPAE MI (1e-4)
     rec_loss: str = "mse"          # reconstruction error: mse (the paper's) or bce
+    sim_loss: str = "mse"          # content similarity: mse (the paper's) or scaled (by the batch variance)
 
 
 @dataclass

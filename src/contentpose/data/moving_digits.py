@@ -18,6 +18,7 @@ import torch
 
 from contentpose.config import DataConfig
 from contentpose.data.digits import load_digits
+from contentpose.data.motion import bounce, random_velocity
 from contentpose.errors import UserError
 from contentpose.models.blocks import SUPPORTED_SIZES
 
@@ -48,6 +49,11 @@ class ClipFactors:
     def __len__(self) -> int:
         return self.digit.shape[0]
 
+    @property
+    def content_key(self) -> torch.Tensor:
+        """(n, D) ids of each object's content: two clips share content iff they share an id."""
+        return self.digit
+
     def index(self, idx) -> "ClipFactors":
         return ClipFactors(*(t[idx] for t in (self.digit, self.label, self.colour, self.start, self.velocity)))
 
@@ -64,6 +70,8 @@ class Clips:
 class MovingDigits:
     """Generator of bouncing-digit clips from one split ('train' or 'test') of digit images."""
 
+    num_classes = 10
+
     def __init__(self, cfg: DataConfig, split: str = "train", device: torch.device | str = "cpu"):
         if cfg.frame_size not in SUPPORTED_SIZES:
             raise UserError(f"frame size {cfg.frame_size} is not supported; choose one of {SUPPORTED_SIZES}")
@@ -74,6 +82,7 @@ class MovingDigits:
         self.size = cfg.frame_size
         self.digit_size = round(cfg.frame_size * 28 / 64)
         self.channels = 3 if cfg.colour else 1
+        self.num_objects = cfg.num_digits
         images, labels = load_digits(split, self.digit_size, cfg.mnist_path)
         self.images = images.to(self.device)   # (N, s, s)
         self.labels = labels.to(self.device)   # (N,)
@@ -88,19 +97,14 @@ class MovingDigits:
         else:
             colour = torch.ones(n, D, 1)
         start = torch.rand(n, D, 2, generator=g) * self.span
-        angle = torch.rand(n, D, generator=g) * 2 * torch.pi
-        speed = (2 + 3 * torch.rand(n, D, generator=g)) * self.size / 64
-        velocity = torch.stack([angle.sin(), angle.cos()], dim=-1) * speed[..., None]
+        velocity = random_velocity(n, D, (2 * self.size / 64, 5 * self.size / 64), g)
         digit = digit.to(self.device)
         return ClipFactors(digit, self.labels[digit], colour.to(self.device),
                            start.to(self.device), velocity.to(self.device))
 
     def positions(self, factors: ClipFactors, times: torch.Tensor) -> torch.Tensor:
         """Top-left (y, x) of every digit at the given frame times (n, F) -> (n, F, D, 2)."""
-        p = factors.start[:, None] + factors.velocity[:, None] * times[:, :, None, None].to(factors.start)
-        period = 2 * self.span
-        m = torch.remainder(p, period)
-        return self.span - (self.span - m).abs()
+        return bounce(factors.start, factors.velocity, times, self.span)
 
     def render(self, factors: ClipFactors, positions: torch.Tensor) -> torch.Tensor:
         """Draw the content of `factors` at `positions` (n, F, D, 2) -> frames (n, F, C, H, W)."""

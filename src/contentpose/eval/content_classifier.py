@@ -1,7 +1,7 @@
-"""Does content survive a rollout? A digit classifier trained on real frames scores generated ones.
+"""Does content survive a rollout? A content classifier trained on real frames scores generated ones.
 
-The classifier is trained once per data config on the train split's ground truth (digit
-labels are known) and kept in RUN/digit_classifier.safetensors.
+It names the content classes in a frame (digits 0-9, or sprite shapes), is trained once per
+data config on the train split's ground truth and kept in RUN/content_classifier.safetensors.
 """
 from __future__ import annotations
 
@@ -11,17 +11,16 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from contentpose.data.moving_digits import MovingDigits
 from contentpose.data.samplers import START_TIMES
 from contentpose.errors import UserError
-from contentpose.models.digit_classifier import DigitClassifier
+from contentpose.models.content_classifier import ContentClassifier
 from contentpose.train.checkpoint import load_checkpoint, read_meta, save_checkpoint
 
-CLASSIFIER = "digit_classifier.safetensors"
+CLASSIFIER = "content_classifier.safetensors"
 
 
 def multi_hot(labels: torch.Tensor, classes: int = 10) -> torch.Tensor:
-    """Digit labels (B, D) -> (B, classes) with a 1 for each class present."""
+    """Content labels (B, D) -> (B, classes) with a 1 for each class present."""
     return torch.zeros(len(labels), classes, device=labels.device).scatter_(1, labels, 1.0)
 
 
@@ -35,29 +34,29 @@ def label_accuracy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return hit.sum(1) / n
 
 
-def train_digit_classifier(data: MovingDigits, steps: int = 300, batch_size: int = 64, seed: int = 0,
-                           quiet: bool = False) -> DigitClassifier:
+def train_content_classifier(data, steps: int = 300, batch_size: int = 64, seed: int = 0,
+                           quiet: bool = False) -> ContentClassifier:
     """Train on frames of fresh training clips at random times."""
     g = torch.Generator().manual_seed(seed)
-    model = DigitClassifier(data.channels).to(data.device)
+    model = ContentClassifier(data.channels, data.num_classes).to(data.device)
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     model.train()
-    for _ in tqdm(range(steps), desc="digit classifier", disable=quiet, leave=False):
+    for _ in tqdm(range(steps), desc="content classifier", disable=quiet, leave=False):
         factors = data.sample_factors(batch_size, g)
         times = torch.randint(0, START_TIMES, (batch_size, 1), generator=g).to(data.device)
         frames = data.clips(factors, times).frames[:, 0]
-        loss = F.binary_cross_entropy_with_logits(model(frames), multi_hot(factors.label))
+        loss = F.binary_cross_entropy_with_logits(model(frames), multi_hot(factors.label, data.num_classes))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
     return model.eval()
 
 
-def digit_classifier(run_path: Path, data: MovingDigits, quiet: bool = False) -> DigitClassifier:
+def content_classifier(run_path: Path, data, quiet: bool = False) -> ContentClassifier:
     """The run's cached classifier for its data, trained now if missing or made for other data."""
     path = run_path / CLASSIFIER
     data_cfg = {k: v for k, v in vars(data.cfg).items()}
-    model = DigitClassifier(data.channels).to(data.device)
+    model = ContentClassifier(data.channels, data.num_classes).to(data.device)
     if path.exists():
         try:
             if read_meta(path).get("data") == data_cfg:
@@ -65,6 +64,6 @@ def digit_classifier(run_path: Path, data: MovingDigits, quiet: bool = False) ->
                 return model.eval()
         except UserError:
             pass                                                   # a broken cache is rebuilt
-    model = train_digit_classifier(data, quiet=quiet)
-    save_checkpoint(path, {"classifier": model}, {}, rng={}, meta={"objective": "digit_classifier", "data": data_cfg})
+    model = train_content_classifier(data, quiet=quiet)
+    save_checkpoint(path, {"classifier": model}, {}, rng={}, meta={"objective": "content_classifier", "data": data_cfg})
     return model

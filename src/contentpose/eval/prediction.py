@@ -12,14 +12,13 @@ import time
 
 import torch
 
-from contentpose.data.moving_digits import MovingDigits
 from contentpose.eval.content_classifier import label_accuracy
 from contentpose.eval.image_metrics import psnr, ssim
-from contentpose.models.digit_classifier import DigitClassifier
+from contentpose.models.content_classifier import ContentClassifier
 from contentpose.models.video_predictor import VideoPredictor
 
 
-def held_out_clips(data: MovingDigits, n: int, times: list[int] | int):
+def held_out_clips(data, n: int, times: list[int] | int):
     """The first n fixed test clips at frame `times` (or frames 0..times-1): Clips, frames (n, F, C, H, W)."""
     test = data.test_set()
     n = min(n, len(test))
@@ -36,7 +35,7 @@ def per_step(pred: torch.Tensor, truth: torch.Tensor) -> dict[str, list[float]]:
             "ssim": [round(v, 4) for v in ssim(p, t).view(B, T).mean(0).tolist()]}
 
 
-def prediction_curves(predictor: VideoPredictor, data: MovingDigits, context: int, horizon: int,
+def prediction_curves(predictor: VideoPredictor, data, context: int, horizon: int,
                       n: int = 100) -> dict:
     """Per-step scores of the model and of copying the last context frame."""
     frames = held_out_clips(data, n, context + horizon).frames
@@ -55,7 +54,7 @@ def sharpness(frames: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def long_rollout(predictor: VideoPredictor, classifier: DigitClassifier, data: MovingDigits, context: int,
+def long_rollout(predictor: VideoPredictor, classifier: ContentClassifier, data, context: int,
                  steps: tuple[int, ...] = (10, 100, 500), n: int = 50) -> dict:
     """Classifier accuracy and sharpness at the given rollout steps (1 = first predicted frame),
     and the rollout's speed in generated frames per second."""
@@ -70,8 +69,8 @@ def long_rollout(predictor: VideoPredictor, classifier: DigitClassifier, data: M
     for i, s in enumerate(steps):
         gen, real = pred[:, s - 1], clips.frames[:, context + i]
         out["steps"][str(s)] = {
-            "digit_accuracy": round(float(label_accuracy(classifier(gen), labels).mean()), 4),
-            "digit_accuracy_real": round(float(label_accuracy(classifier(real), labels).mean()), 4),
+            "content_accuracy": round(float(label_accuracy(classifier(gen), labels).mean()), 4),
+            "content_accuracy_real": round(float(label_accuracy(classifier(real), labels).mean()), 4),
             "sharpness_ratio": round(float(sharpness(gen) / sharpness(real)), 4),
         }
     return out

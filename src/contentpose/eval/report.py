@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from contentpose.errors import UserError
-from contentpose.eval.content_classifier import digit_classifier
+from contentpose.eval.content_classifier import content_classifier
 from contentpose.eval.disentanglement import disentanglement
 from contentpose.eval.prediction import long_rollout, prediction_curves
 from contentpose.eval.swap import BASELINES, swap_fidelity
@@ -94,7 +94,7 @@ def evaluate_prediction(run: TrainedRun, data) -> dict:
     """Per-step curves for each setting, the long-rollout checks, and a plot in RUN/prediction.png."""
     predictor = VideoPredictor(run.model, load_predictor(run))
     curves = [prediction_curves(predictor, data, c, h) for c, h in PREDICTION_SETTINGS]
-    rollout = long_rollout(predictor, digit_classifier(run.path, data), data, run.config.predictor.context,
+    rollout = long_rollout(predictor, content_classifier(run.path, data), data, run.config.predictor.context,
                            ROLLOUT_STEPS)
     plot = plot_prediction_curves(curves, run.path / "prediction.png", title=run.path.name)
     return {"curves": curves, "rollout": rollout, "plot": str(plot)}
@@ -112,8 +112,8 @@ def format_prediction(name: str, pred: dict) -> str:
     r = pred["rollout"]
     lines.append(f"Long rollout from {r['context']} context frames, {r['clips']} clips, "
                  f"{r['frames_per_s']:.0f} generated frames/s")
-    lines.append(f"{'step':>6} {'digit acc':>10} {'on real':>8} {'sharpness vs real':>18}")
+    lines.append(f"{'step':>6} {'content acc':>12} {'on real':>8} {'sharpness vs real':>18}")
     for step, s in r["steps"].items():
-        lines.append(f"{step:>6} {s['digit_accuracy']:10.3f} {s['digit_accuracy_real']:8.3f} {s['sharpness_ratio']:18.3f}")
+        lines.append(f"{step:>6} {s['content_accuracy']:12.3f} {s['content_accuracy_real']:8.3f} {s['sharpness_ratio']:18.3f}")
     lines.append(f"plot: {pred['plot']}")
     return "\n".join(lines)

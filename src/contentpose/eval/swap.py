@@ -17,7 +17,6 @@ import itertools
 
 import torch
 
-from contentpose.data.moving_digits import MovingDigits
 from contentpose.eval.image_metrics import psnr, ssim
 from contentpose.models.autoencoder import ContentPoseAutoencoder
 
@@ -25,23 +24,23 @@ BASELINES = ("copy_pose_frame", "copy_content_frame")
 
 
 @torch.no_grad()
-def swap_pairs(data: MovingDigits, seed: int = 0) -> dict[str, torch.Tensor]:
+def swap_pairs(data, seed: int = 0) -> dict[str, torch.Tensor]:
     """Frames of the fixed test pairs: x_a, x_b (n, C, H, W) and every candidate truth (P, n, C, H, W)."""
     test = data.test_set()
     n = len(test)
     g = torch.Generator().manual_seed(seed)
-    b_index = content_disjoint_partner(test.digit.cpu(), g)
+    b_index = content_disjoint_partner(test.content_key.cpu(), g)
     a, b = test, test.index(b_index.to(data.device))
     times = torch.randint(0, 1000, (n, 2), generator=g).to(data.device)
     pos_a = data.positions(a, times[:, :1])
     pos_b = data.positions(b, times[:, 1:])
-    perms = list(itertools.permutations(range(data.cfg.num_digits)))
+    perms = list(itertools.permutations(range(data.num_objects)))
     truths = torch.stack([data.render(a, pos_b[:, :, list(p)])[:, 0] for p in perms])
     return {"x_a": data.render(a, pos_a)[:, 0], "x_b": data.render(b, pos_b)[:, 0], "truths": truths}
 
 
 def content_disjoint_partner(digit: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """For each clip i (digit images (n, D)), a partner clip that shows none of i's digit images.
+    """For each clip i (content ids (n, D), e.g. digit images), a partner clip that shows none of them.
 
     Otherwise "copy frame b" could be the exact answer and the pair would measure nothing.
     """
@@ -65,7 +64,7 @@ def best_match(pred: torch.Tensor, truths: torch.Tensor) -> dict[str, torch.Tens
 
 
 @torch.no_grad()
-def swap_fidelity(model: ContentPoseAutoencoder | None, data: MovingDigits, batch_size: int = 100,
+def swap_fidelity(model: ContentPoseAutoencoder | None, data, batch_size: int = 100,
                   seed: int = 0) -> dict[str, dict[str, float]]:
     """Mean PSNR/SSIM of the swap (and reconstruction) for `model`, and of the two baselines.
 

@@ -38,10 +38,20 @@ def reconstruction_loss(rec: torch.Tensor, target: torch.Tensor, kind: str = "ms
     return F.mse_loss(rec, target)
 
 
-def similarity_loss(content_a: torch.Tensor, content_b: torch.Tensor) -> torch.Tensor:
-    """Mean squared distance between content vectors (B, Dc) of two frames of one clip."""
+def similarity_loss(content_a: torch.Tensor, content_b: torch.Tensor, kind: str = "mse") -> torch.Tensor:
+    """Mean squared distance between content vectors (B, Dc) of two frames of one clip.
+
+    kind "mse" is the paper's. kind "scaled" divides it by the content's variance across the
+    batch: the decoder starts with BatchNorm, so it does not see the scale of the content vector,
+    and the plain MSE can be driven to 0 by shrinking that scale while content still follows the
+    frame (observed: content encoding position, not identity). Scaled, the loss only falls when
+    frames of one clip are close *relative to* how far apart clips are.
+    """
     assert content_a.shape == content_b.shape, (content_a.shape, content_b.shape)
-    return F.mse_loss(content_a, content_b)
+    mse = F.mse_loss(content_a, content_b)
+    if kind == "scaled":
+        return mse / (torch.cat([content_a, content_b]).var(dim=0).mean() + 1e-6)
+    return mse
 
 
 class ContentPoseObjective:
@@ -92,7 +102,7 @@ class ContentPoseObjective:
 
         rec = self.model.decode(Content(c_t, skips), p_tk)
         l_rec = reconstruction_loss(rec, x_tk, self.cfg.rec_loss)
-        l_sim = similarity_loss(c_t, c_tk)
+        l_sim = similarity_loss(c_t, c_tk, self.cfg.sim_loss)
         l_pen = self.penalty(p_t, p_tk, partner)
         total = l_rec + self.cfg.alpha * l_sim + self.cfg.beta * l_pen
         self.opt_model.zero_grad(set_to_none=True)

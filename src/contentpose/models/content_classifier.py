@@ -1,4 +1,4 @@
-"""A small CNN that names the digits in a frame: (B, C, H, W) -> logits (B, 10), one per class.
+"""A small CNN that names the content classes in a frame (digits, sprite shapes): (B, C, H, W) -> logits (B, K).
 
 Multi-label (a frame can show several digits), trained with BCE; used to check that
 content survives long rollouts, not as a representation.
@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 
 
-class DigitClassifier(nn.Module):
+class ContentClassifier(nn.Module):
     def __init__(self, channels: int, classes: int = 10, width: int = 16):
         super().__init__()
         layers, cin = [], channels
