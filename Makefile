@@ -20,10 +20,13 @@ venv: $(STAMP)
 
 demo: venv
 	$(BIN)/contentpose train quick --out $(DEMO) $$([ -f $(DEMO)/checkpoint.safetensors ] && echo --resume)
+	$(BIN)/contentpose train-predictor $(DEMO) $$([ -f $(DEMO)/predictor.safetensors ] && echo --resume)
 	$(BIN)/contentpose evaluate $(DEMO)
 	$(BIN)/contentpose analogy $(DEMO) --out $(DEMO)/analogy.png
 	$(BIN)/contentpose interpolate $(DEMO) --out $(DEMO)/interpolation.png
-	@echo "demo done: $(DEMO)/analogy.png, $(DEMO)/interpolation.png, $(DEMO)/eval.json"
+	$(BIN)/contentpose predict $(DEMO) --context 5 --horizon 100 \
+		--out $(DEMO)/prediction.mp4 --out $(DEMO)/prediction.gif --out $(DEMO)/prediction.png
+	@echo "demo done: $(DEMO)/ holds eval.json, analogy.png, interpolation.png, prediction.{mp4,gif,png}, prediction_curves.png"
 
 test: venv
 	$(BIN)/python -m pytest

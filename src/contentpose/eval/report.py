@@ -1,5 +1,5 @@
 """`contentpose evaluate`: swap fidelity and reconstruction of runs, next to the copy baselines,
-and, for runs with a pose predictor, prediction metrics (RUN/eval.json, RUN/prediction.png)."""
+and, for runs with a pose predictor, prediction metrics (RUN/eval.json, RUN/prediction_curves.png)."""
 from __future__ import annotations
 
 import json
@@ -91,12 +91,12 @@ def format_disentanglement(results: dict) -> str:
 
 
 def evaluate_prediction(run: TrainedRun, data) -> dict:
-    """Per-step curves for each setting, the long-rollout checks, and a plot in RUN/prediction.png."""
+    """Per-step curves for each setting, the long-rollout checks, and a plot in RUN/prediction_curves.png."""
     predictor = VideoPredictor(run.model, load_predictor(run))
     curves = [prediction_curves(predictor, data, c, h) for c, h in PREDICTION_SETTINGS]
     rollout = long_rollout(predictor, content_classifier(run.path, data), data, run.config.predictor.context,
                            ROLLOUT_STEPS)
-    plot = plot_prediction_curves(curves, run.path / "prediction.png", title=run.path.name)
+    plot = plot_prediction_curves(curves, run.path / "prediction_curves.png", title=run.path.name)
     return {"curves": curves, "rollout": rollout, "plot": str(plot)}
 
 

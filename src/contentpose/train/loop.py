@@ -21,7 +21,7 @@ from contentpose.errors import UserError
 from contentpose.models.pose_predictor import PosePredictor
 from contentpose.objectives import build_objective
 from contentpose.objectives.pose_prediction import PosePrediction
-from contentpose.train.checkpoint import load_checkpoint, save_checkpoint
+from contentpose.train.checkpoint import load_checkpoint, read_meta, save_checkpoint
 from contentpose.train.device import resolve_device
 from contentpose.train.run import (CHECKPOINT, CONFIG, METRICS, PREDICTOR, PREDICTOR_METRICS, load_run,
                                    read_run_config)
@@ -65,6 +65,9 @@ def train_predictor(run: Path, overrides: list[str] = (), resume: bool = False, 
         raise UserError("predictor.context and predictor.future must both be at least 1")
     trained = load_run(run, cfg.train.device)
     _check_resume(run / PREDICTOR, resume, "a trained predictor")
+    if resume and read_meta(run / PREDICTOR).get("autoencoder_step") != trained.step:
+        raise UserError(f"{run / PREDICTOR} was trained on an earlier state of the autoencoder; "
+                        f"delete it and train the predictor again")
     if cfg.train.threads > 0:
         torch.set_num_threads(cfg.train.threads)
     torch.manual_seed(cfg.train.seed)

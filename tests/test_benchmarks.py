@@ -1,0 +1,45 @@
+"""The benchmark scripts run end to end on tiny settings (slow: `make test-all`)."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["data.frame_size=32", "data.test_clips=32", "model.width=8", "model.content_dim=16",
+        "train.batch_size=8", "train.steps=4", "train.log_every=2", "train.checkpoint_every=2", "train.device=cpu"]
+
+
+def _run(script, *args):
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args], capture_output=True,
+                          text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_quick_demo_benchmark(tmp_path):
+    out = _run("quick_demo.py", "--out", str(tmp_path), "--set", *TINY)
+    assert "machine:" in out and "baseline: copy frame b" in out
+    assert set(json.loads((tmp_path / "quick_demo.json").read_text())["timings"]) == {"quick", "quick-beta0"}
+
+
+@pytest.mark.slow
+def test_disentangle_benchmark(tmp_path):
+    out = _run("disentangle.py", "--out", str(tmp_path), "--seeds", "2", "--data", "moving_digits",
+               "moving_sprites", "--set", *TINY)
+    table = json.loads((tmp_path / "disentangle.json").read_text())["table"]
+    assert set(table) == {f"{d} / {m}" for d in ("moving_digits", "moving_sprites")
+                          for m in ("drnet", "mipae", "no-penalty")}
+    assert "group" in out and "±" in out
+
+
+@pytest.mark.slow
+def test_prediction_benchmark(trained_run, tmp_path):
+    import shutil
+    run = tmp_path / "run"
+    shutil.copytree(trained_run, run)
+    out = _run("prediction.py", str(run), "--set", "predictor.steps=20")
+    assert "500-step rollout speed" in out and "copy-last" in out
+    assert "rollout_frames_per_s" in json.loads((run / "prediction_benchmark.json").read_text())
