@@ -2,7 +2,7 @@ import torch
 
 from contentpose.data import build_dataset
 from contentpose.eval.content_classifier import label_accuracy, multi_hot
-from contentpose.eval.prediction import held_out_clips, per_step, sharpness
+from contentpose.eval.prediction import per_step, sharpness
 
 
 def test_multi_hot_and_label_accuracy():
@@ -21,9 +21,9 @@ def test_sharpness_drops_with_blur():
     assert sharpness(blurred) < 0.6 * sharpness(x)
 
 
-def test_held_out_clips_are_fixed_and_per_step_scores(tiny_config):
+def test_test_clips_are_fixed_and_per_step_scores(tiny_config):
     data = build_dataset(tiny_config.data, "test")
-    a, b = held_out_clips(data, 5, 6), held_out_clips(data, 5, [0, 1, 2, 3, 4, 5])
+    a, b = data.test_clips(5, 6), data.test_clips(5, [0, 1, 2, 3, 4, 5])
     assert a.frames.shape == (5, 6, 1, 32, 32) and torch.equal(a.frames, b.frames)
     scores = per_step(a.frames[:, 1:], a.frames[:, :1].expand(-1, 5, -1, -1, -1))
     assert len(scores["psnr"]) == len(scores["ssim"]) == 5

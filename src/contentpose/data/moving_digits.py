@@ -19,6 +19,7 @@ import torch
 from contentpose.config import DataConfig
 from contentpose.data.digits import load_digits
 from contentpose.data.motion import bounce, random_velocity
+from contentpose.data.synthetic import SyntheticClips
 from contentpose.errors import UserError
 from contentpose.models.blocks import SUPPORTED_SIZES
 
@@ -67,10 +68,11 @@ class Clips:
     positions: torch.Tensor
 
 
-class MovingDigits:
+class MovingDigits(SyntheticClips):
     """Generator of bouncing-digit clips from one split ('train' or 'test') of digit images."""
 
     num_classes = 10
+    Clips = Clips
 
     def __init__(self, cfg: DataConfig, split: str = "train", device: torch.device | str = "cpu"):
         if cfg.frame_size not in SUPPORTED_SIZES:
@@ -121,17 +123,6 @@ class MovingDigits:
         canvas = canvas.view(n, nf, D, 1, H, H) * factors.colour[:, None, :, :, None, None]
         return canvas.amax(dim=2)                                              # overlapping digits: max
 
-    def clips(self, factors: ClipFactors, times: torch.Tensor) -> Clips:
-        """Render the frames at `times` (n, F) of the clips described by `factors`."""
-        positions = self.positions(factors, times)
-        return Clips(self.render(factors, positions), factors, positions)
-
-    def sample(self, n: int, num_frames: int, generator: torch.Generator) -> Clips:
-        """n new clips of `num_frames` consecutive frames."""
-        factors = self.sample_factors(n, generator)
-        times = torch.arange(num_frames, device=self.device).expand(n, num_frames)
-        return self.clips(factors, times)
-
     def factor_values(self, clips: Clips) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
         """Per-frame ground truth for disentanglement metrics: content factors {name: (n, F) int}
         and pose factors {name: (n, F) float}.
@@ -150,6 +141,3 @@ class MovingDigits:
             pose[f"x_{j + 1}"], pose[f"y_{j + 1}"] = pos[..., j, 1], pos[..., j, 0]
         return content, pose
 
-    def test_set(self) -> ClipFactors:
-        """The fixed held-out clips (factors only; render the frames you need)."""
-        return self.sample_factors(self.cfg.test_clips, torch.Generator().manual_seed(self.cfg.test_seed))

@@ -17,6 +17,7 @@ import torch
 
 from contentpose.config import DataConfig
 from contentpose.data.motion import bounce, random_velocity
+from contentpose.data.synthetic import SyntheticClips
 from contentpose.errors import UserError
 from contentpose.models.blocks import SUPPORTED_SIZES
 
@@ -73,10 +74,11 @@ class SpriteClips:
     positions: torch.Tensor
 
 
-class MovingSprites:
+class MovingSprites(SyntheticClips):
     """Generator of sprite clips; 'train' and 'test' differ only in the seeds that draw them."""
 
     num_classes = len(SHAPES)
+    Clips = SpriteClips
 
     def __init__(self, cfg: DataConfig, split: str = "train", device: torch.device | str = "cpu"):
         if cfg.frame_size not in SUPPORTED_SIZES:
@@ -127,18 +129,6 @@ class MovingSprites:
         colour = self.colours[factors.colour]                                # (n, D, C)
         layers = mask[:, :, :, None] * colour[:, None, :, :, None, None]     # (n, F, D, C, H, W)
         return layers.amax(dim=2)
-
-    def clips(self, factors: SpriteFactors, times: torch.Tensor) -> SpriteClips:
-        positions = self.positions(factors, times)
-        return SpriteClips(self.render(factors, positions), factors, positions)
-
-    def sample(self, n: int, num_frames: int, generator: torch.Generator) -> SpriteClips:
-        factors = self.sample_factors(n, generator)
-        times = torch.arange(num_frames, device=self.device).expand(n, num_frames)
-        return self.clips(factors, times)
-
-    def test_set(self) -> SpriteFactors:
-        return self.sample_factors(self.cfg.test_clips, torch.Generator().manual_seed(self.cfg.test_seed))
 
     def factor_values(self, clips: SpriteClips) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
         """Content {shape_j, scale_j, colour_j: (n, F) int} and pose {x_j, y_j[, angle_j]: (n, F) float},

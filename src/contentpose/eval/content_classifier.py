@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from contentpose.data.samplers import START_TIMES
+from contentpose.data.synthetic import START_TIMES
 from contentpose.errors import UserError
 from contentpose.models.content_classifier import ContentClassifier
 from contentpose.train.checkpoint import load_checkpoint, read_meta, save_checkpoint

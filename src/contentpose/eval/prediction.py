@@ -18,15 +18,6 @@ from contentpose.models.content_classifier import ContentClassifier
 from contentpose.models.video_predictor import VideoPredictor
 
 
-def held_out_clips(data, n: int, times: list[int] | int):
-    """The first n fixed test clips at frame `times` (or frames 0..times-1): Clips, frames (n, F, C, H, W)."""
-    test = data.test_set()
-    n = min(n, len(test))
-    factors = test.index(torch.arange(n, device=data.device))
-    times = list(range(times)) if isinstance(times, int) else times
-    return data.clips(factors, torch.tensor(times, device=data.device).expand(n, len(times)))
-
-
 def per_step(pred: torch.Tensor, truth: torch.Tensor) -> dict[str, list[float]]:
     """Mean PSNR and SSIM over clips at each step: (B, T, C, H, W) twice -> {'psnr': [T], 'ssim': [T]}."""
     B, T = truth.shape[:2]
@@ -38,7 +29,7 @@ def per_step(pred: torch.Tensor, truth: torch.Tensor) -> dict[str, list[float]]:
 def prediction_curves(predictor: VideoPredictor, data, context: int, horizon: int,
                       n: int = 100) -> dict:
     """Per-step scores of the model and of copying the last context frame."""
-    frames = held_out_clips(data, n, context + horizon).frames
+    frames = data.test_clips(n, context + horizon).frames
     past, future = frames[:, :context], frames[:, context:]
     pred = predictor(past, horizon)
     copy = past[:, -1:].expand_as(future)
@@ -59,7 +50,7 @@ def long_rollout(predictor: VideoPredictor, classifier: ContentClassifier, data,
     """Classifier accuracy and sharpness at the given rollout steps (1 = first predicted frame),
     and the rollout's speed in generated frames per second."""
     horizon = max(steps)
-    clips = held_out_clips(data, n, list(range(context)) + [context + s - 1 for s in steps])
+    clips = data.test_clips(n, list(range(context)) + [context + s - 1 for s in steps])
     start = time.perf_counter()
     pred = predictor(clips.frames[:, :context], horizon)
     seconds = time.perf_counter() - start

@@ -6,21 +6,11 @@ import torch
 from contentpose.train.run import TrainedRun
 
 
-def held_out_frames(run: TrainedRun, n: int, seed: int) -> torch.Tensor:
-    """n frames (n, C, H, W) from n different held-out clips at random times."""
-    data = run.dataset("test")
-    test = data.test_set()
-    g = torch.Generator().manual_seed(seed)
-    clips = torch.randperm(len(test), generator=g)[:n].to(data.device)
-    times = torch.randint(0, 1000, (n, 1), generator=g).to(data.device)
-    return data.clips(test.index(clips), times).frames[:, 0]
-
-
 @torch.no_grad()
 def analogy_grid(run: TrainedRun, size: int = 8, seed: int = 0) -> torch.Tensor:
     """Cells (size+1, size+1, C, H, W): top row the pose frames, first column the content frames,
     cell (i, j) = D(Ec(content frame i), Ep(pose frame j)); the corner is blank (NaN)."""
-    frames = held_out_frames(run, 2 * size, seed)
+    frames = run.dataset("test").test_frames(2 * size, [0], seed)[:, 0]
     content, pose = frames[:size], frames[size:]
     rows = content.repeat_interleave(size, 0)                 # (size*size, C, H, W): row-major
     cols = pose.repeat(size, 1, 1, 1)

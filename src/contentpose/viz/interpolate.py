@@ -10,13 +10,7 @@ from contentpose.train.run import TrainedRun
 def interpolation_strips(run: TrainedRun, rows: int = 4, steps: int = 8, seed: int = 0) -> torch.Tensor:
     """Cells (rows, steps + 2, C, H, W): each row starts at frame x^t and ends at x^{t+K} of one
     held-out clip; between them D(Ec(x^t), (1 - w) Ep(x^t) + w Ep(x^{t+K})) for w in (0, 1)."""
-    data = run.dataset("test")
-    test = data.test_set()
-    g = torch.Generator().manual_seed(seed)
-    clips = torch.randperm(len(test), generator=g)[:rows].to(data.device)
-    t = torch.randint(0, 1000, (rows, 1), generator=g)
-    times = torch.cat([t, t + run.config.data.max_offset], 1).to(data.device)
-    frames = data.clips(test.index(clips), times).frames      # (rows, 2, C, H, W)
+    frames = run.dataset("test").test_frames(rows, [0, run.config.data.max_offset], seed)   # (rows, 2, C, H, W)
     start, end = frames[:, 0], frames[:, 1]
     content = run.model.content(start)
     p0, p1 = run.model.pose(start), run.model.pose(end)

@@ -10,7 +10,6 @@ from PIL import Image
 
 from contentpose.data.video import read_video
 from contentpose.errors import UserError
-from contentpose.eval.prediction import held_out_clips
 from contentpose.models.video_predictor import VideoPredictor
 from contentpose.train.run import load_predictor, load_run
 from contentpose.viz.grid import grid_image, save_grid
@@ -38,7 +37,7 @@ def predict_to_files(run_path: str | Path, outputs: list[str], context: int, hor
     else:
         if clips < 1:
             raise UserError("--clips must be at least 1")
-        frames = held_out_clips(data, clips, context + horizon).frames
+        frames = data.test_clips(clips, context + horizon).frames
     past, truth = frames[:, :context], frames[:, context:]
     truth = truth if truth.shape[1] > 0 else None
     pred = predictor(past, horizon)
