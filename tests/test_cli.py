@@ -120,3 +120,29 @@ def test_moving_sprites_trains_and_evaluates(tmp_path, capsys):
     d = json.loads((run / "eval.json").read_text())["disentanglement"]
     assert {"shape_1", "scale_2", "colour_1", "x_1", "angle_2"} <= set(d["probes"])
     assert main(["analogy", str(run), "--out", str(tmp_path / "a.png"), "--size", "3"]) == 0
+
+
+def test_train_evaluate_and_predict_on_a_video_folder(tmp_path, capsys):
+    from PIL import Image as PILImage
+
+    from contentpose.viz.video import write_video
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    for v in range(4):
+        frames = []
+        for i in range(30):
+            im = PILImage.new("RGB", (48, 48))
+            im.paste((255, 255, 255), (2 + i % 20, 5 + 8 * v, 14 + i % 20, 17 + 8 * v))
+            frames.append(im)
+        write_video(frames, videos / f"clip{v}.mp4")
+    run = tmp_path / "runs" / "v"
+    assert main(["train", "quick", *TINY, f"data=videos:{videos}", "--out", str(run), "--quiet"]) == 0
+    assert list((tmp_path / "runs" / ".contentpose-cache").glob("videos-*.u8"))       # cache next to the run
+    assert main(["train-predictor", str(run), "predictor.steps=3", "predictor.batch_size=4", "predictor.context=3",
+                 "predictor.future=3", "--quiet"]) == 0
+    assert main(["evaluate", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "Reconstruction of held-out video frames" in out and "10 context ->  10 future" in out
+    assert "5 -> 100 skipped: no clip has the 105 frames" in out
+    assert main(["analogy", str(run), "--out", str(tmp_path / "a.png"), "--size", "2"]) == 0
+    assert main(["predict", str(run), "--context", "3", "--horizon", "4", "--out", str(tmp_path / "p.gif")]) == 0

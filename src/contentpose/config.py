@@ -20,7 +20,7 @@ from contentpose.errors import UserError
 
 @dataclass
 class DataConfig:
-    name: str = "moving_digits"    # moving_digits or moving_sprites
+    name: str = "moving_digits"    # moving_digits, moving_sprites or videos (shorthand: data=videos:PATH)
     frame_size: int = 64           # 32, 64 or 128
     num_digits: int = 2            # moving_digits: 1 to 3
     num_sprites: int = 2           # moving_sprites: 1 or 2
@@ -28,8 +28,14 @@ class DataConfig:
     colour: bool = False           # one colour per object (3 channels) instead of grayscale
     max_offset: int = 12           # K: frame offset k is drawn from [0, K]
     mnist_path: str | None = None  # folder with MNIST idx files; default: scikit-learn digits
-    test_clips: int = 500          # size of the fixed held-out set
-    test_seed: int = 1234          # the held-out set is fixed by this seed
+    test_clips: int = 500          # size of the fixed held-out set (synthetic data)
+    test_seed: int = 1234          # the held-out set (or the split of videos) is fixed by this seed
+    path: str | None = None        # videos: a video file or a folder searched recursively
+    crop: str = "centre"           # videos: square crop, centre or random (one place per clip)
+    stride: int = 1                # videos: keep every stride-th frame
+    min_frames: int = 2            # videos: shorter clips are bad input
+    skip_bad: bool = False         # videos: skip (and list) bad files instead of stopping
+    test_fraction: float = 0.2     # videos: share of videos held out for testing
 
 
 @dataclass
@@ -102,8 +108,12 @@ def load_config(source: str | Path, overrides: list[str] = ()) -> Config:
     raw = _read_yaml(source)
     for item in overrides:
         key, sep, value = item.partition("=")
+        if key == "data" and sep:                       # shorthand: data=NAME or data=videos:PATH
+            name, _, path = value.partition(":")
+            raw["data"] = {**(raw.get("data") or {}), "name": name, **({"path": path} if path else {})}
+            continue
         if not sep or "." not in key:
-            raise UserError(f"override {item!r} is not of the form section.key=value (e.g. train.steps=2000)")
+            raise UserError(f"override {item!r} is not of the form section.key=value (e.g. train.steps=2000) or data=videos:PATH")
         section, _, name = key.partition(".")
         raw.setdefault(section, {})
         if not isinstance(raw[section], dict):

@@ -1,25 +1,34 @@
 """Datasets and samplers.
 
-Every dataset offers the same small interface (see MovingDigits): `channels`, `num_objects`,
-`num_classes`, `sample_factors`, `positions`, `render`, `clips`, `sample`, `test_set` and
-`factor_values`, so training, prediction and every metric work on any of them.
+Every dataset offers `channels` and four ways to draw frames (B, C, H, W) or clips (B, T, C, H, W):
+`pairs` and `sequences` (training), `test_clips` and `test_frames` (evaluation, pictures), so
+training, prediction and pictures work on any of them. Synthetic data (`SyntheticClips`) can
+also render any content in any pose (`render`) and knows its factors (`factor_values`), which
+swap fidelity and the disentanglement metrics need.
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 import torch
 
 from contentpose.config import DataConfig
 from contentpose.data.moving_digits import MovingDigits
 from contentpose.data.moving_sprites import MovingSprites
+from contentpose.data.video_folder import VideoFolder
 from contentpose.errors import UserError
 
-DATASETS = {"moving_digits": MovingDigits, "moving_sprites": MovingSprites}
+DATASETS = {"moving_digits": MovingDigits, "moving_sprites": MovingSprites, "videos": VideoFolder}
 
 
-def build_dataset(cfg: DataConfig, split: str, device: torch.device | str = "cpu") -> MovingDigits | MovingSprites:
-    """The dataset named by `cfg.name` for one split ('train' or 'test')."""
+def build_dataset(cfg: DataConfig, split: str, device: torch.device | str = "cpu", cache_dir: Path | None = None,
+                  quiet: bool = False):
+    """The dataset named by `cfg.name` for one split ('train' or 'test'); decoded videos are cached
+    in `cache_dir`."""
     if cfg.name not in DATASETS:
         raise UserError(f"unknown dataset {cfg.name!r}; choose one of {', '.join(DATASETS)}")
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if cfg.name == "videos":
+        return VideoFolder(cfg, split, device, cache_dir, quiet)
     return DATASETS[cfg.name](cfg, split, device)

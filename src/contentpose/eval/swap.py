@@ -84,3 +84,12 @@ def swap_fidelity(model: ContentPoseAutoencoder | None, data, batch_size: int = 
     return {name: {metric: round(float(torch.cat([p[metric] for p in parts]).mean()), 4)
                    for metric in ("psnr", "ssim")}
             for name, parts in scores.items()}
+
+
+@torch.no_grad()
+def reconstruction_fidelity(model: ContentPoseAutoencoder, data, n: int = 500, batch_size: int = 100,
+                            seed: int = 0) -> dict[str, float]:
+    """Mean PSNR/SSIM of D(Ec(x), Ep(x)) against x for n held-out frames of any dataset."""
+    frames = data.test_frames(n, [0], seed)[:, 0]
+    parts = [best_match(model(x, x), x[None]) for x in frames.split(batch_size)]
+    return {m: round(float(torch.cat([p[m] for p in parts]).mean()), 4) for m in ("psnr", "ssim")}

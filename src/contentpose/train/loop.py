@@ -23,8 +23,8 @@ from contentpose.objectives import build_objective
 from contentpose.objectives.pose_prediction import PosePrediction
 from contentpose.train.checkpoint import load_checkpoint, read_meta, save_checkpoint
 from contentpose.train.device import resolve_device
-from contentpose.train.run import (CHECKPOINT, CONFIG, METRICS, PREDICTOR, PREDICTOR_METRICS, load_run,
-                                   read_run_config)
+from contentpose.train.run import (CHECKPOINT, CONFIG, METRICS, PREDICTOR, PREDICTOR_METRICS, VIDEO_CACHE,
+                                   load_run, read_run_config)
 
 
 @dataclass
@@ -42,7 +42,7 @@ def train(cfg: Config, run: Path, resume: bool = False, quiet: bool = False) -> 
     if cfg.train.threads > 0:
         torch.set_num_threads(cfg.train.threads)
     torch.manual_seed(cfg.train.seed)
-    data = build_dataset(cfg.data, "train", device)
+    data = build_dataset(cfg.data, "train", device, cache_dir=run.parent / VIDEO_CACHE, quiet=quiet)
     objective = build_objective(cfg, data.channels, device)
     sampler = FramePairSampler(data, cfg.train.batch_size, cfg.data.max_offset, seed=cfg.train.seed + 1)
     run.mkdir(parents=True, exist_ok=True)

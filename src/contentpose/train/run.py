@@ -28,6 +28,7 @@ METRICS = "metrics.jsonl"
 CHECKPOINT = "checkpoint.safetensors"
 PREDICTOR = "predictor.safetensors"
 PREDICTOR_METRICS = "predictor_metrics.jsonl"
+VIDEO_CACHE = ".contentpose-cache"   # decoded videos, next to the run folders (shared by them)
 
 
 @dataclass
@@ -41,7 +42,8 @@ class TrainedRun:
     device: torch.device
 
     def dataset(self, split: str = "test"):
-        return build_dataset(self.config.data, split, self.device)
+        return build_dataset(self.config.data, split, self.device, cache_dir=self.path.parent / VIDEO_CACHE,
+                             quiet=True)
 
 
 def read_run_config(run: Path) -> Config:
@@ -65,7 +67,7 @@ def load_run(run: str | Path, device: str = "auto") -> TrainedRun:
     if meta.get("objective") != cfg.objective.name or saved != cfg.model:
         raise UserError(f"checkpoint {run / CHECKPOINT} was written by a different model than {run / CONFIG} describes")
     dev = resolve_device(device)
-    channels = build_dataset(cfg.data, "test").channels
+    channels = 3 if cfg.data.colour else 1
     objective = build_objective(cfg, channels, dev)
     load_checkpoint(run / CHECKPOINT, objective.modules)
     objective.model.eval()

@@ -1,0 +1,207 @@
+"""A folder of the user's videos as a dataset: `data=videos:PATH`.
+
+PATH is a video file or a folder searched recursively for video files (VIDEO_EXTENSIONS)
+and folders of frame images (IMAGE_EXTENSIONS; one folder = one clip, frames in name
+order). Clips are split into train and test **by video**, fixed by `data.test_seed`.
+
+Every clip is decoded once (square crop, resized, every `stride`-th frame) into one
+compact uint8 file, memory-mapped afterwards; its name is a hash of the source files
+(paths, sizes, modification times) and the decoding options, so changing either
+rebuilds it and nothing else does. Bad files stop the run with one line naming the file
+and the problem, or, with `data.skip_bad=true`, are skipped and listed with their reasons.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from contentpose.config import DataConfig
+from contentpose.data.video import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, decode_frame_folder, decode_video
+from contentpose.errors import UserError
+from contentpose.models.blocks import SUPPORTED_SIZES
+
+CACHE_FORMAT = 1
+
+
+@dataclass
+class VideoClips:
+    """Frames (n, T, C, H, W) in [0, 1] of real clips (no known factors)."""
+
+    frames: torch.Tensor
+
+
+def find_clips(root: Path, skip_bad: bool) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Video files and frame folders under `root`; and the files skipped with their reasons."""
+    if not root.exists():
+        raise UserError(f"video path not found: {root}")
+    if root.is_file():
+        if root.suffix.lower() not in VIDEO_EXTENSIONS:
+            raise UserError(f"{root}: unsupported file type {root.suffix!r}; videos must be one of "
+                            f"{', '.join(VIDEO_EXTENSIONS)}")
+        return [root], []
+    clips, skipped = [], []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        folder = Path(folder)
+        has_frames = False
+        for name in sorted(files):
+            path = folder / name
+            ext = path.suffix.lower()
+            if name.startswith("."):
+                continue
+            if ext in VIDEO_EXTENSIONS:
+                clips.append(path)
+            elif ext in IMAGE_EXTENSIONS:
+                has_frames = True
+            elif skip_bad:
+                skipped.append((path, f"unsupported file type {ext or '(none)'}"))
+            else:
+                raise UserError(f"{path}: unsupported file type {ext or '(none)'} (videos: "
+                                f"{', '.join(VIDEO_EXTENSIONS)}; frames: {', '.join(IMAGE_EXTENSIONS)}); "
+                                f"remove it or pass data.skip_bad=true")
+        if has_frames:
+            clips.append(folder)
+    if not clips:
+        raise UserError(f"no videos or frame folders found in {root}")
+    return clips, skipped
+
+
+class VideoFolder:
+    """Clips decoded from the user's files; offers the dataset interface of `contentpose.data`."""
+
+    Clips = VideoClips
+
+    def __init__(self, cfg: DataConfig, split: str = "train", device: torch.device | str = "cpu",
+                 cache_dir: Path | None = None, quiet: bool = False):
+        if cfg.path is None:
+            raise UserError("data.name=videos needs data.path (or write data=videos:PATH)")
+        if cfg.frame_size not in SUPPORTED_SIZES:
+            raise UserError(f"frame size {cfg.frame_size} is not supported; choose one of {SUPPORTED_SIZES}")
+        if cfg.crop not in ("centre", "random"):
+            raise UserError(f"data.crop must be 'centre' or 'random', got {cfg.crop!r}")
+        if cfg.stride < 1:
+            raise UserError("data.stride must be at least 1")
+        self.cfg, self.device = cfg, torch.device(device)
+        self.channels = 3 if cfg.colour else 1
+        root = Path(cfg.path).expanduser()
+        sources, skipped = find_clips(root, cfg.skip_bad)
+        cache_dir = Path(cache_dir) if cache_dir is not None else root.parent / ".contentpose-cache"
+        self.frames, index = _load_or_build_cache(root, sources, cfg, self.channels, cache_dir, quiet)
+        self.skipped = [(Path(p), why) for p, why in index["skipped"]] + skipped
+        if self.skipped and not quiet:
+            print(f"skipped {len(self.skipped)} file(s):", file=sys.stderr)
+            for path, why in self.skipped:
+                print(f"  {path}: {why}", file=sys.stderr)
+        clips = index["clips"]
+        if len(clips) < 2:
+            raise UserError(f"{root} gives {len(clips)} usable clip(s); a train/test split by video needs at least 2")
+        order = np.random.default_rng(cfg.test_seed).permutation(len(clips))
+        n_test = min(len(clips) - 1, max(1, round(cfg.test_fraction * len(clips))))
+        chosen = sorted(order[:n_test]) if split == "test" else sorted(order[n_test:])
+        self.names = [clips[i]["name"] for i in chosen]
+        self.starts = np.array([clips[i]["start"] for i in chosen])
+        self.lengths = np.array([clips[i]["length"] for i in chosen])
+
+    def _gather(self, clip: np.ndarray, times: np.ndarray) -> torch.Tensor:
+        """Frames at `times` (n, F) of clips `clip` (n,) -> float (n, F, C, H, W) on the device."""
+        rows = self.starts[clip][:, None] + times
+        frames = torch.from_numpy(np.ascontiguousarray(self.frames[rows.ravel()]))
+        return (frames.to(self.device).float() / 255).view(*times.shape, *frames.shape[1:])
+
+    def _clips_at_least(self, length: int, what: str) -> np.ndarray:
+        ok = np.flatnonzero(self.lengths >= length)
+        if len(ok) == 0:
+            raise UserError(f"no clip has the {length} frames {what} needs (longest: {self.lengths.max()}); "
+                            f"use longer videos, a smaller data.stride or shorter sequences")
+        return ok
+
+    def pairs(self, batch: int, max_offset: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """x^t, x^{t+k} of `batch` random clips, k uniform in [0, min(max_offset, length - 1)]."""
+        g = np.random.default_rng(int(torch.randint(0, 2 ** 31, (), generator=generator)))
+        clip = g.integers(0, len(self.lengths), batch)
+        k = np.minimum(g.integers(0, max_offset + 1, batch), self.lengths[clip] - 1)
+        t = (g.random(batch) * (self.lengths[clip] - k)).astype(np.int64)
+        frames = self._gather(clip, np.stack([t, t + k], 1))
+        return frames[:, 0], frames[:, 1]
+
+    def sequences(self, batch: int, length: int, generator: torch.Generator) -> torch.Tensor:
+        """`length` consecutive frames of `batch` random clips long enough: (B, T, C, H, W)."""
+        g = np.random.default_rng(int(torch.randint(0, 2 ** 31, (), generator=generator)))
+        ok = self._clips_at_least(length, "a training sequence")
+        clip = ok[g.integers(0, len(ok), batch)]
+        t = (g.random(batch) * (self.lengths[clip] - length + 1)).astype(np.int64)
+        return self._gather(clip, t[:, None] + np.arange(length))
+
+    def test_clips(self, n: int, times: int | list[int]) -> VideoClips:
+        """The first n clips (of this split) long enough, at frame `times` (or frames 0..times-1)."""
+        times = np.arange(times) if isinstance(times, int) else np.asarray(times)
+        ok = self._clips_at_least(int(times.max()) + 1, "this evaluation")[:n]
+        return VideoClips(self._gather(ok, np.broadcast_to(times, (len(ok), len(times)))))
+
+    def test_frames(self, n: int, offsets: list[int], seed: int) -> torch.Tensor:
+        """Frames t + offsets of n random clips (different ones while there are enough)."""
+        g = np.random.default_rng(seed)
+        offsets = np.asarray(offsets)
+        ok = self._clips_at_least(int(offsets.max()) + 1, "these frames")
+        clip = g.permutation(ok)[:n] if len(ok) >= n else g.choice(ok, n)
+        t = (g.random(len(clip)) * (self.lengths[clip] - offsets.max())).astype(np.int64)
+        return self._gather(clip, t[:, None] + offsets)
+
+
+def _cache_key(root: Path, sources: list[Path], cfg: DataConfig, channels: int) -> str:
+    stats = []
+    for src in sources:
+        files = [src] if src.is_file() else sorted(p for p in src.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
+        stats.append([str(src.resolve()), [(f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files]])
+    options = {"format": CACHE_FORMAT, "size": cfg.frame_size, "channels": channels, "crop": cfg.crop,
+               "stride": cfg.stride, "min_frames": cfg.min_frames, "skip_bad": cfg.skip_bad, "seed": cfg.test_seed}
+    return hashlib.sha1(json.dumps([options, stats]).encode()).hexdigest()[:16]
+
+
+def _load_or_build_cache(root: Path, sources: list[Path], cfg: DataConfig, channels: int, cache_dir: Path,
+                         quiet: bool) -> tuple[np.ndarray, dict]:
+    """The memory-mapped frames (N, C, H, W) uint8 of all clips and their index."""
+    key = _cache_key(root, sources, cfg, channels)
+    data_path, index_path = cache_dir / f"videos-{key}.u8", cache_dir / f"videos-{key}.json"
+    if not (data_path.exists() and index_path.exists()):
+        _build_cache(sources, cfg, channels, data_path, index_path, quiet)
+    index = json.loads(index_path.read_text())
+    shape = (index["frames"], channels, cfg.frame_size, cfg.frame_size)
+    return np.memmap(data_path, dtype=np.uint8, mode="r", shape=shape), index
+
+
+def _build_cache(sources: list[Path], cfg: DataConfig, channels: int, data_path: Path, index_path: Path,
+                 quiet: bool) -> None:
+    """Decode every clip once into `data_path` (written to a temporary file, then renamed)."""
+    data_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = data_path.with_name(data_path.name + ".tmp")
+    clips, skipped, total = [], [], 0
+    with tmp.open("wb") as out:
+        for i, src in enumerate(tqdm(sources, desc="decoding videos", disable=quiet, dynamic_ncols=True)):
+            try:
+                decode = decode_video if src.is_file() else decode_frame_folder
+                frames = decode(src, cfg.frame_size, channels, crop=cfg.crop, stride=cfg.stride, seed=cfg.test_seed + i)
+                if len(frames) < cfg.min_frames:
+                    raise UserError(f"{src} has {len(frames)} frames (after stride {cfg.stride}); "
+                                    f"data.min_frames is {cfg.min_frames}")
+            except UserError as err:
+                if not cfg.skip_bad:
+                    raise UserError(f"{err} (pass data.skip_bad=true to skip bad files)") from None
+                skipped.append((str(src), str(err)))
+                continue
+            out.write(frames.tobytes())
+            clips.append({"name": str(src), "start": total, "length": len(frames)})
+            total += len(frames)
+    if total == 0:
+        tmp.unlink(missing_ok=True)
+        raise UserError("no clip could be decoded; every file was skipped")
+    os.replace(tmp, data_path)
+    index_path.write_text(json.dumps({"frames": total, "clips": clips, "skipped": skipped}))
