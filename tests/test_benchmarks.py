@@ -43,3 +43,9 @@ def test_prediction_benchmark(trained_run, tmp_path):
     out = _run("prediction.py", str(run), "--set", "predictor.steps=20")
     assert "500-step rollout speed" in out and "copy-last" in out
     assert "rollout_frames_per_s" in json.loads((run / "prediction_benchmark.json").read_text())
+
+
+@pytest.mark.slow
+def test_data_throughput_benchmark():
+    out = _run("data_throughput.py", "--videos", "2", "--frames", "10", "--batch", "8")
+    assert out.count("frames/s") == 5 and "moving_sprites" in out

@@ -20,7 +20,7 @@ from contentpose.errors import UserError
 
 @dataclass
 class DataConfig:
-    name: str = "moving_digits"    # moving_digits, moving_sprites or videos (shorthand: data=videos:PATH)
+    name: str = "moving_digits"    # moving_digits, moving_sprites, videos or moving_mnist (data=videos:PATH)
     frame_size: int = 64           # 32, 64 or 128
     num_digits: int = 2            # moving_digits: 1 to 3
     num_sprites: int = 2           # moving_sprites: 1 or 2
@@ -30,12 +30,13 @@ class DataConfig:
     mnist_path: str | None = None  # folder with MNIST idx files; default: scikit-learn digits
     test_clips: int = 500          # size of the fixed held-out set (synthetic data)
     test_seed: int = 1234          # the held-out set (or the split of videos) is fixed by this seed
-    path: str | None = None        # videos: a video file or a folder searched recursively
+    path: str | None = None        # videos: a file or folder (searched recursively); moving_mnist: the .npy
+    layout: str = "plain"          # videos: plain, or kth (personNN_ACTION_dN files; split by person)
     crop: str = "centre"           # videos: square crop, centre or random (one place per clip)
     stride: int = 1                # videos: keep every stride-th frame
     min_frames: int = 2            # videos: shorter clips are bad input
     skip_bad: bool = False         # videos: skip (and list) bad files instead of stopping
-    test_fraction: float = 0.2     # videos: share of videos held out for testing
+    test_fraction: float = 0.2     # videos, moving_mnist: share of clips held out for testing
 
 
 @dataclass

@@ -14,11 +14,13 @@ import torch
 
 from contentpose.config import DataConfig
 from contentpose.data.moving_digits import MovingDigits
+from contentpose.data.moving_mnist_file import MovingMnistFile
 from contentpose.data.moving_sprites import MovingSprites
 from contentpose.data.video_folder import VideoFolder
 from contentpose.errors import UserError
 
-DATASETS = {"moving_digits": MovingDigits, "moving_sprites": MovingSprites, "videos": VideoFolder}
+DATASETS = {"moving_digits": MovingDigits, "moving_sprites": MovingSprites, "videos": VideoFolder,
+            "moving_mnist": MovingMnistFile}
 
 
 def build_dataset(cfg: DataConfig, split: str, device: torch.device | str = "cpu", cache_dir: Path | None = None,

@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,18 +24,12 @@ import torch
 from tqdm import tqdm
 
 from contentpose.config import DataConfig
+from contentpose.data.frame_store import FrameStore
 from contentpose.data.video import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, decode_frame_folder, decode_video
 from contentpose.errors import UserError
 from contentpose.models.blocks import SUPPORTED_SIZES
 
 CACHE_FORMAT = 1
-
-
-@dataclass
-class VideoClips:
-    """Frames (n, T, C, H, W) in [0, 1] of real clips (no known factors)."""
-
-    frames: torch.Tensor
 
 
 def find_clips(root: Path, skip_bad: bool) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -74,10 +68,8 @@ def find_clips(root: Path, skip_bad: bool) -> tuple[list[Path], list[tuple[Path,
     return clips, skipped
 
 
-class VideoFolder:
-    """Clips decoded from the user's files; offers the dataset interface of `contentpose.data`."""
-
-    Clips = VideoClips
+class VideoFolder(FrameStore):
+    """Clips decoded from the user's files (see the module doc)."""
 
     def __init__(self, cfg: DataConfig, split: str = "train", device: torch.device | str = "cpu",
                  cache_dir: Path | None = None, quiet: bool = False):
@@ -91,8 +83,13 @@ class VideoFolder:
             raise UserError("data.stride must be at least 1")
         self.cfg, self.device = cfg, torch.device(device)
         self.channels = 3 if cfg.colour else 1
+        if cfg.layout not in ("plain", "kth"):
+            raise UserError(f"data.layout must be 'plain' or 'kth', got {cfg.layout!r}")
         root = Path(cfg.path).expanduser()
         sources, skipped = find_clips(root, cfg.skip_bad)
+        if cfg.layout == "kth":
+            sources, misnamed = _kth_names(sources, cfg.skip_bad)
+            skipped += misnamed
         cache_dir = Path(cache_dir) if cache_dir is not None else root.parent / ".contentpose-cache"
         self.frames, index = _load_or_build_cache(root, sources, cfg, self.channels, cache_dir, quiet)
         self.skipped = [(Path(p), why) for p, why in index["skipped"]] + skipped
@@ -103,57 +100,39 @@ class VideoFolder:
         clips = index["clips"]
         if len(clips) < 2:
             raise UserError(f"{root} gives {len(clips)} usable clip(s); a train/test split by video needs at least 2")
-        order = np.random.default_rng(cfg.test_seed).permutation(len(clips))
-        n_test = min(len(clips) - 1, max(1, round(cfg.test_fraction * len(clips))))
-        chosen = sorted(order[:n_test]) if split == "test" else sorted(order[n_test:])
+        if cfg.layout == "kth":           # DrNet's split: persons 1-20 train, 21-25 test
+            parsed = [KTH_NAME.match(Path(c["name"]).name) for c in clips]
+            chosen = [i for i, m in enumerate(parsed) if (int(m["person"]) > 20) == (split == "test")]
+            if not chosen:
+                raise UserError(f"no KTH clips of the {split} persons ({'21-25' if split == 'test' else '1-20'}) in {root}")
+            self.label_names = sorted({m["action"] for m in parsed})
+            self.clip_labels = np.array([self.label_names.index(parsed[i]["action"]) for i in chosen])
+        else:
+            order = np.random.default_rng(cfg.test_seed).permutation(len(clips))
+            n_test = min(len(clips) - 1, max(1, round(cfg.test_fraction * len(clips))))
+            chosen = sorted(order[:n_test]) if split == "test" else sorted(order[n_test:])
         self.names = [clips[i]["name"] for i in chosen]
         self.starts = np.array([clips[i]["start"] for i in chosen])
         self.lengths = np.array([clips[i]["length"] for i in chosen])
 
-    def _gather(self, clip: np.ndarray, times: np.ndarray) -> torch.Tensor:
-        """Frames at `times` (n, F) of clips `clip` (n,) -> float (n, F, C, H, W) on the device."""
-        rows = self.starts[clip][:, None] + times
-        frames = torch.from_numpy(np.ascontiguousarray(self.frames[rows.ravel()]))
-        return (frames.to(self.device).float() / 255).view(*times.shape, *frames.shape[1:])
 
-    def _clips_at_least(self, length: int, what: str) -> np.ndarray:
-        ok = np.flatnonzero(self.lengths >= length)
-        if len(ok) == 0:
-            raise UserError(f"no clip has the {length} frames {what} needs (longest: {self.lengths.max()}); "
-                            f"use longer videos, a smaller data.stride or shorter sequences")
-        return ok
+KTH_NAME = re.compile(r"person(?P<person>\d+)_(?P<action>[a-z]+)_d(?P<scenario>\d+)", re.IGNORECASE)
 
-    def pairs(self, batch: int, max_offset: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        """x^t, x^{t+k} of `batch` random clips, k uniform in [0, min(max_offset, length - 1)]."""
-        g = np.random.default_rng(int(torch.randint(0, 2 ** 31, (), generator=generator)))
-        clip = g.integers(0, len(self.lengths), batch)
-        k = np.minimum(g.integers(0, max_offset + 1, batch), self.lengths[clip] - 1)
-        t = (g.random(batch) * (self.lengths[clip] - k)).astype(np.int64)
-        frames = self._gather(clip, np.stack([t, t + k], 1))
-        return frames[:, 0], frames[:, 1]
 
-    def sequences(self, batch: int, length: int, generator: torch.Generator) -> torch.Tensor:
-        """`length` consecutive frames of `batch` random clips long enough: (B, T, C, H, W)."""
-        g = np.random.default_rng(int(torch.randint(0, 2 ** 31, (), generator=generator)))
-        ok = self._clips_at_least(length, "a training sequence")
-        clip = ok[g.integers(0, len(ok), batch)]
-        t = (g.random(batch) * (self.lengths[clip] - length + 1)).astype(np.int64)
-        return self._gather(clip, t[:, None] + np.arange(length))
-
-    def test_clips(self, n: int, times: int | list[int]) -> VideoClips:
-        """The first n clips (of this split) long enough, at frame `times` (or frames 0..times-1)."""
-        times = np.arange(times) if isinstance(times, int) else np.asarray(times)
-        ok = self._clips_at_least(int(times.max()) + 1, "this evaluation")[:n]
-        return VideoClips(self._gather(ok, np.broadcast_to(times, (len(ok), len(times)))))
-
-    def test_frames(self, n: int, offsets: list[int], seed: int) -> torch.Tensor:
-        """Frames t + offsets of n random clips (different ones while there are enough)."""
-        g = np.random.default_rng(seed)
-        offsets = np.asarray(offsets)
-        ok = self._clips_at_least(int(offsets.max()) + 1, "these frames")
-        clip = g.permutation(ok)[:n] if len(ok) >= n else g.choice(ok, n)
-        t = (g.random(len(clip)) * (self.lengths[clip] - offsets.max())).astype(np.int64)
-        return self._gather(clip, t[:, None] + offsets)
+def _kth_names(sources: list[Path], skip_bad: bool) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Keep the clips named like KTH's personNN_ACTION_dN_uncomp.avi; the others are bad input."""
+    keep, skipped = [], []
+    for src in sources:
+        if KTH_NAME.match(src.name):
+            keep.append(src)
+        elif skip_bad:
+            skipped.append((src, "not a KTH name (personNN_ACTION_dN...)"))
+        else:
+            raise UserError(f"{src}: not a KTH file name (personNN_ACTION_dN_uncomp.avi); "
+                            f"use data.layout=plain or pass data.skip_bad=true")
+    if not keep:
+        raise UserError("no KTH-named clips found")
+    return keep, skipped
 
 
 def _cache_key(root: Path, sources: list[Path], cfg: DataConfig, channels: int) -> str:

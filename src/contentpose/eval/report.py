@@ -9,7 +9,7 @@ import numpy as np
 
 from contentpose.errors import UserError
 from contentpose.eval.content_classifier import content_classifier
-from contentpose.eval.disentanglement import disentanglement
+from contentpose.eval.disentanglement import action_probes, disentanglement
 from contentpose.eval.prediction import long_rollout, prediction_curves
 from contentpose.eval.swap import BASELINES, reconstruction_fidelity, swap_fidelity
 from contentpose.models.video_predictor import VideoPredictor
@@ -39,6 +39,8 @@ def evaluate_runs(paths: list[Path], device: str = "auto", out: Path | None = No
                          disentanglement=disentanglement(run.model, data))
         else:
             entry["reconstruction"] = reconstruction_fidelity(run.model, data)
+            if hasattr(data, "clip_labels"):         # labelled real clips (KTH actions)
+                entry["action_probes"] = action_probes(run.model, run.dataset("train"), data)
         if (run.path / PREDICTOR).exists():
             entry["prediction"] = evaluate_prediction(run, data)
         (run.path / "eval.json").write_text(json.dumps(entry, indent=2))
@@ -52,6 +54,10 @@ def evaluate_runs(paths: list[Path], device: str = "auto", out: Path | None = No
         for path, entry in results["runs"].items():
             r = entry["reconstruction"]
             print(f"  {Path(path).name}: PSNR {r['psnr']:.2f}, SSIM {r['ssim']:.4f}")
+            if "action_probes" in entry:
+                a = entry["action_probes"]
+                print(f"  action probe on {a['test_clips']} test clips: from content {a['from_content']:.3f}, "
+                      f"from pose {a['from_pose']:.3f} (chance {a['chance']:.3f})")
     for path, entry in results["runs"].items():
         if "prediction" in entry:
             print()

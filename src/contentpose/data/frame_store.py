@@ -1,0 +1,79 @@
+"""Real clips stored back to back in one uint8 array, with the dataset interface of
+`contentpose.data` (used by video folders and by Moving MNIST's standard file)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from contentpose.errors import UserError
+
+
+@dataclass
+class VideoClips:
+    """Frames (n, T, C, H, W) in [0, 1] of real clips (no known factors)."""
+
+    frames: torch.Tensor
+
+
+class FrameStore:
+    """Clips stored back to back in one array of frames (N, C, H, W) uint8: clip i is
+    frames[starts[i] : starts[i] + lengths[i]]. Gives the dataset interface of `contentpose.data`."""
+
+    Clips = VideoClips
+    frames: np.ndarray
+    starts: np.ndarray
+    lengths: np.ndarray
+    device: torch.device
+
+    def _gather(self, clip: np.ndarray, times: np.ndarray) -> torch.Tensor:
+        """Frames at `times` (n, F) of clips `clip` (n,) -> float (n, F, C, H, W) on the device."""
+        rows = self.starts[clip][:, None] + times
+        frames = torch.from_numpy(np.ascontiguousarray(self.frames[rows.ravel()]))
+        return (frames.to(self.device).float() / 255).view(*times.shape, *frames.shape[1:])
+
+    def _clips_at_least(self, length: int, what: str) -> np.ndarray:
+        ok = np.flatnonzero(self.lengths >= length)
+        if len(ok) == 0:
+            raise UserError(f"no clip has the {length} frames {what} needs (longest: {self.lengths.max()}); "
+                            f"use longer videos, a smaller data.stride or shorter sequences")
+        return ok
+
+    def pairs(self, batch: int, max_offset: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """x^t, x^{t+k} of `batch` random clips, k uniform in [0, min(max_offset, length - 1)]."""
+        g = np.random.default_rng(int(torch.randint(0, 2 ** 31, (), generator=generator)))
+        clip = g.integers(0, len(self.lengths), batch)
+        k = np.minimum(g.integers(0, max_offset + 1, batch), self.lengths[clip] - 1)
+        t = (g.random(batch) * (self.lengths[clip] - k)).astype(np.int64)
+        frames = self._gather(clip, np.stack([t, t + k], 1))
+        return frames[:, 0], frames[:, 1]
+
+    def sequences(self, batch: int, length: int, generator: torch.Generator) -> torch.Tensor:
+        """`length` consecutive frames of `batch` random clips long enough: (B, T, C, H, W)."""
+        g = np.random.default_rng(int(torch.randint(0, 2 ** 31, (), generator=generator)))
+        ok = self._clips_at_least(length, "a training sequence")
+        clip = ok[g.integers(0, len(ok), batch)]
+        t = (g.random(batch) * (self.lengths[clip] - length + 1)).astype(np.int64)
+        return self._gather(clip, t[:, None] + np.arange(length))
+
+    def test_clips(self, n: int, times: int | list[int]) -> VideoClips:
+        """The first n clips (of this split) long enough, at frame `times` (or frames 0..times-1)."""
+        times = np.arange(times) if isinstance(times, int) else np.asarray(times)
+        ok = self._clips_at_least(int(times.max()) + 1, "this evaluation")[:n]
+        return VideoClips(self._gather(ok, np.broadcast_to(times, (len(ok), len(times)))))
+
+    def test_frames(self, n: int, offsets: list[int], seed: int) -> torch.Tensor:
+        """Frames t + offsets of n random clips (different ones while there are enough)."""
+        g = np.random.default_rng(seed)
+        offsets = np.asarray(offsets)
+        ok = self._clips_at_least(int(offsets.max()) + 1, "these frames")
+        clip = g.permutation(ok)[:n] if len(ok) >= n else g.choice(ok, n)
+        t = (g.random(len(clip)) * (self.lengths[clip] - offsets.max())).astype(np.int64)
+        return self._gather(clip, t[:, None] + offsets)
+
+    def spread_frames(self, count: int) -> torch.Tensor:
+        """`count` evenly spaced frames of every clip of this split: (clips, count, C, H, W)."""
+        clip = np.arange(len(self.lengths))
+        times = (np.linspace(0, 1, count)[None] * (self.lengths[:, None] - 1)).round().astype(np.int64)
+        return self._gather(clip, times)
