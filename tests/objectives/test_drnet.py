@@ -82,3 +82,13 @@ def test_steps_lower_reconstruction_on_a_fixed_batch():
         for _ in range(60):
             last = drnet.step(x1, x1)["rec"]
         assert last < 0.6 * first, (skips, first, last)
+
+
+def test_scaled_similarity_ignores_the_scale_of_content():
+    torch.manual_seed(0)
+    a, b = torch.randn(16, 8), torch.randn(16, 8)
+    near = a + 0.1 * torch.randn(16, 8)
+    for s in (0.03, 1.0, 10.0):
+        assert torch.isclose(similarity_loss(s * a, s * near, "scaled"), similarity_loss(a, near, "scaled"), rtol=1e-2)
+    assert similarity_loss(0.01 * a, 0.01 * b) < 1e-3                    # the paper's MSE: shrink and it vanishes
+    assert similarity_loss(a, near, "scaled") < 0.1 < similarity_loss(a, b, "scaled")   # relative to clip spread
