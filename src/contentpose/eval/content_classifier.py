@@ -34,12 +34,17 @@ def label_accuracy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return hit.sum(1) / n
 
 
-def train_content_classifier(data, steps: int = 300, batch_size: int = 64, seed: int = 0,
+def train_content_classifier(data, steps: int = 1000, batch_size: int = 64, lr: float = 3e-3, seed: int = 0,
                            quiet: bool = False) -> ContentClassifier:
-    """Train on frames of fresh training clips at random times."""
+    """Train on frames of fresh training clips at random times. A one-cycle learning rate keeps
+    it stable: with a constant rate, label accuracy ranged 0.3-0.8 across seeds (32 px, 2 digits);
+    with it, 0.84-0.87 after 1000 steps."""
     g = torch.Generator().manual_seed(seed)
-    model = ContentClassifier(data.channels, data.num_classes).to(data.device)
-    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    with torch.random.fork_rng(devices=[]):                     # seeded init, global RNG untouched
+        torch.manual_seed(seed)
+        model = ContentClassifier(data.channels, data.num_classes).to(data.device)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps)
     model.train()
     for _ in tqdm(range(steps), desc="content classifier", disable=quiet, leave=False):
         factors = data.sample_factors(batch_size, g)
@@ -49,6 +54,7 @@ def train_content_classifier(data, steps: int = 300, batch_size: int = 64, seed:
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        schedule.step()
     return model.eval()
 
 
