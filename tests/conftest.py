@@ -26,3 +26,16 @@ def trained_run(tmp_path_factory):
         "predictor.batch_size=16", "predictor.lr=0.003", "predictor.steps=150", "predictor.log_every=50",
     ])
     return train(cfg, tmp_path_factory.mktemp("trained") / "run", quiet=True)
+
+
+@pytest.fixture
+def fails_cleanly(capsys):
+    """check(args, message): the CLI exits 2 with one line on stderr that names the problem."""
+    from contentpose.cli import main
+
+    def check(args: list[str], message: str) -> None:
+        assert main(args) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and message in err and "Traceback" not in err, err
+
+    return check

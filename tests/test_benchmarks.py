@@ -49,3 +49,14 @@ def test_prediction_benchmark(trained_run, tmp_path):
 def test_data_throughput_benchmark():
     out = _run("data_throughput.py", "--videos", "2", "--frames", "10", "--batch", "8")
     assert out.count("frames/s") == 5 and "moving_sprites" in out
+
+
+@pytest.mark.slow
+def test_setgan_benchmark(tmp_path):
+    out = _run("setgan.py", "--out", str(tmp_path), "--set", "data.frame_size=32", "data.test_clips=32",
+               "model.width=8", "train.batch_size=8", "train.steps=4", "train.log_every=2",
+               "train.checkpoint_every=2", "train.device=cpu")
+    assert "machine:" in out and "content changed" in out
+    result = json.loads((tmp_path / "setgan.json").read_text())
+    assert set(next(iter(result["runs"].values()))["curves"]) == {"content", "motion"}
+    assert (tmp_path / "setgan" / "traverse.png").is_file() and (tmp_path / "setgan" / "samples.png").is_file()

@@ -50,42 +50,37 @@ def test_analogy_and_interpolate_write_pngs(run, tmp_path):
     assert w > 6 * 32 and h > 2 * 32
 
 
-def _fails_cleanly(args, message, capsys):
-    assert main(args) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and message in err and "Traceback" not in err, err
+
+def test_unknown_config_key(tmp_path, fails_cleanly):
+    fails_cleanly(["train", "quick", "train.lrr=0.1", "--out", str(tmp_path / "x")], "unknown config key")
 
 
-def test_unknown_config_key(capsys, tmp_path):
-    _fails_cleanly(["train", "quick", "train.lrr=0.1", "--out", str(tmp_path / "x")], "unknown config key", capsys)
+def test_unsupported_frame_size(tmp_path, fails_cleanly):
+    fails_cleanly(["train", "quick", "data.frame_size=48", "--out", str(tmp_path / "x")], "frame size 48")
 
 
-def test_unsupported_frame_size(capsys, tmp_path):
-    _fails_cleanly(["train", "quick", "data.frame_size=48", "--out", str(tmp_path / "x")], "frame size 48", capsys)
-
-
-def test_missing_run_and_checkpoint(capsys, tmp_path, run):
-    _fails_cleanly(["evaluate", str(tmp_path / "nowhere")], "run folder not found", capsys)
+def test_missing_run_and_checkpoint(tmp_path, run, fails_cleanly):
+    fails_cleanly(["evaluate", str(tmp_path / "nowhere")], "run folder not found")
     (tmp_path / "nockpt").mkdir()
     (tmp_path / "nockpt" / "config.yaml").write_text((run / "config.yaml").read_text())
-    _fails_cleanly(["analogy", str(tmp_path / "nockpt")], "no checkpoint", capsys)
+    fails_cleanly(["analogy", str(tmp_path / "nockpt")], "no checkpoint")
 
 
-def test_corrupt_checkpoint(capsys, tmp_path, run):
+def test_corrupt_checkpoint(tmp_path, run, fails_cleanly):
     import shutil
     bad = tmp_path / "bad"
     shutil.copytree(run, bad)
     data = (bad / "checkpoint.safetensors").read_bytes()
     (bad / "checkpoint.safetensors").write_bytes(data[: len(data) // 3])
-    _fails_cleanly(["evaluate", str(bad)], "corrupt", capsys)
+    fails_cleanly(["evaluate", str(bad)], "corrupt")
 
 
-def test_checkpoint_from_another_model(capsys, tmp_path, run):
+def test_checkpoint_from_another_model(tmp_path, run, fails_cleanly):
     import shutil
     other = tmp_path / "other"
     assert main(["train", "quick", *TINY, "model.width=4", "train.steps=2", "--out", str(other), "--quiet"]) == 0
     shutil.copy(run / "checkpoint.safetensors", other / "checkpoint.safetensors")
-    _fails_cleanly(["interpolate", str(other)], "different model", capsys)
+    fails_cleanly(["interpolate", str(other)], "different model")
 
 
 def test_console_entry_point_exit_code(tmp_path):

@@ -18,11 +18,6 @@ def predictor_run(trained_run, tmp_path_factory):
     return run
 
 
-def _fails_cleanly(args, message, capsys):
-    assert main(args) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and message in err and "Traceback" not in err, err
-
 
 def test_train_predictor_writes_checkpoint_and_log(predictor_run):
     rows = [json.loads(line) for line in (predictor_run / "predictor_metrics.jsonl").read_text().splitlines()]
@@ -30,10 +25,10 @@ def test_train_predictor_writes_checkpoint_and_log(predictor_run):
     assert (predictor_run / "predictor.safetensors").is_file()
 
 
-def test_train_predictor_resumes(predictor_run, tmp_path, capsys):
+def test_train_predictor_resumes(predictor_run, tmp_path, fails_cleanly):
     copy = tmp_path / "copy"
     shutil.copytree(predictor_run, copy)
-    _fails_cleanly(["train-predictor", str(copy)], "already holds a trained predictor", capsys)
+    fails_cleanly(["train-predictor", str(copy)], "already holds a trained predictor")
     assert main(["train-predictor", str(copy), "predictor.steps=200", "--resume", "--quiet"]) == 0
     rows = (copy / "predictor_metrics.jsonl").read_text().splitlines()
     assert [json.loads(r)["step"] for r in rows] == [50, 100, 150, 200]
@@ -78,18 +73,18 @@ def test_evaluate_adds_prediction_metrics(predictor_run, monkeypatch, capsys):
     assert Image.open(pred["plot"]).size[0] > 400
 
 
-def test_bad_prediction_inputs(predictor_run, trained_run, tmp_path, capsys):
-    _fails_cleanly(["predict", str(predictor_run), "--horizon", "0"], "at least 1", capsys)
-    _fails_cleanly(["predict", str(trained_run), "--out", str(tmp_path / "a.gif")], "no pose predictor", capsys)
+def test_bad_prediction_inputs(predictor_run, trained_run, tmp_path, fails_cleanly):
+    fails_cleanly(["predict", str(predictor_run), "--horizon", "0"], "at least 1")
+    fails_cleanly(["predict", str(trained_run), "--out", str(tmp_path / "a.gif")], "no pose predictor")
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "config.yaml").write_text((trained_run / "config.yaml").read_text())
-    _fails_cleanly(["predict", str(empty)], "no checkpoint", capsys)
-    _fails_cleanly(["train-predictor", str(empty)], "no checkpoint", capsys)
+    fails_cleanly(["predict", str(empty)], "no checkpoint")
+    fails_cleanly(["train-predictor", str(empty)], "no checkpoint")
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"not a video at all")
-    _fails_cleanly(["predict", str(predictor_run), "--video", str(broken), "--out", str(tmp_path / "b.gif")],
-                   "cannot read video", capsys)
-    _fails_cleanly(["predict", str(predictor_run), "--video", str(tmp_path / "missing.mp4")], "video not found", capsys)
-    _fails_cleanly(["predict", str(predictor_run), "--out", str(tmp_path / "x.avi")], "outputs must end in", capsys)
-    _fails_cleanly(["train-predictor", str(predictor_run), "model.width=4"], "only takes predictor", capsys)
+    fails_cleanly(["predict", str(predictor_run), "--video", str(broken), "--out", str(tmp_path / "b.gif")],
+                   "cannot read video")
+    fails_cleanly(["predict", str(predictor_run), "--video", str(tmp_path / "missing.mp4")], "video not found")
+    fails_cleanly(["predict", str(predictor_run), "--out", str(tmp_path / "x.avi")], "outputs must end in")
+    fails_cleanly(["train-predictor", str(predictor_run), "model.width=4"], "only takes predictor")

@@ -64,6 +64,33 @@ def cmd_interpolate(args) -> None:
     print(f"pose interpolation written to {args.out}")
 
 
+def cmd_traverse(args) -> None:
+    from contentpose.train.run import load_generator
+    from contentpose.viz.grid import save_grid
+    from contentpose.viz.traverse import traverse_animation, traverse_grid
+    from contentpose.viz.video import write_video
+
+    if args.rows < 1 or args.steps < 2:
+        raise UserError("traverse needs --rows >= 1 and --steps >= 2")
+    gen = load_generator(args.run, args.device)
+    save_grid(traverse_grid(gen, args.rows, args.steps, args.seed), args.out)
+    print(f"traversal grid (rows: fixed z_C; columns: z_M from -z* to z*) written to {args.out}")
+    video = args.video or str(Path(args.out).with_suffix(".gif"))
+    write_video(traverse_animation(gen, args.rows, 3 * args.steps, args.seed), video, args.fps)
+    print(f"one z_M path over {args.rows} z_C written to {video}")
+
+
+def cmd_samples(args) -> None:
+    from contentpose.train.run import load_generator
+    from contentpose.viz.grid import save_grid
+    from contentpose.viz.traverse import sample_grid
+
+    if args.rows < 1 or args.cols < 1:
+        raise UserError("samples needs --rows and --cols of at least 1")
+    save_grid(sample_grid(load_generator(args.run, args.device), args.rows, args.cols, args.seed), args.out)
+    print(f"random samples written to {args.out}")
+
+
 def cmd_evaluate(args) -> None:
     from contentpose.eval.report import evaluate_runs
 
@@ -119,7 +146,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto")
     p.set_defaults(func=cmd_interpolate)
 
-    p = sub.add_parser("evaluate", help="swap fidelity and reconstruction of one or more runs, with baselines")
+    p = sub.add_parser("traverse", help="Set GAN: rows of fixed z_C with z_M swept from -z* to z*; and a video "
+                                        "of one z_M path over several z_C")
+    p.add_argument("run")
+    p.add_argument("--out", default="traverse.png")
+    p.add_argument("--video", help="the animation, .gif or .mp4 (default: --out with .gif)")
+    p.add_argument("--rows", type=int, default=6, help="z_C rows (and clips in the video)")
+    p.add_argument("--steps", type=int, default=10, help="z_M columns")
+    p.add_argument("--fps", type=int, default=10)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto")
+    p.set_defaults(func=cmd_traverse)
+
+    p = sub.add_parser("samples", help="Set GAN: a grid of frames from random z")
+    p.add_argument("run")
+    p.add_argument("--out", default="samples.png")
+    p.add_argument("--rows", type=int, default=8)
+    p.add_argument("--cols", type=int, default=8)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto")
+    p.set_defaults(func=cmd_samples)
+
+    p = sub.add_parser("evaluate", help="autoencoders: swap fidelity, reconstruction, disentanglement, prediction; "
+                                        "Set GAN: identity analysis")
     p.add_argument("runs", nargs="+", metavar="RUN")
     p.add_argument("--out", help="JSON file for all results (each run also gets RUN/eval.json)")
     p.add_argument("--device", default="auto")

@@ -47,15 +47,19 @@ class ModelConfig:
     content_skips: bool = False    # U-Net variant: decoder takes skips from the content frame
     disc_hidden: int = 100         # DrNet's scene discriminator
     critic_hidden: int = 512       # MIPAE's mutual-information critic
+    z_content: int = 50            # Set GAN: size of z_C, shared by the frames of a set
+    z_motion: int = 10             # Set GAN: size of z_M, drawn anew for each frame
+    set_disc_norm: str = "spectral"  # Set GAN discriminator: spectral, or batch (DCGAN's, the paper's)
 
 
 @dataclass
 class ObjectiveConfig:
-    name: str = "drnet"            # drnet or mipae
+    name: str = "drnet"            # drnet, mipae (content/pose autoencoders) or setgan (generator)
     alpha: float = 1.0             # weight of the content similarity loss
     beta: float = 0.1              # weight of the pose penalty: DrNet adversarial (paper 0.1), MIPAE MI (1e-4)
     rec_loss: str = "mse"          # reconstruction error: mse (the paper's) or bce
     sim_loss: str = "mse"          # content similarity: mse (the paper's) or scaled (by the batch variance)
+    set_size: int = 3              # Set GAN: frames per set (real: one clip within max_offset + 1 frames)
 
 
 @dataclass
@@ -113,8 +117,12 @@ def load_config(source: str | Path, overrides: list[str] = ()) -> Config:
             name, _, path = value.partition(":")
             raw["data"] = {**(raw.get("data") or {}), "name": name, **({"path": path} if path else {})}
             continue
+        if key == "objective" and sep:                  # shorthand: objective=NAME
+            raw["objective"] = {**(raw.get("objective") or {}), "name": value}
+            continue
         if not sep or "." not in key:
-            raise UserError(f"override {item!r} is not of the form section.key=value (e.g. train.steps=2000) or data=videos:PATH")
+            raise UserError(f"override {item!r} is not of the form section.key=value (e.g. train.steps=2000), "
+                            f"data=NAME[:PATH] or objective=NAME")
         section, _, name = key.partition(".")
         raw.setdefault(section, {})
         if not isinstance(raw[section], dict):

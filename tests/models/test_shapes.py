@@ -55,3 +55,18 @@ def test_dcgan_init():
     bn = enc.blocks[2][1]
     assert abs(conv.std().item() - 0.02) < 0.002 and abs(conv.mean().item()) < 0.002
     assert abs(bn.weight.mean().item() - 1) < 0.01 and bn.bias.abs().max() == 0
+
+
+@pytest.mark.parametrize("size", [32, 64])
+def test_set_discriminator_reads_a_set_on_the_channel_axis(size):
+    from contentpose.models.set_discriminator import SetDiscriminator
+    disc = SetDiscriminator(channels=3, set_size=3, frame_size=size, width=8)
+    sets = torch.rand(5, 3, 3, size, size)
+    assert disc(sets).shape == (5,)
+    assert disc.blocks[0][0].in_channels == 9                        # n x c input channels
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in disc.modules())     # spectral by default
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in SetDiscriminator(3, 3, size, 8, norm="batch").modules())
+    with pytest.raises(ValueError):
+        disc(sets[:, :2])
+    # the order of frames within a set reaches the logit (they are channels, not pooled)
+    assert not torch.allclose(disc.eval()(sets), disc(sets.flip(1)))

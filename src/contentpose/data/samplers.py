@@ -1,4 +1,4 @@
-"""Training batches: frame pairs (autoencoders) and sequences (predictors), from any dataset.
+"""Training batches: frame pairs (autoencoders), frame sets (Set GAN) and sequences (predictors), from any dataset.
 
 A sampler owns the random generator that draws its batches; the generator's state is
 part of a checkpoint, so a resumed run sees the same data.
@@ -6,6 +6,8 @@ part of a checkpoint, so a resumed run sees the same data.
 from __future__ import annotations
 
 import torch
+
+from contentpose.errors import UserError
 
 
 class _Sampler:
@@ -40,3 +42,21 @@ class SequenceSampler(_Sampler):
 
     def __call__(self) -> tuple[torch.Tensor]:
         return (self.data.sequences(self.batch_size, self.length, self.generator),)
+
+
+class FrameSetSampler(_Sampler):
+    """Sets of `size` distinct frames of one clip, within `window` consecutive frames, in time
+    order: a tuple holding (B, size, C, H, W) (Set GAN's real sets)."""
+
+    def __init__(self, data, batch_size: int, size: int, window: int, seed: int):
+        if size > window:
+            raise UserError(f"a set of {size} frames does not fit in a window of {window} frames; "
+                            f"lower objective.set_size or raise data.max_offset")
+        super().__init__(data, batch_size, seed)
+        self.size, self.window = size, window
+
+    def __call__(self) -> tuple[torch.Tensor]:
+        clips = self.data.sequences(self.batch_size, self.window, self.generator)     # (B, W, C, H, W)
+        order = torch.rand(self.batch_size, self.window, generator=self.generator).argsort(dim=1)
+        chosen = order[:, :self.size].sort(dim=1).values.to(clips.device)            # (B, size)
+        return (clips[torch.arange(self.batch_size, device=clips.device)[:, None], chosen],)

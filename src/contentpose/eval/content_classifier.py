@@ -17,6 +17,7 @@ from contentpose.models.content_classifier import ContentClassifier
 from contentpose.train.checkpoint import load_checkpoint, read_meta, save_checkpoint
 
 CLASSIFIER = "content_classifier.safetensors"
+RECIPE = 2          # bump when training changes, so cached classifiers are retrained
 
 
 def multi_hot(labels: torch.Tensor, classes: int = 10) -> torch.Tensor:
@@ -58,18 +59,21 @@ def train_content_classifier(data, steps: int = 1000, batch_size: int = 64, lr: 
     return model.eval()
 
 
-def content_classifier(run_path: Path, data, quiet: bool = False) -> ContentClassifier:
-    """The run's cached classifier for its data, trained now if missing or made for other data."""
+def content_classifier(run_path: Path, train_data, quiet: bool = False) -> ContentClassifier:
+    """The run's cached classifier for its data (pass the training split), trained now if missing
+    or made for other data."""
     path = run_path / CLASSIFIER
-    data_cfg = {k: v for k, v in vars(data.cfg).items()}
+    data, data_cfg = train_data, dict(vars(train_data.cfg))
     model = ContentClassifier(data.channels, data.num_classes).to(data.device)
     if path.exists():
         try:
-            if read_meta(path).get("data") == data_cfg:
+            meta = read_meta(path)
+            if meta.get("data") == data_cfg and meta.get("recipe") == RECIPE:
                 load_checkpoint(path, {"classifier": model})
                 return model.eval()
         except UserError:
             pass                                                   # a broken cache is rebuilt
     model = train_content_classifier(data, quiet=quiet)
-    save_checkpoint(path, {"classifier": model}, {}, rng={}, meta={"objective": "content_classifier", "data": data_cfg})
+    save_checkpoint(path, {"classifier": model}, {}, rng={},
+                    meta={"objective": "content_classifier", "data": data_cfg, "recipe": RECIPE})
     return model

@@ -1,5 +1,6 @@
 """`contentpose evaluate`: swap fidelity and reconstruction of runs, next to the copy baselines,
-and, for runs with a pose predictor, prediction metrics (RUN/eval.json, RUN/prediction_curves.png)."""
+and, for runs with a pose predictor, prediction metrics (RUN/eval.json, RUN/prediction_curves.png);
+for Set GAN runs, the identity analysis (RUN/eval.json, RUN/identity.png)."""
 from __future__ import annotations
 
 import json
@@ -10,11 +11,12 @@ import numpy as np
 from contentpose.errors import UserError
 from contentpose.eval.content_classifier import content_classifier
 from contentpose.eval.disentanglement import action_probes, disentanglement
+from contentpose.eval.identity import perturbation_curves, reference_distance, set_consistency
 from contentpose.eval.prediction import long_rollout, prediction_curves
 from contentpose.eval.swap import BASELINES, reconstruction_fidelity, swap_fidelity
 from contentpose.models.video_predictor import VideoPredictor
-from contentpose.train.run import PREDICTOR, TrainedRun, load_predictor, load_run
-from contentpose.viz.plots import plot_prediction_curves
+from contentpose.train.run import PREDICTOR, TrainedRun, is_generator_run, load_generator, load_predictor, load_run
+from contentpose.viz.plots import plot_identity_curves, plot_prediction_curves
 
 PREDICTION_SETTINGS = ((10, 10), (5, 100))   # (context, horizon) of the per-step curves
 ROLLOUT_STEPS = (10, 100, 500)               # where long rollouts are checked for content and sharpness
@@ -22,6 +24,10 @@ ROLLOUT_STEPS = (10, 100, 500)               # where long rollouts are checked f
 
 def evaluate_runs(paths: list[Path], device: str = "auto", out: Path | None = None) -> dict:
     """Evaluate each run on the same held-out pairs; print one table; write RUN/eval.json (and `out`)."""
+    if any(is_generator_run(p) for p in paths):
+        if not all(is_generator_run(p) for p in paths):
+            raise UserError("evaluate Set GAN runs and autoencoder runs separately")
+        return evaluate_generators(paths, device, out)
     runs = [load_run(p, device) for p in paths]
     data_cfg = runs[0].config.data
     for run in runs[1:]:
@@ -62,10 +68,50 @@ def evaluate_runs(paths: list[Path], device: str = "auto", out: Path | None = No
         if "prediction" in entry:
             print()
             print(format_prediction(Path(path).name, entry["prediction"]))
+    _write(out, results)
+    return results
+
+
+def evaluate_generators(paths: list[Path], device: str = "auto", out: Path | None = None) -> dict:
+    """The identity analysis of Set GAN runs: perturbation curves and set consistency."""
+    results = {"runs": {}}
+    for path in paths:
+        gen = load_generator(path, device)
+        data = gen.dataset("test")
+        if not hasattr(data, "factor_values"):
+            raise UserError(f"{path}: the identity analysis needs data with known content "
+                            f"(moving_digits or moving_sprites), not {gen.config.data.name}")
+        classifier = content_classifier(gen.path, gen.dataset("train"))
+        k = data.num_objects
+        curves = perturbation_curves(gen, classifier, k, reference_distance(classifier, data))
+        entry = {"step": gen.step, "objective": gen.config.objective.name, "curves": curves,
+                 "sets": set_consistency(gen, classifier, data, k),
+                 "plot": str(plot_identity_curves(curves, gen.path / "identity.png", title=gen.path.name))}
+        (gen.path / "eval.json").write_text(json.dumps(entry, indent=2))
+        results["runs"][str(path)] = entry
+        print(format_identity(gen.path.name, entry))
+    _write(out, results)
+    return results
+
+
+def format_identity(name: str, entry: dict) -> str:
+    lines = [f"{name}: identity analysis at step {entry['step']} (content classifier on generated frames)",
+             "perturb  fraction  |dz|  content changed  embedding distance (1 = random real pair)"]
+    for subspace, label in (("content", "z_C"), ("motion", "z_M")):
+        for r in entry["curves"][subspace]:
+            lines.append(f"{label:7} {r['fraction']:9.2f} {r['norm']:5.2f} {r['content_changed']:16.3f} "
+                         f"{r['embedding_distance']:19.3f}")
+    s = entry["sets"]
+    lines.append(f"sets of {s['set_size']} frames with one content label: generated {s['generated']:.3f}, "
+                 f"real {s['real']:.3f}, independent frames {s['independent_frames']:.3f}")
+    lines.append(f"plot: {entry['plot']}")
+    return "\n".join(lines)
+
+
+def _write(out: Path | None, results: dict) -> None:
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, indent=2))
-    return results
 
 
 def format_table(results: dict, n_pairs: int) -> str:
@@ -118,7 +164,7 @@ def evaluate_prediction(run: TrainedRun, data) -> dict:
             notes.append(f"{context} -> {horizon} skipped: {err}")
     out = {"curves": curves, "notes": notes}
     if hasattr(data, "factor_values"):               # content labels are known: check long rollouts
-        out["rollout"] = long_rollout(predictor, content_classifier(run.path, data), data,
+        out["rollout"] = long_rollout(predictor, content_classifier(run.path, run.dataset("train")), data,
                                       run.config.predictor.context, ROLLOUT_STEPS)
     if curves:
         out["plot"] = str(plot_prediction_curves(curves, run.path / "prediction_curves.png", title=run.path.name))

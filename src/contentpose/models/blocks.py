@@ -31,6 +31,14 @@ def down(cin: int, cout: int, norm: bool = True) -> nn.Sequential:
     )
 
 
+def down_stack(channels: int, frame_size: int, width: int, norm: bool = True) -> nn.ModuleList:
+    """The DCGAN encoder/discriminator body: stride-2 blocks from (B, channels, H, W) down to
+    (B, channel_plan[-1], 4, 4); BatchNorm in every block but the first (none if not `norm`)."""
+    plan = channel_plan(frame_size, width)
+    ins = [channels] + plan[:-1]
+    return nn.ModuleList(down(cin, cout, norm=norm and i > 0) for i, (cin, cout) in enumerate(zip(ins, plan)))
+
+
 def up(cin: int, cout: int) -> nn.Sequential:
     """Transposed conv 4x4 stride 2: (B, cin, H, W) -> (B, cout, 2H, 2W)."""
     return nn.Sequential(

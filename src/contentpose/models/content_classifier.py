@@ -19,5 +19,9 @@ class ContentClassifier(nn.Module):
         self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(2), nn.Flatten())
         self.head = nn.Linear(4 * cin, classes)
 
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """Features before the class layer: (B, C, H, W) -> (B, 16 * width)."""
+        return self.features(x)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))

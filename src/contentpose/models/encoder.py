@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from contentpose.models.blocks import channel_plan, dcgan_init, down
+from contentpose.models.blocks import channel_plan, dcgan_init, down_stack
 
 
 class Encoder(nn.Module):
@@ -16,10 +16,9 @@ class Encoder(nn.Module):
 
     def __init__(self, channels: int, dim: int, frame_size: int, width: int, skips: bool = False):
         super().__init__()
-        plan = channel_plan(frame_size, width)
-        ins = [channels] + plan[:-1]
-        self.blocks = nn.ModuleList(down(cin, cout, norm=i > 0) for i, (cin, cout) in enumerate(zip(ins, plan)))
-        self.head = nn.Sequential(nn.Conv2d(plan[-1], dim, 4, 1, 0, bias=False), nn.BatchNorm2d(dim), nn.Tanh())
+        self.blocks = down_stack(channels, frame_size, width)
+        top = channel_plan(frame_size, width)[-1]
+        self.head = nn.Sequential(nn.Conv2d(top, dim, 4, 1, 0, bias=False), nn.BatchNorm2d(dim), nn.Tanh())
         self.skips = skips
         self.apply(dcgan_init)
 

@@ -14,8 +14,11 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from contentpose.config import ObjectiveConfig, TrainConfig
+from contentpose.config import Config, ObjectiveConfig, TrainConfig
+from contentpose.data.samplers import FramePairSampler
+from contentpose.errors import UserError
 from contentpose.models.autoencoder import Content, ContentPoseAutoencoder
+from contentpose.models.pair_critic import PairCritic
 
 
 def different_clip_partner(batch_size: int, device: torch.device | str = "cpu") -> torch.Tensor:
@@ -60,6 +63,7 @@ class ContentPoseObjective:
     name = ""
     critic_name = ""
     penalty_name = ""
+    critic_hidden_key = ""       # the ModelConfig field giving the critic's hidden width
 
     def __init__(self, model: ContentPoseAutoencoder, critic: torch.nn.Module, cfg: ObjectiveConfig,
                  train: TrainConfig):
@@ -67,6 +71,18 @@ class ContentPoseObjective:
         betas = (train.beta1, train.beta2)
         self.opt_model = torch.optim.Adam(model.parameters(), lr=train.lr, betas=betas)
         self.opt_critic = torch.optim.Adam(critic.parameters(), lr=train.lr, betas=betas)
+
+    @classmethod
+    def build(cls, cfg: Config, channels: int, device: torch.device) -> "ContentPoseObjective":
+        if cfg.train.batch_size < 2:
+            raise UserError("train.batch_size must be at least 2 (the critic pairs different clips)")
+        model = ContentPoseAutoencoder(cfg.model, channels, cfg.data.frame_size).to(device)
+        critic = PairCritic(cfg.model.pose_dim, getattr(cfg.model, cls.critic_hidden_key)).to(device)
+        return cls(model, critic, cfg.objective, cfg.train)
+
+    @staticmethod
+    def sampler(data, cfg: Config, seed: int) -> FramePairSampler:
+        return FramePairSampler(data, cfg.train.batch_size, cfg.data.max_offset, seed)
 
     @property
     def modules(self) -> dict[str, torch.nn.Module]:

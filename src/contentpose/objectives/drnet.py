@@ -37,6 +37,7 @@ def adversarial_loss(disc, pose_a: torch.Tensor, pose_b: torch.Tensor) -> torch.
 class DrNet(ContentPoseObjective):
     name = "drnet"
     critic_name = "scene_discriminator"
+    critic_hidden_key = "disc_hidden"
     penalty_name = "adv"
 
     def penalty(self, pose_a, pose_b, partner):

@@ -32,6 +32,7 @@ def nwj_estimate(critic, pose_a: torch.Tensor, pose_b: torch.Tensor, partner: to
 class MIPAE(ContentPoseObjective):
     name = "mipae"
     critic_name = "critic"
+    critic_hidden_key = "critic_hidden"
     penalty_name = "mi"
 
     def penalty(self, pose_a, pose_b, partner):

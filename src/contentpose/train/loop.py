@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from contentpose.config import Config, load_config, save_config
 from contentpose.data import build_dataset
-from contentpose.data.samplers import FramePairSampler, SequenceSampler
+from contentpose.data.samplers import SequenceSampler
 from contentpose.errors import UserError
 from contentpose.models.pose_predictor import PosePredictor
 from contentpose.objectives import build_objective
@@ -35,7 +35,8 @@ class Schedule:
 
 
 def train(cfg: Config, run: Path, resume: bool = False, quiet: bool = False) -> Path:
-    """Train the autoencoder of `cfg` into the folder `run`; with `resume`, continue from its checkpoint."""
+    """Train the model of `cfg` (an autoencoder or a generator) into the folder `run`; with `resume`,
+    continue from its checkpoint."""
     run = Path(run)
     _check_resume(run / CHECKPOINT, resume, "a trained run")
     device = resolve_device(cfg.train.device)
@@ -44,7 +45,7 @@ def train(cfg: Config, run: Path, resume: bool = False, quiet: bool = False) -> 
     torch.manual_seed(cfg.train.seed)
     data = build_dataset(cfg.data, "train", device, cache_dir=run.parent / VIDEO_CACHE, quiet=quiet)
     objective = build_objective(cfg, data.channels, device)
-    sampler = FramePairSampler(data, cfg.train.batch_size, cfg.data.max_offset, seed=cfg.train.seed + 1)
+    sampler = objective.sampler(data, cfg, seed=cfg.train.seed + 1)
     run.mkdir(parents=True, exist_ok=True)
     save_config(cfg, run / CONFIG)
     t = cfg.train
@@ -83,16 +84,34 @@ def train_predictor(run: Path, overrides: list[str] = (), resume: bool = False, 
 
 def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_path: Path, meta: dict,
         resume: bool, desc: str, quiet: bool) -> None:
-    """Run `objective.step(*sampler())` up to `schedule.steps`, logging and checkpointing as it goes."""
-    start = 0
+    """Run `objective.step(*sampler())` up to `schedule.steps`, logging and checkpointing as it goes.
+
+    A loss that turns NaN or infinite stops the run with a UserError before anything more is
+    written, so the checkpoint on disk is the last one taken from finite losses.
+    """
+    start, saved_step = 0, None
     if resume:
         saved, rng = load_checkpoint(checkpoint_path, objective.modules, objective.optimizers)
-        start = saved["step"]
+        start = saved_step = saved["step"]
         torch.set_rng_state(rng["torch"])
         sampler.load_state(rng["sampler"])
         _truncate_metrics(metrics_path, start)
 
+    def check_finite(step: int, weights: bool = False) -> None:
+        bad = [k for k, v in sums.items() if not torch.isfinite(v)]
+        if weights:
+            bad += [f"{name} weights" for name, module in objective.modules.items()
+                    if not all(torch.isfinite(p).all() for p in module.parameters())]
+        if bad:
+            kept = (f"the last good checkpoint (step {saved_step}) is kept in {checkpoint_path}" if saved_step is not None
+                    else "no checkpoint had been written yet")
+            raise UserError(f"training diverged by step {step}: {', '.join(bad)} became NaN or infinite; {kept}. "
+                            f"Try a lower train.lr")
+
     def checkpoint(step: int) -> None:
+        nonlocal saved_step
+        check_finite(step, weights=True)
+        saved_step = step
         save_checkpoint(checkpoint_path, objective.modules, objective.optimizers,
                         rng={"torch": torch.get_rng_state(), "sampler": sampler.state()},
                         meta={"objective": objective.name, "step": step, **meta})
@@ -110,6 +129,7 @@ def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_p
                 count += 1
                 done = step + 1
                 if done % schedule.log_every == 0 or done == schedule.steps:
+                    check_finite(done)
                     row = {k: round(float(v) / count, 6) for k, v in sums.items()}
                     elapsed = time.perf_counter() - tick
                     row.update(step=done, samples_per_s=round(count * len(batch[0]) / elapsed, 1))

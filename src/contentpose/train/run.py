@@ -2,7 +2,7 @@
 
     RUN/config.yaml              resolved config (every key, after overrides)
     RUN/metrics.jsonl            one JSON object per logged step
-    RUN/checkpoint.safetensors   latest checkpoint (see train/checkpoint.py)
+    RUN/checkpoint.safetensors   latest checkpoint of the autoencoder or generator (see train/checkpoint.py)
     RUN/predictor.safetensors    the pose predictor, once `contentpose train-predictor RUN` ran
     RUN/predictor_metrics.jsonl  its metrics log
 """
@@ -18,8 +18,9 @@ from contentpose.config import Config, config_from_dict
 from contentpose.data import build_dataset
 from contentpose.errors import UserError
 from contentpose.models.autoencoder import ContentPoseAutoencoder
+from contentpose.models.decoder import Decoder
 from contentpose.models.pose_predictor import PosePredictor
-from contentpose.objectives import build_objective
+from contentpose.objectives import AUTOENCODERS, build_objective
 from contentpose.train.checkpoint import load_checkpoint, read_meta
 from contentpose.train.device import resolve_device
 
@@ -32,18 +33,24 @@ VIDEO_CACHE = ".contentpose-cache"   # decoded videos, next to the run folders (
 
 
 @dataclass
-class TrainedRun:
-    """A trained model ready for inference (eval mode), with its config and data."""
+class Trained:
+    """A run folder's trained networks (eval mode), with its config, step and data."""
 
     path: Path
     config: Config
-    model: ContentPoseAutoencoder
     step: int
     device: torch.device
 
     def dataset(self, split: str = "test"):
         return build_dataset(self.config.data, split, self.device, cache_dir=self.path.parent / VIDEO_CACHE,
                              quiet=True)
+
+
+@dataclass
+class TrainedRun(Trained):
+    """A trained content/pose autoencoder: model(x_content, x_pose)."""
+
+    model: ContentPoseAutoencoder = None
 
 
 def read_run_config(run: Path) -> Config:
@@ -59,9 +66,36 @@ def read_run_config(run: Path) -> Config:
 
 
 def load_run(run: str | Path, device: str = "auto") -> TrainedRun:
-    """Open a run folder and load its trained autoencoder on `device`."""
-    run = Path(run)
+    """Open a run folder and load its trained content/pose autoencoder on `device`."""
+    cfg, objective, step, dev = _load_objective(Path(run), device, autoencoder=True)
+    objective.model.eval()
+    return TrainedRun(Path(run), cfg, step, dev, model=objective.model)
+
+
+@dataclass
+class TrainedGenerator(Trained):
+    """A trained Set GAN generator: frames = generator(z_C, z_M)."""
+
+    generator: Decoder = None
+
+
+def load_generator(run: str | Path, device: str = "auto") -> TrainedGenerator:
+    """Open a Set GAN run folder and load its generator on `device`."""
+    cfg, objective, step, dev = _load_objective(Path(run), device, autoencoder=False)
+    objective.generator.eval()
+    return TrainedGenerator(Path(run), cfg, step, dev, generator=objective.generator)
+
+
+def is_generator_run(run: str | Path) -> bool:
+    return read_run_config(Path(run)).objective.name not in AUTOENCODERS
+
+
+def _load_objective(run: Path, device: str, autoencoder: bool):
+    """The run's config, its objective with trained weights, the step and the device."""
     cfg = read_run_config(run)
+    if (cfg.objective.name in AUTOENCODERS) != autoencoder:
+        needs = "a content/pose autoencoder (drnet, mipae)" if autoencoder else "a Set GAN generator (setgan)"
+        raise UserError(f"{run} holds a {cfg.objective.name} run; this command needs {needs}")
     meta = read_meta(run / CHECKPOINT)
     saved = config_from_dict({"model": meta.get("config", {}).get("model") or {}}).model
     if meta.get("objective") != cfg.objective.name or saved != cfg.model:
@@ -70,8 +104,7 @@ def load_run(run: str | Path, device: str = "auto") -> TrainedRun:
     channels = 3 if cfg.data.colour else 1
     objective = build_objective(cfg, channels, dev)
     load_checkpoint(run / CHECKPOINT, objective.modules)
-    objective.model.eval()
-    return TrainedRun(run, cfg, objective.model, meta["step"], dev)
+    return cfg, objective, meta["step"], dev
 
 
 def load_predictor(run: TrainedRun) -> PosePredictor:

@@ -24,6 +24,28 @@ def plot_prediction_curves(curves: list[dict], path: Path, title: str = "") -> P
             ax.set_title(f"{c['context']} context -> {c['horizon']} future")
             ax.grid(alpha=0.3)
             ax.legend()
+    return _save(fig, path, title)
+
+
+def plot_identity_curves(curves: dict, path: Path, title: str = "") -> Path:
+    """Content change and embedding distance against the perturbation norm, z_C vs z_M
+    (`eval.identity.perturbation_curves`)."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    panels = (("content_changed", "share of frames whose content label changed"),
+              ("embedding_distance", "embedding distance / random real pairs"))
+    for ax, (key, label) in zip(axes, panels):
+        for name, style in (("content", "o-"), ("motion", "s--")):
+            rows = curves[name]
+            ax.plot([r["norm"] for r in rows], [r[key] for r in rows], style,
+                    label=f"perturb z_{'C' if name == 'content' else 'M'} only")
+        ax.set_xlabel("perturbation norm |dz|")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    return _save(fig, path, title)
+
+
+def _save(fig, path: Path, title: str) -> Path:
     if title:
         fig.suptitle(title)
     fig.tight_layout()

@@ -1,0 +1,92 @@
+"""Does z_C hold what stays fixed in a clip and z_M what changes? The Set GAN identity analysis.
+
+Tuesca & Uzal measured a face-embedding distance against the norm of a latent perturbation.
+With built-in data the content is known, so a content classifier trained on real frames
+takes the face embedding's place:
+
+- perturbation curves: for random z, move only z_C (or only z_M) a fraction t of the way to
+  another random latent of that subspace (so every z stays in [-1, 1]) and report how often
+  the predicted content of the generated frame changes, and how far its classifier embedding
+  moves, in units of the mean distance between two random real frames;
+- set consistency: the share of generated sets (one z_C, n z_M) whose n frames all get the
+  same content label, next to the same share for real sets (the classifier's own ceiling) and
+  for n independently drawn frames (what no sharing gives).
+
+The predicted content of a frame is its top-k classes, k = objects per frame.
+"""
+from __future__ import annotations
+
+import torch
+
+from contentpose.models.content_classifier import ContentClassifier
+from contentpose.objectives.setgan import generate, uniform_latents
+from contentpose.train.run import TrainedGenerator
+
+FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
+
+
+def predicted_content(classifier: ContentClassifier, frames: torch.Tensor, k: int) -> torch.Tensor:
+    """The k most likely content classes of frames (B, C, H, W), sorted: (B, k)."""
+    return classifier(frames).topk(k, dim=1).indices.sort(dim=1).values
+
+
+@torch.no_grad()
+def reference_distance(classifier: ContentClassifier, data, n: int = 256, seed: int = 0) -> float:
+    """Mean embedding distance between frames of two different random test clips."""
+    frames = data.test_frames(2 * n, [0], seed)[:, 0]
+    emb = classifier.embed(frames)
+    half = len(emb) // 2
+    return float((emb[:half] - emb[half:2 * half]).norm(dim=1).mean())
+
+
+@torch.no_grad()
+def perturbation_curves(gen: TrainedGenerator, classifier: ContentClassifier, k: int, reference: float,
+                        n: int = 256, fractions: tuple[float, ...] = FRACTIONS, seed: int = 0) -> dict:
+    """{'content': rows, 'motion': rows}, a row per fraction t: mean perturbation norm, share of
+    frames whose predicted content changed, embedding distance / `reference`."""
+    m, dev = gen.config.model, gen.device
+    g = torch.Generator().manual_seed(seed)
+    z_c, z_m = uniform_latents(n, 1, m.z_content, m.z_motion, g)
+    o_c, o_m = uniform_latents(n, 1, m.z_content, m.z_motion, g)
+    draw = lambda c, mo: generate(gen.generator, c.to(dev), mo.to(dev))[:, 0]  # noqa: E731
+    base = draw(z_c, z_m)
+    base_label, base_emb = predicted_content(classifier, base, k), classifier.embed(base)
+    curves = {}
+    for name, z, other in (("content", z_c, o_c), ("motion", z_m, o_m)):
+        rows = []
+        for t in fractions:
+            moved = z + t * (other - z)
+            frames = draw(moved, z_m) if name == "content" else draw(z_c, moved)
+            rows.append({
+                "fraction": t,
+                "norm": round(float((moved - z).flatten(1).norm(dim=1).mean()), 4),
+                "content_changed": round(float((predicted_content(classifier, frames, k) != base_label)
+                                               .any(dim=1).float().mean()), 4),
+                "embedding_distance": round(float((classifier.embed(frames) - base_emb).norm(dim=1).mean())
+                                            / reference, 4),
+            })
+        curves[name] = rows
+    return curves
+
+
+def _same_label(labels: torch.Tensor) -> float:
+    """labels (S, n, k) -> share of sets whose n frames share one label."""
+    return round(float((labels == labels[:, :1]).all(dim=2).all(dim=1).float().mean()), 4)
+
+
+@torch.no_grad()
+def set_consistency(gen: TrainedGenerator, classifier: ContentClassifier, data, k: int, n_sets: int = 256,
+                    seed: int = 1) -> dict:
+    """Share of sets whose frames all get one content label: generated, independent frames, real."""
+    m, n, dev = gen.config.model, gen.config.objective.set_size, gen.device
+    g = torch.Generator().manual_seed(seed)
+    labels = lambda frames: predicted_content(classifier, frames.flatten(0, 1), k).view(*frames.shape[:2], k)  # noqa: E731
+    z_c, z_m = uniform_latents(n_sets, n, m.z_content, m.z_motion, g)
+    shared = generate(gen.generator, z_c.to(dev), z_m.to(dev))
+    z_free = uniform_latents(n_sets * n, 1, m.z_content, m.z_motion, g)
+    independent = generate(gen.generator, z_free[0].to(dev), z_free[1].to(dev)).view(n_sets, n, *shared.shape[2:])
+    window = gen.config.data.max_offset
+    times = torch.linspace(0, window, n).round().long().tolist()             # spread over one set's window
+    real = data.test_clips(n_sets, times).frames
+    return {"set_size": n, "sets": n_sets, "generated": _same_label(labels(shared)),
+            "independent_frames": _same_label(labels(independent)), "real": _same_label(labels(real))}

@@ -1,0 +1,45 @@
+"""Set GAN discriminator (Tuesca & Uzal, 2018): is a set of n frames n frames of one real clip?
+
+A DCGAN discriminator whose input channels hold the n frames stacked: (B, n, C, H, W) is
+read as (B, n*C, H, W). Because a fake set shares z_C and varies z_M, the only way G can
+pass is to keep in z_C what stays fixed in a clip and put in z_M what changes.
+
+`norm="batch"` is DCGAN's discriminator (the paper's). `norm="spectral"` (the default)
+replaces its BatchNorm by spectral normalisation of every conv (Miyato et al., 2018): on
+Moving Digits the BatchNorm discriminator wins within 100 steps (D(fake) ~ 0.001) and the
+generator never recovers, while the spectral one lets it draw digits within 500 steps.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+from contentpose.errors import UserError
+from contentpose.models.blocks import channel_plan, dcgan_init, down_stack
+
+
+class SetDiscriminator(nn.Module):
+    """Sets (B, n, C, H, W) -> logits (B,) (no sigmoid: use BCE with logits)."""
+
+    def __init__(self, channels: int, set_size: int, frame_size: int, width: int, norm: str = "spectral"):
+        super().__init__()
+        if norm not in ("spectral", "batch"):
+            raise UserError(f"model.set_disc_norm must be 'spectral' or 'batch', got {norm!r}")
+        self.set_size = set_size
+        self.blocks = down_stack(channels * set_size, frame_size, width, norm=norm == "batch")
+        self.head = nn.Conv2d(channel_plan(frame_size, width)[-1], 1, 4, 1, 0)      # 4x4 -> 1x1
+        self.apply(dcgan_init)
+        if norm == "spectral":
+            for module in list(self.modules()):
+                if isinstance(module, nn.Conv2d):
+                    spectral_norm(module)
+
+    def forward(self, sets: torch.Tensor) -> torch.Tensor:
+        B, n, C, H, W = sets.shape
+        if n != self.set_size:
+            raise ValueError(f"expected sets of {self.set_size} frames, got {n}")
+        x = sets.reshape(B, n * C, H, W)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x).flatten()

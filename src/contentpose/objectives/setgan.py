@@ -1,0 +1,101 @@
+"""Set GAN (Tuesca & Uzal, 2018): a frame generator with latent z = (z_C, z_M) and a
+discriminator on sets of n frames.
+
+A real set is n frames of one short clip. A fake set is G(z_C, z_M^1..n): one z_C for
+the set, z_M drawn anew per frame, every component uniform in [-1, 1]. Standard GAN
+losses, non-saturating for G (DCGAN's), one D step then one G step per batch.
+The generator is the DCGAN decoder of the autoencoders, fed (z_C, z_M) instead of
+(content, pose).
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from contentpose.config import Config
+from contentpose.data.samplers import FrameSetSampler
+from contentpose.models.decoder import Decoder
+from contentpose.models.set_discriminator import SetDiscriminator
+
+
+def uniform_latents(n: int, set_size: int, z_content: int, z_motion: int,
+                    generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """z_C (n, Zc) shared by a set and z_M (n, set_size, Zm) per frame, uniform in [-1, 1] (on the CPU)."""
+    z_c = torch.rand(n, z_content, generator=generator) * 2 - 1
+    z_m = torch.rand(n, set_size, z_motion, generator=generator) * 2 - 1
+    return z_c, z_m
+
+
+def generate(generator: Decoder, z_c: torch.Tensor, z_m: torch.Tensor) -> torch.Tensor:
+    """Frames (B, n, C, H, W) from z_C (B, Zc) held over a set and z_M (B, n, Zm)."""
+    B, n, _ = z_m.shape
+    frames = generator(z_c.repeat_interleave(n, dim=0), z_m.reshape(B * n, -1))
+    return frames.view(B, n, *frames.shape[1:])
+
+
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """BCE of D: real sets -> 1, fake sets -> 0 (both (B,) logits)."""
+    return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+            + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+
+
+def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """Non-saturating G loss: -log D(G(z)), i.e. BCE of fake sets against 1."""
+    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+
+
+class SetGAN:
+    """Owns G, D and their optimisers; `step(real_sets)` does one D and one G update."""
+
+    name = "setgan"
+
+    def __init__(self, generator: Decoder, discriminator: SetDiscriminator, cfg: Config):
+        self.generator, self.discriminator = generator, discriminator
+        self.set_size = cfg.objective.set_size
+        self.z_content, self.z_motion = cfg.model.z_content, cfg.model.z_motion
+        t = cfg.train
+        self.opt_g = torch.optim.Adam(generator.parameters(), lr=t.lr, betas=(t.beta1, t.beta2))
+        self.opt_d = torch.optim.Adam(discriminator.parameters(), lr=t.lr, betas=(t.beta1, t.beta2))
+
+    @classmethod
+    def build(cls, cfg: Config, channels: int, device: torch.device) -> "SetGAN":
+        m = cfg.model
+        generator = Decoder(m.z_content, m.z_motion, channels, cfg.data.frame_size, m.width).to(device)
+        discriminator = SetDiscriminator(channels, cfg.objective.set_size, cfg.data.frame_size, m.width,
+                                         m.set_disc_norm).to(device)
+        return cls(generator, discriminator, cfg)
+
+    @staticmethod
+    def sampler(data, cfg: Config, seed: int) -> FrameSetSampler:
+        return FrameSetSampler(data, cfg.train.batch_size, cfg.objective.set_size, cfg.data.max_offset + 1, seed)
+
+    @property
+    def modules(self) -> dict[str, torch.nn.Module]:
+        return {"generator": self.generator, "set_discriminator": self.discriminator}
+
+    @property
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"generator": self.opt_g, "set_discriminator": self.opt_d}
+
+    def step(self, real: torch.Tensor) -> dict[str, torch.Tensor]:
+        """One update from real sets (B, n, C, H, W). Returns detached scalars (no host sync)."""
+        B = real.shape[0]
+        self.generator.train()
+        self.discriminator.train()
+        z_c, z_m = uniform_latents(B, self.set_size, self.z_content, self.z_motion)
+        fake = generate(self.generator, z_c.to(real.device), z_m.to(real.device))
+
+        real_logits = self.discriminator(real)
+        fake_logits = self.discriminator(fake.detach())
+        d_loss = discriminator_loss(real_logits, fake_logits)
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_d.step()
+
+        g_loss = generator_loss(self.discriminator(fake))
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()                                # D's gradients from this are cleared next step
+        self.opt_g.step()
+        return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(),
+                "d_real": torch.sigmoid(real_logits).mean().detach(),
+                "d_fake": torch.sigmoid(fake_logits).mean().detach()}

@@ -1,0 +1,41 @@
+import torch
+
+from contentpose.config import load_config
+from contentpose.objectives import build_objective
+from contentpose.objectives.setgan import discriminator_loss, generate, generator_loss, uniform_latents
+
+
+def test_latents_are_uniform_in_the_box():
+    z_c, z_m = uniform_latents(500, 3, 50, 10, torch.Generator().manual_seed(0))
+    assert z_c.shape == (500, 50) and z_m.shape == (500, 3, 10)
+    assert z_c.min() >= -1 and z_c.max() <= 1 and z_c.min() < -0.99 and z_c.max() > 0.99
+    assert abs(float(z_m.mean())) < 0.02
+
+
+def test_fake_sets_share_z_content_and_differ_in_z_motion():
+    """A generator that echoes its input shows which latent each frame of a set got."""
+    echo = lambda c, m: torch.cat([c, m], dim=1)[:, :, None, None]       # (B*n, Zc+Zm, 1, 1)  # noqa: E731
+    z_c, z_m = uniform_latents(4, 3, 6, 2)
+    frames = generate(echo, z_c, z_m)                                     # (4, 3, 8, 1, 1)
+    assert frames.shape == (4, 3, 8, 1, 1)
+    content, motion = frames[:, :, :6, 0, 0], frames[:, :, 6:, 0, 0]
+    assert torch.equal(content, z_c[:, None].expand(4, 3, 6))            # one z_C per set
+    assert torch.equal(motion, z_m)                                       # z_M per frame
+    assert not torch.equal(motion[:, 0], motion[:, 1])
+    assert not torch.equal(content[0, 0], content[1, 0])                  # sets differ in z_C
+
+
+def test_gan_losses_have_the_right_sign():
+    good, bad = torch.full((8,), 5.0), torch.full((8,), -5.0)
+    assert discriminator_loss(good, bad) < 0.02 < discriminator_loss(bad, good)
+    assert generator_loss(good) < 0.01 < generator_loss(bad)              # G wants D to say "real"
+
+
+def test_step_updates_both_networks_from_real_sets(tiny_config):
+    cfg = load_config("setgan_quick", ["data.frame_size=32", "model.width=8", "train.batch_size=4"])
+    gan = build_objective(cfg, 1, torch.device("cpu"))
+    before = {k: [p.clone() for p in m.parameters()] for k, m in gan.modules.items()}
+    logs = gan.step(torch.rand(4, 3, 1, 32, 32))
+    assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake"} and all(torch.isfinite(v) for v in logs.values())
+    for name, module in gan.modules.items():
+        assert any(not torch.equal(a, b) for a, b in zip(before[name], module.parameters())), name
