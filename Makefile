@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q $(TORCH)
 	$(BIN)/pip install -q -e ".[test]"
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| echo "note: Debian's chromium could not be installed; the report's browser test will be skipped"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -26,7 +28,9 @@ demo: venv
 	$(BIN)/contentpose interpolate $(DEMO) --out $(DEMO)/interpolation.png
 	$(BIN)/contentpose predict $(DEMO) --context 5 --horizon 100 \
 		--out $(DEMO)/prediction.mp4 --out $(DEMO)/prediction.gif --out $(DEMO)/prediction.png
-	@echo "demo done: $(DEMO)/ holds eval.json, analogy.png, interpolation.png, prediction.{mp4,gif,png}, prediction_curves.png"
+	$(BIN)/contentpose report $(DEMO)
+	@echo "demo done: open $(DEMO)/report.html; $(DEMO)/ also holds eval.json, analogy.png, interpolation.png,"
+	@echo "prediction.{mp4,gif,png}, prediction_curves.png and tensorboard/ (tensorboard --logdir $(DEMO)/tensorboard)"
 
 test: venv
 	$(BIN)/python -m pytest

@@ -28,6 +28,18 @@ def trained_run(tmp_path_factory):
     return train(cfg, tmp_path_factory.mktemp("trained") / "run", quiet=True)
 
 
+@pytest.fixture(scope="session")
+def predictor_run(trained_run, tmp_path_factory):
+    """A copy of `trained_run` with a trained pose predictor."""
+    import shutil
+
+    from contentpose.train.loop import train_predictor
+
+    run = tmp_path_factory.mktemp("pred") / "run"
+    shutil.copytree(trained_run, run)
+    return train_predictor(run, quiet=True)
+
+
 @pytest.fixture
 def fails_cleanly(capsys):
     """check(args, message): the CLI exits 2 with one line on stderr that names the problem."""

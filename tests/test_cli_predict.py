@@ -3,19 +3,10 @@ import json
 import shutil
 
 import av
-import pytest
 from PIL import Image
 
 from contentpose.cli import main
 from contentpose.viz.video import write_video
-
-
-@pytest.fixture(scope="module")
-def predictor_run(trained_run, tmp_path_factory):
-    run = tmp_path_factory.mktemp("pred") / "run"
-    shutil.copytree(trained_run, run)
-    assert main(["train-predictor", str(run), "--quiet"]) == 0
-    return run
 
 
 

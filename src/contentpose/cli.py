@@ -91,6 +91,12 @@ def cmd_samples(args) -> None:
     print(f"random samples written to {args.out}")
 
 
+def cmd_report(args) -> None:
+    from contentpose.viz.report import write_report
+
+    print(f"report written to {write_report(args.run, args.device, args.out)}")
+
+
 def cmd_evaluate(args) -> None:
     from contentpose.eval.report import evaluate_runs
 
@@ -166,6 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
     p.set_defaults(func=cmd_samples)
+
+    p = sub.add_parser("report", help="one offline HTML page of a run: config, curves, pictures, videos, metrics")
+    p.add_argument("run")
+    p.add_argument("--out", help="HTML file (default RUN/report.html)")
+    p.add_argument("--device", default="auto")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("evaluate", help="autoencoders: swap fidelity, reconstruction, disentanglement, prediction; "
                                         "Set GAN: identity analysis")

@@ -100,6 +100,16 @@ class ContentPoseObjective:
         """{'critic': loss to minimise, ...extra detached figures to log}."""
         raise NotImplementedError
 
+    @torch.no_grad()
+    def preview(self, x_t: torch.Tensor, x_tk: torch.Tensor, n: int = 8) -> torch.Tensor:
+        """Rows x^t, x^{t+k}, the reconstruction D(Ec(x^t), Ep(x^{t+k})) and the swap with the
+        content of the clip to the left: (4, n, C, H, W) for TensorBoard."""
+        a, b = x_t[:n], x_tk[:n]
+        self.model.eval()
+        rows = torch.stack([a, b, self.model(a, b), self.model(a.roll(1, 0), b)])
+        self.model.train()
+        return rows
+
     def step(self, x_t: torch.Tensor, x_tk: torch.Tensor) -> dict[str, torch.Tensor]:
         """One update from frames x^t and x^{t+k} of B clips, each (B, C, H, W).
 

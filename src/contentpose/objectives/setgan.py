@@ -77,6 +77,15 @@ class SetGAN:
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"generator": self.opt_g, "set_discriminator": self.opt_d}
 
+    @torch.no_grad()
+    def preview(self, real: torch.Tensor, n: int = 4) -> torch.Tensor:
+        """n real sets above n generated ones, a set per row: (2n, set_size, C, H, W) for TensorBoard."""
+        self.generator.eval()
+        z_c, z_m = uniform_latents(n, self.set_size, self.z_content, self.z_motion)
+        fake = generate(self.generator, z_c.to(real.device), z_m.to(real.device))
+        self.generator.train()
+        return torch.cat([real[:n], fake])
+
     def step(self, real: torch.Tensor) -> dict[str, torch.Tensor]:
         """One update from real sets (B, n, C, H, W). Returns detached scalars (no host sync)."""
         B = real.shape[0]

@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from contentpose.objectives import build_objective
 from contentpose.objectives.pose_prediction import PosePrediction
 from contentpose.train.checkpoint import load_checkpoint, read_meta, save_checkpoint
 from contentpose.train.device import resolve_device
+from contentpose.train.logging import TENSORBOARD, TrainingLog
 from contentpose.train.run import (CHECKPOINT, CONFIG, METRICS, PREDICTOR, PREDICTOR_METRICS, VIDEO_CACHE,
                                    load_run, read_run_config)
 
@@ -50,7 +52,8 @@ def train(cfg: Config, run: Path, resume: bool = False, quiet: bool = False) -> 
     save_config(cfg, run / CONFIG)
     t = cfg.train
     fit(objective, sampler, Schedule(t.steps, t.log_every, t.checkpoint_every), run / CHECKPOINT, run / METRICS,
-        meta={"config": cfg.to_dict()}, resume=resume, desc=f"train {run.name}", quiet=quiet)
+        meta={"config": cfg.to_dict()}, resume=resume, desc=f"train {run.name}", quiet=quiet,
+        tb_dir=run / TENSORBOARD / "train")
     return run
 
 
@@ -78,13 +81,15 @@ def train_predictor(run: Path, overrides: list[str] = (), resume: bool = False, 
     save_config(cfg, run / CONFIG)
     fit(objective, sampler, Schedule(p.steps, p.log_every, p.checkpoint_every), run / PREDICTOR,
         run / PREDICTOR_METRICS, meta={"config": cfg.to_dict(), "autoencoder_step": trained.step},
-        resume=resume, desc=f"predictor {run.name}", quiet=quiet)
+        resume=resume, desc=f"predictor {run.name}", quiet=quiet, tb_dir=run / TENSORBOARD / "predictor")
     return run
 
 
 def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_path: Path, meta: dict,
-        resume: bool, desc: str, quiet: bool) -> None:
-    """Run `objective.step(*sampler())` up to `schedule.steps`, logging and checkpointing as it goes.
+        resume: bool, desc: str, quiet: bool, tb_dir: Path | None = None) -> None:
+    """Run `objective.step(*sampler())` up to `schedule.steps`, logging (metrics file, and TensorBoard
+    in `tb_dir`) and checkpointing as it goes. An objective with `preview(*batch)` also logs that
+    image grid at each checkpoint.
 
     A loss that turns NaN or infinite stops the run with a UserError before anything more is
     written, so the checkpoint on disk is the last one taken from finite losses.
@@ -120,8 +125,9 @@ def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_p
                disable=quiet, dynamic_ncols=True)
     sums: dict[str, torch.Tensor] = {}
     count, tick, step = 0, time.perf_counter(), start
+    log = TrainingLog(metrics_path, tb_dir, quiet)
     try:
-        with metrics_path.open("a") as log:
+        with contextlib.closing(log):
             for step in bar:
                 batch = sampler()
                 for key, value in objective.step(*batch).items():
@@ -132,13 +138,15 @@ def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_p
                     check_finite(done)
                     row = {k: round(float(v) / count, 6) for k, v in sums.items()}
                     elapsed = time.perf_counter() - tick
-                    row.update(step=done, samples_per_s=round(count * len(batch[0]) / elapsed, 1))
-                    log.write(json.dumps(row) + "\n")
-                    log.flush()
-                    bar.set_postfix({k: f"{v:.4f}" for k, v in row.items() if k not in ("step", "samples_per_s")})
+                    row.update(step=done, samples_per_s=round(count * len(batch[0]) / elapsed, 1),
+                               lr=objective.optimizers[next(iter(objective.optimizers))].param_groups[0]["lr"])
+                    log.scalars(row)
+                    bar.set_postfix({k: f"{v:.4f}" for k, v in row.items() if k not in ("step", "samples_per_s", "lr")})
                     sums, count, tick = {}, 0, time.perf_counter()
                 if done % schedule.checkpoint_every == 0:
                     checkpoint(done)
+                    if hasattr(objective, "preview"):
+                        log.image("preview", objective.preview(*batch), done)
     except KeyboardInterrupt:
         bar.close()
         checkpoint(step)

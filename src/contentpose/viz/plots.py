@@ -53,3 +53,20 @@ def _save(fig, path: Path, title: str) -> Path:
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def plot_training_curves(logs: dict[str, list[dict]], path: Path) -> Path:
+    """Every logged figure against the step, one panel each, for each log (name -> rows of
+    metrics.jsonl)."""
+    panels = [(name, key) for name, rows in logs.items() for key in rows[0] if key not in ("step",)]
+    cols = 4
+    rows = (len(panels) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 2.6 * rows), squeeze=False)
+    for ax, (name, key) in zip(axes.flat, panels):
+        rows = [r for r in logs[name] if key in r]
+        ax.plot([r["step"] for r in rows], [r[key] for r in rows])
+        ax.set_title(f"{name}: {key}", fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in axes.flat[len(panels):]:
+        ax.axis("off")
+    return _save(fig, path, "")

@@ -1,0 +1,192 @@
+"""`contentpose report RUN`: one self-contained HTML page (RUN/report.html) that a person can
+open offline and understand in a minute.
+
+Pictures and animations are embedded as data URIs (their files are kept in RUN/report_files/).
+Sections appear only for what the run has: analogies, interpolation and (with a predictor)
+predicted videos for autoencoders; samples, traversals and the identity plot for Set GANs;
+metrics tables when `contentpose evaluate RUN` has written RUN/eval.json. Every string taken
+from the run (names, paths, config values) is HTML-escaped.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from html import escape
+from pathlib import Path
+
+import yaml
+
+from contentpose.train.run import (CONFIG, METRICS, PREDICTOR, PREDICTOR_METRICS, is_generator_run, load_generator,
+                                   load_run, read_run_config)
+from contentpose.viz.analogy import analogy_grid
+from contentpose.viz.grid import save_grid
+from contentpose.viz.interpolate import interpolation_strips
+from contentpose.viz.plots import plot_training_curves
+from contentpose.viz.prediction import predict_to_files
+from contentpose.viz.traverse import sample_grid, traverse_animation, traverse_grid
+from contentpose.viz.video import write_video
+
+REPORT = "report.html"
+FILES = "report_files"
+MIME = {".png": "image/png", ".gif": "image/gif"}
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 1.6em; }
+.sub { color: #666; } figure { margin: 1em 0; } figcaption { color: #555; font-size: 0.9em; }
+img { max-width: min(100%, 800px); image-rendering: pixelated; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
+th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; }
+th:first-child, td:first-child { text-align: left; } th { background: #f4f4f4; }
+pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
+"""
+
+
+def write_report(run_path: str | Path, device: str = "auto", out: str | Path | None = None) -> Path:
+    """Write the run's report page (default RUN/report.html) and return its path."""
+    run = Path(run_path)
+    cfg = read_run_config(run)
+    files = run / FILES
+    files.mkdir(exist_ok=True)
+    evaluation = json.loads((run / "eval.json").read_text()) if (run / "eval.json").is_file() else None
+    sections = [_section("Configuration", f"<p>{escape(data_summary(cfg.data))}</p><details><summary>resolved "
+                         f"config</summary><pre>{escape(yaml.safe_dump(cfg.to_dict(), sort_keys=False))}</pre></details>")]
+    curves = {name: _read_rows(run / log) for name, log in (("training", METRICS), ("pose predictor", PREDICTOR_METRICS))}
+    curves = {k: v for k, v in curves.items() if v}
+    if curves:
+        sections.append(_section("Training curves", _figure(plot_training_curves(curves, files / "curves.png"),
+                                                            "every logged figure against the step")))
+    if is_generator_run(run):
+        sections += _generator_sections(run, files, device, evaluation)
+    else:
+        sections += _autoencoder_sections(run, files, device, evaluation)
+    title = f"{run.name}: {cfg.objective.name} on {cfg.data.name}"
+    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>"
+            f"<p class='sub'>contentpose report of {escape(str(run.resolve()))}</p>{''.join(sections)}</body></html>")
+    path = Path(out) if out else run / REPORT
+    path.write_text(page)
+    return path
+
+
+def data_summary(data) -> str:
+    what = {"moving_digits": f"Moving Digits, {data.num_digits} digit(s)",
+            "moving_sprites": f"Moving Sprites, {data.num_sprites} sprite(s)" + (", turning" if data.rotation else ""),
+            "videos": f"video folder {data.path} (layout {data.layout})",
+            "moving_mnist": f"Moving MNIST file {data.path}"}.get(data.name, data.name)
+    colour = "colour" if data.colour else "grayscale"
+    return f"Data: {what}; {data.frame_size}x{data.frame_size} {colour} frames; pairs up to {data.max_offset} frames apart."
+
+
+def _autoencoder_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
+    trained = load_run(run, device)
+    analogy = save_grid(analogy_grid(trained), files / "analogy.png", header=True)
+    strips = save_grid(interpolation_strips(trained), files / "interpolation.png")
+    out = [_section("Analogies", _figure(analogy, "cell (i, j): the content of row frame i (left column) decoded "
+                                                   "with the pose of column frame j (top row)")),
+           _section("Pose interpolation", _figure(strips, "each row: content fixed, pose moved linearly from the "
+                                                          "first frame's to the last frame's"))]
+    if (run / PREDICTOR).exists():
+        gif = predict_to_files(run, [str(files / "prediction.gif")], context=5, horizon=50, clips=4,
+                               device=device)[0]
+        body = _figure(gif, "5 context frames, then 50 predicted; each column a held-out clip, ground truth "
+                            "above the prediction")
+        if evaluation and evaluation.get("prediction", {}).get("plot"):
+            body += _figure(Path(evaluation["prediction"]["plot"]), "per-step PSNR/SSIM against copying the "
+                                                                     "last context frame")
+        out.append(_section("Prediction", body + _prediction_tables(evaluation)))
+    if evaluation:
+        out.append(_section("Metrics", _autoencoder_tables(evaluation)))
+    return out
+
+
+def _generator_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
+    gen = load_generator(run, device)
+    samples = save_grid(sample_grid(gen), files / "samples.png")
+    grid = save_grid(traverse_grid(gen), files / "traverse.png")
+    video = write_video(traverse_animation(gen), files / "traverse.gif")
+    out = [_section("Samples", _figure(samples, "frames from independent random z")),
+           _section("Latent traversals", _figure(grid, "each row one z_C; columns sweep z_M from -z* to z*") +
+                    _figure(video, "one z_M path applied to six z_C"))]
+    if evaluation and "curves" in evaluation:
+        out.append(_section("Identity analysis", _figure(Path(evaluation["plot"]), "content change against the "
+                                                         "perturbation norm of z_C alone or z_M alone")
+                            + _identity_tables(evaluation)))
+    return out
+
+
+def _autoencoder_tables(e: dict) -> str:
+    html = ""
+    if "swap" in e:
+        rows = [["model: swap D(Ec(a), Ep(b))", e["swap"]["psnr"], e["swap"]["ssim"]],
+                ["model: reconstruction", e["reconstruction"]["psnr"], e["reconstruction"]["ssim"]],
+                ["baseline: copy frame b (pose)", e["baselines"]["copy_pose_frame"]["psnr"],
+                 e["baselines"]["copy_pose_frame"]["ssim"]],
+                ["baseline: copy frame a (content)", e["baselines"]["copy_content_frame"]["psnr"],
+                 e["baselines"]["copy_content_frame"]["ssim"]]]
+        html += "<h3>Swap fidelity</h3>" + _table(["", "PSNR", "SSIM"], rows)
+    else:
+        html += "<h3>Reconstruction</h3>" + _table(["", "PSNR", "SSIM"], [["held-out frames", e["reconstruction"]["psnr"],
+                                                                          e["reconstruction"]["ssim"]]])
+    if "disentanglement" in e:
+        d = e["disentanglement"]
+        html += (f"<h3>Disentanglement</h3><p>MIG {d['mig']['mig']:.3f}, group score {d['group']['score']:.3f} "
+                 f"on {d['frames']} held-out frames. Probes: accuracy for content factors, R&sup2; for pose factors.</p>")
+        html += _table(["factor", "kind", "from content", "from pose", "chance", "MIG"],
+                       [[k, p["kind"], p["from_content"], p["from_pose"], p["chance"], d["mig"]["per_factor"].get(k, "")]
+                        for k, p in d["probes"].items()])
+    if "action_probes" in e:
+        a = e["action_probes"]
+        html += "<h3>Action probe</h3>" + _table(["from", "accuracy"], [["content", a["from_content"]],
+                                                                      ["pose", a["from_pose"]], ["chance", a["chance"]]])
+    return html
+
+
+def _prediction_tables(e: dict | None) -> str:
+    if not e or "prediction" not in e:
+        return ""
+    p = e["prediction"]
+    mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+    html = _table(["setting", "PSNR", "SSIM", "copy-last PSNR", "copy-last SSIM"],
+                  [[f"{c['context']} context -> {c['horizon']} future", mean(c["model"]["psnr"]),
+                    mean(c["model"]["ssim"]), mean(c["copy_last"]["psnr"]), mean(c["copy_last"]["ssim"])]
+                   for c in p["curves"]])
+    if "rollout" in p:
+        r = p["rollout"]
+        html += (f"<p>Long rollout from {r['context']} context frames, {r['clips']} clips, "
+                 f"{r['frames_per_s']:.0f} generated frames/s:</p>")
+        html += _table(["step", "content accuracy", "on real frames", "sharpness vs real"],
+                       [[s, x["content_accuracy"], x["content_accuracy_real"], x["sharpness_ratio"]]
+                        for s, x in r["steps"].items()])
+    return html
+
+
+def _identity_tables(e: dict) -> str:
+    rows = [[f"z_{'C' if sub == 'content' else 'M'}", r["fraction"], r["norm"], r["content_changed"],
+             r["embedding_distance"]] for sub in ("content", "motion") for r in e["curves"][sub]]
+    s = e["sets"]
+    return (_table(["perturbed", "fraction t", "|dz|", "content changed", "embedding distance"], rows)
+            + f"<p>Sets of {s['set_size']} frames with one content label: generated {s['generated']:.3f}, "
+              f"real {s['real']:.3f}, independent frames {s['independent_frames']:.3f}.</p>")
+
+
+def _read_rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line] if path.is_file() else []
+
+
+def _section(title: str, body: str) -> str:
+    return f"<section><h2>{escape(title)}</h2>{body}</section>"
+
+
+def _figure(path: Path, caption: str) -> str:
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    mime = MIME.get(Path(path).suffix.lower(), "application/octet-stream")
+    return (f"<figure><img src='data:{mime};base64,{data}' alt='{escape(caption, quote=True)}'>"
+            f"<figcaption>{escape(caption)}</figcaption></figure>")
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    cell = lambda v: f"{v:.4g}" if isinstance(v, float) else escape(str(v))  # noqa: E731
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
