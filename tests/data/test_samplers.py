@@ -8,11 +8,11 @@ from contentpose.errors import UserError
 class TaggedClips:
     """Frames whose pixels name their clip and time: value = 1000 * clip + t."""
 
-    def sequences(self, batch, length, generator):
+    def clip_frames(self, batch, offsets, generator):
         clip = torch.randint(0, 10_000, (batch, 1), generator=generator)   # tags stay exact in float32
         start = torch.randint(0, 500, (batch, 1), generator=generator)
-        tags = (1000 * clip + start + torch.arange(length)).float()
-        return tags[:, :, None, None, None].expand(batch, length, 1, 2, 2)
+        tags = (1000 * clip + start + offsets).float()
+        return tags[:, :, None, None, None].expand(*offsets.shape, 1, 2, 2)
 
 
 def test_real_sets_are_distinct_frames_of_one_clip_within_the_window():

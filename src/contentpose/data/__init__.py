@@ -1,7 +1,7 @@
 """Datasets and samplers.
 
-Every dataset offers `channels` and four ways to draw frames (B, C, H, W) or clips (B, T, C, H, W):
-`pairs` and `sequences` (training), `test_clips` and `test_frames` (evaluation, pictures), so
+Every dataset offers `channels` and five ways to draw frames (B, C, H, W) or clips (B, T, C, H, W):
+`pairs`, `sequences` and `clip_frames` (training), `test_clips` and `test_frames` (evaluation, pictures), so
 training, prediction and pictures work on any of them. Synthetic data (`SyntheticClips`) can
 also render any content in any pose (`render`) and knows its factors (`factor_values`), which
 swap fidelity and the disentanglement metrics need.

@@ -51,11 +51,17 @@ class FrameStore:
 
     def sequences(self, batch: int, length: int, generator: torch.Generator) -> torch.Tensor:
         """`length` consecutive frames of `batch` random clips long enough: (B, T, C, H, W)."""
+        return self.clip_frames(batch, torch.arange(length).expand(batch, -1), generator)
+
+    def clip_frames(self, batch: int, offsets: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Frames t + offsets (B, F) of `batch` random clips long enough, at random t: (B, F, C, H, W)."""
         g = np.random.default_rng(int(torch.randint(0, 2 ** 31, (), generator=generator)))
-        ok = self._clips_at_least(length, "a training sequence")
+        offsets = offsets.cpu().numpy()
+        span = offsets.max(axis=1)
+        ok = self._clips_at_least(int(span.max()) + 1, "a training sample")
         clip = ok[g.integers(0, len(ok), batch)]
-        t = (g.random(batch) * (self.lengths[clip] - length + 1)).astype(np.int64)
-        return self._gather(clip, t[:, None] + np.arange(length))
+        t = (g.random(batch) * (self.lengths[clip] - span)).astype(np.int64)
+        return self._gather(clip, t[:, None] + offsets)
 
     def test_clips(self, n: int, times: int | list[int]) -> VideoClips:
         """The first n clips (of this split) long enough, at frame `times` (or frames 0..times-1)."""

@@ -56,7 +56,6 @@ class FrameSetSampler(_Sampler):
         self.size, self.window = size, window
 
     def __call__(self) -> tuple[torch.Tensor]:
-        clips = self.data.sequences(self.batch_size, self.window, self.generator)     # (B, W, C, H, W)
         order = torch.rand(self.batch_size, self.window, generator=self.generator).argsort(dim=1)
-        chosen = order[:, :self.size].sort(dim=1).values.to(clips.device)            # (B, size)
-        return (clips[torch.arange(self.batch_size, device=clips.device)[:, None], chosen],)
+        offsets = order[:, :self.size].sort(dim=1).values                           # (B, size), distinct
+        return (self.data.clip_frames(self.batch_size, offsets, self.generator),)

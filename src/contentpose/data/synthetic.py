@@ -31,7 +31,8 @@ class SyntheticClips:
         """The fixed held-out clips (factors only; render the frames you need)."""
         return self.sample_factors(self.cfg.test_clips, torch.Generator().manual_seed(self.cfg.test_seed))
 
-    def _new_clip_frames(self, batch: int, offsets: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def clip_frames(self, batch: int, offsets: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Frames t + offsets (B, F) of `batch` new clips at random t: (B, F, C, H, W)."""
         factors = self.sample_factors(batch, generator)
         t = torch.randint(0, START_TIMES, (batch, 1), generator=generator)
         return self.clips(factors, (t + offsets).to(self.device)).frames
@@ -39,12 +40,12 @@ class SyntheticClips:
     def pairs(self, batch: int, max_offset: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Frames x^t and x^{t+k} of `batch` new clips, each (B, C, H, W), k uniform in [0, max_offset]."""
         k = torch.randint(0, max_offset + 1, (batch, 1), generator=generator)
-        frames = self._new_clip_frames(batch, torch.cat([torch.zeros_like(k), k], dim=1), generator)
+        frames = self.clip_frames(batch, torch.cat([torch.zeros_like(k), k], dim=1), generator)
         return frames[:, 0], frames[:, 1]
 
     def sequences(self, batch: int, length: int, generator: torch.Generator) -> torch.Tensor:
         """`length` consecutive frames of `batch` new clips: (B, T, C, H, W)."""
-        return self._new_clip_frames(batch, torch.arange(length).expand(batch, -1), generator)
+        return self.clip_frames(batch, torch.arange(length).expand(batch, -1), generator)
 
     def test_clips(self, n: int, times: int | list[int]):
         """The first n fixed test clips at frame `times` (or frames 0..times-1): clips, frames (n, F, C, H, W)."""
