@@ -135,43 +135,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto")
     p.set_defaults(func=cmd_predict)
 
-    p = sub.add_parser("analogy", help="grid: content of each row's frame with the pose of each column's frame")
-    p.add_argument("run")
-    p.add_argument("--out", default="analogy.png")
+    p = _picture_command(sub, "analogy", cmd_analogy, "analogy.png",
+                         "grid: content of each row's frame with the pose of each column's frame")
     p.add_argument("--size", type=int, default=8, help="number of content rows and pose columns")
-    p.add_argument("--seed", type=int, default=0, help="which held-out frames to show")
-    p.add_argument("--device", default="auto")
-    p.set_defaults(func=cmd_analogy)
 
-    p = sub.add_parser("interpolate", help="strips: fixed content, pose interpolated between two frames")
-    p.add_argument("run")
-    p.add_argument("--out", default="interpolation.png")
+    p = _picture_command(sub, "interpolate", cmd_interpolate, "interpolation.png",
+                         "strips: fixed content, pose interpolated between two frames")
     p.add_argument("--rows", type=int, default=4)
     p.add_argument("--steps", type=int, default=8, help="interpolated frames between the two ends")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto")
-    p.set_defaults(func=cmd_interpolate)
 
-    p = sub.add_parser("traverse", help="Set GAN: rows of fixed z_C with z_M swept from -z* to z*; and a video "
-                                        "of one z_M path over several z_C")
-    p.add_argument("run")
-    p.add_argument("--out", default="traverse.png")
+    p = _picture_command(sub, "traverse", cmd_traverse, "traverse.png",
+                         "Set GAN: rows of fixed z_C with z_M swept from -z* to z*; and a video of one z_M path "
+                         "over several z_C")
     p.add_argument("--video", help="the animation, .gif or .mp4 (default: --out with .gif)")
     p.add_argument("--rows", type=int, default=6, help="z_C rows (and clips in the video)")
     p.add_argument("--steps", type=int, default=10, help="z_M columns")
     p.add_argument("--fps", type=int, default=10)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto")
-    p.set_defaults(func=cmd_traverse)
 
-    p = sub.add_parser("samples", help="Set GAN: a grid of frames from random z")
-    p.add_argument("run")
-    p.add_argument("--out", default="samples.png")
+    p = _picture_command(sub, "samples", cmd_samples, "samples.png", "Set GAN: a grid of frames from random z")
     p.add_argument("--rows", type=int, default=8)
     p.add_argument("--cols", type=int, default=8)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto")
-    p.set_defaults(func=cmd_samples)
 
     p = sub.add_parser("report", help="one offline HTML page of a run: config, curves, pictures, videos, metrics")
     p.add_argument("run")
@@ -186,6 +169,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto")
     p.set_defaults(func=cmd_evaluate)
     return parser
+
+
+def _picture_command(sub, name: str, func, out: str, help: str) -> argparse.ArgumentParser:
+    """A command that draws a picture of a run: RUN, --out, --seed (which frames or latents), --device."""
+    p = sub.add_parser(name, help=help)
+    p.add_argument("run")
+    p.add_argument("--out", default=out)
+    p.add_argument("--seed", type=int, default=0, help="which held-out frames or random latents to show")
+    p.add_argument("--device", default="auto")
+    p.set_defaults(func=func)
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
