@@ -38,6 +38,9 @@ def test_set_gan_report_and_unevaluated_run(tmp_path):
     page = write_report(run).read_text()
     assert ">Samples<" in page and ">Latent traversals<" in page and "data:image/gif;base64," in page
     assert "Analogies" not in page and "Metrics" not in page and "Identity analysis" not in page   # not evaluated
+    assert main(["evaluate", str(run)]) == 0
+    page = write_report(run).read_text()
+    assert ">Identity analysis<" in page and "content changed" in page and "Sets of 3 frames" in page
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make venv installs it)")

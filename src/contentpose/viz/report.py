@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from contentpose.errors import UserError
 from contentpose.train.run import (CONFIG, METRICS, PREDICTOR, PREDICTOR_METRICS, is_generator_run, load_generator,
                                    load_run, read_run_config)
 from contentpose.viz.analogy import analogy_grid
@@ -87,10 +88,13 @@ def _autoencoder_sections(run: Path, files: Path, device: str, evaluation: dict 
            _section("Pose interpolation", _figure(strips, "each row: content fixed, pose moved linearly from the "
                                                           "first frame's to the last frame's"))]
     if (run / PREDICTOR).exists():
-        gif = predict_to_files(run, [str(files / "prediction.gif")], context=5, horizon=50, clips=4,
-                               device=device)[0]
-        body = _figure(gif, "5 context frames, then 50 predicted; each column a held-out clip, ground truth "
-                            "above the prediction")
+        try:
+            gif = predict_to_files(run, [str(files / "prediction.gif")], context=5, horizon=50, clips=4,
+                                   device=device)[0]
+            body = _figure(gif, "5 context frames, then 50 predicted; each column a held-out clip, ground truth "
+                                "above the prediction")
+        except UserError as err:                       # e.g. held-out clips shorter than 55 frames
+            body = f"<p>No prediction video: {escape(str(err))}</p>"
         if evaluation and evaluation.get("prediction", {}).get("plot"):
             body += _figure(Path(evaluation["prediction"]["plot"]), "per-step PSNR/SSIM against copying the "
                                                                      "last context frame")
