@@ -60,3 +60,13 @@ def test_setgan_benchmark(tmp_path):
     result = json.loads((tmp_path / "setgan.json").read_text())
     assert set(next(iter(result["runs"].values()))["curves"]) == {"content", "motion"}
     assert (tmp_path / "setgan" / "traverse.png").is_file() and (tmp_path / "setgan" / "samples.png").is_file()
+
+
+@pytest.mark.slow
+def test_throughput_benchmark(tmp_path):
+    out = _run("throughput.py", "--presets", "quick", "--steps", "1", "--soak", "20", "--device", "cpu",
+               "--out", str(tmp_path / "t.json"))
+    result = json.loads((tmp_path / "t.json").read_text())
+    q = result["presets"]["quick"]
+    assert "of matmul" in out and q["gflop_per_step"] > 0 and 0 < q["ratio_to_matmul"] < 2
+    assert result["rollout_frames_per_s"] > 0 and set(result["soak"]["rss_mib"]) == {"2", "20"}
