@@ -50,6 +50,7 @@ class ModelConfig:
     z_content: int = 50            # Set GAN: size of z_C, shared by the frames of a set
     z_motion: int = 10             # Set GAN: size of z_M, drawn anew for each frame
     set_disc_norm: str = "spectral"  # Set GAN discriminator: spectral, or batch (DCGAN's, the paper's)
+    set_disc_read: str = "stack"   # Set GAN discriminator: stack frames on channels (the paper's) or embed each frame
 
 
 @dataclass

@@ -70,3 +70,14 @@ def test_set_discriminator_reads_a_set_on_the_channel_axis(size):
         disc(sets[:, :2])
     # the order of frames within a set reaches the logit (they are channels, not pooled)
     assert not torch.allclose(disc.eval()(sets), disc(sets.flip(1)))
+
+
+def test_set_discriminator_that_embeds_each_frame():
+    from contentpose.models.set_discriminator import SetDiscriminator
+    disc = SetDiscriminator(channels=1, set_size=3, frame_size=32, width=8, read="embed").eval()
+    sets = torch.rand(4, 3, 1, 32, 32)
+    assert disc(sets).shape == (4,) and disc.blocks[0][0].in_channels == 1          # one frame at a time
+    # the same frames at other places in the set give another verdict (embeddings are concatenated in order)
+    assert not torch.allclose(disc(sets), disc(sets.flip(1)))
+    with pytest.raises(UserError, match="set_disc_read"):
+        SetDiscriminator(1, 3, 32, 8, read="pool")

@@ -62,7 +62,7 @@ class SetGAN:
         m = cfg.model
         generator = Decoder(m.z_content, m.z_motion, channels, cfg.data.frame_size, m.width).to(device)
         discriminator = SetDiscriminator(channels, cfg.objective.set_size, cfg.data.frame_size, m.width,
-                                         m.set_disc_norm).to(device)
+                                         m.set_disc_norm, m.set_disc_read).to(device)
         return cls(generator, discriminator, cfg)
 
     @staticmethod
