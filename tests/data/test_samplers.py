@@ -28,3 +28,15 @@ def test_real_sets_are_distinct_frames_of_one_clip_within_the_window():
 def test_set_larger_than_window_is_refused():
     with pytest.raises(UserError, match="does not fit"):
         FrameSetSampler(TaggedClips(), batch_size=4, size=6, window=5, seed=0)
+
+
+def test_clips_too_short_for_the_window_fail_before_training():
+    class ShortClips(TaggedClips):
+        def clip_frames(self, batch, offsets, generator):
+            if offsets.max() >= 4:
+                raise UserError("no clip has the 5 frames a training sample needs")
+            return super().clip_frames(batch, offsets, generator)
+
+    with pytest.raises(UserError, match="no clip has"):
+        FrameSetSampler(ShortClips(), batch_size=4, size=3, window=6, seed=0)
+    FrameSetSampler(ShortClips(), batch_size=4, size=3, window=4, seed=0)()

@@ -42,3 +42,15 @@ def test_training_without_tensorboard(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "TensorBoard is not installed" in err and len([l for l in err.splitlines() if "TensorBoard" in l]) == 1
     assert (run / "metrics.jsonl").read_text().count("\n") == 2 and not (run / "tensorboard" / "train").exists()
+
+
+def test_resumed_log_replaces_what_tensorboard_had_after_the_checkpoint(tmp_path):
+    from contentpose.train.logging import TrainingLog
+    first = TrainingLog(tmp_path / "m.jsonl", tmp_path / "tb")
+    for step in (2, 4, 6):                                  # step 6 was logged, but the checkpoint is at 4
+        first.scalars({"step": step, "rec": 1.0})
+    first.close()
+    resumed = TrainingLog(tmp_path / "m.jsonl", tmp_path / "tb", start=4)
+    resumed.scalars({"step": 6, "rec": 0.5})
+    resumed.close()
+    assert [(e.step, e.value) for e in _events(tmp_path / "tb").Scalars("rec")] == [(2, 1.0), (4, 1.0), (6, 0.5)]

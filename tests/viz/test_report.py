@@ -62,3 +62,11 @@ def test_report_loads_in_headless_chromium(odd_run, tmp_path):
     assert len(sizes) >= 5 and all(done and w > 0 and h > 0 for done, w, h in sizes), sizes
     assert errors == []
     assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_report_bad_inputs(odd_run, tmp_path, fails_cleanly):
+    fails_cleanly(["report", str(tmp_path / "nowhere")], "run folder not found")
+    broken = tmp_path / "broken"
+    shutil.copytree(odd_run, broken)
+    (broken / "eval.json").write_text("{not json")
+    fails_cleanly(["report", str(broken)], "eval.json is not valid JSON")

@@ -54,6 +54,7 @@ class FrameSetSampler(_Sampler):
                             f"lower objective.set_size or raise data.max_offset")
         super().__init__(data, batch_size, seed)
         self.size, self.window = size, window
+        data.clip_frames(1, torch.arange(window)[None], torch.Generator())   # clips too short fail now, not mid-run
 
     def __call__(self) -> tuple[torch.Tensor]:
         order = torch.rand(self.batch_size, self.window, generator=self.generator).argsort(dim=1)

@@ -21,13 +21,14 @@ TENSORBOARD = "tensorboard"
 class TrainingLog:
     """Appends rows to a JSON-lines file and mirrors them to TensorBoard under `tb_dir`."""
 
-    def __init__(self, metrics_path: Path, tb_dir: Path | None, quiet: bool = False):
+    def __init__(self, metrics_path: Path, tb_dir: Path | None, quiet: bool = False, start: int = 0):
+        """`start`: the step a resumed run continues from; TensorBoard drops what it had logged after it."""
         self.file = metrics_path.open("a")
         self.writer = None
         if tb_dir is not None:
             try:
                 from torch.utils.tensorboard import SummaryWriter
-                self.writer = SummaryWriter(log_dir=str(tb_dir))
+                self.writer = SummaryWriter(log_dir=str(tb_dir), purge_step=start + 1 if start else None)
             except ImportError:
                 if not quiet:
                     print("contentpose: TensorBoard is not installed; training figures go to "

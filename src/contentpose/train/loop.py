@@ -125,7 +125,7 @@ def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_p
                disable=quiet, dynamic_ncols=True)
     sums: dict[str, torch.Tensor] = {}
     count, tick, step = 0, time.perf_counter(), start
-    log = TrainingLog(metrics_path, tb_dir, quiet)
+    log = TrainingLog(metrics_path, tb_dir, quiet, start)
     try:
         with contextlib.closing(log):
             for step in bar:

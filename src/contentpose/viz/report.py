@@ -49,7 +49,7 @@ def write_report(run_path: str | Path, device: str = "auto", out: str | Path | N
     cfg = read_run_config(run)
     files = run / FILES
     files.mkdir(exist_ok=True)
-    evaluation = json.loads((run / "eval.json").read_text()) if (run / "eval.json").is_file() else None
+    evaluation = _read_evaluation(run)
     sections = [_section("Configuration", f"<p>{escape(data_summary(cfg.data))}</p><details><summary>resolved "
                          f"config</summary><pre>{escape(yaml.safe_dump(cfg.to_dict(), sort_keys=False))}</pre></details>")]
     curves = {name: _read_rows(run / log) for name, log in (("training", METRICS), ("pose predictor", PREDICTOR_METRICS))}
@@ -95,8 +95,8 @@ def _autoencoder_sections(run: Path, files: Path, device: str, evaluation: dict 
                                 "above the prediction")
         except UserError as err:                       # e.g. held-out clips shorter than 55 frames
             body = f"<p>No prediction video: {escape(str(err))}</p>"
-        if evaluation and evaluation.get("prediction", {}).get("plot"):
-            body += _figure(Path(evaluation["prediction"]["plot"]), "per-step PSNR/SSIM against copying the "
+        if evaluation and (run / "prediction_curves.png").is_file():
+            body += _figure(run / "prediction_curves.png", "per-step PSNR/SSIM against copying the "
                                                                      "last context frame")
         out.append(_section("Prediction", body + _prediction_tables(evaluation)))
     if evaluation:
@@ -112,8 +112,8 @@ def _generator_sections(run: Path, files: Path, device: str, evaluation: dict | 
     out = [_section("Samples", _figure(samples, "frames from independent random z")),
            _section("Latent traversals", _figure(grid, "each row one z_C; columns sweep z_M from -z* to z*") +
                     _figure(video, "one z_M path applied to six z_C"))]
-    if evaluation and "curves" in evaluation:
-        out.append(_section("Identity analysis", _figure(Path(evaluation["plot"]), "content change against the "
+    if evaluation and "curves" in evaluation and (run / "identity.png").is_file():
+        out.append(_section("Identity analysis", _figure(run / "identity.png", "content change against the "
                                                          "perturbation norm of z_C alone or z_M alone")
                             + _identity_tables(evaluation)))
     return out
@@ -172,6 +172,17 @@ def _identity_tables(e: dict) -> str:
     return (_table(["perturbed", "fraction t", "|dz|", "content changed", "embedding distance"], rows)
             + f"<p>Sets of {s['set_size']} frames with one content label: generated {s['generated']:.3f}, "
               f"real {s['real']:.3f}, independent frames {s['independent_frames']:.3f}.</p>")
+
+
+def _read_evaluation(run: Path) -> dict | None:
+    """RUN/eval.json as `contentpose evaluate` wrote it, or None before the first evaluation."""
+    path = run / "eval.json"
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:
+        raise UserError(f"{path} is not valid JSON; run contentpose evaluate {run} again") from None
 
 
 def _read_rows(path: Path) -> list[dict]:
