@@ -70,3 +70,5 @@ def test_report_bad_inputs(odd_run, tmp_path, fails_cleanly):
     shutil.copytree(odd_run, broken)
     (broken / "eval.json").write_text("{not json")
     fails_cleanly(["report", str(broken)], "eval.json is not valid JSON")
+    (tmp_path / "file").write_text("")
+    fails_cleanly(["report", str(odd_run), "--out", str(tmp_path / "file" / "r.html")], "cannot write the report")

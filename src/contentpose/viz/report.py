@@ -66,7 +66,11 @@ def write_report(run_path: str | Path, device: str = "auto", out: str | Path | N
             f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>"
             f"<p class='sub'>contentpose report of {escape(str(run.resolve()))}</p>{''.join(sections)}</body></html>")
     path = Path(out) if out else run / REPORT
-    path.write_text(page)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page)
+    except OSError as err:
+        raise UserError(f"cannot write the report to {path}: {err.strerror}") from None
     return path
 
 
