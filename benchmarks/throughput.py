@@ -25,7 +25,7 @@ from contentpose.data import build_dataset
 from contentpose.models.pose_predictor import PosePredictor
 from contentpose.models.video_predictor import VideoPredictor
 from contentpose.objectives import build_objective
-from contentpose.train.device import resolve_device
+from contentpose.train.runtime import resolve_device
 
 
 def sync(device: torch.device) -> None:
@@ -56,7 +56,7 @@ def step_figures(preset: str, device: torch.device, steps: int) -> dict:
     cfg = load_config(preset)
     data = build_dataset(cfg.data, "train", device)
     objective = build_objective(cfg, data.channels, device)
-    sampler = objective.sampler(data, cfg, seed=0)
+    sampler = objective.sampler(data, cfg, cfg.train.batch_size, seed=0)
     for _ in range(2):                                            # warm-up
         objective.step(*sampler())
     batch = sampler()
@@ -95,7 +95,7 @@ def soak(device: torch.device, steps: int) -> dict:
     cfg = load_config("quick")
     data = build_dataset(cfg.data, "train", device)
     objective = build_objective(cfg, data.channels, device)
-    sampler = objective.sampler(data, cfg, seed=0)
+    sampler = objective.sampler(data, cfg, cfg.train.batch_size, seed=0)
     marks = {}
     for i in range(1, steps + 1):
         objective.step(*sampler())

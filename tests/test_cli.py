@@ -33,6 +33,15 @@ def test_resume_extends_a_run(run, tmp_path):
     assert json.loads((copy / "metrics.jsonl").read_text().splitlines()[-1])["step"] == 6
 
 
+def test_overrides_may_follow_the_options(tmp_path, capsys):
+    out = tmp_path / "late"
+    assert main(["train", "quick", "--out", str(out), "--quiet", *TINY, "train.steps=2"]) == 0
+    assert "steps: 2" in (out / "config.yaml").read_text()
+    with pytest.raises(SystemExit) as exit_:
+        main(["analogy", str(out), "--out", str(tmp_path / "a.png"), "train.steps=3"])
+    assert exit_.value.code == 2 and "unrecognized arguments: train.steps=3" in capsys.readouterr().err
+
+
 def test_evaluate_prints_table_and_writes_json(run, tmp_path, capsys):
     assert main(["evaluate", str(run), "--out", str(tmp_path / "all.json")]) == 0
     out = capsys.readouterr().out

@@ -1,5 +1,6 @@
 import torch
 
+from contentpose.train.runtime import Runtime
 from contentpose.config import ModelConfig, ObjectiveConfig, TrainConfig
 from contentpose.models.autoencoder import ContentPoseAutoencoder
 from contentpose.models.pair_critic import PairCritic
@@ -57,7 +58,7 @@ def _drnet(skips=False, beta=0.1):
     torch.manual_seed(0)
     model = ContentPoseAutoencoder(ModelConfig(content_dim=8, pose_dim=3, width=8, content_skips=skips), 1, 32)
     disc = PairCritic(3, 16)
-    return DrNet(model, disc, ObjectiveConfig(beta=beta), TrainConfig(lr=2e-3))
+    return DrNet(model, disc, ObjectiveConfig(beta=beta), TrainConfig(lr=2e-3), Runtime(torch.device("cpu")))
 
 
 def test_step_updates_each_network_with_its_own_optimiser():

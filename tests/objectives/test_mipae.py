@@ -2,6 +2,7 @@ import math
 
 import torch
 
+from contentpose.train.runtime import Runtime
 from contentpose.config import ModelConfig, ObjectiveConfig, TrainConfig
 from contentpose.models.autoencoder import ContentPoseAutoencoder
 from contentpose.models.pair_critic import PairCritic
@@ -51,7 +52,7 @@ def test_mipae_step_trains_autoencoder_and_critic():
     torch.manual_seed(0)
     model = ContentPoseAutoencoder(ModelConfig(content_dim=8, pose_dim=3, width=8), 1, 32)
     critic = PairCritic(3, 32)
-    mipae = MIPAE(model, critic, ObjectiveConfig(name="mipae", beta=1e-4), TrainConfig())
+    mipae = MIPAE(model, critic, ObjectiveConfig(name="mipae", beta=1e-4), TrainConfig(), Runtime(torch.device("cpu")))
     before = [p.clone() for p in critic.parameters()]
     out = mipae.step(torch.rand(6, 1, 32, 32), torch.rand(6, 1, 32, 32))
     assert set(out) == {"loss", "rec", "sim", "mi", "critic"}

@@ -2,6 +2,7 @@ import copy
 
 import torch
 
+from contentpose.train.runtime import Runtime
 from contentpose.config import PredictorConfig
 from contentpose.data import build_dataset
 from contentpose.data.samplers import SequenceSampler
@@ -19,7 +20,7 @@ def _setup(tiny_config, steps=0):
     model.train()(torch.rand(8, 1, 32, 32), torch.rand(8, 1, 32, 32))   # move BN stats off their init
     pcfg = PredictorConfig(hidden=32, context=4, future=4, batch_size=8, lr=1e-2)
     predictor = PosePredictor(cfg.model.pose_dim, cfg.model.content_dim, pcfg.hidden, pcfg.layers)
-    return data, model, PosePrediction(model, predictor, pcfg), SequenceSampler(data, 8, 8, seed=0)
+    return data, model, PosePrediction(model, predictor, pcfg, Runtime(torch.device("cpu"))), SequenceSampler(data, 8, 8, seed=0)
 
 
 def test_encoders_stay_frozen_and_in_eval_mode(tiny_config):
@@ -51,7 +52,7 @@ def test_short_training_beats_copying_the_last_pose(trained_run):
     p = run.config.predictor
     torch.manual_seed(0)
     predictor = PosePredictor(run.config.model.pose_dim, run.config.model.content_dim, p.hidden, p.layers)
-    objective = PosePrediction(run.model, predictor, p)
+    objective = PosePrediction(run.model, predictor, p, Runtime(run.device))
     data = run.dataset("train")
     sampler = SequenceSampler(data, p.batch_size, p.context + p.future, seed=0)
     for _ in range(p.steps):

@@ -7,7 +7,7 @@ import torch
 from contentpose.errors import UserError
 from contentpose.objectives import build_objective
 from contentpose.train.checkpoint import load_checkpoint, read_meta, save_checkpoint
-from contentpose.train.device import resolve_device
+from contentpose.train.runtime import resolve_device
 from contentpose.train.loop import train
 from contentpose.train.run import CHECKPOINT, load_run
 

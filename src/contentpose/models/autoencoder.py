@@ -42,3 +42,27 @@ class ContentPoseAutoencoder(nn.Module):
     def forward(self, x_content: torch.Tensor, x_pose: torch.Tensor) -> torch.Tensor:
         """Decode the content of `x_content` with the pose of `x_pose` (both (B, C, H, W))."""
         return self.decode(self.content(x_content), self.pose(x_pose))
+
+
+class PairPass(nn.Module):
+    """The autoencoder's training pass as one forward (what DistributedDataParallel wraps).
+
+    (x^t, x^{t+k}), each (B, C, H, W) -> (rec, content^t, content^{t+k}, pose^t, pose^{t+k}):
+    rec = D(Ec(x^t), Ep(x^{t+k})) (B, C, H, W); contents (B, Dc); poses (B, Dp). Both frames
+    go through each encoder in one batch.
+    """
+
+    def __init__(self, model: ContentPoseAutoencoder):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x_t: torch.Tensor, x_tk: torch.Tensor):
+        B = x_t.shape[0]
+        both = torch.cat([x_t, x_tk])
+        content = self.model.content(both)
+        pose = self.model.pose(both)
+        c_t, c_tk = content.vector[:B], content.vector[B:]
+        p_t, p_tk = pose[:B], pose[B:]
+        skips = None if content.skips is None else [s[:B] for s in content.skips]
+        rec = self.model.decode(Content(c_t, skips), p_tk)
+        return rec, c_t, c_tk, p_t, p_tk

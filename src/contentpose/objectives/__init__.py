@@ -9,13 +9,17 @@ from contentpose.errors import UserError
 from contentpose.objectives.drnet import DrNet
 from contentpose.objectives.mipae import MIPAE
 from contentpose.objectives.setgan import SetGAN
+from contentpose.train.runtime import Runtime
 
 OBJECTIVES = {"drnet": DrNet, "mipae": MIPAE, "setgan": SetGAN}
 AUTOENCODERS = ("drnet", "mipae")     # content/pose autoencoders; setgan is a generator
 
 
-def build_objective(cfg: Config, channels: int, device: torch.device):
-    """The objective named by `cfg.objective.name`, with freshly initialised networks on `device`."""
+def build_objective(cfg: Config, channels: int, rt: Runtime | torch.device):
+    """The objective named by `cfg.objective.name`, with freshly initialised networks, run by `rt`
+    (or simply on a device, one process, fp32)."""
+    if isinstance(rt, torch.device):
+        rt = Runtime(rt)
     if cfg.objective.name not in OBJECTIVES:
         raise UserError(f"unknown objective {cfg.objective.name!r}; choose one of {', '.join(OBJECTIVES)}")
-    return OBJECTIVES[cfg.objective.name].build(cfg, channels, device)
+    return OBJECTIVES[cfg.objective.name].build(cfg, channels, rt)

@@ -17,8 +17,10 @@ import torch.nn.functional as F
 from contentpose.config import Config, ObjectiveConfig, TrainConfig
 from contentpose.data.samplers import FramePairSampler
 from contentpose.errors import UserError
-from contentpose.models.autoencoder import Content, ContentPoseAutoencoder
+from contentpose.models.autoencoder import ContentPoseAutoencoder, PairPass
 from contentpose.models.pair_critic import PairCritic
+from contentpose.objectives.frozen import frozen
+from contentpose.train.runtime import Runtime
 
 
 def different_clip_partner(batch_size: int, device: torch.device | str = "cpu") -> torch.Tensor:
@@ -41,24 +43,31 @@ def reconstruction_loss(rec: torch.Tensor, target: torch.Tensor, kind: str = "ms
     return F.mse_loss(rec, target)
 
 
-def similarity_loss(content_a: torch.Tensor, content_b: torch.Tensor, kind: str = "mse") -> torch.Tensor:
+def similarity_loss(content_a: torch.Tensor, content_b: torch.Tensor, kind: str = "mse",
+                    gather=lambda x: x) -> torch.Tensor:
     """Mean squared distance between content vectors (B, Dc) of two frames of one clip.
 
     kind "mse" is the paper's. kind "scaled" divides it by the content's variance across the
     batch: the decoder starts with BatchNorm, so it does not see the scale of the content vector,
     and the plain MSE can be driven to 0 by shrinking that scale while content still follows the
     frame (observed: content encoding position, not identity). Scaled, the loss only falls when
-    frames of one clip are close *relative to* how far apart clips are.
+    frames of one clip are close *relative to* how far apart clips are. `gather` gives the
+    global batch across processes, over which that variance is taken.
     """
     assert content_a.shape == content_b.shape, (content_a.shape, content_b.shape)
     mse = F.mse_loss(content_a, content_b)
     if kind == "scaled":
-        return mse / (torch.cat([content_a, content_b]).var(dim=0).mean() + 1e-6)
+        return mse / (gather(torch.cat([content_a, content_b])).var(dim=0).mean() + 1e-6)
     return mse
 
 
 class ContentPoseObjective:
-    """Owns the autoencoder, the pose-pair critic and their optimisers; `step` updates both."""
+    """Owns the autoencoder, the pose-pair critic and their optimisers; `step` updates both.
+
+    Across processes each rank encodes its share of the batch; the critic and the penalty see
+    the poses of the global batch (gathered), so pairs and partners are those of one process
+    holding the whole batch.
+    """
 
     name = ""
     critic_name = ""
@@ -66,23 +75,25 @@ class ContentPoseObjective:
     critic_hidden_key = ""       # the ModelConfig field giving the critic's hidden width
 
     def __init__(self, model: ContentPoseAutoencoder, critic: torch.nn.Module, cfg: ObjectiveConfig,
-                 train: TrainConfig):
-        self.model, self.critic, self.cfg = model, critic, cfg
+                 train: TrainConfig, rt: Runtime):
+        self.model, self.critic, self.cfg, self.rt = model, critic, cfg, rt
+        self.train_pass = rt.trainable(PairPass(model))
+        self.train_critic = rt.trainable(critic)
         betas = (train.beta1, train.beta2)
         self.opt_model = torch.optim.Adam(model.parameters(), lr=train.lr, betas=betas)
         self.opt_critic = torch.optim.Adam(critic.parameters(), lr=train.lr, betas=betas)
 
     @classmethod
-    def build(cls, cfg: Config, channels: int, device: torch.device) -> "ContentPoseObjective":
+    def build(cls, cfg: Config, channels: int, rt: Runtime) -> "ContentPoseObjective":
         if cfg.train.batch_size < 2:
             raise UserError("train.batch_size must be at least 2 (the critic pairs different clips)")
-        model = ContentPoseAutoencoder(cfg.model, channels, cfg.data.frame_size).to(device)
-        critic = PairCritic(cfg.model.pose_dim, getattr(cfg.model, cls.critic_hidden_key)).to(device)
-        return cls(model, critic, cfg.objective, cfg.train)
+        model = rt.place(ContentPoseAutoencoder(cfg.model, channels, cfg.data.frame_size))
+        critic = rt.place(PairCritic(cfg.model.pose_dim, getattr(cfg.model, cls.critic_hidden_key)))
+        return cls(model, critic, cfg.objective, cfg.train, rt)
 
     @staticmethod
-    def sampler(data, cfg: Config, seed: int) -> FramePairSampler:
-        return FramePairSampler(data, cfg.train.batch_size, cfg.data.max_offset, seed)
+    def sampler(data, cfg: Config, batch_size: int, seed: int) -> FramePairSampler:
+        return FramePairSampler(data, batch_size, cfg.data.max_offset, seed)
 
     @property
     def modules(self) -> dict[str, torch.nn.Module]:
@@ -92,10 +103,10 @@ class ContentPoseObjective:
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"model": self.opt_model, self.critic_name: self.opt_critic}
 
-    def penalty(self, pose_a: torch.Tensor, pose_b: torch.Tensor, partner: torch.Tensor) -> torch.Tensor:
+    def penalty(self, critic, pose_a: torch.Tensor, pose_b: torch.Tensor, partner: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def critic_loss(self, pose_a: torch.Tensor, pose_b: torch.Tensor,
+    def critic_loss(self, critic, pose_a: torch.Tensor, pose_b: torch.Tensor,
                     partner: torch.Tensor) -> dict[str, torch.Tensor]:
         """{'critic': loss to minimise, ...extra detached figures to log}."""
         raise NotImplementedError
@@ -106,38 +117,35 @@ class ContentPoseObjective:
         content of the clip to the left: (4, n, C, H, W) for TensorBoard."""
         a, b = x_t[:n], x_tk[:n]
         self.model.eval()
-        rows = torch.stack([a, b, self.model(a, b), self.model(a.roll(1, 0), b)])
+        rows = torch.stack([a, b, self.model(a, b).float(), self.model(a.roll(1, 0), b).float()])
         self.model.train()
         return rows
 
     def step(self, x_t: torch.Tensor, x_tk: torch.Tensor) -> dict[str, torch.Tensor]:
-        """One update from frames x^t and x^{t+k} of B clips, each (B, C, H, W).
+        """One update from frames x^t and x^{t+k} of B clips, each (B, C, H, W) (this rank's share).
 
         Returns detached scalar tensors (no host sync): loss terms and the critic's figures.
         """
-        B = x_t.shape[0]
         self.model.train()
         self.critic.train()
-        both = torch.cat([x_t, x_tk])                    # one encoder pass for the two frames
-        content = self.model.content(both)
-        pose = self.model.pose(both)
-        c_t, c_tk = content.vector[:B], content.vector[B:]
-        p_t, p_tk = pose[:B], pose[B:]
-        skips = None if content.skips is None else [s[:B] for s in content.skips]
-        partner = different_clip_partner(B, x_t.device)
+        x_t, x_tk = self.rt.frames(x_t), self.rt.frames(x_tk)
+        with self.rt.autocast():
+            rec, c_t, c_tk, p_t, p_tk = self.train_pass(x_t, x_tk)
+        c_t, c_tk = c_t.float(), c_tk.float()
+        p_t, p_tk = self.rt.gather(p_t.float()), self.rt.gather(p_tk.float())   # (W * B, Dp)
+        partner = different_clip_partner(p_t.shape[0], p_t.device)
 
-        rec = self.model.decode(Content(c_t, skips), p_tk)
-        l_rec = reconstruction_loss(rec, x_tk, self.cfg.rec_loss)
-        l_sim = similarity_loss(c_t, c_tk, self.cfg.sim_loss)
-        l_pen = self.penalty(p_t, p_tk, partner)
+        l_rec = reconstruction_loss(rec.float(), x_tk, self.cfg.rec_loss)
+        l_sim = similarity_loss(c_t, c_tk, self.cfg.sim_loss, self.rt.gather)
+        with frozen(self.critic) as critic:
+            l_pen = self.penalty(critic, p_t, p_tk, partner)
         total = l_rec + self.cfg.alpha * l_sim + self.cfg.beta * l_pen
         self.opt_model.zero_grad(set_to_none=True)
         total.backward()
         self.opt_model.step()
 
-        # The critic on the same poses, encoders fixed (detached); its gradients from the
-        # penalty above are discarded by zero_grad.
-        critic = self.critic_loss(p_t.detach(), p_tk.detach(), partner)
+        # The critic on the same poses, encoders fixed (detached).
+        critic = self.critic_loss(self.train_critic, p_t.detach(), p_tk.detach(), partner)
         self.opt_critic.zero_grad(set_to_none=True)
         critic["critic"].backward()
         self.opt_critic.step()

@@ -40,9 +40,9 @@ class DrNet(ContentPoseObjective):
     critic_hidden_key = "disc_hidden"
     penalty_name = "adv"
 
-    def penalty(self, pose_a, pose_b, partner):
-        return adversarial_loss(self.critic, pose_a, pose_b)
+    def penalty(self, critic, pose_a, pose_b, partner):
+        return adversarial_loss(critic, pose_a, pose_b)
 
-    def critic_loss(self, pose_a, pose_b, partner):
-        loss, accuracy = scene_discriminator_loss(self.critic, pose_a, pose_b, partner)
+    def critic_loss(self, critic, pose_a, pose_b, partner):
+        loss, accuracy = scene_discriminator_loss(critic, pose_a, pose_b, partner)
         return {"critic": loss, "disc_acc": accuracy}

@@ -35,9 +35,9 @@ class MIPAE(ContentPoseObjective):
     critic_hidden_key = "critic_hidden"
     penalty_name = "mi"
 
-    def penalty(self, pose_a, pose_b, partner):
-        return nwj_estimate(self.critic, pose_a, pose_b, partner)
+    def penalty(self, critic, pose_a, pose_b, partner):
+        return nwj_estimate(critic, pose_a, pose_b, partner)
 
-    def critic_loss(self, pose_a, pose_b, partner):
-        bound = js_bound(self.critic, pose_a, pose_b, partner)
+    def critic_loss(self, critic, pose_a, pose_b, partner):
+        bound = js_bound(critic, pose_a, pose_b, partner)
         return {"critic": -bound}

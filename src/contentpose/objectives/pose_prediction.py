@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from contentpose.config import PredictorConfig
 from contentpose.models.autoencoder import ContentPoseAutoencoder
 from contentpose.models.pose_predictor import PosePredictor
+from contentpose.train.runtime import Runtime
 
 
 @torch.no_grad()
@@ -29,8 +30,10 @@ class PosePrediction:
 
     name = "pose_predictor"
 
-    def __init__(self, model: ContentPoseAutoencoder, predictor: PosePredictor, cfg: PredictorConfig):
-        self.model, self.predictor, self.cfg = model.eval().requires_grad_(False), predictor, cfg
+    def __init__(self, model: ContentPoseAutoencoder, predictor: PosePredictor, cfg: PredictorConfig,
+                 rt: Runtime):
+        self.model, self.predictor, self.cfg, self.rt = model.eval().requires_grad_(False), predictor, cfg, rt
+        self.train_predictor = rt.trainable(predictor)
         self.opt = torch.optim.Adam(predictor.parameters(), lr=cfg.lr, betas=(0.9, 0.999))
 
     @property
@@ -42,11 +45,14 @@ class PosePrediction:
         return {"predictor": self.opt}
 
     def step(self, frames: torch.Tensor) -> dict[str, torch.Tensor]:
-        """frames (B, context + future, C, H, W) -> detached losses: all steps and future steps only."""
+        """frames (B, context + future, C, H, W) -> detached losses: all steps and future steps only.
+
+        The frozen encoders may run under autocast; the LSTM runs in fp32."""
         self.model.eval()
         self.predictor.train()
-        poses, content = encode_clips(self.model, frames, self.cfg.context - 1)
-        pred, _ = self.predictor(poses[:, :-1], content)           # (B, T-1, P): poses 1..T-1
+        with self.rt.autocast():
+            poses, content = encode_clips(self.model, frames, self.cfg.context - 1)
+        pred, _ = self.train_predictor(poses[:, :-1].float(), content.float())           # (B, T-1, P): poses 1..T-1
         target = poses[:, 1:]
         assert pred.shape == target.shape, (pred.shape, target.shape)
         loss = F.mse_loss(pred, target)

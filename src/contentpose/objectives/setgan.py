@@ -16,6 +16,8 @@ from contentpose.config import Config
 from contentpose.data.samplers import FrameSetSampler
 from contentpose.models.decoder import Decoder
 from contentpose.models.set_discriminator import SetDiscriminator
+from contentpose.objectives.frozen import frozen
+from contentpose.train.runtime import Runtime
 
 
 def uniform_latents(n: int, set_size: int, z_content: int, z_motion: int,
@@ -45,12 +47,18 @@ def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 
 
 class SetGAN:
-    """Owns G, D and their optimisers; `step(real_sets)` does one D and one G update."""
+    """Owns G, D and their optimisers; `step(real_sets)` does one D and one G update.
+
+    Across processes, latents are drawn for the global batch on every rank (the same draws)
+    and each rank generates its share, so the run sees what one process would.
+    """
 
     name = "setgan"
+    PREVIEW_SEED = 0     # the preview shows the same z at every checkpoint
 
-    def __init__(self, generator: Decoder, discriminator: SetDiscriminator, cfg: Config):
-        self.generator, self.discriminator = generator, discriminator
+    def __init__(self, generator: Decoder, discriminator: SetDiscriminator, cfg: Config, rt: Runtime):
+        self.generator, self.discriminator, self.rt = generator, discriminator, rt
+        self.train_generator, self.train_discriminator = rt.trainable(generator), rt.trainable(discriminator)
         self.set_size = cfg.objective.set_size
         self.z_content, self.z_motion = cfg.model.z_content, cfg.model.z_motion
         t = cfg.train
@@ -58,16 +66,16 @@ class SetGAN:
         self.opt_d = torch.optim.Adam(discriminator.parameters(), lr=t.lr, betas=(t.beta1, t.beta2))
 
     @classmethod
-    def build(cls, cfg: Config, channels: int, device: torch.device) -> "SetGAN":
+    def build(cls, cfg: Config, channels: int, rt: Runtime) -> "SetGAN":
         m = cfg.model
-        generator = Decoder(m.z_content, m.z_motion, channels, cfg.data.frame_size, m.width).to(device)
-        discriminator = SetDiscriminator(channels, cfg.objective.set_size, cfg.data.frame_size, m.width,
-                                         m.set_disc_norm, m.set_disc_read).to(device)
-        return cls(generator, discriminator, cfg)
+        generator = rt.place(Decoder(m.z_content, m.z_motion, channels, cfg.data.frame_size, m.width))
+        discriminator = rt.place(SetDiscriminator(channels, cfg.objective.set_size, cfg.data.frame_size, m.width,
+                                                  m.set_disc_norm, m.set_disc_read))
+        return cls(generator, discriminator, cfg, rt)
 
     @staticmethod
-    def sampler(data, cfg: Config, seed: int) -> FrameSetSampler:
-        return FrameSetSampler(data, cfg.train.batch_size, cfg.objective.set_size, cfg.data.max_offset + 1, seed)
+    def sampler(data, cfg: Config, batch_size: int, seed: int) -> FrameSetSampler:
+        return FrameSetSampler(data, batch_size, cfg.objective.set_size, cfg.data.max_offset + 1, seed)
 
     @property
     def modules(self) -> dict[str, torch.nn.Module]:
@@ -79,31 +87,36 @@ class SetGAN:
 
     @torch.no_grad()
     def preview(self, real: torch.Tensor, n: int = 4) -> torch.Tensor:
-        """n real sets above n generated ones, a set per row: (2n, set_size, C, H, W) for TensorBoard."""
+        """n real sets above n generated ones, a set per row: (2n, set_size, C, H, W) for TensorBoard.
+        Its latents come from a fixed seed, not the training RNG (which every rank must draw alike)."""
         self.generator.eval()
-        z_c, z_m = uniform_latents(n, self.set_size, self.z_content, self.z_motion)
-        fake = generate(self.generator, z_c.to(real.device), z_m.to(real.device))
+        g = torch.Generator().manual_seed(self.PREVIEW_SEED)
+        z_c, z_m = uniform_latents(n, self.set_size, self.z_content, self.z_motion, g)
+        fake = generate(self.generator, z_c.to(real.device), z_m.to(real.device)).float()
         self.generator.train()
         return torch.cat([real[:n], fake])
 
     def step(self, real: torch.Tensor) -> dict[str, torch.Tensor]:
-        """One update from real sets (B, n, C, H, W). Returns detached scalars (no host sync)."""
+        """One update from real sets (B, n, C, H, W), this rank's share. Returns detached scalars (no host sync)."""
         B = real.shape[0]
         self.generator.train()
         self.discriminator.train()
-        z_c, z_m = uniform_latents(B, self.set_size, self.z_content, self.z_motion)
-        fake = generate(self.generator, z_c.to(real.device), z_m.to(real.device))
-
-        real_logits = self.discriminator(real)
-        fake_logits = self.discriminator(fake.detach())
+        z_c, z_m = uniform_latents(B * self.rt.world_size, self.set_size, self.z_content, self.z_motion)
+        z_c, z_m = self.rt.shard(z_c).to(real.device), self.rt.shard(z_m).to(real.device)
+        with self.rt.autocast():
+            fake = generate(self.train_generator, z_c, z_m)
+            real_logits = self.train_discriminator(real).float()
+            fake_logits = self.train_discriminator(fake.detach()).float()
         d_loss = discriminator_loss(real_logits, fake_logits)
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
 
-        g_loss = generator_loss(self.discriminator(fake))
+        with frozen(self.discriminator) as disc, self.rt.autocast():
+            g_logits = disc(fake).float()
+        g_loss = generator_loss(g_logits)
         self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()                                # D's gradients from this are cleared next step
+        g_loss.backward()
         self.opt_g.step()
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(),
                 "d_real": torch.sigmoid(real_logits).mean().detach(),

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
-from contentpose.config import Config, load_config, save_config
+from contentpose.config import Config, TrainConfig, load_config, save_config
 from contentpose.data import build_dataset
 from contentpose.data.samplers import SequenceSampler
 from contentpose.errors import UserError
@@ -23,7 +24,7 @@ from contentpose.models.pose_predictor import PosePredictor
 from contentpose.objectives import build_objective
 from contentpose.objectives.pose_prediction import PosePrediction
 from contentpose.train.checkpoint import load_checkpoint, read_meta, save_checkpoint
-from contentpose.train.device import resolve_device
+from contentpose.train.runtime import Runtime, start_runtime, stop_runtime
 from contentpose.train.logging import TENSORBOARD, TrainingLog
 from contentpose.train.run import (CHECKPOINT, CONFIG, METRICS, PREDICTOR, PREDICTOR_METRICS, VIDEO_CACHE,
                                    load_run, read_run_config)
@@ -38,23 +39,35 @@ class Schedule:
 
 def train(cfg: Config, run: Path, resume: bool = False, quiet: bool = False) -> Path:
     """Train the model of `cfg` (an autoencoder or a generator) into the folder `run`; with `resume`,
-    continue from its checkpoint."""
+    continue from its checkpoint. Launched by torchrun, each process trains on its share of
+    `train.batch_size` (the global batch) and only rank 0 writes."""
     run = Path(run)
     _check_resume(run / CHECKPOINT, resume, "a trained run")
-    device = resolve_device(cfg.train.device)
-    if cfg.train.threads > 0:
-        torch.set_num_threads(cfg.train.threads)
-    torch.manual_seed(cfg.train.seed)
-    data = build_dataset(cfg.data, "train", device, cache_dir=run.parent / VIDEO_CACHE, quiet=quiet)
-    objective = build_objective(cfg, data.channels, device)
-    sampler = objective.sampler(data, cfg, seed=cfg.train.seed + 1)
-    run.mkdir(parents=True, exist_ok=True)
-    save_config(cfg, run / CONFIG)
-    t = cfg.train
-    fit(objective, sampler, Schedule(t.steps, t.log_every, t.checkpoint_every), run / CHECKPOINT, run / METRICS,
-        meta={"config": cfg.to_dict()}, resume=resume, desc=f"train {run.name}", quiet=quiet,
-        tb_dir=run / TENSORBOARD / "train")
+    rt = start_runtime(cfg.train)
+    try:
+        objective, sampler = build_training(cfg, rt, run.parent / VIDEO_CACHE, quiet)
+        if rt.is_main:
+            run.mkdir(parents=True, exist_ok=True)
+            save_config(cfg, run / CONFIG)
+        t = cfg.train
+        fit(objective, sampler, Schedule(t.steps, t.log_every, t.checkpoint_every), run / CHECKPOINT, run / METRICS,
+            meta={"config": cfg.to_dict()}, resume=resume, desc=f"train {run.name}", quiet=quiet,
+            tb_dir=run / TENSORBOARD / "train", rt=rt)
+    finally:
+        stop_runtime(rt)
     return run
+
+
+def build_training(cfg: Config, rt: Runtime, cache_dir: Path | None = None, quiet: bool = False):
+    """The objective of `cfg` with fresh networks (seeded by train.seed, alike on every rank) and
+    this rank's sampler: its share of the global batch, from its own data seed."""
+    _seed(cfg.train)
+    with rt.main_first():                                  # rank 0 fills the video cache, the others read it
+        data = build_dataset(cfg.data, "train", rt.device, cache_dir=cache_dir, quiet=quiet or not rt.is_main)
+    objective = build_objective(cfg, data.channels, rt)
+    sampler = objective.sampler(data, cfg, cfg.train.batch_size // rt.world_size,
+                                seed=rank_seed(cfg.train.seed + 1, rt.rank))
+    return objective, sampler
 
 
 def train_predictor(run: Path, overrides: list[str] = (), resume: bool = False, quiet: bool = False) -> Path:
@@ -67,40 +80,54 @@ def train_predictor(run: Path, overrides: list[str] = (), resume: bool = False, 
     p = cfg.predictor
     if p.context < 1 or p.future < 1:
         raise UserError("predictor.context and predictor.future must both be at least 1")
-    trained = load_run(run, cfg.train.device)
     _check_resume(run / PREDICTOR, resume, "a trained predictor")
-    if resume and read_meta(run / PREDICTOR).get("autoencoder_step") != trained.step:
-        raise UserError(f"{run / PREDICTOR} was trained on an earlier state of the autoencoder; "
-                        f"delete it and train the predictor again")
-    if cfg.train.threads > 0:
-        torch.set_num_threads(cfg.train.threads)
-    torch.manual_seed(cfg.train.seed)
-    predictor = PosePredictor(cfg.model.pose_dim, cfg.model.content_dim, p.hidden, p.layers).to(trained.device)
-    objective = PosePrediction(trained.model, predictor, p)
-    sampler = SequenceSampler(trained.dataset("train"), p.batch_size, p.context + p.future, seed=cfg.train.seed + 2)
-    save_config(cfg, run / CONFIG)
-    fit(objective, sampler, Schedule(p.steps, p.log_every, p.checkpoint_every), run / PREDICTOR,
-        run / PREDICTOR_METRICS, meta={"config": cfg.to_dict(), "autoencoder_step": trained.step},
-        resume=resume, desc=f"predictor {run.name}", quiet=quiet, tb_dir=run / TENSORBOARD / "predictor")
+    rt = start_runtime(replace(cfg.train, batch_size=p.batch_size))
+    try:
+        trained = load_run(run, str(rt.device))
+        if resume and read_meta(run / PREDICTOR).get("autoencoder_step") != trained.step:
+            raise UserError(f"{run / PREDICTOR} was trained on an earlier state of the autoencoder; "
+                            f"delete it and train the predictor again")
+        _seed(cfg.train)
+        predictor = rt.place(PosePredictor(cfg.model.pose_dim, cfg.model.content_dim, p.hidden, p.layers))
+        objective = PosePrediction(trained.model, predictor, p, rt)
+        sampler = SequenceSampler(trained.dataset("train"), p.batch_size // rt.world_size, p.context + p.future,
+                                  seed=rank_seed(cfg.train.seed + 2, rt.rank))
+        if rt.is_main:
+            save_config(cfg, run / CONFIG)
+        fit(objective, sampler, Schedule(p.steps, p.log_every, p.checkpoint_every), run / PREDICTOR,
+            run / PREDICTOR_METRICS, meta={"config": cfg.to_dict(), "autoencoder_step": trained.step},
+            resume=resume, desc=f"predictor {run.name}", quiet=quiet, tb_dir=run / TENSORBOARD / "predictor", rt=rt)
+    finally:
+        stop_runtime(rt)
     return run
 
 
+def rank_seed(seed: int, rank: int) -> int:
+    """The data seed of one process: rank 0 keeps `seed` (so one process draws what it always did)."""
+    return seed + 7919 * rank
+
+
 def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_path: Path, meta: dict,
-        resume: bool, desc: str, quiet: bool, tb_dir: Path | None = None) -> None:
+        resume: bool, desc: str, quiet: bool, tb_dir: Path | None = None, rt: Runtime | None = None) -> None:
     """Run `objective.step(*sampler())` up to `schedule.steps`, logging (metrics file, and TensorBoard
     in `tb_dir`) and checkpointing as it goes. An objective with `preview(*batch)` also logs that
     image grid at each checkpoint.
 
+    Across processes (`rt`), logged figures are averaged over ranks, and rank 0 alone writes;
+    the checkpoint holds every rank's sampler state.
+
     A loss that turns NaN or infinite stops the run with a UserError before anything more is
     written, so the checkpoint on disk is the last one taken from finite losses.
     """
+    rt = rt or Runtime(torch.device("cpu"))
     start, saved_step = 0, None
     if resume:
         saved, rng = load_checkpoint(checkpoint_path, objective.modules, objective.optimizers)
         start = saved_step = saved["step"]
         torch.set_rng_state(rng["torch"])
-        sampler.load_state(rng["sampler"])
-        _truncate_metrics(metrics_path, start)
+        _restore_sampler(sampler, rng, saved.get("world_size", 1), rt, quiet)
+        if rt.is_main:
+            _truncate_metrics(metrics_path, start)
 
     def check_finite(step: int, weights: bool = False) -> None:
         bad = [k for k, v in sums.items() if not torch.isfinite(v)]
@@ -113,21 +140,24 @@ def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_p
             raise UserError(f"training diverged by step {step}: {', '.join(bad)} became NaN or infinite; {kept}. "
                             f"Try a lower train.lr")
 
-    def checkpoint(step: int) -> None:
+    def checkpoint(step: int, collective: bool = True) -> None:
         nonlocal saved_step
         check_finite(step, weights=True)
+        states = rt.gather_states(sampler.state()) if collective else [sampler.state()]
         saved_step = step
-        save_checkpoint(checkpoint_path, objective.modules, objective.optimizers,
-                        rng={"torch": torch.get_rng_state(), "sampler": sampler.state()},
-                        meta={"objective": objective.name, "step": step, **meta})
+        if rt.is_main:
+            save_checkpoint(checkpoint_path, objective.modules, objective.optimizers,
+                            rng={"torch": torch.get_rng_state(), "sampler": states[0],
+                                 **{f"sampler_rank{r}": s for r, s in enumerate(states) if r}},
+                            meta={"objective": objective.name, "step": step, "world_size": rt.world_size, **meta})
 
     bar = tqdm(range(start, schedule.steps), initial=start, total=schedule.steps, desc=desc,
-               disable=quiet, dynamic_ncols=True)
+               disable=quiet or not rt.is_main, dynamic_ncols=True)
     sums: dict[str, torch.Tensor] = {}
     count, tick, step = 0, time.perf_counter(), start
-    log = TrainingLog(metrics_path, tb_dir, quiet, start)
+    log = TrainingLog(metrics_path, tb_dir, quiet, start) if rt.is_main else None
     try:
-        with contextlib.closing(log):
+        with contextlib.closing(log) if log else contextlib.nullcontext():
             for step in bar:
                 batch = sampler()
                 for key, value in objective.step(*batch).items():
@@ -135,25 +165,47 @@ def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_p
                 count += 1
                 done = step + 1
                 if done % schedule.log_every == 0 or done == schedule.steps:
+                    sums = {k: rt.mean(v) for k, v in sums.items()}
                     check_finite(done)
                     row = {k: round(float(v) / count, 6) for k, v in sums.items()}
                     elapsed = time.perf_counter() - tick
-                    row.update(step=done, samples_per_s=round(count * len(batch[0]) / elapsed, 1),
+                    row.update(step=done, samples_per_s=round(count * len(batch[0]) * rt.world_size / elapsed, 1),
                                lr=objective.optimizers[next(iter(objective.optimizers))].param_groups[0]["lr"])
-                    log.scalars(row)
+                    if log:
+                        log.scalars(row)
                     bar.set_postfix({k: f"{v:.4f}" for k, v in row.items() if k not in ("step", "samples_per_s", "lr")})
                     sums, count, tick = {}, 0, time.perf_counter()
                 if done % schedule.checkpoint_every == 0:
                     checkpoint(done)
-                    if hasattr(objective, "preview"):
+                    if log and hasattr(objective, "preview"):
                         log.image("preview", objective.preview(*batch), done)
     except KeyboardInterrupt:
         bar.close()
-        checkpoint(step)
+        checkpoint(step, collective=False)        # the other processes may be gone already
         raise KeyboardInterrupt(f"interrupted at step {step}; checkpoint saved in {checkpoint_path} "
                                 f"(run the same command with --resume to continue)") from None
     bar.close()
     checkpoint(max(schedule.steps, start))
+
+
+def _restore_sampler(sampler, rng: dict, saved_world: int, rt: Runtime, quiet: bool) -> None:
+    """Continue each rank's data where it stopped. With another number of processes (or from a
+    checkpoint taken at an interrupt, which holds rank 0's data state only) every rank draws
+    fresh data, seeded from the restored training RNG."""
+    keys = ["sampler"] + [f"sampler_rank{r}" for r in range(1, rt.world_size)]
+    if saved_world == rt.world_size and all(k in rng for k in keys):
+        sampler.load_state(rng[keys[rt.rank]])
+        return
+    sampler.generator.manual_seed(rank_seed(int(torch.randint(0, 2 ** 62, ())), rt.rank))
+    if rt.is_main and not quiet:
+        print(f"contentpose: the checkpoint holds the data state of {saved_world} process(es), this run has "
+              f"{rt.world_size}; training continues on freshly drawn data", file=sys.stderr)
+
+
+def _seed(t: TrainConfig) -> None:
+    if t.threads > 0:
+        torch.set_num_threads(t.threads)
+    torch.manual_seed(t.seed)
 
 
 def resume_config(run: Path, overrides: list[str]) -> Config:

@@ -1,0 +1,150 @@
+"""The one place that decides where and how tensors are computed: device, processes, precision.
+
+A `Runtime` is handed to every objective. It says which device to use, which rank this
+process is among how many (torchrun), whether forward passes run under bf16 autocast and
+in channels_last layout, and whether they are compiled. One process on one device is
+`Runtime(device)`: no wrapper, no collective, fp32.
+
+    torchrun --nproc_per_node=N -m contentpose train ...      # N processes, one machine
+    torchrun --nnodes=M --node_rank=I --rdzv_endpoint=HOST:PORT --nproc_per_node=N -m contentpose train ...
+
+torchrun sets RANK, WORLD_SIZE and LOCAL_RANK; `start_runtime` joins the process group
+(NCCL on CUDA, gloo on CPU) and gives each process the GPU of its local rank.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+
+from contentpose.config import TrainConfig
+from contentpose.errors import UserError
+from contentpose.train.distributed import all_gather, convert_batchnorm
+
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+def resolve_device(name: str = "auto", local_rank: int = 0) -> torch.device:
+    """'auto' -> cuda (the local rank's GPU) if available, else cpu; otherwise the named device,
+    checked to exist."""
+    if name == "auto":
+        name = f"cuda:{local_rank}" if torch.cuda.is_available() else "cpu"
+    elif name == "cuda":
+        name = f"cuda:{local_rank}"
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise UserError(f"unknown device {name!r}; use auto, cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise UserError(f"device {name!r} asked for, but CUDA is not available on this machine")
+    if device.type not in ("cpu", "cuda"):
+        raise UserError(f"device {name!r} is not supported; use auto, cpu, cuda or cuda:N")
+    return device
+
+
+@dataclass(frozen=True)
+class Runtime:
+    device: torch.device
+    rank: int = 0
+    world_size: int = 1
+    bf16: bool = False             # forward passes under bf16 autocast
+    channels_last: bool = False    # conv networks and their inputs in NHWC layout
+    compile: bool = False          # torch.compile the training forward passes
+
+    @property
+    def is_main(self) -> bool:
+        """The process that writes files (logs, pictures, checkpoints)."""
+        return self.rank == 0
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+    def place(self, module: nn.Module) -> nn.Module:
+        """A freshly built network moved to the device (in the runtime's layout), with BatchNorm
+        over the global batch when there are several processes. Same state-dict keys as before."""
+        module = module.to(self.device)
+        if self.channels_last:
+            module = module.to(memory_format=torch.channels_last)
+        return convert_batchnorm(module) if self.distributed else module
+
+    def trainable(self, module: nn.Module) -> nn.Module:
+        """What a training step calls for `module`'s forward pass: DDP across processes,
+        compiled if asked; `module` itself otherwise. Checkpoints keep using `module`."""
+        wrapped = module
+        if self.distributed:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            wrapped = nn.parallel.DistributedDataParallel(module, device_ids=ids)
+        return torch.compile(wrapped) if self.compile else wrapped
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """bf16 autocast for forward passes when enabled (losses are then taken in fp32)."""
+        return torch.autocast(self.device.type, dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext()
+
+    def frames(self, x: torch.Tensor) -> torch.Tensor:
+        """A batch of frames (B, C, H, W) in the runtime's layout."""
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last and x.dim() == 4 else x
+
+    def gather(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, ...) per rank -> the global batch (W * B, ...), rank 0's rows first, with gradients."""
+        return all_gather(x) if self.distributed else x
+
+    def shard(self, x: torch.Tensor) -> torch.Tensor:
+        """This rank's rows of a tensor drawn identically on every rank: (W * B, ...) -> (B, ...)."""
+        return x.chunk(self.world_size)[self.rank] if self.distributed else x
+
+    def mean(self, x: torch.Tensor) -> torch.Tensor:
+        """The mean of a (detached) tensor over ranks."""
+        if not self.distributed:
+            return x
+        x = x.detach().clone()
+        dist.all_reduce(x)
+        return x / self.world_size
+
+    def gather_states(self, state: torch.Tensor) -> list[torch.Tensor]:
+        """Every rank's copy of a small CPU tensor (e.g. a sampler's RNG state), in rank order."""
+        if not self.distributed:
+            return [state]
+        device = self.device if dist.get_backend() == "nccl" else torch.device("cpu")
+        parts = [torch.empty_like(state, device=device) for _ in range(self.world_size)]
+        dist.all_gather(parts, state.to(device))
+        return [p.cpu() for p in parts]
+
+    @contextlib.contextmanager
+    def main_first(self):
+        """Run the block on the main process first (e.g. decoding videos into a shared cache), then on the others."""
+        if self.distributed and not self.is_main:
+            dist.barrier()
+        yield
+        if self.distributed and self.is_main:
+            dist.barrier()
+
+
+def start_runtime(cfg: TrainConfig) -> Runtime:
+    """The runtime `cfg` asks for in this process; joins torchrun's process group if launched by it."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    rank, local_rank = int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0"))
+    device = resolve_device(cfg.device, local_rank)
+    if cfg.precision not in PRECISIONS:
+        raise UserError(f"train.precision must be one of {', '.join(PRECISIONS)}, got {cfg.precision!r}")
+    if world_size > 1:
+        if cfg.batch_size % world_size:
+            raise UserError(f"train.batch_size ({cfg.batch_size}) is the global batch and must divide evenly "
+                            f"among the {world_size} processes")
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+        if not dist.is_initialized():
+            dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    cuda = device.type == "cuda"
+    bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and cuda)
+    channels_last = cfg.channels_last if cfg.channels_last is not None else cuda
+    return Runtime(device, rank, world_size, bf16, channels_last, cfg.compile)
+
+
+def stop_runtime(rt: Runtime) -> None:
+    if rt.distributed and dist.is_initialized():
+        dist.destroy_process_group()

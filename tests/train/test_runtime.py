@@ -1,0 +1,56 @@
+"""Where and how training computes: devices, precision, layout, compilation."""
+import pytest
+import torch
+
+from contentpose.config import TrainConfig, load_config
+from contentpose.errors import UserError
+from contentpose.objectives import build_objective
+from contentpose.train.runtime import Runtime, start_runtime
+
+TINY = ["data.frame_size=32", "model.width=8", "model.content_dim=16", "model.z_content=8", "model.z_motion=2",
+        "train.batch_size=4", "train.device=cpu"]
+
+
+def test_auto_settings_keep_the_cpu_in_fp32():
+    rt = start_runtime(TrainConfig(device="cpu"))
+    assert (rt.bf16, rt.channels_last, rt.compile, rt.world_size) == (False, False, False, 1)
+    assert start_runtime(TrainConfig(device="cpu", precision="bf16", channels_last=True)).bf16
+
+
+def test_bad_settings_fail_in_one_line():
+    with pytest.raises(UserError, match="train.precision"):
+        start_runtime(TrainConfig(device="cpu", precision="fp8"))
+
+
+@pytest.mark.parametrize("objective", ["drnet", "mipae", "setgan"])
+def test_bf16_channels_last_steps_compute_in_bf16_and_keep_fp32_weights(objective):
+    cfg = load_config("quick", TINY + [f"objective={objective}"])
+    rt = Runtime(torch.device("cpu"), bf16=True, channels_last=True)
+    obj = build_objective(cfg, 1, rt)
+    convs = [m for module in obj.modules.values() for m in module.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert convs[0].weight.is_contiguous(memory_format=torch.channels_last)
+    seen = []
+    hook = convs[0].register_forward_hook(lambda m, i, out: seen.append(out.dtype))
+    before = [p.clone() for p in convs[0].parameters()]
+    frames = torch.rand(4, 3 if objective == "setgan" else 2, 1, 32, 32)
+    batch = (frames,) if objective == "setgan" else (frames[:, 0], frames[:, 1])
+    losses = obj.step(*batch)
+    hook.remove()
+    assert seen and set(seen) == {torch.bfloat16}
+    assert all(torch.isfinite(v) and v.dtype == torch.float32 for v in losses.values())
+    assert all(p.dtype == torch.float32 for module in obj.modules.values() for p in module.parameters())
+    assert any(not torch.equal(a, b) for a, b in zip(before, convs[0].parameters()))
+
+
+@pytest.mark.slow
+def test_compiled_training_matches_eager(tmp_path):
+    """train.compile=true: the same losses as eager mode, to float tolerance (about 30 s of compiling)."""
+    from contentpose.train.loop import build_training
+
+    results = []
+    for compile_ in (False, True):
+        cfg = load_config("quick", TINY + [f"train.compile={str(compile_).lower()}"])
+        rt = start_runtime(cfg.train)
+        objective, sampler = build_training(cfg, rt, quiet=True)
+        results.append([objective.step(*sampler())["rec"] for _ in range(3)])
+    assert torch.allclose(torch.stack(results[0]), torch.stack(results[1]), rtol=1e-3)
