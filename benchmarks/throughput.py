@@ -1,18 +1,22 @@
-"""Benchmark: how close a training step comes to the machine's limit (issue 7's baseline).
+"""Benchmark: how close a training step comes to the machine's limit.
 
-For each preset: training samples per second, the step's FLOPs (forward + backward, counted
-with torch.utils.flop_counter) and its achieved GFLOP/s, next to the GFLOP/s of a large fp32
-matrix multiply on the same device measured in the same run, and their ratio. Also the
-peak resident memory after the preset's steps, a 500-step rollout's frames per second
-(untrained weights: speed does not depend on them), and, with --soak N, whether memory grows
+For each preset and variant (fp32, fp32 with torch.compile, bf16 autocast), the training step
+exactly as `contentpose train` builds it: samples per second, the step's FLOPs (forward +
+backward, counted with torch.utils.flop_counter) and its achieved GFLOP/s, next to the GFLOP/s
+of a large matrix multiply of the same precision on the same device, measured in the same run,
+and their ratio. Also the samples per second of the train command itself (data drawn on the hot
+path, logging), the resident memory after the steps, a 500-step rollout's frames per second
+(untrained weights: speed does not depend on them) and, with --soak N, whether memory grows
 over N quick steps.
 
-    python benchmarks/throughput.py [--presets quick paper] [--steps 10] [--soak 1000]
+    python benchmarks/throughput.py [--presets quick paper] [--variants fp32 fp32+compile bf16]
+                                    [--steps 10] [--soak 1000]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +29,8 @@ from contentpose.data import build_dataset
 from contentpose.models.pose_predictor import PosePredictor
 from contentpose.models.video_predictor import VideoPredictor
 from contentpose.objectives import build_objective
-from contentpose.train.runtime import resolve_device
+from contentpose.train.loop import build_training, train
+from contentpose.train.runtime import resolve_device, start_runtime
 
 
 def sync(device: torch.device) -> None:
@@ -41,8 +46,8 @@ def rss_mib() -> float:
     return float("nan")
 
 
-def matmul_gflops(device: torch.device, n: int = 2048, reps: int = 10) -> float:
-    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+def matmul_gflops(device: torch.device, dtype: torch.dtype = torch.float32, n: int = 2048, reps: int = 10) -> float:
+    a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
     a @ b
     sync(device)
     start = time.perf_counter()
@@ -52,12 +57,15 @@ def matmul_gflops(device: torch.device, n: int = 2048, reps: int = 10) -> float:
     return 2 * n ** 3 * reps / (time.perf_counter() - start) / 1e9
 
 
-def step_figures(preset: str, device: torch.device, steps: int) -> dict:
-    cfg = load_config(preset)
-    data = build_dataset(cfg.data, "train", device)
-    objective = build_objective(cfg, data.channels, device)
-    sampler = objective.sampler(data, cfg, cfg.train.batch_size, seed=0)
-    for _ in range(2):                                            # warm-up
+VARIANTS = {"fp32": [], "fp32+compile": ["train.compile=true"], "bf16": ["train.precision=bf16"]}
+
+
+def step_figures(preset: str, variant: str, device: torch.device, steps: int) -> dict:
+    """The training step as `contentpose train` runs it (same runtime: layout, precision, compile)."""
+    cfg = load_config(preset, VARIANTS[variant] + [f"train.device={device}"])
+    rt = start_runtime(cfg.train)
+    objective, sampler = build_training(cfg, rt, quiet=True)
+    for _ in range(3):                                            # warm-up (and compilation)
         objective.step(*sampler())
     batch = sampler()
     with FlopCounterMode(display=False) as counter:
@@ -76,6 +84,17 @@ def step_figures(preset: str, device: torch.device, steps: int) -> dict:
             "rss_mib": round(rss_mib(), 1)}
 
 
+def loop_samples_per_s(preset: str, device: torch.device, steps: int) -> float:
+    """Samples per second of `contentpose train` itself over `steps` steps (data drawn on the hot
+    path, logging, progress bar), as its metrics log reports them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = load_config(preset, [f"train.device={device}", f"train.steps={steps + 2}", "train.log_every=2",
+                                   "train.checkpoint_every=1000000"])
+        train(cfg, Path(tmp) / "run", quiet=True)
+        rows = [json.loads(line) for line in (Path(tmp) / "run" / "metrics.jsonl").read_text().splitlines()]
+    return round(sum(r["samples_per_s"] for r in rows[1:]) / len(rows[1:]), 1)        # first 2 steps: warm-up
+
+
 def rollout_fps(device: torch.device, batch: int = 10, horizon: int = 500) -> float:
     cfg = load_config("quick")
     data = build_dataset(cfg.data, "test", device)
@@ -92,10 +111,8 @@ def rollout_fps(device: torch.device, batch: int = 10, horizon: int = 500) -> fl
 
 def soak(device: torch.device, steps: int) -> dict:
     """Resident memory after 10% and after all of `steps` quick training steps."""
-    cfg = load_config("quick")
-    data = build_dataset(cfg.data, "train", device)
-    objective = build_objective(cfg, data.channels, device)
-    sampler = objective.sampler(data, cfg, cfg.train.batch_size, seed=0)
+    cfg = load_config("quick", [f"train.device={device}"])
+    objective, sampler = build_training(cfg, start_runtime(cfg.train), quiet=True)
     marks = {}
     for i in range(1, steps + 1):
         objective.step(*sampler())
@@ -107,23 +124,31 @@ def soak(device: torch.device, steps: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", nargs="+", default=["quick", "paper"])
-    parser.add_argument("--steps", type=int, default=10, help="timed steps per preset")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--steps", type=int, default=10, help="timed steps per preset and variant")
     parser.add_argument("--soak", type=int, default=0, help="quick steps of the memory-growth check (0: skip)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--out", default="runs/bench/throughput.json")
     args = parser.parse_args()
     device = resolve_device(args.device)
-    results = {"machine": machine(), "device": str(device), "matmul_gflops": round(matmul_gflops(device), 2),
-               "presets": {}}
-    print(f"machine: {results['machine']}; fp32 matmul 2048^3: {results['matmul_gflops']:.1f} GFLOP/s")
-    print(f"{'preset':8} {'batch':>5} {'size':>4} {'step s':>8} {'samples/s':>10} {'GFLOP/step':>11} "
+    matmul = {"fp32": round(matmul_gflops(device), 2), "bf16": round(matmul_gflops(device, torch.bfloat16), 2)}
+    results = {"machine": machine(), "device": str(device), "matmul_gflops": matmul, "presets": {}}
+    print(f"machine: {results['machine']}; 2048^3 matmul: fp32 {matmul['fp32']:.1f} GFLOP/s, "
+          f"bf16 {matmul['bf16']:.1f} GFLOP/s")
+    print(f"{'preset':8} {'variant':13} {'batch':>5} {'size':>4} {'step s':>8} {'samples/s':>10} {'GFLOP/step':>11} "
           f"{'GFLOP/s':>8} {'of matmul':>10} {'RSS MiB':>8}")
     for preset in args.presets:
-        r = step_figures(preset, device, args.steps)
-        r["ratio_to_matmul"] = round(r["gflops"] / results["matmul_gflops"], 3)
-        results["presets"][preset] = r
-        print(f"{preset:8} {r['batch']:5} {r['frame_size']:4} {r['step_s']:8.3f} {r['samples_per_s']:10.1f} "
-              f"{r['gflop_per_step']:11.2f} {r['gflops']:8.1f} {r['ratio_to_matmul']:10.2f} {r['rss_mib']:8.0f}")
+        results["presets"][preset] = {}
+        for variant in args.variants:
+            r = step_figures(preset, variant, device, args.steps)
+            r["ratio_to_matmul"] = round(r["gflops"] / matmul["bf16" if variant == "bf16" else "fp32"], 3)
+            results["presets"][preset][variant] = r
+            print(f"{preset:8} {variant:13} {r['batch']:5} {r['frame_size']:4} {r['step_s']:8.3f} "
+                  f"{r['samples_per_s']:10.1f} {r['gflop_per_step']:11.2f} {r['gflops']:8.1f} "
+                  f"{r['ratio_to_matmul']:10.2f} {r['rss_mib']:8.0f}", flush=True)
+        loop = loop_samples_per_s(preset, device, args.steps)
+        results["presets"][preset]["train_command_samples_per_s"] = loop
+        print(f"{preset:8} contentpose train (fp32, data drawn on the hot path): {loop:.1f} samples/s", flush=True)
     results["rollout_frames_per_s"] = round(rollout_fps(device), 1)
     print(f"500-step rollout, batch 10, quick networks: {results['rollout_frames_per_s']:.0f} frames/s")
     if args.soak:

@@ -64,9 +64,11 @@ def test_setgan_benchmark(tmp_path):
 
 @pytest.mark.slow
 def test_throughput_benchmark(tmp_path):
-    out = _run("throughput.py", "--presets", "quick", "--steps", "1", "--soak", "20", "--device", "cpu",
-               "--out", str(tmp_path / "t.json"))
+    out = _run("throughput.py", "--presets", "quick", "--variants", "fp32", "bf16", "--steps", "1", "--soak", "20",
+               "--device", "cpu", "--out", str(tmp_path / "t.json"))
     result = json.loads((tmp_path / "t.json").read_text())
     q = result["presets"]["quick"]
-    assert "of matmul" in out and q["gflop_per_step"] > 0 and 0 < q["ratio_to_matmul"] < 2
+    assert "of matmul" in out and "contentpose train" in out and q["train_command_samples_per_s"] > 0
+    for variant in ("fp32", "bf16"):
+        assert q[variant]["gflop_per_step"] > 0 and 0 < q[variant]["ratio_to_matmul"] < 2
     assert result["rollout_frames_per_s"] > 0 and set(result["soak"]["rss_mib"]) == {"2", "20"}

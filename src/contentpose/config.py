@@ -74,7 +74,7 @@ class TrainConfig:
     device: str = "auto"           # auto (cuda, then cpu), cpu, cuda, cuda:N
     threads: int = 0               # CPU threads for torch; 0 keeps torch's default
     precision: str = "auto"        # auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16
-    channels_last: bool | None = None  # NHWC layout for conv networks; None: on CUDA only
+    channels_last: bool = True     # NHWC layout for conv networks (measured faster on CPU, and on GPUs)
     compile: bool = False          # torch.compile the training forward passes
     log_every: int = 25
     checkpoint_every: int = 500

@@ -13,7 +13,7 @@ TINY = ["data.frame_size=32", "model.width=8", "model.content_dim=16", "model.z_
 
 def test_auto_settings_keep_the_cpu_in_fp32():
     rt = start_runtime(TrainConfig(device="cpu"))
-    assert (rt.bf16, rt.channels_last, rt.compile, rt.world_size) == (False, False, False, 1)
+    assert (rt.bf16, rt.channels_last, rt.compile, rt.world_size) == (False, True, False, 1)
     assert start_runtime(TrainConfig(device="cpu", precision="bf16", channels_last=True)).bf16
 
 

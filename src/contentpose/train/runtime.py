@@ -139,10 +139,8 @@ def start_runtime(cfg: TrainConfig) -> Runtime:
             torch.cuda.set_device(device)
         if not dist.is_initialized():
             dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    cuda = device.type == "cuda"
-    bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and cuda)
-    channels_last = cfg.channels_last if cfg.channels_last is not None else cuda
-    return Runtime(device, rank, world_size, bf16, channels_last, cfg.compile)
+    bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and device.type == "cuda")
+    return Runtime(device, rank, world_size, bf16, cfg.channels_last, cfg.compile)
 
 
 def stop_runtime(rt: Runtime) -> None:
