@@ -11,6 +11,7 @@ from contentpose.errors import UserError
 def cmd_train(args) -> None:
     from contentpose.config import load_config
     from contentpose.train.loop import resume_config, train
+    from contentpose.train.runtime import launched_rank
 
     if args.resume:
         if args.out is None:
@@ -23,14 +24,17 @@ def cmd_train(args) -> None:
         cfg = load_config(args.config, args.overrides)
     run = Path(args.out) if args.out else Path("runs") / Path(args.config).stem
     train(cfg, run, resume=args.resume, quiet=args.quiet)
-    print(f"trained run in {run}")
+    if launched_rank() == 0:
+        print(f"trained run in {run}")
 
 
 def cmd_train_predictor(args) -> None:
     from contentpose.train.loop import train_predictor
+    from contentpose.train.runtime import launched_rank
 
     train_predictor(Path(args.run), args.overrides, resume=args.resume, quiet=args.quiet)
-    print(f"pose predictor trained in {Path(args.run) / 'predictor.safetensors'}")
+    if launched_rank() == 0:
+        print(f"pose predictor trained in {Path(args.run) / 'predictor.safetensors'}")
 
 
 def cmd_predict(args) -> None:

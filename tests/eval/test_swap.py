@@ -3,7 +3,7 @@ import torch
 
 from contentpose.config import DataConfig
 from contentpose.data.moving_digits import MovingDigits
-from contentpose.eval.image_metrics import psnr, ssim
+from contentpose.eval.image_metrics import PSNR_CAP, psnr, ssim
 from contentpose.eval.swap import best_match, content_disjoint_partner, swap_fidelity, swap_pairs
 
 
@@ -14,6 +14,11 @@ def test_psnr_ssim_known_values():
     assert torch.allclose(psnr(noisy, x), -10 * torch.log10(mse), atol=1e-3)
     assert torch.allclose(ssim(x, x), torch.ones(3), atol=1e-5)
     assert (ssim(torch.rand(3, 1, 32, 32), x) < 0.2).all()
+
+
+def test_identical_images_get_the_psnr_cap_not_infinity():
+    x = torch.rand(2, 1, 16, 16)
+    assert torch.equal(psnr(x, x), torch.full((2,), PSNR_CAP))
 
 
 def test_best_match_takes_the_closest_assignment():

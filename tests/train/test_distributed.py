@@ -100,3 +100,8 @@ def test_torchrun_cli_writes_from_rank_0_and_resumes_exactly(tmp_path):
         assert torch.equal(a[key], b[key]), key
     rows = (tmp_path / "resumed" / "metrics.jsonl").read_text().splitlines()
     assert len(rows) == 6 and '"samples_per_s"' in rows[0]
+    predictor = torchrun(["-m", "contentpose", "train-predictor", str(tmp_path / "straight"), "predictor.steps=2",
+                          "predictor.batch_size=4", "predictor.context=2", "predictor.future=2", "predictor.hidden=8",
+                          "predictor.log_every=1", "--quiet"])
+    assert predictor.returncode == 0, predictor.stderr[-3000:]
+    assert len((tmp_path / "straight" / "predictor_metrics.jsonl").read_text().splitlines()) == 2

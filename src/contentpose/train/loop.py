@@ -90,7 +90,9 @@ def train_predictor(run: Path, overrides: list[str] = (), resume: bool = False, 
         _seed(cfg.train)
         predictor = rt.place(PosePredictor(cfg.model.pose_dim, cfg.model.content_dim, p.hidden, p.layers))
         objective = PosePrediction(trained.model, predictor, p, rt)
-        sampler = SequenceSampler(trained.dataset("train"), p.batch_size // rt.world_size, p.context + p.future,
+        with rt.main_first():
+            data = trained.dataset("train")
+        sampler = SequenceSampler(data, p.batch_size // rt.world_size, p.context + p.future,
                                   seed=rank_seed(cfg.train.seed + 2, rt.rank))
         if rt.is_main:
             save_config(cfg, run / CONFIG)

@@ -124,10 +124,15 @@ class Runtime:
             dist.barrier()
 
 
+def launched_rank() -> int:
+    """This process's rank as torchrun set it (0 when not launched by torchrun)."""
+    return int(os.environ.get("RANK", "0"))
+
+
 def start_runtime(cfg: TrainConfig) -> Runtime:
     """The runtime `cfg` asks for in this process; joins torchrun's process group if launched by it."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    rank, local_rank = int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0"))
+    rank, local_rank = launched_rank(), int(os.environ.get("LOCAL_RANK", "0"))
     device = resolve_device(cfg.device, local_rank)
     if cfg.precision not in PRECISIONS:
         raise UserError(f"train.precision must be one of {', '.join(PRECISIONS)}, got {cfg.precision!r}")
