@@ -58,3 +58,28 @@ def test_sets_are_consistent_exactly_when_frames_depend_on_z_content_only():
     gen, classifier, data = _setup("motion")
     consistency = set_consistency(gen, classifier, data, 1, n_sets=64)
     assert consistency["generated"] < 1.0 and consistency["real"] > 0
+
+
+def test_each_content_factor_is_judged_on_its_own_classes():
+    """A 2-factor classifier (5 + 5 classes): factor 'a' follows z_C, factor 'b' follows z_M."""
+
+    class TwoFactors(torch.nn.Module):
+        def forward(self, x):       # x: (B, 1, 2, 1) holding the two factors' classes
+            a, b = x[:, 0, 0, 0].long(), x[:, 0, 1, 0].long()
+            return torch.cat([torch.nn.functional.one_hot(a, 5), torch.nn.functional.one_hot(b, 5)], 1).float()
+
+        def embed(self, x):
+            return x.flatten(1)
+
+    class Gen(torch.nn.Module):
+        def forward(self, z_c, z_m):
+            a, b = ((z_c[:, 0] + 1) * 2.49).floor(), ((z_m[:, 0] + 1) * 2.49).floor()
+            return torch.stack([a, b], 1)[:, None, :, None]
+
+    cfg = load_config("setgan_quick", ["data.test_clips=8"])
+    gen = TrainedGenerator(path=None, config=cfg, step=0, device=torch.device("cpu"), generator=Gen())
+    groups = {"a": 5, "b": 5}
+    curves = perturbation_curves(gen, TwoFactors(), 1, 1.0, n=128, groups=groups)
+    content, motion = curves["content"][-1]["changed_by_factor"], curves["motion"][-1]["changed_by_factor"]
+    assert content["a"] > 0.5 and content["b"] == 0 and motion["a"] == 0 and motion["b"] > 0.5
+    assert curves["content"][-1]["content_changed"] == content["a"]

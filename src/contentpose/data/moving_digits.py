@@ -71,6 +71,7 @@ class Clips:
 class MovingDigits(SyntheticClips):
     """Generator of bouncing-digit clips from one split ('train' or 'test') of digit images."""
 
+    content_groups = {"digit": 10}      # classes of each content factor
     num_classes = 10
     Clips = Clips
 

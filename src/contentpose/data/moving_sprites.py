@@ -52,8 +52,9 @@ class SpriteFactors:
 
     @property
     def label(self) -> torch.Tensor:
-        """(n, D) content class of each sprite (its shape), for content classifiers."""
-        return self.shape
+        """(n, 3D) content classes for content classifiers: each sprite's shape, scale and colour,
+        numbered one after the other (see MovingSprites.content_groups)."""
+        return torch.cat([self.shape, len(SHAPES) + self.scale, len(SHAPES) + len(SCALES) + self.colour], dim=1)
 
     @property
     def content_key(self) -> torch.Tensor:
@@ -77,7 +78,8 @@ class SpriteClips:
 class MovingSprites(SyntheticClips):
     """Generator of sprite clips; 'train' and 'test' differ only in the seeds that draw them."""
 
-    num_classes = len(SHAPES)
+    content_groups = {"shape": len(SHAPES), "scale": len(SCALES), "colour": 6}   # classes of each content factor
+    num_classes = sum(content_groups.values())
     Clips = SpriteClips
 
     def __init__(self, cfg: DataConfig, split: str = "train", device: torch.device | str = "cpu"):

@@ -1,6 +1,7 @@
 """Does content survive a rollout? A content classifier trained on real frames scores generated ones.
 
-It names the content classes in a frame (digits 0-9, or sprite shapes), is trained once per
+It names the content classes in a frame (digits 0-9; or each sprite's shape, scale and colour,
+numbered one group after the other), is trained once per
 data config on the train split's ground truth and kept in RUN/content_classifier.safetensors.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from contentpose.models.content_classifier import ContentClassifier
 from contentpose.train.checkpoint import load_checkpoint, read_meta, save_checkpoint
 
 CLASSIFIER = "content_classifier.safetensors"
-RECIPE = 2          # bump when training changes, so cached classifiers are retrained
+RECIPE = 3          # bump when training changes, so cached classifiers are retrained
 
 
 def multi_hot(labels: torch.Tensor, classes: int = 10) -> torch.Tensor:

@@ -82,10 +82,10 @@ def evaluate_generators(paths: list[Path], device: str = "auto", out: Path | Non
             raise UserError(f"{path}: the identity analysis needs data with known content "
                             f"(moving_digits or moving_sprites), not {gen.config.data.name}")
         classifier = content_classifier(gen.path, gen.dataset("train"))
-        k = data.num_objects
-        curves = perturbation_curves(gen, classifier, k, reference_distance(classifier, data))
+        k, groups = data.num_objects, data.content_groups
+        curves = perturbation_curves(gen, classifier, k, reference_distance(classifier, data), groups=groups)
         entry = {"step": gen.step, "objective": gen.config.objective.name, "curves": curves,
-                 "sets": set_consistency(gen, classifier, data, k),
+                 "sets": set_consistency(gen, classifier, data, k, groups=groups),
                  "plot": str(plot_identity_curves(curves, gen.path / "identity.png", title=gen.path.name))}
         (gen.path / "eval.json").write_text(json.dumps(entry, indent=2))
         results["runs"][str(path)] = entry
@@ -101,9 +101,20 @@ def format_identity(name: str, entry: dict) -> str:
         for r in entry["curves"][subspace]:
             lines.append(f"{label:7} {r['fraction']:9.2f} {r['norm']:5.2f} {r['content_changed']:16.3f} "
                          f"{r['embedding_distance']:19.3f}")
+    factors = list(entry["sets"]["by_factor"])
+    if len(factors) > 1:
+        lines.append("content changed, per factor: " + ", ".join(factors))
+        for subspace, label in (("content", "z_C"), ("motion", "z_M")):
+            for r in entry["curves"][subspace]:
+                lines.append(f"{label:7} {r['fraction']:9.2f} " + "  ".join(
+                    f"{f} {r['changed_by_factor'][f]:.3f}" for f in factors))
     s = entry["sets"]
     lines.append(f"sets of {s['set_size']} frames with one content label: generated {s['generated']:.3f}, "
                  f"real {s['real']:.3f}, independent frames {s['independent_frames']:.3f}")
+    if len(factors) > 1:
+        for f, v in s["by_factor"].items():
+            lines.append(f"  {f:7} alone: generated {v['generated']:.3f}, real {v['real']:.3f}, "
+                         f"independent frames {v['independent_frames']:.3f}")
     lines.append(f"plot: {entry['plot']}")
     return "\n".join(lines)
 

@@ -170,12 +170,20 @@ def _prediction_tables(e: dict | None) -> str:
 
 
 def _identity_tables(e: dict) -> str:
+    factors = list(e["sets"].get("by_factor", {}))
+    per = factors if len(factors) > 1 else []          # one factor: the "content changed" column says it all
     rows = [[f"z_{'C' if sub == 'content' else 'M'}", r["fraction"], r["norm"], r["content_changed"],
-             r["embedding_distance"]] for sub in ("content", "motion") for r in e["curves"][sub]]
+             *[r["changed_by_factor"][f] for f in per], r["embedding_distance"]]
+            for sub in ("content", "motion") for r in e["curves"][sub]]
     s = e["sets"]
-    return (_table(["perturbed", "fraction t", "|dz|", "content changed", "embedding distance"], rows)
+    html = (_table(["perturbed", "fraction t", "|dz|", "content changed", *[f"{f} changed" for f in per],
+                    "embedding distance"], rows)
             + f"<p>Sets of {s['set_size']} frames with one content label: generated {s['generated']:.3f}, "
               f"real {s['real']:.3f}, independent frames {s['independent_frames']:.3f}.</p>")
+    if per:
+        html += _table(["factor alone", "generated sets", "real sets", "independent frames"],
+                       [[f, v["generated"], v["real"], v["independent_frames"]] for f, v in s["by_factor"].items()])
+    return html
 
 
 def _read_evaluation(run: Path) -> dict | None:
