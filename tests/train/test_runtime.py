@@ -17,9 +17,26 @@ def test_auto_settings_keep_the_cpu_in_fp32():
     assert start_runtime(TrainConfig(device="cpu", precision="bf16", channels_last=True)).bf16
 
 
-def test_bad_settings_fail_in_one_line():
+def test_bad_settings_fail_in_one_line(monkeypatch):
     with pytest.raises(UserError, match="train.precision"):
         start_runtime(TrainConfig(device="cpu", precision="fp8"))
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(UserError, match="names one GPU"):
+        start_runtime(TrainConfig(device="cuda:1"))
+    with pytest.raises(UserError, match="divide evenly"):
+        start_runtime(TrainConfig(device="cpu", batch_size=5))
+
+
+def test_bf16_autocast_keeps_the_decoders_sigmoid_in_fp32():
+    """A bf16 sigmoid rounds logits above ~6.3 to 1, where BCE's gradient vanishes."""
+    from contentpose.models.blocks import Sigmoid32
+
+    logits = torch.tensor([2.0, 6.5, 8.0], requires_grad=True)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = Sigmoid32()(logits.bfloat16())
+    assert out.dtype == torch.float32 and (out < 1).all()
+    torch.nn.functional.binary_cross_entropy(out, torch.zeros(3)).backward()
+    assert (logits.grad > 0.1).all()
 
 
 @pytest.mark.parametrize("objective", ["drnet", "mipae", "setgan"])

@@ -161,7 +161,7 @@ def _build_cache(sources: list[Path], cfg: DataConfig, channels: int, data_path:
                  quiet: bool) -> None:
     """Decode every clip once into `data_path` (written to a temporary file, then renamed)."""
     data_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = data_path.with_name(data_path.name + ".tmp")
+    tmp = data_path.with_name(f"{data_path.name}.{os.getpid()}.tmp")   # one per process: machines may share the folder
     clips, skipped, total = [], [], 0
     with tmp.open("wb") as out:
         for i, src in enumerate(tqdm(sources, desc="decoding videos", disable=quiet, dynamic_ncols=True)):

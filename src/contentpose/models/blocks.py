@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+import torch
 import torch.nn as nn
 
 from contentpose.errors import UserError
@@ -20,6 +21,14 @@ def channel_plan(frame_size: int, width: int) -> list[int]:
                         f"choose one of {SUPPORTED_SIZES}")
     blocks = int(math.log2(frame_size)) - 2
     return [width * min(2 ** i, 8) for i in range(blocks)]
+
+
+class Sigmoid32(nn.Module):
+    """Sigmoid taken in fp32. Under bf16 autocast a bf16 sigmoid rounds every logit above ~6.3
+    to exactly 1, where BCE saturates and its gradient vanishes; frames come out fp32."""
+
+    def forward(self, x):
+        return torch.sigmoid(x.float())
 
 
 def down(cin: int, cout: int, norm: bool = True) -> nn.Sequential:

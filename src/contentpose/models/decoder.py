@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from contentpose.models.blocks import channel_plan, dcgan_init, up
+from contentpose.models.blocks import Sigmoid32, channel_plan, dcgan_init, up
 
 
 class Decoder(nn.Module):
@@ -24,7 +24,7 @@ class Decoder(nn.Module):
             nn.BatchNorm2d(plan[0]), nn.LeakyReLU(0.2, inplace=True),
         )
         self.blocks = nn.ModuleList(up(cin * k, cout) for cin, cout in zip(plan[:-1], plan[1:]))
-        self.out = nn.Sequential(nn.ConvTranspose2d(plan[-1] * k, channels, 4, 2, 1), nn.Sigmoid())
+        self.out = nn.Sequential(nn.ConvTranspose2d(plan[-1] * k, channels, 4, 2, 1), Sigmoid32())
         self.skips = skips
         self.apply(dcgan_init)
 

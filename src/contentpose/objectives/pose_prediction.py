@@ -47,12 +47,11 @@ class PosePrediction:
     def step(self, frames: torch.Tensor) -> dict[str, torch.Tensor]:
         """frames (B, context + future, C, H, W) -> detached losses: all steps and future steps only.
 
-        The frozen encoders may run under autocast; the LSTM runs in fp32."""
+        Encoders and LSTM run in fp32 (bf16 would quantise the poses that are the targets)."""
         self.model.eval()
         self.predictor.train()
-        with self.rt.autocast():
-            poses, content = encode_clips(self.model, frames, self.cfg.context - 1)
-        pred, _ = self.train_predictor(poses[:, :-1].float(), content.float())           # (B, T-1, P): poses 1..T-1
+        poses, content = encode_clips(self.model, frames, self.cfg.context - 1)
+        pred, _ = self.train_predictor(poses[:, :-1], content)           # (B, T-1, P): poses 1..T-1
         target = poses[:, 1:]
         assert pred.shape == target.shape, (pred.shape, target.shape)
         loss = F.mse_loss(pred, target)

@@ -27,7 +27,7 @@ class _AllGather(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
-        grad = grad.contiguous()
+        grad = grad.contiguous().clone()
         dist.all_reduce(grad)
         start = dist.get_rank() * ctx.rows
         return grad[start:start + ctx.rows]

@@ -132,6 +132,7 @@ def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_p
             _truncate_metrics(metrics_path, start)
 
     def check_finite(step: int, weights: bool = False) -> None:
+        """Losses (`sums`, already averaged over ranks) and, with `weights`, the weights (alike on every rank)."""
         bad = [k for k, v in sums.items() if not torch.isfinite(v)]
         if weights:
             bad += [f"{name} weights" for name, module in objective.modules.items()
@@ -143,7 +144,9 @@ def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_p
                             f"Try a lower train.lr")
 
     def checkpoint(step: int, collective: bool = True) -> None:
-        nonlocal saved_step
+        nonlocal saved_step, sums
+        if collective:
+            sums = {k: rt.mean(v) for k, v in sums.items()}   # so every rank agrees whether to stop
         check_finite(step, weights=True)
         states = rt.gather_states(sampler.state()) if collective else [sampler.state()]
         saved_step = step

@@ -9,13 +9,15 @@ in channels_last layout, and whether they are compiled. One process on one devic
     torchrun --nnodes=M --node_rank=I --rdzv_endpoint=HOST:PORT --nproc_per_node=N -m contentpose train ...
 
 torchrun sets RANK, WORLD_SIZE and LOCAL_RANK; `start_runtime` joins the process group
-(NCCL on CUDA, gloo on CPU) and gives each process the GPU of its local rank.
+(NCCL on CUDA, gloo on CPU) and gives each process the GPU of its local rank. `precision=auto`
+means bf16 autocast on GPUs that compute in bf16 natively (Ampere and later), fp32 elsewhere.
 """
 from __future__ import annotations
 
 import contextlib
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 import torch
 import torch.distributed as dist
@@ -26,6 +28,7 @@ from contentpose.errors import UserError
 from contentpose.train.distributed import all_gather, convert_batchnorm
 
 PRECISIONS = ("auto", "fp32", "bf16")
+COLLECTIVE_TIMEOUT = timedelta(hours=2)
 
 
 def resolve_device(name: str = "auto", local_rank: int = 0) -> torch.device:
@@ -51,6 +54,7 @@ class Runtime:
     device: torch.device
     rank: int = 0
     world_size: int = 1
+    local_rank: int = 0            # rank within this machine
     bf16: bool = False             # forward passes under bf16 autocast
     channels_last: bool = False    # conv networks and their inputs in NHWC layout
     compile: bool = False          # torch.compile the training forward passes
@@ -116,11 +120,13 @@ class Runtime:
 
     @contextlib.contextmanager
     def main_first(self):
-        """Run the block on the main process first (e.g. decoding videos into a shared cache), then on the others."""
-        if self.distributed and not self.is_main:
+        """Run the block on each machine's first process (e.g. decoding videos into the cache), then on
+        the others, which then find the cache ready."""
+        leader = self.local_rank == 0
+        if self.distributed and not leader:
             dist.barrier()
         yield
-        if self.distributed and self.is_main:
+        if self.distributed and leader:
             dist.barrier()
 
 
@@ -133,19 +139,24 @@ def start_runtime(cfg: TrainConfig) -> Runtime:
     """The runtime `cfg` asks for in this process; joins torchrun's process group if launched by it."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     rank, local_rank = launched_rank(), int(os.environ.get("LOCAL_RANK", "0"))
-    device = resolve_device(cfg.device, local_rank)
     if cfg.precision not in PRECISIONS:
         raise UserError(f"train.precision must be one of {', '.join(PRECISIONS)}, got {cfg.precision!r}")
+    if world_size > 1 and cfg.device.startswith("cuda:"):
+        raise UserError(f"train.device={cfg.device} names one GPU, but torchrun started {world_size} processes; "
+                        f"use train.device=auto or cuda (each process takes the GPU of its local rank)")
+    if world_size > 1 and cfg.batch_size % world_size:
+        raise UserError(f"train.batch_size ({cfg.batch_size}) is the global batch and must divide evenly "
+                        f"among the {world_size} processes")
+    device = resolve_device(cfg.device, local_rank)
     if world_size > 1:
-        if cfg.batch_size % world_size:
-            raise UserError(f"train.batch_size ({cfg.batch_size}) is the global batch and must divide evenly "
-                            f"among the {world_size} processes")
         if device.type == "cuda":
             torch.cuda.set_device(device)
         if not dist.is_initialized():
-            dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and device.type == "cuda")
-    return Runtime(device, rank, world_size, bf16, cfg.channels_last, cfg.compile)
+            # a long timeout: the other processes wait while the first one decodes a video folder
+            dist.init_process_group("nccl" if device.type == "cuda" else "gloo", timeout=COLLECTIVE_TIMEOUT)
+    bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and device.type == "cuda"
+                                       and torch.cuda.is_bf16_supported(including_emulation=False))
+    return Runtime(device, rank, world_size, local_rank, bf16, cfg.channels_last, cfg.compile)
 
 
 def stop_runtime(rt: Runtime) -> None:
