@@ -11,6 +11,7 @@ over N quick steps.
 
     python benchmarks/throughput.py [--presets quick paper] [--variants fp32 fp32+compile bf16]
                                     [--steps 10] [--soak 1000]
+    python benchmarks/throughput.py --profile paper      # where one step's time goes
 """
 from __future__ import annotations
 
@@ -84,6 +85,23 @@ def step_figures(preset: str, variant: str, device: torch.device, steps: int) ->
             "rss_mib": round(rss_mib(), 1)}
 
 
+def profile_table(preset: str, device: torch.device, rows: int = 15) -> str:
+    """torch.profiler's table of one training step of `preset` (fp32), busiest operators first."""
+    from torch.profiler import ProfilerActivity, profile
+
+    cfg = load_config(preset, [f"train.device={device}"])
+    objective, sampler = build_training(cfg, start_runtime(cfg.train), quiet=True)
+    for _ in range(2):
+        objective.step(*sampler())
+    batch = sampler()
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    with profile(activities=activities) as prof:
+        objective.step(*batch)
+        sync(device)
+    key = "self_cuda_time_total" if device.type == "cuda" else "self_cpu_time_total"
+    return prof.key_averages().table(sort_by=key, row_limit=rows)
+
+
 def loop_samples_per_s(preset: str, device: torch.device, steps: int) -> float:
     """Samples per second of `contentpose train` itself over `steps` steps (data drawn on the hot
     path, logging, progress bar), as its metrics log reports them."""
@@ -129,8 +147,12 @@ def main() -> None:
     parser.add_argument("--soak", type=int, default=0, help="quick steps of the memory-growth check (0: skip)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--out", default="runs/bench/throughput.json")
+    parser.add_argument("--profile", metavar="PRESET", help="only print torch.profiler's table of one step of PRESET")
     args = parser.parse_args()
     device = resolve_device(args.device)
+    if args.profile:
+        print(profile_table(args.profile, device))
+        return
     matmul = {"fp32": round(matmul_gflops(device), 2), "bf16": round(matmul_gflops(device, torch.bfloat16), 2)}
     results = {"machine": machine(), "device": str(device), "matmul_gflops": matmul, "presets": {}}
     print(f"machine: {results['machine']}; 2048^3 matmul: fp32 {matmul['fp32']:.1f} GFLOP/s, "
