@@ -80,8 +80,8 @@ class ContentPoseObjective:
         self.train_pass = rt.trainable(PairPass(model))
         self.train_critic = rt.trainable(critic)
         betas = (train.beta1, train.beta2)
-        self.opt_model = torch.optim.Adam(model.parameters(), lr=train.lr, betas=betas)
-        self.opt_critic = torch.optim.Adam(critic.parameters(), lr=train.lr, betas=betas)
+        self.opt_model = rt.adam(model.parameters(), train.lr, betas)
+        self.opt_critic = rt.adam(critic.parameters(), train.lr, betas)
 
     @classmethod
     def build(cls, cfg: Config, channels: int, rt: Runtime) -> "ContentPoseObjective":

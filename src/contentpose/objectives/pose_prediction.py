@@ -34,7 +34,7 @@ class PosePrediction:
                  rt: Runtime):
         self.model, self.predictor, self.cfg, self.rt = model.eval().requires_grad_(False), predictor, cfg, rt
         self.train_predictor = rt.trainable(predictor)
-        self.opt = torch.optim.Adam(predictor.parameters(), lr=cfg.lr, betas=(0.9, 0.999))
+        self.opt = rt.adam(predictor.parameters(), cfg.lr, (0.9, 0.999))
 
     @property
     def modules(self) -> dict[str, torch.nn.Module]:

@@ -62,8 +62,8 @@ class SetGAN:
         self.set_size = cfg.objective.set_size
         self.z_content, self.z_motion = cfg.model.z_content, cfg.model.z_motion
         t = cfg.train
-        self.opt_g = torch.optim.Adam(generator.parameters(), lr=t.lr, betas=(t.beta1, t.beta2))
-        self.opt_d = torch.optim.Adam(discriminator.parameters(), lr=t.lr, betas=(t.beta1, t.beta2))
+        self.opt_g = rt.adam(generator.parameters(), t.lr, (t.beta1, t.beta2))
+        self.opt_d = rt.adam(discriminator.parameters(), t.lr, (t.beta1, t.beta2))
 
     @classmethod
     def build(cls, cfg: Config, channels: int, rt: Runtime) -> "SetGAN":

@@ -81,5 +81,10 @@ def load_checkpoint(path: Path, modules: dict[str, torch.nn.Module],
                 per_param.setdefault(int(index), {})[stat] = value
         groups = [{**g, "betas": tuple(g["betas"])} if "betas" in g else g for g in meta["param_groups"][name]]
         opt.load_state_dict({"state": per_param, "param_groups": groups})  # JSON turned tuples into lists
+        for group in opt.param_groups:      # moments in their parameter's layout (fused Adam reads them raw)
+            for p in group["params"]:
+                for stat, value in opt.state[p].items():
+                    if torch.is_tensor(value) and value.shape == p.shape:
+                        opt.state[p][stat] = torch.empty_like(p).copy_(value)
     rng = {k[len("rng/"):]: v for k, v in tensors.items() if k.startswith("rng/")}
     return meta, rng

@@ -85,6 +85,10 @@ class Runtime:
             wrapped = nn.parallel.DistributedDataParallel(module, device_ids=ids)
         return torch.compile(wrapped) if self.compile else wrapped
 
+    def adam(self, params, lr: float, betas: tuple[float, float]) -> torch.optim.Adam:
+        """Adam with its fused kernel (one pass over all tensors; CPU and CUDA)."""
+        return torch.optim.Adam(params, lr=lr, betas=betas, fused=True)
+
     def autocast(self) -> contextlib.AbstractContextManager:
         """bf16 autocast for forward passes when enabled (losses are then taken in fp32)."""
         return torch.autocast(self.device.type, dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext()
