@@ -107,3 +107,16 @@ def test_torchrun_cli_writes_from_rank_0_and_resumes_exactly(tmp_path):
                           "predictor.log_every=1", "--quiet"])
     assert predictor.returncode == 0, predictor.stderr[-3000:]
     assert len((tmp_path / "straight" / "predictor_metrics.jsonl").read_text().splitlines()) == 2
+
+
+def test_resuming_with_another_number_of_processes_says_so_and_continues(tmp_path, capsys):
+    from contentpose.cli import main
+
+    run = tmp_path / "two"
+    first = torchrun(["-m", "contentpose", "train", "quick", *TINY, "train.steps=2", "train.log_every=1",
+                      "--out", str(run), "--quiet"])
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert main(["train", "--resume", "--out", str(run), "train.steps=4", "--quiet"]) == 0
+    assert "holds the data state of 2 process(es), this run has 1" in capsys.readouterr().err
+    rows = (run / "metrics.jsonl").read_text().splitlines()
+    assert len(rows) == 4 and load_file(str(run / "checkpoint.safetensors")).keys() >= {"rng/sampler"}

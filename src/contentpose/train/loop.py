@@ -127,7 +127,7 @@ def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_p
         saved, rng = load_checkpoint(checkpoint_path, objective.modules, objective.optimizers)
         start = saved_step = saved["step"]
         torch.set_rng_state(rng["torch"])
-        _restore_sampler(sampler, rng, saved.get("world_size", 1), rt, quiet)
+        _restore_sampler(sampler, rng, saved.get("world_size", 1), rt)
         if rt.is_main:
             _truncate_metrics(metrics_path, start)
 
@@ -193,7 +193,7 @@ def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_p
     checkpoint(max(schedule.steps, start))
 
 
-def _restore_sampler(sampler, rng: dict, saved_world: int, rt: Runtime, quiet: bool) -> None:
+def _restore_sampler(sampler, rng: dict, saved_world: int, rt: Runtime) -> None:
     """Continue each rank's data where it stopped. With another number of processes (or from a
     checkpoint taken at an interrupt, which holds rank 0's data state only) every rank draws
     fresh data, seeded from the restored training RNG."""
@@ -202,7 +202,7 @@ def _restore_sampler(sampler, rng: dict, saved_world: int, rt: Runtime, quiet: b
         sampler.load_state(rng[keys[rt.rank]])
         return
     sampler.generator.manual_seed(rank_seed(int(torch.randint(0, 2 ** 62, ())), rt.rank))
-    if rt.is_main and not quiet:
+    if rt.is_main:                    # said even with --quiet: the run no longer repeats exactly
         print(f"contentpose: the checkpoint holds the data state of {saved_world} process(es), this run has "
               f"{rt.world_size}; training continues on freshly drawn data", file=sys.stderr)
 
