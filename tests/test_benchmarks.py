@@ -74,3 +74,11 @@ def test_throughput_benchmark(tmp_path):
     table = _run("throughput.py", "--profile", "quick", "--device", "cpu")
     assert "aten::convolution_backward" in table and "Self CPU" in table
     assert result["rollout_frames_per_s"] > 0 and set(result["soak"]["rss_mib"]) == {"2", "20"}
+
+
+@pytest.mark.slow
+def test_network_probe_benchmark(tmp_path):
+    out = _run("network_probe.py", "--steps", "4", "--every", "2", "--width", "4", "--out", str(tmp_path / "p.json"))
+    curves = json.loads((tmp_path / "p.json").read_text())["curves"]
+    assert set(curves) == {"decoder, mse", "decoder, bce", "content encoder, DCGAN head", "content encoder, pooled head"}
+    assert all(len(c) == 2 for c in curves.values()) and "machine:" in out

@@ -11,9 +11,9 @@ from contentpose.models.pair_critic import PairCritic
 
 
 @pytest.mark.parametrize("size, blocks", [(32, 3), (64, 4), (128, 5)])
-@pytest.mark.parametrize("skips", [False, True])
-def test_autoencoder_shapes(size, blocks, skips):
-    cfg = ModelConfig(content_dim=16, pose_dim=5, width=8, content_skips=skips)
+@pytest.mark.parametrize("skips, pool", [(False, False), (True, False), (False, True)])
+def test_autoencoder_shapes(size, blocks, skips, pool):
+    cfg = ModelConfig(content_dim=16, pose_dim=5, width=8, content_skips=skips, content_pool=pool)
     model = ContentPoseAutoencoder(cfg, channels=3, frame_size=size)
     x = torch.rand(4, 3, size, size)
     content = model.content(x)
@@ -27,6 +27,21 @@ def test_autoencoder_shapes(size, blocks, skips):
     out = model.decode(content, pose)
     assert out.shape == x.shape and 0 <= out.min() and out.max() <= 1   # Sigmoid output
     assert model(x, x.flip(0)).shape == x.shape
+
+
+@pytest.mark.parametrize("pool", [True, False])
+def test_pooled_content_head_ignores_where_the_object_is(pool):
+    """On a black frame an object moved by 16 px (the encoder's total stride) only moves the
+    4x4 feature map by one cell, so the max over positions is unchanged; the 4x4 conv is not.
+    (Away from the borders: there the feature map would be cut.)"""
+    torch.manual_seed(0)
+    enc = Encoder(1, 16, 64, 8, pool=pool).eval()
+    x = torch.zeros(3, 1, 64, 64)
+    x[0, 0, 16:26, 16:26] = x[1, 0, 32:42, 16:26] = torch.rand(10, 10)   # moved 16 px down
+    x[2, 0, 16:26, 16:26] = torch.rand(10, 10)                            # another object
+    h = enc(x)
+    moved, other = (h[0] - h[1]).abs().max(), (h[0] - h[2]).abs().max()
+    assert (moved < 1e-4 * other) if pool else (moved > 0.5 * other)
 
 
 def test_paper_width_channels():

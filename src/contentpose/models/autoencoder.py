@@ -24,7 +24,8 @@ class ContentPoseAutoencoder(nn.Module):
 
     def __init__(self, cfg: ModelConfig, channels: int, frame_size: int):
         super().__init__()
-        self.content_encoder = Encoder(channels, cfg.content_dim, frame_size, cfg.width, skips=cfg.content_skips)
+        self.content_encoder = Encoder(channels, cfg.content_dim, frame_size, cfg.width, skips=cfg.content_skips,
+                                       pool=cfg.content_pool)
         self.pose_encoder = Encoder(channels, cfg.pose_dim, frame_size, cfg.width)
         self.decoder = Decoder(cfg.content_dim, cfg.pose_dim, channels, frame_size, cfg.width,
                                skips=cfg.content_skips)

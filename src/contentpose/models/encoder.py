@@ -12,13 +12,20 @@ class Encoder(nn.Module):
 
     With `skips=True` (the content encoder of the U-Net variant) `forward` also returns
     the feature map after each block, finest first: [(B, c0, H/2, W/2), ..., (B, c_last, 4, 4)].
+
+    With `pool=True` the head is a 1x1 conv and a max over the 4x4 positions instead of the
+    4x4 valid conv: the latent no longer depends on where in the frame a feature fired, so
+    what it holds is the same wherever the object stands (for content; not DrNet's head).
     """
 
-    def __init__(self, channels: int, dim: int, frame_size: int, width: int, skips: bool = False):
+    def __init__(self, channels: int, dim: int, frame_size: int, width: int, skips: bool = False,
+                 pool: bool = False):
         super().__init__()
         self.blocks = down_stack(channels, frame_size, width)
         top = channel_plan(frame_size, width)[-1]
-        self.head = nn.Sequential(nn.Conv2d(top, dim, 4, 1, 0, bias=False), nn.BatchNorm2d(dim), nn.Tanh())
+        reduce = [nn.Conv2d(top, dim, 1, bias=False), nn.AdaptiveMaxPool2d(1)] if pool else \
+            [nn.Conv2d(top, dim, 4, 1, 0, bias=False)]
+        self.head = nn.Sequential(*reduce, nn.BatchNorm2d(dim), nn.Tanh())
         self.skips = skips
         self.apply(dcgan_init)
 
