@@ -60,7 +60,9 @@ def test_evaluate_adds_prediction_metrics(predictor_run, monkeypatch, capsys):
     pred = json.loads((predictor_run / "eval.json").read_text())["prediction"]
     assert [len(c["model"]["psnr"]) for c in pred["curves"]] == [4, 12]
     assert set(pred["rollout"]["steps"]) == {"2", "10", "30"} and pred["rollout"]["frames_per_s"] > 0
-    assert pred["rollout"]["steps"]["2"]["content_accuracy_real"] > 0.5      # the classifier works on real frames
+    step = pred["rollout"]["steps"]["2"]
+    assert step["content_accuracy_real"] > 0.5      # the classifier works on real frames
+    assert 0 <= step["content_accuracy_reconstructed"] <= 1 and "on reconstructed" in out
     assert Image.open(pred["plot"]).size[0] > 400
 
 

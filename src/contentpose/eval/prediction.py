@@ -4,7 +4,9 @@
   copy-last-context-frame baseline (10 -> 10 and 5 -> 100 by default);
 - for long rollouts, whether content survives: a digit classifier trained on real frames
   scores generated frames at chosen steps (real frames at the same steps give its
-  ceiling), and sharpness (mean gradient magnitude) relative to the real frames.
+  ceiling; the autoencoder's reconstructions of those real frames, D(Ec(x), Ep(x)), what
+  the decoder can draw with no prediction at all), and sharpness (mean gradient magnitude)
+  relative to the real frames.
 """
 from __future__ import annotations
 
@@ -59,9 +61,11 @@ def long_rollout(predictor: VideoPredictor, classifier: ContentClassifier, data,
            "steps": {}}
     for i, s in enumerate(steps):
         gen, real = pred[:, s - 1], clips.frames[:, context + i]
+        rec = predictor.autoencoder(real, real)
         out["steps"][str(s)] = {
             "content_accuracy": round(float(label_accuracy(classifier(gen), labels).mean()), 4),
             "content_accuracy_real": round(float(label_accuracy(classifier(real), labels).mean()), 4),
+            "content_accuracy_reconstructed": round(float(label_accuracy(classifier(rec), labels).mean()), 4),
             "sharpness_ratio": round(float(sharpness(gen) / sharpness(real)), 4),
         }
     return out

@@ -196,10 +196,11 @@ def format_prediction(name: str, pred: dict) -> str:
         r = pred["rollout"]
         lines.append(f"Long rollout from {r['context']} context frames, {r['clips']} clips, "
                      f"{r['frames_per_s']:.0f} generated frames/s")
-        lines.append(f"{'step':>6} {'content acc':>12} {'on real':>8} {'sharpness vs real':>18}")
+        lines.append(f"{'step':>6} {'content acc':>12} {'on real':>8} {'on reconstructed':>17} "
+                     f"{'sharpness vs real':>18}")
         for step, x in r["steps"].items():
             lines.append(f"{step:>6} {x['content_accuracy']:12.3f} {x['content_accuracy_real']:8.3f} "
-                         f"{x['sharpness_ratio']:18.3f}")
+                         f"{x['content_accuracy_reconstructed']:17.3f} {x['sharpness_ratio']:18.3f}")
     if "plot" in pred:
         lines.append(f"plot: {pred['plot']}")
     return "\n".join(lines)

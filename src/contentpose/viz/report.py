@@ -163,8 +163,10 @@ def _prediction_tables(e: dict | None) -> str:
         r = p["rollout"]
         html += (f"<p>Long rollout from {r['context']} context frames, {r['clips']} clips, "
                  f"{r['frames_per_s']:.0f} generated frames/s:</p>")
-        html += _table(["step", "content accuracy", "on real frames", "sharpness vs real"],
-                       [[s, x["content_accuracy"], x["content_accuracy_real"], x["sharpness_ratio"]]
+        html += _table(["step", "content accuracy", "on real frames", "on their reconstructions",
+                        "sharpness vs real"],
+                       [[s, x["content_accuracy"], x["content_accuracy_real"],
+                         x.get("content_accuracy_reconstructed", "-"), x["sharpness_ratio"]]
                         for s, x in r["steps"].items()])
     return html
 
