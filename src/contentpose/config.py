@@ -45,7 +45,7 @@ class ModelConfig:
     pose_dim: int = 5
     width: int = 64                # channels of the first conv block (doubles per block, max 8x)
     content_skips: bool = False    # U-Net variant: decoder takes skips from the content frame
-    content_pool: bool = False     # content encoder ends in a max over positions (translation-invariant)
+    content_pool: bool = False     # content encoder ends in a max over positions (little position in content)
     disc_hidden: int = 100         # DrNet's scene discriminator
     critic_hidden: int = 512       # MIPAE's mutual-information critic
     z_content: int = 50            # Set GAN: size of z_C, shared by the frames of a set

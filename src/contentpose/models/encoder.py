@@ -14,8 +14,9 @@ class Encoder(nn.Module):
     the feature map after each block, finest first: [(B, c0, H/2, W/2), ..., (B, c_last, 4, 4)].
 
     With `pool=True` the head is a 1x1 conv and a max over the 4x4 positions instead of the
-    4x4 valid conv: the latent no longer depends on where in the frame a feature fired, so
-    what it holds is the same wherever the object stands (for content; not DrNet's head).
+    4x4 valid conv: the latent keeps each feature's strongest response wherever it fired, so
+    it changes little when the object moves (not at all for moves by the encoder's stride,
+    16 px at 64 px, away from the borders). Meant for content; not DrNet's head.
     """
 
     def __init__(self, channels: int, dim: int, frame_size: int, width: int, skips: bool = False,
