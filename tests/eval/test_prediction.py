@@ -2,7 +2,7 @@ import torch
 
 from contentpose.data import build_dataset
 from contentpose.eval.content_classifier import label_accuracy, multi_hot, train_content_classifier
-from contentpose.eval.prediction import per_step, sharpness
+from contentpose.eval.prediction import long_rollout, per_step, sharpness
 
 
 def test_multi_hot_and_label_accuracy():
@@ -39,3 +39,23 @@ def test_test_clips_are_fixed_and_per_step_scores(tiny_config):
     scores = per_step(a.frames[:, 1:], a.frames[:, :1].expand(-1, 5, -1, -1, -1))
     assert len(scores["psnr"]) == len(scores["ssim"]) == 5
     assert scores["ssim"][0] > scores["ssim"][4]      # copying frame 0 gets worse with time
+
+
+class _BlankPredictor:
+    """Predicts black frames; its autoencoder reconstructs every frame exactly."""
+
+    def autoencoder(self, x_content, x_pose):
+        return x_pose
+
+    def __call__(self, context, horizon):
+        return torch.zeros(context.shape[0], horizon, *context.shape[2:])
+
+
+def test_long_rollout_scores_generated_real_and_reconstructed_frames(tiny_config):
+    train, test = build_dataset(tiny_config.data, "train"), build_dataset(tiny_config.data, "test")
+    classifier = train_content_classifier(train, quiet=True)
+    out = long_rollout(_BlankPredictor(), classifier, test, context=3, steps=(1, 4), n=40)
+    for step in out["steps"].values():
+        assert step["content_accuracy_real"] > 0.5
+        assert step["content_accuracy_reconstructed"] == step["content_accuracy_real"]   # exact reconstruction
+        assert step["content_accuracy"] < step["content_accuracy_real"] - 0.3            # black frames
