@@ -58,7 +58,8 @@ def matmul_gflops(device: torch.device, dtype: torch.dtype = torch.float32, n: i
     return 2 * n ** 3 * reps / (time.perf_counter() - start) / 1e9
 
 
-VARIANTS = {"fp32": [], "fp32+compile": ["train.compile=true"], "bf16": ["train.precision=bf16"]}
+VARIANTS = {"fp32": ["train.precision=fp32"], "fp32+compile": ["train.precision=fp32", "train.compile=true"],
+            "bf16": ["train.precision=bf16"]}
 
 
 def step_figures(preset: str, variant: str, device: torch.device, steps: int) -> dict:
@@ -89,7 +90,7 @@ def profile_table(preset: str, device: torch.device, rows: int = 15) -> str:
     """torch.profiler's table of one training step of `preset` (fp32), busiest operators first."""
     from torch.profiler import ProfilerActivity, profile
 
-    cfg = load_config(preset, [f"train.device={device}"])
+    cfg = load_config(preset, [f"train.device={device}", "train.precision=fp32"])
     objective, sampler = build_training(cfg, start_runtime(cfg.train), quiet=True)
     for _ in range(2):
         objective.step(*sampler())
@@ -106,7 +107,8 @@ def loop_samples_per_s(preset: str, device: torch.device, steps: int) -> float:
     """Samples per second of `contentpose train` itself over `steps` steps (data drawn on the hot
     path, logging, progress bar), as its metrics log reports them."""
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = load_config(preset, [f"train.device={device}", f"train.steps={steps + 2}", "train.log_every=2",
+        cfg = load_config(preset, [f"train.device={device}", "train.precision=fp32", f"train.steps={steps + 2}",
+                                   "train.log_every=2",
                                    "train.checkpoint_every=1000000"])
         train(cfg, Path(tmp) / "run", quiet=True)
         rows = [json.loads(line) for line in (Path(tmp) / "run" / "metrics.jsonl").read_text().splitlines()]

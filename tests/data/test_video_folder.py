@@ -88,6 +88,7 @@ def test_bad_files_stop_with_one_line_or_are_skipped_and_listed(folder, tmp_path
     (folder / "broken.mp4").write_bytes(np.random.default_rng(0).bytes(3000))
     with pytest.raises(UserError, match="broken.mp4"):
         build_dataset(_cfg(folder), "train", cache_dir=cache, quiet=True)
+    assert not list(cache.glob("*.tmp"))                  # no half-written cache left behind
     (folder / "notes.txt").write_text("hello")
     with pytest.raises(UserError, match="notes.txt: unsupported file type"):
         build_dataset(_cfg(folder), "train", cache_dir=cache, quiet=True)
@@ -98,6 +99,7 @@ def test_bad_files_stop_with_one_line_or_are_skipped_and_listed(folder, tmp_path
         assert name in err
     assert "has 9 frames" in err and "unsupported file type" in err
     assert all(length >= 10 for length in data.lengths)
+    assert not list(cache.glob("*.tmp")) and len(list(cache.glob("*.json"))) == 1
 
 
 def test_missing_empty_and_too_short(tmp_path):

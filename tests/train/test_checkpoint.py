@@ -76,3 +76,28 @@ def test_device_resolution():
     if not torch.cuda.is_available():
         with pytest.raises(UserError, match="CUDA is not available"):
             resolve_device("cuda")
+
+
+def test_more_processes_than_gpus_fail_in_one_line(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert resolve_device("auto", local_rank=1) == torch.device("cuda:1")
+    with pytest.raises(UserError, match="shows 2 GPU"):
+        resolve_device("auto", local_rank=2)
+    with pytest.raises(UserError, match="shows 2 GPU"):
+        resolve_device("cuda:3")
+
+
+def test_resume_keeps_this_runs_optimiser_kernel(tiny_config, tmp_path):
+    """A checkpoint written before fused Adam holds fused=None; loading it must not switch the
+    fused kernel off for the rest of the run."""
+    obj = build_objective(tiny_config, 1, torch.device("cpu"))
+    assert obj.opt_model.defaults["fused"] is True
+    obj.step(torch.rand(8, 1, 32, 32), torch.rand(8, 1, 32, 32))
+    for group in obj.opt_model.param_groups:
+        group["fused"] = None                            # as an older checkpoint recorded it
+    path = tmp_path / "c.safetensors"
+    save_checkpoint(path, obj.modules, obj.optimizers, {}, {"step": 1})
+    fresh = build_objective(tiny_config, 1, torch.device("cpu"))
+    load_checkpoint(path, fresh.modules, fresh.optimizers)
+    assert all(g["fused"] is True for g in fresh.opt_model.param_groups)

@@ -5,7 +5,7 @@ import torch
 from contentpose.config import TrainConfig, load_config
 from contentpose.errors import UserError
 from contentpose.objectives import build_objective
-from contentpose.train.runtime import Runtime, start_runtime
+from contentpose.train.runtime import Runtime, launched_rank, start_runtime
 
 TINY = ["data.frame_size=32", "model.width=8", "model.content_dim=16", "model.z_content=8", "model.z_motion=2",
         "train.batch_size=4", "train.device=cpu"]
@@ -15,6 +15,14 @@ def test_auto_settings_keep_the_cpu_in_fp32():
     rt = start_runtime(TrainConfig(device="cpu"))
     assert (rt.bf16, rt.channels_last, rt.compile, rt.world_size) == (False, True, False, 1)
     assert start_runtime(TrainConfig(device="cpu", precision="bf16", channels_last=True)).bf16
+
+
+def test_a_stray_rank_without_torchrun_is_rank_0(monkeypatch):
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    assert launched_rank() == 0 and start_runtime(TrainConfig(device="cpu")).rank == 0
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    assert launched_rank() == 1
 
 
 def test_bad_settings_fail_in_one_line(monkeypatch):

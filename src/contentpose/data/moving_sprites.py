@@ -74,11 +74,13 @@ class SpriteClips:
     factors: SpriteFactors
     positions: torch.Tensor
 
+assert len(HUES) == len(INTENSITIES), "colour classes: one hue (colour) or intensity (grey) each"
+
 
 class MovingSprites(SyntheticClips):
     """Generator of sprite clips; 'train' and 'test' differ only in the seeds that draw them."""
 
-    content_groups = {"shape": len(SHAPES), "scale": len(SCALES), "colour": 6}   # classes of each content factor
+    content_groups = {"shape": len(SHAPES), "scale": len(SCALES), "colour": len(HUES)}   # classes of each content factor
     num_classes = sum(content_groups.values())
     Clips = SpriteClips
 

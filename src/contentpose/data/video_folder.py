@@ -162,25 +162,32 @@ def _build_cache(sources: list[Path], cfg: DataConfig, channels: int, data_path:
     """Decode every clip once into `data_path` (written to a temporary file, then renamed)."""
     data_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = data_path.with_name(f"{data_path.name}.{os.getpid()}.tmp")   # one per process: machines may share the folder
-    clips, skipped, total = [], [], 0
-    with tmp.open("wb") as out:
-        for i, src in enumerate(tqdm(sources, desc="decoding videos", disable=quiet, dynamic_ncols=True)):
-            try:
-                decode = decode_video if src.is_file() else decode_frame_folder
-                frames = decode(src, cfg.frame_size, channels, crop=cfg.crop, stride=cfg.stride, seed=cfg.test_seed + i)
-                if len(frames) < cfg.min_frames:
-                    raise UserError(f"{src} has {len(frames)} frames (after stride {cfg.stride}); "
-                                    f"data.min_frames is {cfg.min_frames}")
-            except UserError as err:
-                if not cfg.skip_bad:
-                    raise UserError(f"{err} (pass data.skip_bad=true to skip bad files)") from None
-                skipped.append((str(src), str(err)))
-                continue
-            out.write(frames.tobytes())
-            clips.append({"name": str(src), "start": total, "length": len(frames)})
-            total += len(frames)
+    try:
+        clips, skipped, total = [], [], 0
+        with tmp.open("wb") as out:
+            for i, src in enumerate(tqdm(sources, desc="decoding videos", disable=quiet, dynamic_ncols=True)):
+                try:
+                    decode = decode_video if src.is_file() else decode_frame_folder
+                    frames = decode(src, cfg.frame_size, channels, crop=cfg.crop, stride=cfg.stride,
+                                    seed=cfg.test_seed + i)
+                    if len(frames) < cfg.min_frames:
+                        raise UserError(f"{src} has {len(frames)} frames (after stride {cfg.stride}); "
+                                        f"data.min_frames is {cfg.min_frames}")
+                except UserError as err:
+                    if not cfg.skip_bad:
+                        raise UserError(f"{err} (pass data.skip_bad=true to skip bad files)") from None
+                    skipped.append((str(src), str(err)))
+                    continue
+                out.write(frames.tobytes())
+                clips.append({"name": str(src), "start": total, "length": len(frames)})
+                total += len(frames)
+    except BaseException:                        # a bad file or Ctrl-C: leave no half-written cache behind
+        tmp.unlink(missing_ok=True)
+        raise
     if total == 0:
         tmp.unlink(missing_ok=True)
         raise UserError("no clip could be decoded; every file was skipped")
     os.replace(tmp, data_path)
-    index_path.write_text(json.dumps({"frames": total, "clips": clips, "skipped": skipped}))
+    tmp_index = index_path.with_name(f"{index_path.name}.{os.getpid()}.tmp")   # readers never see half an index
+    tmp_index.write_text(json.dumps({"frames": total, "clips": clips, "skipped": skipped}))
+    os.replace(tmp_index, index_path)

@@ -79,8 +79,12 @@ def load_checkpoint(path: Path, modules: dict[str, torch.nn.Module],
             if key.startswith(prefix):
                 index, stat = key[len(prefix):].split("/")
                 per_param.setdefault(int(index), {})[stat] = value
-        groups = [{**g, "betas": tuple(g["betas"])} if "betas" in g else g for g in meta["param_groups"][name]]
-        opt.load_state_dict({"state": per_param, "param_groups": groups})  # JSON turned tuples into lists
+        # JSON turned tuples into lists; the kernel flags are this run's (an older checkpoint's
+        # fused=None would otherwise switch fused Adam off for good)
+        kernel = {k: opt.defaults[k] for k in ("fused", "foreach", "capturable") if k in opt.defaults}
+        groups = [{**g, **kernel, **({"betas": tuple(g["betas"])} if "betas" in g else {})}
+                  for g in meta["param_groups"][name]]
+        opt.load_state_dict({"state": per_param, "param_groups": groups})
         for group in opt.param_groups:      # moments in their parameter's layout (fused Adam reads them raw)
             for p in group["params"]:
                 for stat, value in opt.state[p].items():

@@ -191,6 +191,7 @@ def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_p
                                 f"(run the same command with --resume to continue)") from None
     bar.close()
     checkpoint(max(schedule.steps, start))
+    rt.barrier()        # no process tears its connections down while rank 0 still writes (gloo aborted then)
 
 
 def _restore_sampler(sampler, rng: dict, saved_world: int, rt: Runtime) -> None:

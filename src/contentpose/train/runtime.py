@@ -46,6 +46,9 @@ def resolve_device(name: str = "auto", local_rank: int = 0) -> torch.device:
         raise UserError(f"device {name!r} asked for, but CUDA is not available on this machine")
     if device.type not in ("cpu", "cuda"):
         raise UserError(f"device {name!r} is not supported; use auto, cpu, cuda or cuda:N")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise UserError(f"device {name!r} asked for, but this machine shows {torch.cuda.device_count()} GPU(s); "
+                        f"under torchrun start at most that many processes per machine (--nproc_per_node)")
     return device
 
 
@@ -133,10 +136,16 @@ class Runtime:
         if self.distributed and leader:
             dist.barrier()
 
+    def barrier(self) -> None:
+        """Wait for every process (nothing in one process)."""
+        if self.distributed:
+            dist.barrier()
+
 
 def launched_rank() -> int:
-    """This process's rank as torchrun set it (0 when not launched by torchrun)."""
-    return int(os.environ.get("RANK", "0"))
+    """This process's rank as torchrun set it (0 when not launched by torchrun, even if a stray
+    RANK is left in the environment)."""
+    return int(os.environ.get("RANK", "0")) if int(os.environ.get("WORLD_SIZE", "1")) > 1 else 0
 
 
 def start_runtime(cfg: TrainConfig) -> Runtime:
