@@ -19,10 +19,10 @@ from pathlib import Path
 import torch
 
 from common import machine
-from contentpose.eval.report import evaluate_prediction, format_prediction
+from contentpose.eval.evaluate import evaluate_prediction, format_prediction
 from contentpose.models.video_predictor import VideoPredictor
 from contentpose.train.loop import train_predictor
-from contentpose.train.run import PREDICTOR, load_predictor, load_run
+from contentpose.trained import PREDICTOR, load_predictor, load_run
 
 SHOWN_STEPS = {10: (1, 2, 5, 10), 100: (1, 10, 25, 50, 100)}
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from common import machine
 from contentpose.config import load_config
-from contentpose.eval.report import evaluate_runs
+from contentpose.eval.evaluate import evaluate_runs
 from contentpose.train.loop import train
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from common import machine
 from contentpose.config import load_config
-from contentpose.eval.report import evaluate_generators
+from contentpose.eval.evaluate import evaluate_generators
 from contentpose.train.loop import train
-from contentpose.train.run import CHECKPOINT, load_generator
+from contentpose.trained import CHECKPOINT, load_generator
 from contentpose.viz.grid import save_grid
 from contentpose.viz.traverse import sample_grid, traverse_grid
 

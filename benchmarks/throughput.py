@@ -31,7 +31,7 @@ from contentpose.models.pose_predictor import PosePredictor
 from contentpose.models.video_predictor import VideoPredictor
 from contentpose.objectives import build_objective
 from contentpose.train.loop import build_training, train
-from contentpose.train.runtime import resolve_device, start_runtime
+from contentpose.runtime import resolve_device, start_runtime
 
 
 def sync(device: torch.device) -> None:

@@ -51,7 +51,7 @@ def test_predict_from_a_video_file(predictor_run, tmp_path):
 
 
 def test_evaluate_adds_prediction_metrics(predictor_run, monkeypatch, capsys):
-    import contentpose.eval.report as report
+    import contentpose.eval.evaluate as report
     monkeypatch.setattr(report, "PREDICTION_SETTINGS", ((4, 4), (3, 12)))
     monkeypatch.setattr(report, "ROLLOUT_STEPS", (2, 10, 30))
     assert main(["evaluate", str(predictor_run)]) == 0

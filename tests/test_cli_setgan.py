@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from contentpose.cli import main
-from contentpose.train.run import load_generator
+from contentpose.trained import load_generator
 from contentpose.viz.traverse import traverse_animation
 
 TINY = ["data.frame_size=32", "data.test_clips=32", "model.width=8", "train.batch_size=8", "train.steps=30",

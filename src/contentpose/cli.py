@@ -11,7 +11,7 @@ from contentpose.errors import UserError
 def cmd_train(args) -> None:
     from contentpose.config import load_config
     from contentpose.train.loop import resume_config, train
-    from contentpose.train.runtime import launched_rank
+    from contentpose.runtime import launched_rank
 
     if args.resume:
         if args.out is None:
@@ -30,7 +30,7 @@ def cmd_train(args) -> None:
 
 def cmd_train_predictor(args) -> None:
     from contentpose.train.loop import train_predictor
-    from contentpose.train.runtime import launched_rank
+    from contentpose.runtime import launched_rank
 
     train_predictor(Path(args.run), args.overrides, resume=args.resume, quiet=args.quiet)
     if launched_rank() == 0:
@@ -49,7 +49,7 @@ DEFAULT_PREDICTIONS = ("prediction.mp4", "prediction.gif", "prediction.png")
 
 
 def cmd_analogy(args) -> None:
-    from contentpose.train.run import load_run
+    from contentpose.trained import load_run
     from contentpose.viz.analogy import analogy_grid
     from contentpose.viz.grid import save_grid
 
@@ -59,7 +59,7 @@ def cmd_analogy(args) -> None:
 
 
 def cmd_interpolate(args) -> None:
-    from contentpose.train.run import load_run
+    from contentpose.trained import load_run
     from contentpose.viz.grid import save_grid
     from contentpose.viz.interpolate import interpolation_strips
 
@@ -69,7 +69,7 @@ def cmd_interpolate(args) -> None:
 
 
 def cmd_traverse(args) -> None:
-    from contentpose.train.run import load_generator
+    from contentpose.trained import load_generator
     from contentpose.viz.grid import save_grid
     from contentpose.viz.traverse import traverse_animation, traverse_grid
     from contentpose.viz.video import write_video
@@ -85,7 +85,7 @@ def cmd_traverse(args) -> None:
 
 
 def cmd_samples(args) -> None:
-    from contentpose.train.run import load_generator
+    from contentpose.trained import load_generator
     from contentpose.viz.grid import save_grid
     from contentpose.viz.traverse import sample_grid
 
@@ -96,13 +96,13 @@ def cmd_samples(args) -> None:
 
 
 def cmd_report(args) -> None:
-    from contentpose.viz.report import write_report
+    from contentpose.viz.html_report import write_report
 
     print(f"report written to {write_report(args.run, args.device, args.out)}")
 
 
 def cmd_evaluate(args) -> None:
-    from contentpose.eval.report import evaluate_runs
+    from contentpose.eval.evaluate import evaluate_runs
 
     evaluate_runs([Path(r) for r in args.runs], args.device, Path(args.out) if args.out else None)
 

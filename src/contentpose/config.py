@@ -12,16 +12,23 @@ import typing
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 import yaml
 
 from contentpose.errors import UserError
 
 
+FrameSize = Literal[32, 64, 128]   # what the DCGAN backbone handles (4 px after 3, 4 or 5 stride-2 blocks)
+FRAME_SIZES = typing.get_args(FrameSize)
+DatasetName = Literal["moving_digits", "moving_sprites", "videos", "moving_mnist"]
+ObjectiveName = Literal["drnet", "mipae", "setgan"]
+
+
 @dataclass
 class DataConfig:
-    name: str = "moving_digits"    # moving_digits, moving_sprites, videos or moving_mnist (data=videos:PATH)
-    frame_size: int = 64           # 32, 64 or 128
+    name: DatasetName = "moving_digits"   # data=NAME, or data=videos:PATH
+    frame_size: FrameSize = 64
     num_digits: int = 2            # moving_digits: 1 to 3
     num_sprites: int = 2           # moving_sprites: 1 or 2
     rotation: bool = False         # moving_sprites: sprites also turn (angle is a pose factor)
@@ -31,8 +38,8 @@ class DataConfig:
     test_clips: int = 500          # size of the fixed held-out set (synthetic data)
     test_seed: int = 1234          # the held-out set (or the split of videos) is fixed by this seed
     path: str | None = None        # videos: a file or folder (searched recursively); moving_mnist: the .npy
-    layout: str = "plain"          # videos: plain, or kth (personNN_ACTION_dN files; split by person)
-    crop: str = "centre"           # videos: square crop, centre or random (one place per clip)
+    layout: Literal["plain", "kth"] = "plain"   # videos: plain, or kth (personNN_ACTION_dN files; split by person)
+    crop: Literal["centre", "random"] = "centre"   # videos: square crop, centre or random (one place per clip)
     stride: int = 1                # videos: keep every stride-th frame
     min_frames: int = 2            # videos: shorter clips are bad input
     skip_bad: bool = False         # videos: skip (and list) bad files instead of stopping
@@ -50,17 +57,17 @@ class ModelConfig:
     critic_hidden: int = 512       # MIPAE's mutual-information critic
     z_content: int = 50            # Set GAN: size of z_C, shared by the frames of a set
     z_motion: int = 10             # Set GAN: size of z_M, drawn anew for each frame
-    set_disc_norm: str = "spectral"  # Set GAN discriminator: spectral, or batch (DCGAN's, the paper's)
-    set_disc_read: str = "stack"   # Set GAN discriminator: stack frames on channels (the paper's) or embed each frame
+    set_disc_norm: Literal["spectral", "batch"] = "spectral"  # Set GAN discriminator: spectral, or batch (DCGAN's, the paper's)
+    set_disc_read: Literal["stack", "embed"] = "stack"   # Set GAN discriminator: stack frames on channels (the paper's) or embed each frame
 
 
 @dataclass
 class ObjectiveConfig:
-    name: str = "drnet"            # drnet, mipae (content/pose autoencoders) or setgan (generator)
+    name: ObjectiveName = "drnet"  # drnet, mipae (content/pose autoencoders) or setgan (generator)
     alpha: float = 1.0             # weight of the content similarity loss
     beta: float = 0.1              # weight of the pose penalty: DrNet adversarial (paper 0.1), MIPAE MI (1e-4)
-    rec_loss: str = "mse"          # reconstruction error: mse (the paper's) or bce
-    sim_loss: str = "mse"          # content similarity: mse (the paper's) or scaled (by the batch variance)
+    rec_loss: Literal["mse", "bce"] = "mse"   # reconstruction error: mse (the paper's) or bce
+    sim_loss: Literal["mse", "scaled"] = "mse"   # content similarity: mse (the paper's) or scaled (by the batch variance)
     set_size: int = 3              # Set GAN: frames per set (real: one clip within max_offset + 1 frames)
 
 
@@ -74,7 +81,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"           # auto (cuda, then cpu), cpu, cuda, cuda:N
     threads: int = 0               # CPU threads for torch; 0 keeps torch's default
-    precision: str = "auto"        # auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16
+    precision: Literal["auto", "fp32", "bf16"] = "auto"   # auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16
     channels_last: bool = True     # NHWC layout for conv networks (measured faster on CPU, and on GPUs)
     compile: bool = False          # torch.compile the training forward passes
     log_every: int = 25
@@ -168,11 +175,16 @@ def _build_section(section: str, cls: type, values: dict):
 
 
 def _coerce(key: str, value, kind):
-    """Return `value` as type `kind` (int, float, bool, str or an Optional of one)."""
+    """Return `value` as type `kind` (int, float, bool, str, a Literal of choices, or an Optional of one)."""
     if isinstance(kind, types.UnionType):  # X | None
         if value is None:
             return None
         kind = next(k for k in typing.get_args(kind) if k is not type(None))
+    if typing.get_origin(kind) is Literal:
+        choices = typing.get_args(kind)
+        if value not in choices or isinstance(value, bool):
+            raise UserError(f"config key '{key}' must be one of {', '.join(map(str, choices))}; got {value!r}")
+        return value
     ok = {
         bool: isinstance(value, bool),
         int: isinstance(value, int) and not isinstance(value, bool),

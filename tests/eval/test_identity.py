@@ -4,7 +4,7 @@ import torch
 from contentpose.config import load_config
 from contentpose.data import build_dataset
 from contentpose.eval.identity import perturbation_curves, reference_distance, set_consistency
-from contentpose.train.run import TrainedGenerator
+from contentpose.trained import TrainedGenerator
 
 
 class Draws(torch.nn.Module):

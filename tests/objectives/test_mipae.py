@@ -2,7 +2,7 @@ import math
 
 import torch
 
-from contentpose.train.runtime import Runtime
+from contentpose.runtime import Runtime
 from contentpose.config import ModelConfig, ObjectiveConfig, TrainConfig
 from contentpose.models.autoencoder import ContentPoseAutoencoder
 from contentpose.models.pair_critic import PairCritic

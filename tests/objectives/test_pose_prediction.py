@@ -2,14 +2,14 @@ import copy
 
 import torch
 
-from contentpose.train.runtime import Runtime
+from contentpose.runtime import Runtime
 from contentpose.config import PredictorConfig
 from contentpose.data import build_dataset
 from contentpose.data.samplers import SequenceSampler
 from contentpose.models.autoencoder import ContentPoseAutoencoder
 from contentpose.models.pose_predictor import PosePredictor
 from contentpose.objectives.pose_prediction import PosePrediction, encode_clips
-from contentpose.train.run import load_run
+from contentpose.trained import load_run
 
 
 def _setup(tiny_config, steps=0):

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from contentpose.errors import UserError
-from contentpose.train.checkpoint import read_meta
+from contentpose.runtime.checkpoint import read_meta
 from contentpose.train.loop import Schedule, fit
 
 

@@ -2,7 +2,7 @@ import torch
 from PIL import Image
 
 from contentpose.train.loop import train
-from contentpose.train.run import load_run
+from contentpose.trained import load_run
 from contentpose.viz.analogy import analogy_grid
 from contentpose.viz.grid import grid_image, save_grid
 from contentpose.viz.interpolate import interpolation_strips

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from contentpose.cli import main
-from contentpose.viz.report import write_report
+from contentpose.viz.html_report import write_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SETGAN = ["data.frame_size=32", "data.test_clips=32", "model.width=8", "train.batch_size=8", "train.steps=4",

@@ -21,7 +21,6 @@ from contentpose.data.digits import load_digits
 from contentpose.data.motion import bounce, random_velocity
 from contentpose.data.synthetic import SyntheticClips
 from contentpose.errors import UserError
-from contentpose.models.blocks import SUPPORTED_SIZES
 
 # Saturated, well-separated colours; a clip's digits get distinct ones.
 PALETTE = torch.tensor([
@@ -76,8 +75,6 @@ class MovingDigits(SyntheticClips):
     Clips = Clips
 
     def __init__(self, cfg: DataConfig, split: str = "train", device: torch.device | str = "cpu"):
-        if cfg.frame_size not in SUPPORTED_SIZES:
-            raise UserError(f"frame size {cfg.frame_size} is not supported; choose one of {SUPPORTED_SIZES}")
         if not 1 <= cfg.num_digits <= 3:
             raise UserError(f"data.num_digits must be 1, 2 or 3, got {cfg.num_digits}")
         self.cfg = cfg

@@ -19,7 +19,6 @@ from contentpose.config import DataConfig
 from contentpose.data.motion import bounce, random_velocity
 from contentpose.data.synthetic import SyntheticClips
 from contentpose.errors import UserError
-from contentpose.models.blocks import SUPPORTED_SIZES
 
 SHAPES = ("square", "ellipse", "heart")
 SCALES = torch.linspace(0.5, 1.0, 6)
@@ -85,8 +84,6 @@ class MovingSprites(SyntheticClips):
     Clips = SpriteClips
 
     def __init__(self, cfg: DataConfig, split: str = "train", device: torch.device | str = "cpu"):
-        if cfg.frame_size not in SUPPORTED_SIZES:
-            raise UserError(f"frame size {cfg.frame_size} is not supported; choose one of {SUPPORTED_SIZES}")
         if cfg.num_sprites not in (1, 2):
             raise UserError(f"data.num_sprites must be 1 or 2, got {cfg.num_sprites}")
         self.cfg = cfg

@@ -27,7 +27,6 @@ from contentpose.config import DataConfig
 from contentpose.data.frame_store import FrameStore
 from contentpose.data.video import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, decode_frame_folder, decode_video
 from contentpose.errors import UserError
-from contentpose.models.blocks import SUPPORTED_SIZES
 
 CACHE_FORMAT = 1
 
@@ -75,16 +74,10 @@ class VideoFolder(FrameStore):
                  cache_dir: Path | None = None, quiet: bool = False):
         if cfg.path is None:
             raise UserError("data.name=videos needs data.path (or write data=videos:PATH)")
-        if cfg.frame_size not in SUPPORTED_SIZES:
-            raise UserError(f"frame size {cfg.frame_size} is not supported; choose one of {SUPPORTED_SIZES}")
-        if cfg.crop not in ("centre", "random"):
-            raise UserError(f"data.crop must be 'centre' or 'random', got {cfg.crop!r}")
         if cfg.stride < 1:
             raise UserError("data.stride must be at least 1")
         self.cfg, self.device = cfg, torch.device(device)
         self.channels = 3 if cfg.colour else 1
-        if cfg.layout not in ("plain", "kth"):
-            raise UserError(f"data.layout must be 'plain' or 'kth', got {cfg.layout!r}")
         root = Path(cfg.path).expanduser()
         sources, skipped = find_clips(root, cfg.skip_bad)
         if cfg.layout == "kth":

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from contentpose.data.synthetic import START_TIMES
 from contentpose.errors import UserError
 from contentpose.models.content_classifier import ContentClassifier
-from contentpose.train.checkpoint import load_checkpoint, read_meta, save_checkpoint
+from contentpose.runtime.checkpoint import load_checkpoint, read_meta, save_checkpoint
 
 CLASSIFIER = "content_classifier.safetensors"
 RECIPE = 3          # bump when training changes, so cached classifiers are retrained

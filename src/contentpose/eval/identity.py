@@ -22,7 +22,7 @@ import torch
 
 from contentpose.models.content_classifier import ContentClassifier
 from contentpose.objectives.setgan import generate, uniform_latents
-from contentpose.train.run import TrainedGenerator
+from contentpose.trained import TrainedGenerator
 
 FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
 

@@ -6,9 +6,8 @@ import math
 import torch
 import torch.nn as nn
 
+from contentpose.config import FRAME_SIZES
 from contentpose.errors import UserError
-
-SUPPORTED_SIZES = (32, 64, 128)
 
 
 def channel_plan(frame_size: int, width: int) -> list[int]:
@@ -16,9 +15,9 @@ def channel_plan(frame_size: int, width: int) -> list[int]:
 
     64 px, width 64 -> [64, 128, 256, 512]; a 128 px frame adds one block, 32 px removes one.
     """
-    if frame_size not in SUPPORTED_SIZES:
+    if frame_size not in FRAME_SIZES:
         raise UserError(f"frame size {frame_size} is not supported by the DCGAN backbone; "
-                        f"choose one of {SUPPORTED_SIZES}")
+                        f"choose one of {FRAME_SIZES}")
     blocks = int(math.log2(frame_size)) - 2
     return [width * min(2 ** i, 8) for i in range(blocks)]
 

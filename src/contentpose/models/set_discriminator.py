@@ -15,7 +15,6 @@ import torch
 import torch.nn as nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from contentpose.errors import UserError
 from contentpose.models.blocks import channel_plan, dcgan_init, down_stack
 
 
@@ -30,10 +29,6 @@ class SetDiscriminator(nn.Module):
     def __init__(self, channels: int, set_size: int, frame_size: int, width: int, norm: str = "spectral",
                  read: str = "stack", embed_dim: int = 128):
         super().__init__()
-        if norm not in ("spectral", "batch"):
-            raise UserError(f"model.set_disc_norm must be 'spectral' or 'batch', got {norm!r}")
-        if read not in ("stack", "embed"):
-            raise UserError(f"model.set_disc_read must be 'stack' or 'embed', got {read!r}")
         self.set_size, self.read = set_size, read
         top = channel_plan(frame_size, width)[-1]
         if read == "stack":

@@ -5,11 +5,10 @@ from __future__ import annotations
 import torch
 
 from contentpose.config import Config
-from contentpose.errors import UserError
 from contentpose.objectives.drnet import DrNet
 from contentpose.objectives.mipae import MIPAE
 from contentpose.objectives.setgan import SetGAN
-from contentpose.train.runtime import Runtime
+from contentpose.runtime import Runtime
 
 OBJECTIVES = {"drnet": DrNet, "mipae": MIPAE, "setgan": SetGAN}
 AUTOENCODERS = ("drnet", "mipae")     # content/pose autoencoders; setgan is a generator
@@ -20,6 +19,4 @@ def build_objective(cfg: Config, channels: int, rt: Runtime | torch.device):
     (or simply on a device, one process, fp32)."""
     if isinstance(rt, torch.device):
         rt = Runtime(rt)
-    if cfg.objective.name not in OBJECTIVES:
-        raise UserError(f"unknown objective {cfg.objective.name!r}; choose one of {', '.join(OBJECTIVES)}")
     return OBJECTIVES[cfg.objective.name].build(cfg, channels, rt)

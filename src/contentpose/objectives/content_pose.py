@@ -20,7 +20,7 @@ from contentpose.errors import UserError
 from contentpose.models.autoencoder import ContentPoseAutoencoder, PairPass
 from contentpose.models.pair_critic import PairCritic
 from contentpose.objectives.frozen import frozen
-from contentpose.train.runtime import Runtime
+from contentpose.runtime import Runtime
 
 
 def different_clip_partner(batch_size: int, device: torch.device | str = "cpu") -> torch.Tensor:

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from contentpose.config import PredictorConfig
 from contentpose.models.autoencoder import ContentPoseAutoencoder
 from contentpose.models.pose_predictor import PosePredictor
-from contentpose.train.runtime import Runtime
+from contentpose.runtime import Runtime
 
 
 @torch.no_grad()

@@ -17,7 +17,7 @@ from contentpose.data.samplers import FrameSetSampler
 from contentpose.models.decoder import Decoder
 from contentpose.models.set_discriminator import SetDiscriminator
 from contentpose.objectives.frozen import frozen
-from contentpose.train.runtime import Runtime
+from contentpose.runtime import Runtime
 
 
 def uniform_latents(n: int, set_size: int, z_content: int, z_motion: int,

@@ -23,10 +23,10 @@ from contentpose.errors import UserError
 from contentpose.models.pose_predictor import PosePredictor
 from contentpose.objectives import build_objective
 from contentpose.objectives.pose_prediction import PosePrediction
-from contentpose.train.checkpoint import load_checkpoint, read_meta, save_checkpoint
-from contentpose.train.runtime import Runtime, start_runtime, stop_runtime
+from contentpose.runtime.checkpoint import load_checkpoint, read_meta, save_checkpoint
+from contentpose.runtime import Runtime, start_runtime, stop_runtime
 from contentpose.train.logging import TENSORBOARD, TrainingLog
-from contentpose.train.run import (CHECKPOINT, CONFIG, METRICS, PREDICTOR, PREDICTOR_METRICS, VIDEO_CACHE,
+from contentpose.trained import (CHECKPOINT, CONFIG, METRICS, PREDICTOR, PREDICTOR_METRICS, VIDEO_CACHE,
                                    load_run, read_run_config)
 
 

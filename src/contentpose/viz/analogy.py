@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from contentpose.train.run import TrainedRun
+from contentpose.trained import TrainedRun
 
 
 @torch.no_grad()

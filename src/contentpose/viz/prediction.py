@@ -11,7 +11,7 @@ from PIL import Image
 from contentpose.data.video import read_video
 from contentpose.errors import UserError
 from contentpose.models.video_predictor import VideoPredictor
-from contentpose.train.run import load_predictor, load_run
+from contentpose.trained import load_predictor, load_run
 from contentpose.viz.grid import grid_image, save_grid
 from contentpose.viz.video import VIDEO_SUFFIXES, write_video
 

@@ -5,7 +5,7 @@ import torch
 from PIL import Image
 
 from contentpose.objectives.setgan import generate, uniform_latents
-from contentpose.train.run import TrainedGenerator
+from contentpose.trained import TrainedGenerator
 from contentpose.viz.grid import grid_image
 
 

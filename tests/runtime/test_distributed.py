@@ -10,9 +10,9 @@ from safetensors.torch import load_file
 
 from contentpose.config import load_config
 from contentpose.objectives import build_objective
-from contentpose.train.distributed import SyncBatchNorm2d, all_gather
+from contentpose.runtime.distributed import SyncBatchNorm2d, all_gather
 from contentpose.train.loop import _seed, rank_seed
-from contentpose.train.runtime import Runtime
+from contentpose.runtime import Runtime
 from contentpose.data import build_dataset
 
 WORKER = Path(__file__).with_name("ddp_worker.py")

@@ -1,6 +1,6 @@
 """One process of the 2-process equivalence test (run by torchrun from test_distributed.py).
 
-    torchrun --nproc_per_node=2 tests/train/ddp_worker.py OUT STEPS key=value ...
+    torchrun --nproc_per_node=2 tests/runtime/ddp_worker.py OUT STEPS key=value ...
 
 Trains STEPS steps of the config built from the overrides and writes this rank's parameters
 to OUT/rank{R}.safetensors.
@@ -12,7 +12,7 @@ from safetensors.torch import save_file
 
 from contentpose.config import load_config
 from contentpose.train.loop import build_training
-from contentpose.train.runtime import start_runtime, stop_runtime
+from contentpose.runtime import start_runtime, stop_runtime
 
 out, steps, overrides = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
 cfg = load_config("quick", overrides)

@@ -6,10 +6,10 @@ import torch
 
 from contentpose.errors import UserError
 from contentpose.objectives import build_objective
-from contentpose.train.checkpoint import load_checkpoint, read_meta, save_checkpoint
-from contentpose.train.runtime import resolve_device
+from contentpose.runtime.checkpoint import load_checkpoint, read_meta, save_checkpoint
+from contentpose.runtime import resolve_device
 from contentpose.train.loop import train
-from contentpose.train.run import CHECKPOINT, load_run
+from contentpose.trained import CHECKPOINT, load_run
 
 
 def test_round_trip_restores_weights_and_optimiser(tiny_config, tmp_path):

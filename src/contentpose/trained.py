@@ -21,8 +21,8 @@ from contentpose.models.autoencoder import ContentPoseAutoencoder
 from contentpose.models.decoder import Decoder
 from contentpose.models.pose_predictor import PosePredictor
 from contentpose.objectives import AUTOENCODERS, build_objective
-from contentpose.train.checkpoint import load_checkpoint, read_meta
-from contentpose.train.runtime import resolve_device
+from contentpose.runtime.checkpoint import load_checkpoint, read_meta
+from contentpose.runtime import resolve_device
 
 CONFIG = "config.yaml"
 METRICS = "metrics.jsonl"

@@ -25,9 +25,8 @@ import torch.nn as nn
 
 from contentpose.config import TrainConfig
 from contentpose.errors import UserError
-from contentpose.train.distributed import all_gather, convert_batchnorm
+from contentpose.runtime.distributed import all_gather, convert_batchnorm
 
-PRECISIONS = ("auto", "fp32", "bf16")
 COLLECTIVE_TIMEOUT = timedelta(hours=2)
 
 
@@ -152,8 +151,6 @@ def start_runtime(cfg: TrainConfig) -> Runtime:
     """The runtime `cfg` asks for in this process; joins torchrun's process group if launched by it."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     rank, local_rank = launched_rank(), int(os.environ.get("LOCAL_RANK", "0"))
-    if cfg.precision not in PRECISIONS:
-        raise UserError(f"train.precision must be one of {', '.join(PRECISIONS)}, got {cfg.precision!r}")
     if world_size > 1 and cfg.device.startswith("cuda:"):
         raise UserError(f"train.device={cfg.device} names one GPU, but torchrun started {world_size} processes; "
                         f"use train.device=auto or cuda (each process takes the GPU of its local rank)")

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from contentpose.errors import UserError
-from contentpose.train.run import (METRICS, PREDICTOR, PREDICTOR_METRICS, is_generator_run, load_generator,
+from contentpose.trained import (METRICS, PREDICTOR, PREDICTOR_METRICS, is_generator_run, load_generator,
                                    load_run, read_run_config)
 from contentpose.viz.analogy import analogy_grid
 from contentpose.viz.grid import save_grid

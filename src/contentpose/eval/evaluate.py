@@ -15,7 +15,7 @@ from contentpose.eval.identity import perturbation_curves, reference_distance, s
 from contentpose.eval.prediction import long_rollout, prediction_curves
 from contentpose.eval.swap import BASELINES, reconstruction_fidelity, swap_fidelity
 from contentpose.models.video_predictor import VideoPredictor
-from contentpose.train.run import PREDICTOR, TrainedRun, is_generator_run, load_generator, load_predictor, load_run
+from contentpose.trained import PREDICTOR, TrainedRun, is_generator_run, load_generator, load_predictor, load_run
 from contentpose.viz.plots import plot_identity_curves, plot_prediction_curves
 
 PREDICTION_SETTINGS = ((10, 10), (5, 100))   # (context, horizon) of the per-step curves

@@ -5,7 +5,7 @@ import torch
 from contentpose.config import TrainConfig, load_config
 from contentpose.errors import UserError
 from contentpose.objectives import build_objective
-from contentpose.train.runtime import Runtime, launched_rank, start_runtime
+from contentpose.runtime import Runtime, launched_rank, start_runtime
 
 TINY = ["data.frame_size=32", "model.width=8", "model.content_dim=16", "model.z_content=8", "model.z_motion=2",
         "train.batch_size=4", "train.device=cpu"]
