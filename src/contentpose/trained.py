@@ -1,8 +1,8 @@
-"""A run folder: the resolved config, the metrics log and the checkpoint.
+"""A run folder, and its trained networks loaded for inference (no critics, no optimisers).
 
     RUN/config.yaml              resolved config (every key, after overrides)
     RUN/metrics.jsonl            one JSON object per logged step
-    RUN/checkpoint.safetensors   latest checkpoint of the autoencoder or generator (see train/checkpoint.py)
+    RUN/checkpoint.safetensors   latest checkpoint of the autoencoder or generator (see runtime/checkpoint.py)
     RUN/predictor.safetensors    the pose predictor, once `contentpose train-predictor RUN` ran
     RUN/predictor_metrics.jsonl  its metrics log
 """
@@ -20,7 +20,7 @@ from contentpose.errors import UserError
 from contentpose.models.autoencoder import ContentPoseAutoencoder
 from contentpose.models.decoder import Decoder
 from contentpose.models.pose_predictor import PosePredictor
-from contentpose.objectives import AUTOENCODERS, build_objective
+from contentpose.objectives import OBJECTIVES
 from contentpose.runtime.checkpoint import load_checkpoint, read_meta
 from contentpose.runtime import resolve_device
 
@@ -52,6 +52,17 @@ class TrainedRun(Trained):
 
     model: ContentPoseAutoencoder = None
 
+    @torch.no_grad()
+    def transfer(self, content: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
+        """Content of each clip's first frame in `content` (B, T', C, H, W), drawn in the pose of
+        every frame of `motion` (B, T, C, H, W): (B, T, C, H, W). The motion clip sets the length."""
+        B, T = motion.shape[:2]
+        c = self.model.content(content[:, 0])
+        c_rep = type(c)(c.vector.repeat_interleave(T, 0),
+                        None if c.skips is None else [s.repeat_interleave(T, 0) for s in c.skips])
+        frames = self.model.decode(c_rep, self.model.pose(motion.flatten(0, 1)))
+        return frames.view(B, T, *frames.shape[1:]).float()
+
 
 def read_run_config(run: Path) -> Config:
     if not run.is_dir():
@@ -67,9 +78,8 @@ def read_run_config(run: Path) -> Config:
 
 def load_run(run: str | Path, device: str = "auto") -> TrainedRun:
     """Open a run folder and load its trained content/pose autoencoder on `device`."""
-    cfg, objective, step, dev = _load_objective(Path(run), device, autoencoder=True)
-    objective.model.eval()
-    return TrainedRun(Path(run), cfg, step, dev, model=objective.model)
+    cfg, nets, step, dev = _load_networks(Path(run), device, "autoencoder")
+    return TrainedRun(Path(run), cfg, step, dev, model=nets["model"])
 
 
 @dataclass
@@ -81,30 +91,34 @@ class TrainedGenerator(Trained):
 
 def load_generator(run: str | Path, device: str = "auto") -> TrainedGenerator:
     """Open a Set GAN run folder and load its generator on `device`."""
-    cfg, objective, step, dev = _load_objective(Path(run), device, autoencoder=False)
-    objective.generator.eval()
-    return TrainedGenerator(Path(run), cfg, step, dev, generator=objective.generator)
+    cfg, nets, step, dev = _load_networks(Path(run), device, "generator")
+    return TrainedGenerator(Path(run), cfg, step, dev, generator=nets["generator"])
+
+
+def run_kind(run: str | Path) -> str:
+    """What a run folder holds: 'autoencoder', 'generator', ... (the objective's `kind`)."""
+    return OBJECTIVES[read_run_config(Path(run)).objective.name].kind
 
 
 def is_generator_run(run: str | Path) -> bool:
-    return read_run_config(Path(run)).objective.name not in AUTOENCODERS
+    return run_kind(run) == "generator"
 
 
-def _load_objective(run: Path, device: str, autoencoder: bool):
-    """The run's config, its objective with trained weights, the step and the device."""
+def _load_networks(run: Path, device: str, kind: str):
+    """The run's config, its inference networks with trained weights (eval mode), the step and the device."""
     cfg = read_run_config(run)
-    if (cfg.objective.name in AUTOENCODERS) != autoencoder:
-        needs = "a content/pose autoencoder (drnet, mipae)" if autoencoder else "a Set GAN generator (setgan)"
-        raise UserError(f"{run} holds a {cfg.objective.name} run; this command needs {needs}")
+    objective = OBJECTIVES[cfg.objective.name]
+    if objective.kind != kind:
+        names = ", ".join(n for n, o in OBJECTIVES.items() if o.kind == kind)
+        raise UserError(f"{run} holds a {cfg.objective.name} run; this command needs a {kind} run ({names})")
     meta = read_meta(run / CHECKPOINT)
     saved = config_from_dict({"model": meta.get("config", {}).get("model") or {}}).model
     if meta.get("objective") != cfg.objective.name or saved != cfg.model:
         raise UserError(f"checkpoint {run / CHECKPOINT} was written by a different model than {run / CONFIG} describes")
     dev = resolve_device(device)
-    channels = 3 if cfg.data.colour else 1
-    objective = build_objective(cfg, channels, dev)
-    load_checkpoint(run / CHECKPOINT, objective.modules)
-    return cfg, objective, meta["step"], dev
+    nets = objective.networks(cfg, 3 if cfg.data.colour else 1)
+    load_checkpoint(run / CHECKPOINT, nets)
+    return cfg, {name: net.to(dev).eval() for name, net in nets.items()}, meta["step"], dev
 
 
 def load_predictor(run: TrainedRun) -> PosePredictor:

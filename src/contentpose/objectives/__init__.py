@@ -10,8 +10,7 @@ from contentpose.objectives.mipae import MIPAE
 from contentpose.objectives.setgan import SetGAN
 from contentpose.runtime import Runtime
 
-OBJECTIVES = {"drnet": DrNet, "mipae": MIPAE, "setgan": SetGAN}
-AUTOENCODERS = ("drnet", "mipae")     # content/pose autoencoders; setgan is a generator
+OBJECTIVES = {"drnet": DrNet, "mipae": MIPAE, "setgan": SetGAN}   # each has a `kind`: autoencoder or generator
 
 
 def build_objective(cfg: Config, channels: int, rt: Runtime | torch.device):

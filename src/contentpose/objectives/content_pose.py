@@ -83,11 +83,18 @@ class ContentPoseObjective:
         self.opt_model = rt.adam(model.parameters(), train.lr, betas)
         self.opt_critic = rt.adam(critic.parameters(), train.lr, betas)
 
+    kind = "autoencoder"
+
+    @staticmethod
+    def networks(cfg: Config, channels: int) -> dict[str, torch.nn.Module]:
+        """The networks a trained run needs for inference (no critic, no optimisers)."""
+        return {"model": ContentPoseAutoencoder(cfg.model, channels, cfg.data.frame_size)}
+
     @classmethod
     def build(cls, cfg: Config, channels: int, rt: Runtime) -> "ContentPoseObjective":
         if cfg.train.batch_size < 2:
             raise UserError("train.batch_size must be at least 2 (the critic pairs different clips)")
-        model = rt.place(ContentPoseAutoencoder(cfg.model, channels, cfg.data.frame_size))
+        model = rt.place(cls.networks(cfg, channels)["model"])
         critic = rt.place(PairCritic(cfg.model.pose_dim, getattr(cfg.model, cls.critic_hidden_key)))
         return cls(model, critic, cfg.objective, cfg.train, rt)
 

@@ -54,6 +54,7 @@ class SetGAN:
     """
 
     name = "setgan"
+    kind = "generator"
     PREVIEW_SEED = 0     # the preview shows the same z at every checkpoint
 
     def __init__(self, generator: Decoder, discriminator: SetDiscriminator, cfg: Config, rt: Runtime):
@@ -65,10 +66,16 @@ class SetGAN:
         self.opt_g = rt.adam(generator.parameters(), t.lr, (t.beta1, t.beta2))
         self.opt_d = rt.adam(discriminator.parameters(), t.lr, (t.beta1, t.beta2))
 
+    @staticmethod
+    def networks(cfg: Config, channels: int) -> dict[str, torch.nn.Module]:
+        """The networks a trained run needs for inference: the generator."""
+        m = cfg.model
+        return {"generator": Decoder(m.z_content, m.z_motion, channels, cfg.data.frame_size, m.width)}
+
     @classmethod
     def build(cls, cfg: Config, channels: int, rt: Runtime) -> "SetGAN":
         m = cfg.model
-        generator = rt.place(Decoder(m.z_content, m.z_motion, channels, cfg.data.frame_size, m.width))
+        generator = rt.place(cls.networks(cfg, channels)["generator"])
         discriminator = rt.place(SetDiscriminator(channels, cfg.objective.set_size, cfg.data.frame_size, m.width,
                                                   m.set_disc_norm, m.set_disc_read))
         return cls(generator, discriminator, cfg, rt)
