@@ -1,0 +1,89 @@
+"""VGAN measurements: Frechet distance, Inception-style score, mask IoU, background PSNR, the video
+classifier's labels, and the conditional scores of a generator that returns the truth."""
+
+import math
+
+import torch
+
+from contentpose.config import load_config
+from contentpose.data import build_dataset
+from contentpose.eval.image_metrics import PSNR_CAP
+from contentpose.eval.vgan import background_psnr, conditional_scores, mask_iou
+from contentpose.eval.video_scores import (
+    clip_labels,
+    frechet_distance,
+    inception_score,
+    train_video_classifier,
+    video_scores,
+)
+from contentpose.models.vgan import VideoParts
+
+
+def _data(split="train"):
+    cfg = load_config("vgan_quick", ["data.test_clips=24"]).data
+    return build_dataset(cfg, split)
+
+
+def test_frechet_distance_is_zero_for_one_distribution_and_grows_with_the_mean_shift():
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(4000, 3, generator=g), torch.randn(4000, 3, generator=g)
+    assert frechet_distance(a, b) < 0.02
+    assert abs(frechet_distance(a, b + 2) - 3 * 4) < 0.3  # ||(2, 2, 2)||^2 = 12
+    assert abs(frechet_distance(a, 2 * b) - 3 * (2 - 1) ** 2) < 0.2  # Tr(1 + 4 - 2 * 2) per dimension
+
+
+def test_inception_score_runs_from_one_to_the_number_of_classes():
+    confident = torch.eye(5).repeat(20, 1) * 50
+    assert math.isclose(inception_score(confident), 5, rel_tol=1e-3)
+    assert math.isclose(inception_score(confident[:, [0, 1, 2, 3, 4]][:, [0] * 5]), 1, rel_tol=1e-6)
+    assert math.isclose(inception_score(torch.zeros(10, 5)), 1, rel_tol=1e-6)
+
+
+def test_mask_iou_and_background_psnr():
+    true = torch.zeros(1, 2, 1, 4, 4)
+    true[0, 0, 0, :2, :2] = 1  # 4 pixels in frame 1, none in frame 2
+    pred = torch.zeros_like(true)
+    pred[0, 0, 0, :2, :1] = 0.9  # 2 of them
+    assert torch.allclose(mask_iou(pred, true), torch.tensor([[0.5, 1.0]]))
+    bg = torch.rand(1, 3, 4, 4)
+    wrong_under_object = bg.clone()
+    wrong_under_object[..., :2, :2] = 0  # covered in frame 1: not scored
+    assert background_psnr(wrong_under_object, bg, true)[0] == PSNR_CAP
+    assert abs(background_psnr(bg + 0.1, bg, true)[0].item() - 20.0) < 1e-3  # error 0.1 everywhere: 20 dB
+
+
+def test_direction_label_follows_the_first_step_and_the_classifier_trains():
+    data = _data()
+    clips = data.sample(64, 3, torch.Generator().manual_seed(0))
+    labels = clip_labels(clips)
+    step = clips.positions[:, 1, 0] - clips.positions[:, 0, 0]
+    assert torch.equal(labels["direction"] // 2, (step[:, 0] > 0).long())
+    assert torch.equal(labels["content"], clips.factors.label[:, 0])
+    assert set(labels["direction"].tolist()) == {0, 1, 2, 3}
+    model, accuracy = train_video_classifier(data, _data("test"), frames=4, steps=3, batch=8, quiet=True)
+    assert set(accuracy) == {"content", "direction"} and all(0 <= a <= 1 for a in accuracy.values())
+    real = _data("test").test_clips(16, 4).frames
+    scores = video_scores(model, real[:8], real[8:])
+    assert scores["frechet_distance"] >= 0 and 1 <= scores["is_content"] <= 10
+
+
+class Oracle:
+    """A stand-in for a conditional generator that draws the true parts of given clips."""
+
+    device = torch.device("cpu")
+
+    def __init__(self, clips):
+        self.clips = clips
+
+    def generate(self, n, seed, first):
+        c = self.clips
+        assert torch.equal(first, c.frames[:, 0])
+        return VideoParts(c.frames, c.frames, c.masks, c.background)
+
+
+def test_conditional_scores_are_perfect_for_the_truth():
+    clips = _data("test").test_clips(6, 4)
+    s = conditional_scores(Oracle(clips), clips)
+    assert s["psnr"] == [PSNR_CAP] * 3 and all(abs(v - 1) < 1e-4 for v in s["ssim"])
+    assert s["mask_iou_mean"] == 1 and s["background_psnr"] == PSNR_CAP
+    assert all(c < PSNR_CAP for c in s["copy_first_psnr"])  # the digit moves
