@@ -1,0 +1,190 @@
+"""Pose forecasting metrics on the figures' held-out clips, next to simple baselines.
+
+Each fixed test clip is cut at a random time (seeded): `context` keypoint sets are seen, the
+next `horizon` are forecast. Errors are joint distances in pixels of the data's frames, averaged
+over the 15 joints:
+
+- ADE (mean over the forecast steps) and FDE (the last step), for one sample and for the best of
+  N samples (the sample with the lowest ADE, as in the forecasting literature);
+- spread: the mean distance between two of the N samples at the last step (0 for a deterministic
+  method), which says whether the samples differ at all;
+- per-step curves (one sample and best of N);
+- the same split by window: "steady" windows keep the action seen last, "change" windows switch
+  to another action during the forecast (their future is not fixed by the past).
+
+Baselines: the last pose held, and constant velocity (the last step's motion repeated). For a
+CVAE run, "z = 0" decodes the prior's mean once, a deterministic forecast from the same network.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from contentpose.data.synthetic import START_TIMES
+from contentpose.errors import UserError
+from contentpose.trained import load_forecaster, run_kind
+
+BEST_OF = 10  # samples per clip for best-of-N and spread
+
+
+def window_starts(n: int, seed: int = 0) -> torch.Tensor:
+    """The first frame time (n, 1) of each of the n fixed test clips' windows."""
+    return torch.randint(0, START_TIMES, (n, 1), generator=torch.Generator().manual_seed(seed))
+
+
+@torch.no_grad()
+def forecast_windows(data, context: int, horizon: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Keypoints (n, context + horizon, K, 2) in pixels of the fixed test clips, each from a random
+    time, and whether the action changes during the forecast (n,) bool."""
+    test = data.test_set()
+    times = (window_starts(len(test), seed) + torch.arange(context + horizon)).to(data.device)
+    positions, action = data.motion(test, times)
+    changes = (action[:, context:] != action[:, context - 1 : context]).any(dim=1)
+    return data.keypoints(test, positions), changes
+
+
+def is_forecaster_run(run: str | Path) -> bool:
+    return run_kind(run) == "pose_forecaster"
+
+
+def hold_last(past: torch.Tensor, horizon: int) -> torch.Tensor:
+    """Baseline: the last pose held. past (n, C, K, 2) -> (n, 1, horizon, K, 2)."""
+    return past[:, None, -1:].expand(-1, 1, horizon, -1, -1)
+
+
+def constant_velocity(past: torch.Tensor, horizon: int) -> torch.Tensor:
+    """Baseline: the last step's motion repeated. past (n, C, K, 2) -> (n, 1, horizon, K, 2)."""
+    steps = torch.arange(1, horizon + 1, device=past.device, dtype=past.dtype)[:, None, None]
+    return (past[:, -1:] + steps * (past[:, -1:] - past[:, -2:-1]))[:, None]
+
+
+def joint_errors(samples: torch.Tensor, future: torch.Tensor) -> torch.Tensor:
+    """Mean joint distance (n, S, H) of samples (n, S, H, K, 2) from the true future (n, H, K, 2)."""
+    return (samples - future[:, None]).norm(dim=-1).mean(dim=-1)
+
+
+def spread(samples: torch.Tensor) -> float:
+    """Mean distance between two different samples (n, S, H, K, 2) at the last step, averaged over joints."""
+    S = samples.shape[1]
+    if S < 2:
+        return 0.0
+    last = samples[:, :, -1]  # (n, S, K, 2)
+    d = (last[:, :, None] - last[:, None]).norm(dim=-1).mean(dim=-1)  # (n, S, S)
+    return float(d.sum(dim=(1, 2)).mean() / (S * (S - 1)))
+
+
+def scores(samples: torch.Tensor, future: torch.Tensor, changes: torch.Tensor) -> dict:
+    """Every metric of one method from its samples (n, S, H, K, 2) (S = 1: deterministic)."""
+    err = joint_errors(samples, future)  # (n, S, H)
+    best = err.mean(dim=2).argmin(dim=1)
+    best_err = err[torch.arange(len(err)), best]  # (n, H)
+    one = err[:, 0]
+
+    def summary(mask: torch.Tensor) -> dict:
+        return {
+            "ade": float(one[mask].mean()),
+            "fde": float(one[mask, -1].mean()),
+            "ade_best": float(best_err[mask].mean()),
+            "fde_best": float(best_err[mask, -1].mean()),
+            "clips": int(mask.sum()),
+        }
+
+    everything = torch.ones_like(changes)
+    return {
+        **summary(everything),
+        "samples": samples.shape[1],
+        "spread": spread(samples),
+        "steady": summary(~changes),
+        "change": summary(changes),
+        "curve": one.mean(dim=0).tolist(),
+        "curve_best": best_err.mean(dim=0).tolist(),
+    }
+
+
+@torch.no_grad()
+def evaluate_forecasters(
+    paths: list[Path],
+    device: str = "auto",
+    out: Path | None = None,
+    samples: int = BEST_OF,
+    seed: int = 0,
+    quiet: bool = False,
+) -> dict:
+    """Score pose forecasting runs on one set of held-out windows, next to the baselines; print one
+    table; write RUN/eval.json (and `out`)."""
+    runs = [load_forecaster(p, device) for p in paths]
+    first = runs[0].config
+    for run in runs[1:]:
+        c = run.config
+        if (c.data, c.predictor.context, c.predictor.future) != (
+            first.data,
+            first.predictor.context,
+            first.predictor.future,
+        ):
+            raise UserError(
+                f"runs {runs[0].path} and {run.path} forecast different data or windows; evaluate them separately"
+            )
+    context, horizon = first.predictor.context, first.predictor.future
+    keypoints, changes = forecast_windows(runs[0].dataset("test"), context, horizon, seed)
+    past, future = keypoints[:, :context], keypoints[:, context:]
+    results = {
+        "context": context,
+        "horizon": horizon,
+        "best_of": samples,
+        "frame_size": first.data.frame_size,
+        "baselines": {
+            "last pose held": scores(hold_last(past, horizon), future, changes),
+            "constant velocity": scores(constant_velocity(past, horizon), future, changes),
+        },
+        "runs": {},
+    }
+    for run in runs:
+        entry = {"step": run.step, "latent": run.config.model.forecast_latent, "methods": {}}
+        g = torch.Generator().manual_seed(seed)
+        if run.config.model.forecast_latent:
+            entry["methods"]["CVAE, z ~ prior"] = scores(run.forecast(past, horizon, samples, g), future, changes)
+            entry["methods"]["CVAE, z = 0"] = scores(run.forecast_mean(past, horizon)[:, None], future, changes)
+        else:
+            entry["methods"]["LSTM"] = scores(run.forecast_mean(past, horizon)[:, None], future, changes)
+        entry["baselines"] = results["baselines"]
+        (run.path / "eval.json").write_text(json.dumps(entry, indent=2))
+        results["runs"][str(run.path)] = entry
+    if not quiet:
+        print(format_forecast_table(results))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=2))
+    return results
+
+
+def table_rows(results: dict) -> list[tuple[str, dict]]:
+    """(label, scores) of every method in a results dict: baselines first, then each run's."""
+    rows = list(results["baselines"].items())
+    for path, entry in results["runs"].items():
+        rows += [(f"{Path(path).name}: {name}", s) for name, s in entry["methods"].items()]
+    return rows
+
+
+def format_forecast_table(results: dict) -> str:
+    n = sum(next(iter(results["baselines"].values()))[k]["clips"] for k in ("steady", "change"))
+    lines = [
+        f"Pose forecasting on {n} held-out windows: {results['context']} frames seen, {results['horizon']} "
+        f"forecast; joint error in pixels of {results['frame_size']} px frames; best of {results['best_of']} "
+        f"samples",
+        f"{'':34} {'ADE':>6} {'FDE':>6} {'ADE best':>9} {'FDE best':>9} {'spread':>7} {'ADE steady':>11} "
+        f"{'ADE change':>11}",
+    ]
+    for label, s in table_rows(results):
+        lines.append(
+            f"{label:34} {s['ade']:6.2f} {s['fde']:6.2f} {s['ade_best']:9.2f} {s['fde_best']:9.2f} "
+            f"{s['spread']:7.2f} {s['steady']['ade']:11.2f} {s['change']['ade']:11.2f}"
+        )
+    first = next(iter(results["baselines"].values()))
+    lines.append(
+        f"(steady: {first['steady']['clips']} windows keep the last action; change: "
+        f"{first['change']['clips']} switch action during the forecast)"
+    )
+    return "\n".join(lines)
