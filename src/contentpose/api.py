@@ -1,0 +1,221 @@
+"""Python API for notebooks: open a trained run and use its networks on tensors.
+
+    import contentpose
+    model = contentpose.load("runs/demo")            # networks only (no critics, no optimisers)
+    clip = model.load_video("walk.mp4")              # (T, C, H, W) in [0, 1], the run's crop and size
+    moved = model.transfer(other_clip, clip)         # other_clip's content in clip's motion: (T, C, H, W)
+
+Frames go in and come out as float tensors with values in [0, 1]: a clip is (T, C, H, W), a batch
+of clips (B, T, C, H, W), a frame (C, H, W), a batch of frames (B, C, H, W). Inputs must already
+have the run's frame size and channels (`model.frame_size`, `model.channels`): nothing is resized
+silently; `model.load_video(path)` reads a video file the way the run's data pipeline does
+(square crop, resize, every `data.stride`-th frame). Outputs are on the CPU; inputs may be on any
+device. Wrong shapes raise `contentpose.errors.UserError` with one line that says what was expected.
+
+Which methods a run has depends on its kind (`contentpose.trained.run_kind`): content/pose
+autoencoders (DrNet, MIPAE) have content, pose, decode, transfer and (after `contentpose
+train-predictor RUN`) predict; sequence VAEs (DSVAE) have transfer; generators (Set GAN) have sample.
+A new kind plugs in with a loader in `contentpose.trained.load_trained`; `transfer` calls the loaded
+run's own `transfer`, `sample` its `sample(n, frames, generator)` where it has one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from contentpose.errors import UserError
+from contentpose.models.autoencoder import Content
+from contentpose.models.video_predictor import VideoPredictor
+from contentpose.objectives.setgan import generate, uniform_latents
+from contentpose.trained import Trained, load_predictor, load_trained, run_kind
+from contentpose.viz.transfer import read_run_video
+
+
+def load(run: str | Path, device: str = "auto") -> Model:
+    """Open the run folder `run` on `device` ("auto": CUDA if there is one, else the CPU; "cpu", "cuda:1")."""
+    return Model(load_trained(run, device), run_kind(run))
+
+
+class Model:
+    """A trained run for notebooks. Attributes: `kind`, `config` (the resolved Config), `step`,
+    `device`, `frame_size`, `channels`, and `trained` (the loaded networks, see contentpose.trained)."""
+
+    def __init__(self, trained: Trained, kind: str):
+        self.trained, self.kind = trained, kind
+        self.config, self.step, self.device = trained.config, trained.step, trained.device
+        self.frame_size = trained.config.data.frame_size
+        self.channels = 3 if trained.config.data.colour else 1
+        self._predictor, self._data = None, {}
+
+    def __repr__(self) -> str:
+        return (
+            f"<contentpose {self.config.objective.name} run {self.trained.path} (step {self.step}, "
+            f"{self.frame_size}x{self.frame_size}x{self.channels}, {self.device})>"
+        )
+
+    # ---- frames in ----------------------------------------------------------------------------
+
+    def load_video(self, path: str | Path, max_frames: int | None = None) -> torch.Tensor:
+        """A video file (mp4, avi, mov, mkv, webm, gif) as the run's data pipeline reads one: square crop
+        (data.crop), resized to the frame size, every data.stride-th frame -> (T, C, H, W) in [0, 1]."""
+        return read_run_video(self.config, path, max_frames)
+
+    def clip(self, split: str = "test", index: int = 0, frames: int = 20) -> torch.Tensor:
+        """Clip number `index` of the run's held-out ("test") or training ("train") data, from its first
+        frame, up to `frames` frames: (T, C, H, W) in [0, 1]."""
+        if split not in ("train", "test"):
+            raise UserError(f"split must be 'train' or 'test', got {split!r}")
+        if split not in self._data:
+            self._data[split] = self.trained.dataset(split)
+        return self._data[split].clip(index, frames).cpu()
+
+    # ---- content/pose autoencoders -------------------------------------------------------------
+
+    @torch.no_grad()
+    def content(self, frames: torch.Tensor) -> Content:
+        """Content of frames (..., C, H, W): a Content whose `.vector` is (..., content_dim) (and, in the
+        U-Net variant, `.skips`, the encoder features the decoder reuses). Pass it to `decode`."""
+        x, lead = self._frames(frames, "content")
+        c = self._autoencoder("content").content(x)
+        unflat = lambda t: t.float().cpu().reshape(*lead, *t.shape[1:])  # noqa: E731
+        return Content(unflat(c.vector), None if c.skips is None else [unflat(s) for s in c.skips])
+
+    @torch.no_grad()
+    def pose(self, frames: torch.Tensor) -> torch.Tensor:
+        """Pose of frames (..., C, H, W) -> (..., pose_dim), values in [-1, 1]."""
+        x, lead = self._frames(frames, "pose")
+        return self._autoencoder("pose").pose(x).float().cpu().reshape(*lead, -1)
+
+    @torch.no_grad()
+    def decode(self, content: Content | torch.Tensor, pose: torch.Tensor) -> torch.Tensor:
+        """Frames drawn with `content` (from `content()`; or its vector (..., content_dim)) in `pose`
+        (..., pose_dim) -> (..., C, H, W). The leading dimensions broadcast: the content of one frame
+        with the poses of a clip (T, pose_dim) gives a clip (T, C, H, W)."""
+        model = self._autoencoder("decode")
+        if isinstance(content, torch.Tensor):
+            content = Content(content)
+        dc, dp = self.config.model.content_dim, self.config.model.pose_dim
+        if content.vector.shape[-1:] != (dc,) or pose.shape[-1:] != (dp,):
+            raise UserError(
+                f"decode needs a content (..., {dc}) and a pose (..., {dp}); got "
+                f"{tuple(content.vector.shape)} and {tuple(pose.shape)}"
+            )
+        if content.skips is None and model.decoder.skips:
+            raise UserError("this run's decoder also needs the content encoder's skips: pass what content() returned")
+        try:
+            lead = torch.broadcast_shapes(content.vector.shape[:-1], pose.shape[:-1])
+        except RuntimeError:
+            raise UserError(
+                f"the leading dimensions of content {tuple(content.vector.shape[:-1])} and pose "
+                f"{tuple(pose.shape[:-1])} do not broadcast"
+            ) from None
+        flat = lambda t, tail: t.to(self.device).float().expand(*lead, *tail).reshape(-1, *tail)  # noqa: E731
+        skips = (
+            None
+            if content.skips is None or not model.decoder.skips
+            else [flat(s, s.shape[content.vector.dim() - 1 :]) for s in content.skips]
+        )
+        frames = model.decode(Content(flat(content.vector, (dc,)), skips), flat(pose, (dp,)))
+        return frames.float().cpu().reshape(*lead, *frames.shape[1:])
+
+    def transfer(self, content_frames: torch.Tensor, motion_frames: torch.Tensor) -> torch.Tensor:
+        """The content of `content_frames` in the motion of `motion_frames`, frame by frame.
+
+        content_frames (T', C, H, W) and motion_frames (T, C, H, W) -> (T, C, H, W); or batches of clips
+        (B, T', C, H, W) and (B, T, C, H, W) -> (B, T, C, H, W). The motion clip sets the length; a
+        content/pose autoencoder takes the content of the content clip's first frame (a single frame
+        (C, H, W) is also accepted with a motion clip (T, C, H, W)).
+        """
+        if not hasattr(self.trained, "transfer"):
+            raise UserError(f"a {self.config.objective.name} run ({self.kind}) cannot transfer motion")
+        if content_frames.dim() == 3 and motion_frames.dim() == 4:
+            content_frames = content_frames[None]
+        single = motion_frames.dim() == 4
+        content_frames = self._clips(content_frames, "transfer's content_frames")
+        motion_frames = self._clips(motion_frames, "transfer's motion_frames")
+        if content_frames.dim() != motion_frames.dim() or content_frames.shape[0] != motion_frames.shape[0]:
+            raise UserError(
+                f"transfer needs one content clip per motion clip; got content "
+                f"{tuple(content_frames.shape)} and motion {tuple(motion_frames.shape)}"
+            )
+        out = self.trained.transfer(content_frames, motion_frames).float().cpu()
+        return out[0] if single else out
+
+    def predict(self, frames: torch.Tensor, horizon: int) -> torch.Tensor:
+        """Continue context frames (T, C, H, W) or (B, T, C, H, W) by `horizon` predicted frames:
+        (horizon, C, H, W) or (B, horizon, C, H, W). Uses the run's pose predictor (`contentpose
+        train-predictor RUN`); the content is that of the last context frame."""
+        if horizon < 1:
+            raise UserError(f"horizon must be at least 1, got {horizon}")
+        single = frames.dim() == 4
+        context = self._clips(frames, "predict's frames")
+        if self._predictor is None:
+            self._predictor = VideoPredictor(self._autoencoder("predict"), load_predictor(self.trained))
+        out = self._predictor(context, horizon).float().cpu()
+        return out[0] if single else out
+
+    # ---- generators ------------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def sample(self, n: int, frames: int | None = None, seed: int = 0) -> torch.Tensor:
+        """Random frames of a generator run: n independent frames (n, C, H, W); or, with `frames`,
+        n sets of that many frames with one content each (n, frames, C, H, W). Fixed by `seed`."""
+        if n < 1 or (frames is not None and frames < 1):
+            raise UserError(f"sample needs n >= 1 and frames >= 1; got n={n}, frames={frames}")
+        g = torch.Generator().manual_seed(seed)
+        if hasattr(self.trained, "sample"):
+            out = self.trained.sample(n, frames or 1, g)
+        elif hasattr(self.trained, "generator"):
+            m = self.config.model
+            z_c, z_m = uniform_latents(n, frames or 1, m.z_content, m.z_motion, g)
+            out = generate(self.trained.generator, z_c.to(self.device), z_m.to(self.device))
+        else:
+            raise UserError(
+                f"a {self.config.objective.name} run ({self.kind}) does not sample; sample() is for generator runs"
+            )
+        out = out.float().cpu()
+        return out[:, 0] if frames is None else out
+
+    # ---- checks ----------------------------------------------------------------------------------
+
+    def _autoencoder(self, what: str):
+        model = getattr(self.trained, "model", None)
+        if model is None or not hasattr(model, "content"):
+            raise UserError(
+                f"{what}() needs a content/pose autoencoder run; this is a "
+                f"{self.config.objective.name} run ({self.kind})"
+            )
+        return model
+
+    def _check_frame(self, shape: torch.Size, what: str, layout: str) -> None:
+        c, s = self.channels, self.frame_size
+        if tuple(shape[-3:]) != (c, s, s):
+            hint = " (use model.load_video for video files)" if shape[-1] != s or shape[-2] != s else ""
+            raise UserError(
+                f"{what} must be {layout} with C, H, W = {c}, {s}, {s} (the run's channels and frame "
+                f"size); got {tuple(shape)}{hint}"
+            )
+
+    def _frames(self, frames: torch.Tensor, what: str) -> tuple[torch.Tensor, torch.Size]:
+        """Frames (..., C, H, W) -> (N, C, H, W) on the device, and the leading shape."""
+        if not isinstance(frames, torch.Tensor) or frames.dim() < 3:
+            raise UserError(
+                f"{what}() takes frames (..., C, H, W) as a tensor; got "
+                f"{tuple(frames.shape) if isinstance(frames, torch.Tensor) else type(frames).__name__}"
+            )
+        self._check_frame(frames.shape, f"{what}()'s frames", "(..., C, H, W)")
+        return frames.to(self.device).float().reshape(-1, *frames.shape[-3:]), frames.shape[:-3]
+
+    def _clips(self, frames: torch.Tensor, what: str) -> torch.Tensor:
+        """A clip (T, C, H, W) or clips (B, T, C, H, W) -> (B, T, C, H, W) on the device."""
+        if not isinstance(frames, torch.Tensor) or frames.dim() not in (4, 5):
+            raise UserError(
+                f"{what} must be a clip (T, C, H, W) or clips (B, T, C, H, W); got "
+                f"{tuple(frames.shape) if isinstance(frames, torch.Tensor) else type(frames).__name__}"
+            )
+        self._check_frame(frames.shape, what, "(T, C, H, W) or (B, T, C, H, W)")
+        if frames.shape[-4] < 1:
+            raise UserError(f"{what} holds no frames")
+        return (frames[None] if frames.dim() == 4 else frames).to(self.device).float()
