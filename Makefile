@@ -7,15 +7,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := runs/demo
 
-.PHONY: venv demo test test-all bench clean
+LINTED := src tests benchmarks scripts
+
+.PHONY: venv demo test test-all browser lint gpu-check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q $(TORCH)
 	$(BIN)/pip install -q -e ".[test]"
-	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-		|| echo "note: Debian's chromium could not be installed; the report's browser test will be skipped"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -28,18 +28,37 @@ demo: venv
 	$(BIN)/contentpose interpolate $(DEMO) --out $(DEMO)/interpolation.png
 	$(BIN)/contentpose predict $(DEMO) --context 5 --horizon 100 \
 		--out $(DEMO)/prediction.mp4 --out $(DEMO)/prediction.gif --out $(DEMO)/prediction.png
+	$(BIN)/contentpose transfer $(DEMO) --content test:0 --motion test:1 --frames 60 \
+		--out $(DEMO)/transfer.mp4 --out $(DEMO)/transfer.gif --out $(DEMO)/transfer.png
 	$(BIN)/contentpose report $(DEMO)
 	@echo "demo done: open $(DEMO)/report.html; $(DEMO)/ also holds eval.json, analogy.png, interpolation.png,"
-	@echo "prediction.{mp4,gif,png}, prediction_curves.png and tensorboard/ (tensorboard --logdir $(DEMO)/tensorboard)"
+	@echo "prediction.{mp4,gif,png}, transfer.{mp4,gif,png}, prediction_curves.png and tensorboard/"
+	@echo "(tensorboard --logdir $(DEMO)/tensorboard)"
 
-test: venv
+test: venv browser
 	$(BIN)/python -m pytest
 
-test-all: venv
+test-all: venv browser
 	$(BIN)/python -m pytest -m ""
+
+# Debian's chromium for the report's browser test, installed only if missing (else that test is skipped).
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| echo "note: Debian's chromium could not be installed; the report's browser test will be skipped"
+
+lint: venv
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+# On a machine with a GPU: CUDA tests, throughput against matmul, a 2-minute paper run; writes docs/gpu.md.
+gpu-check: venv
+	$(BIN)/python scripts/gpu_check.py
 
 bench: venv
 	$(BIN)/python benchmarks/quick_demo.py
 
+# The venv and caches only: runs/ holds the user's results and stays.
 clean:
-	rm -rf $(VENV) runs
+	rm -rf $(VENV) .pytest_cache .contentpose-cache build dist src/*.egg-info
+	find . -name __pycache__ -type d -not -path "./runs/*" -prune -exec rm -rf {} +

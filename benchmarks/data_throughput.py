@@ -8,6 +8,7 @@
 
 The test videos (320x240 MP4, a few moving rectangles) are written to a temporary folder first.
 """
+
 from __future__ import annotations
 
 import argparse

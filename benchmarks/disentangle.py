@@ -8,6 +8,7 @@ prints one table of mean +- std over seeds.
 
 Results go to OUT/disentangle.json (default OUT = runs/disentangle); finished runs are reused.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,9 +37,11 @@ def metrics(entry: dict) -> dict[str, float]:
     content = [p for p in probes if p["kind"] == "accuracy"]
     pose = [p for p in probes if p["kind"] == "r2"]
     return {
-        "swap PSNR": entry["swap"]["psnr"], "swap SSIM": entry["swap"]["ssim"],
+        "swap PSNR": entry["swap"]["psnr"],
+        "swap SSIM": entry["swap"]["ssim"],
         "rec PSNR": entry["reconstruction"]["psnr"],
-        "MIG": d["mig"]["mig"], "group": d["group"]["score"],
+        "MIG": d["mig"]["mig"],
+        "group": d["group"]["score"],
         "content<-Ec acc": np.mean([p["from_content"] for p in content]),
         "content<-Ep acc": np.mean([p["from_pose"] for p in content]),
         "pose<-Ep R2": np.mean([p["from_pose"] for p in pose]),
@@ -68,16 +71,21 @@ def main() -> None:
                 paths.append(path)
             results = evaluate_runs(paths)
             rows = [metrics(e) for e in results["runs"].values()]
-            table[f"{data} / {method}"] = {k: (float(np.mean([r[k] for r in rows])), float(np.std([r[k] for r in rows])))
-                                           for k in rows[0]}
+            table[f"{data} / {method}"] = {
+                k: (float(np.mean([r[k] for r in rows])), float(np.std([r[k] for r in rows]))) for k in rows[0]
+            }
     columns = list(next(iter(table.values())))
     print(f"\nmachine: {machine()}; {args.seeds} seeds; preset quick {' '.join(args.set)}")
     print(f"{'':28}" + "".join(f"{c:>17}" for c in columns))
     for name, row in table.items():
         print(f"{name:28}" + "".join(f"{m:>10.3f} ±{s:5.3f}" for m, s in row.values()))
     out.mkdir(parents=True, exist_ok=True)
-    (out / "disentangle.json").write_text(json.dumps({"machine": machine(), "seeds": args.seeds, "overrides": args.set,
-                                                       "table": table, "training_s": seconds}, indent=2))
+    (out / "disentangle.json").write_text(
+        json.dumps(
+            {"machine": machine(), "seeds": args.seeds, "overrides": args.set, "table": table, "training_s": seconds},
+            indent=2,
+        )
+    )
     print(f"results written to {out / 'disentangle.json'}")
 
 

@@ -9,6 +9,7 @@ If a network is slow even here, it is the bottleneck of the unsupervised run.
 
     python benchmarks/network_probe.py [--steps 2000] [--every 250] [--width 16]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -89,14 +90,26 @@ def main() -> None:
     for kind in ("mse", "bce"):
         torch.manual_seed(0)
         curves[f"decoder, {kind}"] = probe(
-            f"decoder, {kind}", OracleDecoder(args.width),
+            f"decoder, {kind}",
+            OracleDecoder(args.width),
             lambda net, b, kind=kind: reconstruction_loss(net(b), b[0], kind),
-            lambda net, b: ssim(net(b), b[0]).mean(), train, test_batch, args)
+            lambda net, b: ssim(net(b), b[0]).mean(),
+            train,
+            test_batch,
+            args,
+        )
     for pool in (False, True):
         name = f"content encoder, {'pooled' if pool else 'DCGAN'} head"
         torch.manual_seed(0)
-        curves[name] = probe(name, LabelEncoder(args.width, pool), lambda net, b: F.cross_entropy(net(b), b[3]),
-                             lambda net, b: (net(b).argmax(1) == b[3]).float().mean(), train, test_batch, args)
+        curves[name] = probe(
+            name,
+            LabelEncoder(args.width, pool),
+            lambda net, b: F.cross_entropy(net(b), b[3]),
+            lambda net, b: (net(b).argmax(1) == b[3]).float().mean(),
+            train,
+            test_batch,
+            args,
+        )
     if args.out:
         Path(args.out).write_text(json.dumps({"machine": machine(), "every": args.every, "curves": curves}, indent=2))
 

@@ -9,6 +9,7 @@ content survives long rollouts (digit classifier accuracy and sharpness at steps
 
 Results also go to RUN/prediction_benchmark.json. Figures in the README come from here.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,7 +36,7 @@ def rollout_speed(run, batch_sizes=(1, 10, 100), horizon: int = 500, context: in
     for b in batch_sizes:
         g = torch.Generator().manual_seed(0)
         past = data.sample(b, context, g).frames
-        predictor(past, 10)                                          # warm-up
+        predictor(past, 10)  # warm-up
         if run.device.type == "cuda":
             torch.cuda.synchronize()
         start = time.perf_counter()
@@ -49,8 +50,13 @@ def rollout_speed(run, batch_sizes=(1, 10, 100), horizon: int = 500, context: in
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run")
-    parser.add_argument("--set", nargs="*", default=[], metavar="predictor.key=value",
-                        help="predictor overrides when it has to be trained (e.g. predictor.steps=100)")
+    parser.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="predictor.key=value",
+        help="predictor overrides when it has to be trained (e.g. predictor.steps=100)",
+    )
     args = parser.parse_args()
     path = Path(args.run)
     timing = None
@@ -67,12 +73,13 @@ def main() -> None:
     print(format_prediction(path.name, result))
     for curve in result["curves"]:
         steps = SHOWN_STEPS.get(curve["horizon"], (1, curve["horizon"]))
-        print(f"\nper step, {curve['context']} context -> {curve['horizon']} future "
-              f"(model / copy-last):")
+        print(f"\nper step, {curve['context']} context -> {curve['horizon']} future (model / copy-last):")
         for s in steps:
             m, b = curve["model"], curve["copy_last"]
-            print(f"  step {s:>3}: PSNR {m['psnr'][s - 1]:6.2f} / {b['psnr'][s - 1]:6.2f}   "
-                  f"SSIM {m['ssim'][s - 1]:.4f} / {b['ssim'][s - 1]:.4f}")
+            print(
+                f"  step {s:>3}: PSNR {m['psnr'][s - 1]:6.2f} / {b['psnr'][s - 1]:6.2f}   "
+                f"SSIM {m['ssim'][s - 1]:.4f} / {b['ssim'][s - 1]:.4f}"
+            )
     speed = rollout_speed(run)
     print("\n500-step rollout speed: " + ", ".join(f"batch {b}: {v:.0f} frames/s" for b, v in speed.items()))
     result.update(machine=machine(), predictor_training_s=timing, rollout_frames_per_s=speed)

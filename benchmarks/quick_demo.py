@@ -7,6 +7,7 @@ term), times each, then prints swap fidelity of both next to the copy baselines.
 
 Results also go to OUT/quick_demo.json. Figures in the README come from this script.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,13 @@ from contentpose.train.loop import train
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="runs/bench")
-    parser.add_argument("--set", nargs="*", default=[], metavar="section.key=value",
-                        help="overrides applied to both runs (e.g. train.steps=100 for a smoke run)")
+    parser.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="section.key=value",
+        help="overrides applied to both runs (e.g. train.steps=100 for a smoke run)",
+    )
     args = parser.parse_args()
     out = Path(args.out)
     timings = {}
@@ -35,8 +41,7 @@ def main() -> None:
         resume = (run / "checkpoint.safetensors").exists()
         start = time.perf_counter()
         train(cfg, run, resume=resume)
-        timings[name] = {"seconds": round(time.perf_counter() - start, 1), "steps": cfg.train.steps,
-                         "resumed": resume}
+        timings[name] = {"seconds": round(time.perf_counter() - start, 1), "steps": cfg.train.steps, "resumed": resume}
     print(f"\nmachine: {machine()}")
     for name, t in timings.items():
         note = " (resumed: time covers only the remaining steps)" if t["resumed"] else ""

@@ -10,6 +10,7 @@ next to real sets and to independently drawn frames. Writes samples and a traver
 Results go to OUT/setgan.json and OUT/setgan/{identity,samples,traverse}.png. Figures in the
 README come from this script.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,13 @@ from contentpose.viz.traverse import sample_grid, traverse_grid
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="runs/bench")
-    parser.add_argument("--set", nargs="*", default=[], metavar="section.key=value",
-                        help="overrides of the setgan_quick preset (e.g. train.steps=100 for a smoke run)")
+    parser.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="section.key=value",
+        help="overrides of the setgan_quick preset (e.g. train.steps=100 for a smoke run)",
+    )
     args = parser.parse_args()
     run = Path(args.out) / "setgan"
     cfg = load_config("setgan_quick", args.set)

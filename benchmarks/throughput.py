@@ -13,6 +13,7 @@ over N quick steps.
                                     [--steps 10] [--soak 1000]
     python benchmarks/throughput.py --profile paper      # where one step's time goes
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,8 @@ from contentpose.data import build_dataset
 from contentpose.models.pose_predictor import PosePredictor
 from contentpose.models.video_predictor import VideoPredictor
 from contentpose.objectives import build_objective
-from contentpose.train.loop import build_training, train
 from contentpose.runtime import resolve_device, start_runtime
+from contentpose.train.loop import build_training, train
 
 
 def sync(device: torch.device) -> None:
@@ -55,11 +56,14 @@ def matmul_gflops(device: torch.device, dtype: torch.dtype = torch.float32, n: i
     for _ in range(reps):
         a @ b
     sync(device)
-    return 2 * n ** 3 * reps / (time.perf_counter() - start) / 1e9
+    return 2 * n**3 * reps / (time.perf_counter() - start) / 1e9
 
 
-VARIANTS = {"fp32": ["train.precision=fp32"], "fp32+compile": ["train.precision=fp32", "train.compile=true"],
-            "bf16": ["train.precision=bf16"]}
+VARIANTS = {
+    "fp32": ["train.precision=fp32"],
+    "fp32+compile": ["train.precision=fp32", "train.compile=true"],
+    "bf16": ["train.precision=bf16"],
+}
 
 
 def step_figures(preset: str, variant: str, device: torch.device, steps: int) -> dict:
@@ -67,23 +71,29 @@ def step_figures(preset: str, variant: str, device: torch.device, steps: int) ->
     cfg = load_config(preset, VARIANTS[variant] + [f"train.device={device}"])
     rt = start_runtime(cfg.train)
     objective, sampler = build_training(cfg, rt, quiet=True)
-    for _ in range(3):                                            # warm-up (and compilation)
+    for _ in range(3):  # warm-up (and compilation)
         objective.step(*sampler())
     batch = sampler()
     with FlopCounterMode(display=False) as counter:
         objective.step(*batch)
     flops = counter.get_total_flops()
-    batches = [sampler() for _ in range(steps)]                   # data drawn outside the timed loop
+    batches = [sampler() for _ in range(steps)]  # data drawn outside the timed loop
     sync(device)
     start = time.perf_counter()
     for b in batches:
         objective.step(*b)
     sync(device)
     seconds = (time.perf_counter() - start) / steps
-    return {"batch": cfg.train.batch_size, "frame_size": cfg.data.frame_size, "width": cfg.model.width,
-            "step_s": round(seconds, 4), "samples_per_s": round(cfg.train.batch_size / seconds, 1),
-            "gflop_per_step": round(flops / 1e9, 2), "gflops": round(flops / seconds / 1e9, 2),
-            "rss_mib": round(rss_mib(), 1)}
+    return {
+        "batch": cfg.train.batch_size,
+        "frame_size": cfg.data.frame_size,
+        "width": cfg.model.width,
+        "step_s": round(seconds, 4),
+        "samples_per_s": round(cfg.train.batch_size / seconds, 1),
+        "gflop_per_step": round(flops / 1e9, 2),
+        "gflops": round(flops / seconds / 1e9, 2),
+        "rss_mib": round(rss_mib(), 1),
+    }
 
 
 def profile_table(preset: str, device: torch.device, rows: int = 15) -> str:
@@ -107,12 +117,19 @@ def loop_samples_per_s(preset: str, device: torch.device, steps: int) -> float:
     """Samples per second of `contentpose train` itself over `steps` steps (data drawn on the hot
     path, logging, progress bar), as its metrics log reports them."""
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = load_config(preset, [f"train.device={device}", "train.precision=fp32", f"train.steps={steps + 2}",
-                                   "train.log_every=2",
-                                   "train.checkpoint_every=1000000"])
+        cfg = load_config(
+            preset,
+            [
+                f"train.device={device}",
+                "train.precision=fp32",
+                f"train.steps={steps + 2}",
+                "train.log_every=2",
+                "train.checkpoint_every=1000000",
+            ],
+        )
         train(cfg, Path(tmp) / "run", quiet=True)
         rows = [json.loads(line) for line in (Path(tmp) / "run" / "metrics.jsonl").read_text().splitlines()]
-    return round(sum(r["samples_per_s"] for r in rows[1:]) / len(rows[1:]), 1)        # first 2 steps: warm-up
+    return round(sum(r["samples_per_s"] for r in rows[1:]) / len(rows[1:]), 1)  # first 2 steps: warm-up
 
 
 def rollout_fps(device: torch.device, batch: int = 10, horizon: int = 500) -> float:
@@ -157,19 +174,26 @@ def main() -> None:
         return
     matmul = {"fp32": round(matmul_gflops(device), 2), "bf16": round(matmul_gflops(device, torch.bfloat16), 2)}
     results = {"machine": machine(), "device": str(device), "matmul_gflops": matmul, "presets": {}}
-    print(f"machine: {results['machine']}; 2048^3 matmul: fp32 {matmul['fp32']:.1f} GFLOP/s, "
-          f"bf16 {matmul['bf16']:.1f} GFLOP/s")
-    print(f"{'preset':8} {'variant':13} {'batch':>5} {'size':>4} {'step s':>8} {'samples/s':>10} {'GFLOP/step':>11} "
-          f"{'GFLOP/s':>8} {'of matmul':>10} {'RSS MiB':>8}")
+    print(
+        f"machine: {results['machine']}; 2048^3 matmul: fp32 {matmul['fp32']:.1f} GFLOP/s, "
+        f"bf16 {matmul['bf16']:.1f} GFLOP/s"
+    )
+    print(
+        f"{'preset':8} {'variant':13} {'batch':>5} {'size':>4} {'step s':>8} {'samples/s':>10} {'GFLOP/step':>11} "
+        f"{'GFLOP/s':>8} {'of matmul':>10} {'RSS MiB':>8}"
+    )
     for preset in args.presets:
         results["presets"][preset] = {}
         for variant in args.variants:
             r = step_figures(preset, variant, device, args.steps)
             r["ratio_to_matmul"] = round(r["gflops"] / matmul["bf16" if variant == "bf16" else "fp32"], 3)
             results["presets"][preset][variant] = r
-            print(f"{preset:8} {variant:13} {r['batch']:5} {r['frame_size']:4} {r['step_s']:8.3f} "
-                  f"{r['samples_per_s']:10.1f} {r['gflop_per_step']:11.2f} {r['gflops']:8.1f} "
-                  f"{r['ratio_to_matmul']:10.2f} {r['rss_mib']:8.0f}", flush=True)
+            print(
+                f"{preset:8} {variant:13} {r['batch']:5} {r['frame_size']:4} {r['step_s']:8.3f} "
+                f"{r['samples_per_s']:10.1f} {r['gflop_per_step']:11.2f} {r['gflops']:8.1f} "
+                f"{r['ratio_to_matmul']:10.2f} {r['rss_mib']:8.0f}",
+                flush=True,
+            )
         loop = loop_samples_per_s(preset, device, args.steps)
         results["presets"][preset]["train_command_samples_per_s"] = loop
         print(f"{preset:8} contentpose train (fp32, data drawn on the hot path): {loop:.1f} samples/s", flush=True)

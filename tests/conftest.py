@@ -1,16 +1,85 @@
+"""Shared test settings and run folders, built once per test session.
+
+Session-scoped run folders are shared: a test that changes one (evaluate writes eval.json,
+resume extends the checkpoint) works on a copy (`shutil.copytree(run, tmp_path / "run")`).
+"""
+
+import os
+import shutil
+from pathlib import Path
+
 import pytest
 
 from contentpose.config import load_config
 
+# torch's OpenMP threads wait by sleeping, not spinning. On a machine busy with other work the
+# spinning threads starved each other: one content classifier (1000 steps) took 18 minutes
+# instead of seconds. Read once when torch loads, so set before anything imports torch.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+# The tiny config every test builds on (32x32 frames, narrow networks: seconds on a CPU). Tests
+# add what they need after it (later overrides win): load_config("quick", [*TINY, "train.steps=6"]).
+TINY = (
+    "data.frame_size=32",
+    "data.test_clips=32",
+    "model.width=8",
+    "model.content_dim=16",
+    "train.batch_size=8",
+    "train.steps=4",
+    "train.log_every=2",
+    "train.checkpoint_every=2",
+    "train.device=cpu",
+)
+
 
 @pytest.fixture
 def tiny_config():
-    """A 32x32, narrow-network config that trains in seconds on a CPU."""
-    return load_config("quick", [
-        "data.frame_size=32", "data.test_clips=64", "model.width=8", "model.content_dim=16",
-        "train.batch_size=8", "train.steps=6", "train.log_every=2", "train.checkpoint_every=3",
-        "train.device=cpu",
-    ])
+    """`quick` with TINY."""
+    return load_config("quick", TINY)
+
+
+@pytest.fixture(scope="session")
+def content_classifier_file(tmp_path_factory):
+    """content_classifier_file(data_cfg) -> the content classifier for that data config, trained
+    once per test session (1000 steps, as `evaluate` trains it). Copied into a run folder as
+    RUN/content_classifier.safetensors, `evaluate` reuses it instead of training its own."""
+    from contentpose.data import build_dataset
+    from contentpose.eval import content_classifier as cc
+
+    made = {}
+
+    def file_for(data_cfg) -> Path:
+        key = (repr(data_cfg), cc.STEPS)  # a test may shorten the classifier (cc.STEPS)
+        if key not in made:
+            folder = tmp_path_factory.mktemp("classifier")
+            cc.content_classifier(folder, build_dataset(data_cfg, "train"), quiet=True)
+            made[key] = folder / cc.CLASSIFIER
+        return made[key]
+
+    return file_for
+
+
+@pytest.fixture(scope="session")
+def with_classifier(content_classifier_file):
+    """with_classifier(run) -> run, holding the session's content classifier for its data."""
+    from contentpose.eval.content_classifier import CLASSIFIER
+    from contentpose.trained import read_run_config
+
+    def copy_into(run: Path) -> Path:
+        shutil.copyfile(content_classifier_file(read_run_config(run).data), run / CLASSIFIER)
+        return run
+
+    return copy_into
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """A run folder of `contentpose train quick` with TINY (4 steps, logged and checkpointed every 2)."""
+    from contentpose.cli import main
+
+    run = tmp_path_factory.mktemp("tiny") / "run"
+    assert main(["train", "quick", *TINY, "--out", str(run), "--quiet"]) == 0
+    return run
 
 
 @pytest.fixture(scope="session")
@@ -19,25 +88,59 @@ def trained_run(tmp_path_factory):
     encoder to follow the digits, shared by the predictor tests."""
     from contentpose.train.loop import train
 
-    cfg = load_config("quick", [
-        "data.frame_size=32", "data.test_clips=64", "model.width=8", "model.content_dim=16",
-        "train.batch_size=16", "train.steps=250", "train.log_every=50", "train.checkpoint_every=250",
-        "train.device=cpu", "predictor.hidden=32", "predictor.context=4", "predictor.future=4",
-        "predictor.batch_size=16", "predictor.lr=0.003", "predictor.steps=150", "predictor.log_every=50",
-    ])
+    cfg = load_config(
+        "quick",
+        [
+            *TINY,
+            "train.batch_size=16",
+            "train.steps=250",
+            "train.log_every=50",
+            "train.checkpoint_every=250",
+            "predictor.hidden=32",
+            "predictor.context=4",
+            "predictor.future=4",
+            "predictor.batch_size=16",
+            "predictor.lr=0.003",
+            "predictor.steps=150",
+            "predictor.log_every=50",
+        ],
+    )
     return train(cfg, tmp_path_factory.mktemp("trained") / "run", quiet=True)
 
 
 @pytest.fixture(scope="session")
-def predictor_run(trained_run, tmp_path_factory):
-    """A copy of `trained_run` with a trained pose predictor."""
-    import shutil
-
+def predictor_run(trained_run, tmp_path_factory, with_classifier):
+    """A copy of `trained_run` with a trained pose predictor (and the session's content classifier)."""
     from contentpose.train.loop import train_predictor
 
     run = tmp_path_factory.mktemp("pred") / "run"
     shutil.copytree(trained_run, run)
-    return train_predictor(run, quiet=True)
+    return with_classifier(train_predictor(run, quiet=True))
+
+
+@pytest.fixture(scope="session")
+def setgan_run(tmp_path_factory):
+    """A Set GAN run folder (30 steps of TINY, logged every 10), not evaluated."""
+    from contentpose.cli import main
+
+    run = tmp_path_factory.mktemp("setgan") / "run"
+    assert (
+        main(
+            [
+                "train",
+                "setgan_quick",
+                *TINY,
+                "train.steps=30",
+                "train.log_every=10",
+                "train.checkpoint_every=10",
+                "--out",
+                str(run),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    return run
 
 
 @pytest.fixture
@@ -51,3 +154,64 @@ def fails_cleanly(capsys):
         assert len(err.splitlines()) == 1 and message in err and "Traceback" not in err, err
 
     return check
+
+
+LPC_SPRITES = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "lpc-sprites"
+
+
+@pytest.fixture(scope="session")
+def lpc_root():
+    """The shared folder of LPC sprite sheets (`../shared/data/lpc-sprites` from the repository root)."""
+    if not (LPC_SPRITES / "body" / "0.png").is_file():
+        pytest.skip(f"the LPC sprite sheets are not at {LPC_SPRITES.resolve()} (a checkout of YingzhenLi/Sprites)")
+    return LPC_SPRITES.resolve()
+
+
+@pytest.fixture(scope="session")
+def lpc_sprites(lpc_root, tmp_path_factory):
+    """Sprites at 32 px, train and test splits, built once per session (about 10 s) into a temporary
+    cache: the cache of run folders made in its parent, `lpc_sprites["train"].cache_dir.parent`.
+    The cache also holds a Sprites judge trained for 2 steps (its accuracy measured on 99 test
+    sequences), so `evaluate` on runs there does not train the real one (about 2 minutes)."""
+    import numpy as np
+
+    from contentpose.data import build_dataset
+    from contentpose.eval.sprites_judge import judge_accuracy, save_judge, train_judge
+    from contentpose.trained import VIDEO_CACHE
+
+    cfg = load_config("quick", [f"data=lpc_sprites:{lpc_root}", "data.frame_size=32"]).data
+    cache = tmp_path_factory.mktemp("lpc") / VIDEO_CACHE
+    data = {split: build_dataset(cfg, split, cache_dir=cache, quiet=True) for split in ("train", "test")}
+    judge = train_judge(data["train"], steps=2, batch_size=4, quiet=True)
+    save_judge(
+        judge, data["train"], judge_accuracy(judge, data["test"], np.arange(0, 2664, 27)), 0.0, steps=2, batch_size=4
+    )
+    return data
+
+
+@pytest.fixture(scope="session")
+def tiny_gan_run(tmp_path_factory):
+    """A Set GAN run folder trained for 2 steps (a generator run for tests of other commands)."""
+    from contentpose.cli import main
+
+    run = tmp_path_factory.mktemp("tiny_gan") / "run"
+    assert (
+        main(
+            [
+                "train",
+                "setgan_quick",
+                "data.frame_size=32",
+                "data.test_clips=8",
+                "model.width=8",
+                "train.batch_size=4",
+                "train.steps=2",
+                "train.checkpoint_every=2",
+                "train.device=cpu",
+                "--out",
+                str(run),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    return run

@@ -1,22 +1,21 @@
 """Every command, and every bad input ending in one clear line with exit code 2."""
+
 import json
+import shutil
 import subprocess
 import sys
 
 import pytest
+from conftest import TINY
 from PIL import Image
 
 from contentpose.cli import main
 
-TINY = ["data.frame_size=32", "data.test_clips=32", "model.width=8", "model.content_dim=16",
-        "train.batch_size=8", "train.steps=4", "train.log_every=2", "train.checkpoint_every=2", "train.device=cpu"]
 
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cli") / "run"
-    assert main(["train", "quick", *TINY, "--out", str(out), "--quiet"]) == 0
-    return out
+@pytest.fixture
+def run(tiny_run):
+    """The session's tiny run (4 steps of TINY); tests that write into it take a copy."""
+    return tiny_run
 
 
 def test_train_writes_a_run_folder(run):
@@ -27,6 +26,7 @@ def test_train_writes_a_run_folder(run):
 
 def test_resume_extends_a_run(run, tmp_path):
     import shutil
+
     copy = tmp_path / "copy"
     shutil.copytree(run, copy)
     assert main(["train", "train.steps=6", "--out", str(copy), "--resume", "--quiet"]) == 0
@@ -42,12 +42,18 @@ def test_overrides_may_follow_the_options(tmp_path, capsys):
     assert exit_.value.code == 2 and "unrecognized arguments: train.steps=3" in capsys.readouterr().err
 
 
-def test_evaluate_prints_table_and_writes_json(run, tmp_path, capsys):
+def test_evaluate_prints_table_and_writes_json(run, tmp_path, capsys, monkeypatch):
+    run = shutil.copytree(run, tmp_path / "run")
+    monkeypatch.setattr("contentpose.eval.content_classifier.STEPS", 40)  # a short classifier: seconds
     assert main(["evaluate", str(run), "--out", str(tmp_path / "all.json")]) == 0
     out = capsys.readouterr().out
     assert "swap PSNR" in out and "baseline: copy frame b" in out and "baseline: copy frame a" in out
+    assert "baseline: content-blind" in out and "content acc" in out
     result = json.loads((run / "eval.json").read_text())
-    assert {"swap", "reconstruction", "baselines"} <= set(result) and result["step"] == 4
+    assert {"swap", "reconstruction", "baselines", "content_classifier"} <= set(result) and result["step"] == 4
+    assert set(result["baselines"]) == {"copy_pose_frame", "copy_content_frame", "content_blind"}
+    assert all(0 <= x["content_accuracy"] <= 1 for x in [result["swap"], *result["baselines"].values()])
+    assert result["content_classifier"]["chance"] == pytest.approx(0.1, abs=0.01)
     assert str(run) in json.loads((tmp_path / "all.json").read_text())["runs"]
 
 
@@ -59,13 +65,15 @@ def test_analogy_and_interpolate_write_pngs(run, tmp_path):
     assert w > 6 * 32 and h > 2 * 32
 
 
-
 def test_unknown_config_key(tmp_path, fails_cleanly):
     fails_cleanly(["train", "quick", "train.lrr=0.1", "--out", str(tmp_path / "x")], "unknown config key")
 
 
 def test_unsupported_frame_size(tmp_path, fails_cleanly):
-    fails_cleanly(["train", "quick", "data.frame_size=48", "--out", str(tmp_path / "x")], "frame size 48")
+    fails_cleanly(
+        ["train", "quick", "data.frame_size=48", "--out", str(tmp_path / "x")],
+        "data.frame_size' must be one of 32, 64, 128",
+    )
 
 
 def test_missing_run_and_checkpoint(tmp_path, run, fails_cleanly):
@@ -77,6 +85,7 @@ def test_missing_run_and_checkpoint(tmp_path, run, fails_cleanly):
 
 def test_corrupt_checkpoint(tmp_path, run, fails_cleanly):
     import shutil
+
     bad = tmp_path / "bad"
     shutil.copytree(run, bad)
     data = (bad / "checkpoint.safetensors").read_bytes()
@@ -86,6 +95,7 @@ def test_corrupt_checkpoint(tmp_path, run, fails_cleanly):
 
 def test_checkpoint_from_another_model(tmp_path, run, fails_cleanly):
     import shutil
+
     other = tmp_path / "other"
     assert main(["train", "quick", *TINY, "model.width=4", "train.steps=2", "--out", str(other), "--quiet"]) == 0
     shutil.copy(run / "checkpoint.safetensors", other / "checkpoint.safetensors")
@@ -93,16 +103,32 @@ def test_checkpoint_from_another_model(tmp_path, run, fails_cleanly):
 
 
 def test_console_entry_point_exit_code(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "contentpose", "train", "nosuchpreset"],
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "contentpose", "train", "nosuchpreset"], capture_output=True, text=True, cwd=tmp_path
+    )
     assert proc.returncode == 2 and proc.stderr.strip().startswith("contentpose: error: no preset")
     assert "Traceback" not in proc.stderr
 
 
-def test_mipae_trains_and_evaluates_end_to_end(tmp_path, capsys):
+def test_mipae_trains_and_evaluates_end_to_end(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("contentpose.eval.content_classifier.STEPS", 40)
     run = tmp_path / "mipae"
-    assert main(["train", "quick", *TINY, "objective.name=mipae", "objective.beta=0.0001",
-                 "data.num_digits=2", "--out", str(run), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "quick",
+                *TINY,
+                "objective.name=mipae",
+                "objective.beta=0.0001",
+                "data.num_digits=2",
+                "--out",
+                str(run),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert {"rec", "sim", "mi", "critic"} <= set(rows[-1])
     assert main(["evaluate", str(run)]) == 0
@@ -115,10 +141,13 @@ def test_mipae_trains_and_evaluates_end_to_end(tmp_path, capsys):
     assert set(d["probes"]) == {"digit_1", "digit_2", "x_1", "y_1", "x_2", "y_2"}
 
 
-def test_moving_sprites_trains_and_evaluates(tmp_path, capsys):
+def test_moving_sprites_trains_and_evaluates(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("contentpose.eval.content_classifier.STEPS", 40)
     run = tmp_path / "sprites"
-    assert main(["train", "quick", *TINY, "data.name=moving_sprites", "data.rotation=true",
-                 "--out", str(run), "--quiet"]) == 0
+    assert (
+        main(["train", "quick", *TINY, "data.name=moving_sprites", "data.rotation=true", "--out", str(run), "--quiet"])
+        == 0
+    )
     assert main(["evaluate", str(run)]) == 0
     assert "shape_1" in capsys.readouterr().out
     d = json.loads((run / "eval.json").read_text())["disentanglement"]
@@ -130,6 +159,7 @@ def test_train_evaluate_and_predict_on_a_video_folder(tmp_path, capsys):
     from PIL import Image as PILImage
 
     from contentpose.viz.video import write_video
+
     videos = tmp_path / "videos"
     videos.mkdir()
     for v in range(4):
@@ -140,10 +170,24 @@ def test_train_evaluate_and_predict_on_a_video_folder(tmp_path, capsys):
             frames.append(im)
         write_video(frames, videos / f"clip{v}.mp4")
     run = tmp_path / "runs" / "v"
-    assert main(["train", "quick", *TINY, f"data=videos:{videos}", "--out", str(run), "--quiet"]) == 0
-    assert list((tmp_path / "runs" / ".contentpose-cache").glob("videos-*.u8"))       # cache next to the run
-    assert main(["train-predictor", str(run), "predictor.steps=3", "predictor.batch_size=4", "predictor.context=3",
-                 "predictor.future=3", "--quiet"]) == 0
+    assert (
+        main(["train", "quick", *TINY, f"data=videos:{videos}", "data.split=video", "--out", str(run), "--quiet"]) == 0
+    )
+    assert list((tmp_path / "runs" / ".contentpose-cache").glob("videos-*.u8"))  # cache next to the run
+    assert (
+        main(
+            [
+                "train-predictor",
+                str(run),
+                "predictor.steps=3",
+                "predictor.batch_size=4",
+                "predictor.context=3",
+                "predictor.future=3",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert main(["evaluate", str(run)]) == 0
     out = capsys.readouterr().out
     assert "Reconstruction of held-out video frames" in out and "10 context ->  10 future" in out

@@ -1,4 +1,5 @@
 """train-predictor, predict and evaluate's prediction metrics, end to end through the CLI."""
+
 import json
 import shutil
 
@@ -7,7 +8,6 @@ from PIL import Image
 
 from contentpose.cli import main
 from contentpose.viz.video import write_video
-
 
 
 def test_train_predictor_writes_checkpoint_and_log(predictor_run):
@@ -35,7 +35,7 @@ def test_predict_writes_readable_mp4_gif_png(predictor_run, tmp_path):
     assert len(frames) == gif.n_frames == 3 + 12
     # two clips side by side (ground truth above prediction), 32 px frames scaled 2x, 2 px padding
     assert gif.size == (2 * (2 * 32 + 2), 2 * (2 * 32 + 2)) and frames[0].shape[:2] == (gif.size[1], gif.size[0])
-    assert Image.open(outs[2]).size[1] > 4 * 2 * 32       # 2 clips x (truth row + predicted row)
+    assert Image.open(outs[2]).size[1] > 4 * 2 * 32  # 2 clips x (truth row + predicted row)
 
 
 def test_predict_from_a_video_file(predictor_run, tmp_path):
@@ -45,23 +45,32 @@ def test_predict_from_a_video_file(predictor_run, tmp_path):
         im.paste((255, 255, 255), (4 * i, 10, 4 * i + 12, 22))
     write_video(images, clip)
     out = tmp_path / "v.gif"
-    assert main(["predict", str(predictor_run), "--video", str(clip), "--context", "4", "--horizon", "5",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            ["predict", str(predictor_run), "--video", str(clip), "--context", "4", "--horizon", "5", "--out", str(out)]
+        )
+        == 0
+    )
     assert Image.open(out).n_frames == 9
 
 
-def test_evaluate_adds_prediction_metrics(predictor_run, monkeypatch, capsys):
+def test_evaluate_adds_prediction_metrics(predictor_run, monkeypatch, capsys, tmp_path):
     import contentpose.eval.evaluate as report
+    from contentpose.eval.content_classifier import CLASSIFIER
+
     monkeypatch.setattr(report, "PREDICTION_SETTINGS", ((4, 4), (3, 12)))
     monkeypatch.setattr(report, "ROLLOUT_STEPS", (2, 10, 30))
+    predictor_run = shutil.copytree(predictor_run, tmp_path / "run")
+    classifier = (predictor_run / CLASSIFIER).read_bytes()
     assert main(["evaluate", str(predictor_run)]) == 0
+    assert (predictor_run / CLASSIFIER).read_bytes() == classifier  # the cached classifier was reused
     out = capsys.readouterr().out
     assert "copy-last PSNR" in out and "content acc" in out
     pred = json.loads((predictor_run / "eval.json").read_text())["prediction"]
     assert [len(c["model"]["psnr"]) for c in pred["curves"]] == [4, 12]
     assert set(pred["rollout"]["steps"]) == {"2", "10", "30"} and pred["rollout"]["frames_per_s"] > 0
     step = pred["rollout"]["steps"]["2"]
-    assert step["content_accuracy_real"] > 0.5      # the classifier works on real frames
+    assert step["content_accuracy_real"] > 0.5  # the classifier works on real frames
     assert 0 <= step["content_accuracy_reconstructed"] <= 1 and "on reconstructed" in out
     assert Image.open(pred["plot"]).size[0] > 400
 
@@ -76,8 +85,9 @@ def test_bad_prediction_inputs(predictor_run, trained_run, tmp_path, fails_clean
     fails_cleanly(["train-predictor", str(empty)], "no checkpoint")
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"not a video at all")
-    fails_cleanly(["predict", str(predictor_run), "--video", str(broken), "--out", str(tmp_path / "b.gif")],
-                   "cannot read video")
+    fails_cleanly(
+        ["predict", str(predictor_run), "--video", str(broken), "--out", str(tmp_path / "b.gif")], "cannot read video"
+    )
     fails_cleanly(["predict", str(predictor_run), "--video", str(tmp_path / "missing.mp4")], "video not found")
     fails_cleanly(["predict", str(predictor_run), "--out", str(tmp_path / "x.avi")], "outputs must end in")
     fails_cleanly(["train-predictor", str(predictor_run), "model.width=4"], "only takes predictor")

@@ -1,34 +1,48 @@
 """Set GAN through the CLI: train, samples, traverse, evaluate's identity analysis, bad input."""
+
 import json
+import shutil
 
 import pytest
+from conftest import TINY
 from PIL import Image
 
 from contentpose.cli import main
 from contentpose.trained import load_generator
 from contentpose.viz.traverse import traverse_animation
 
-TINY = ["data.frame_size=32", "data.test_clips=32", "model.width=8", "train.batch_size=8", "train.steps=30",
-        "train.log_every=10", "train.checkpoint_every=10", "train.device=cpu"]
 
-
-@pytest.fixture(scope="module")
-def gan_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("setgan") / "run"
-    assert main(["train", "setgan_quick", *TINY, "--out", str(out), "--quiet"]) == 0
-    return out
+@pytest.fixture
+def gan_run(setgan_run):
+    """The session's Set GAN run (30 steps); tests that write into it take a copy."""
+    return setgan_run
 
 
 def test_identity_analysis_judges_each_sprite_factor_on_its_own(tmp_path, capsys):
     run = tmp_path / "sprites"
-    assert main(["train", "setgan_quick", *TINY, "train.steps=2", "data=moving_sprites", "data.colour=true",
-                 "data.num_sprites=1", "--out", str(run), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "setgan_quick",
+                *TINY,
+                "train.steps=2",
+                "data=moving_sprites",
+                "data.colour=true",
+                "data.num_sprites=1",
+                "--out",
+                str(run),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert main(["evaluate", str(run)]) == 0
     out = capsys.readouterr().out
     assert "per factor: shape, scale, colour" in out and "colour  alone: generated" in out
     result = json.loads((run / "eval.json").read_text())
     assert set(result["sets"]["by_factor"]) == {"shape", "scale", "colour"}
-    assert result["sets"]["by_factor"]["colour"]["real"] > 0.9         # colour is easy to name on real frames
+    assert result["sets"]["by_factor"]["colour"]["real"] > 0.9  # colour is easy to name on real frames
     assert set(result["curves"]["content"][-1]["changed_by_factor"]) == {"shape", "scale", "colour"}
     assert main(["report", str(run)]) == 0
     html = (run / "report.html").read_text()
@@ -42,8 +56,22 @@ def test_train_logs_both_players(gan_run):
 
 def test_objective_shorthand_trains_a_set_gan_from_any_preset(tmp_path):
     out = tmp_path / "run"
-    assert main(["train", "quick", "objective=setgan", *TINY[:3], "train.steps=2", "train.batch_size=4",
-                 "--out", str(out), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "quick",
+                "objective=setgan",
+                *TINY[:3],
+                "train.steps=2",
+                "train.batch_size=4",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert "set_discriminator" in (out / "checkpoint.safetensors").read_bytes()[:4000].decode("latin-1")
 
 
@@ -52,23 +80,24 @@ def test_samples_and_traverse_write_pictures(gan_run, tmp_path):
     assert Image.open(tmp_path / "s.png").size == (2 * (5 * 32 + 4 * 2), 2 * (3 * 32 + 2 * 2))
     assert main(["traverse", str(gan_run), "--out", str(tmp_path / "t.png"), "--rows", "4", "--steps", "6"]) == 0
     assert Image.open(tmp_path / "t.png").size == (2 * (6 * 32 + 5 * 2), 2 * (4 * 32 + 3 * 2))
-    gif = Image.open(tmp_path / "t.gif")                          # default: the PNG's name with .gif
-    assert gif.n_frames > 1 and gif.size == (2 * (4 * 32 + 3 * 2), 2 * 32)   # 4 z_C side by side
+    gif = Image.open(tmp_path / "t.gif")  # default: the PNG's name with .gif
+    assert gif.n_frames > 1 and gif.size == (2 * (4 * 32 + 3 * 2), 2 * 32)  # 4 z_C side by side
     frames = traverse_animation(load_generator(gan_run), count=4, steps=18)
     assert len(frames) == 2 * 18 - 2 and frames[0].size == gif.size
 
 
-def test_evaluate_runs_the_identity_analysis(gan_run, capsys):
+def test_evaluate_runs_the_identity_analysis(gan_run, tmp_path, with_classifier, capsys):
+    gan_run = with_classifier(shutil.copytree(gan_run, tmp_path / "run"))
     assert main(["evaluate", str(gan_run)]) == 0
     out = capsys.readouterr().out
     assert "content changed" in out and "z_C" in out and "z_M" in out
     result = json.loads((gan_run / "eval.json").read_text())
     for subspace in ("content", "motion"):
         rows = result["curves"][subspace]
-        assert rows[0]["content_changed"] == 0 and rows[0]["embedding_distance"] == 0    # no perturbation
+        assert rows[0]["content_changed"] == 0 and rows[0]["embedding_distance"] == 0  # no perturbation
         assert [r["norm"] for r in rows] == sorted(r["norm"] for r in rows)
     sets = result["sets"]
-    assert sets["set_size"] == 3 and sets["real"] > 0.8           # the classifier agrees with itself on real clips
+    assert sets["set_size"] == 3 and sets["real"] > 0.8  # the classifier agrees with itself on real clips
     assert 0 <= sets["generated"] <= 1 and 0 <= sets["independent_frames"] <= 1
     assert Image.open(result["plot"]).size[0] > 500
 
@@ -77,9 +106,12 @@ def test_set_gan_bad_inputs(gan_run, tmp_path, fails_cleanly):
     fails_cleanly(["analogy", str(gan_run)], "needs a content/pose autoencoder")
     fails_cleanly(["train-predictor", str(gan_run)], "needs a content/pose autoencoder")
     fails_cleanly(["traverse", str(gan_run), "--steps", "1"], "--steps >= 2")
-    fails_cleanly(["train", "setgan_quick", "objective.set_size=20", *TINY, "--out", str(tmp_path / "x")],
-                   "does not fit")
-    fails_cleanly(["train", "quick", "objective=gan", "--out", str(tmp_path / "y")], "unknown objective")
+    fails_cleanly(
+        ["train", "setgan_quick", "objective.set_size=20", *TINY, "--out", str(tmp_path / "x")], "does not fit"
+    )
+    fails_cleanly(
+        ["train", "quick", "objective=gan", "--out", str(tmp_path / "y")], "objective.name' must be one of drnet"
+    )
 
 
 def test_autoencoder_run_is_not_a_generator(trained_run, gan_run, fails_cleanly):

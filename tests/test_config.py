@@ -1,6 +1,9 @@
+import types
+import typing
+
 import pytest
 
-from contentpose.config import Config, load_config, presets, save_config
+from contentpose.config import NON_NEGATIVE, POSITIVE, Config, load_config, presets, save_config
 from contentpose.errors import UserError
 
 
@@ -14,17 +17,22 @@ def test_presets_load_with_published_defaults():
 
 
 def test_overrides_are_typed():
-    cfg = load_config("quick", ["train.steps=7", "objective.beta=0", "data.colour=true", "data.mnist_path=/x"])
+    cfg = load_config(
+        "quick", ["train.steps=7", "objective.beta=0", "data.colour=true", "data.digits=idx", "data.mnist_path=/x"]
+    )
     assert cfg.train.steps == 7 and cfg.objective.beta == 0.0 and isinstance(cfg.objective.beta, float)
-    assert cfg.data.colour is True and cfg.data.mnist_path == "/x"
+    assert cfg.data.colour is True and cfg.data.mnist_path == "/x" and cfg.data.digits == "idx"
 
 
-@pytest.mark.parametrize("override, message", [
-    (["train.lrr=1"], "unknown config key 'train.lrr'"),
-    (["optim.lr=1"], "unknown config section 'optim'"),
-    (["train.steps=many"], "must be int"),
-    (["train.steps"], "section.key=value"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        (["train.lrr=1"], "unknown config key 'train.lrr'"),
+        (["optim.lr=1"], "unknown config section 'optim'"),
+        (["train.steps=many"], "must be int"),
+        (["train.steps"], "section.key=value"),
+    ],
+)
 def test_bad_overrides_name_the_problem(override, message):
     with pytest.raises(UserError, match=message):
         load_config("quick", override)
@@ -42,3 +50,121 @@ def test_saved_config_round_trips(tmp_path):
     save_config(cfg, tmp_path / "c.yaml")
     assert load_config(tmp_path / "c.yaml") == cfg
     assert isinstance(cfg, Config)
+
+
+def _literal_fields():
+    """(section, key, choices) of every Literal field of every config dataclass (inside `X | None` too)."""
+    out = []
+    for section, cls in typing.get_type_hints(Config).items():
+        for key, kind in typing.get_type_hints(cls).items():
+            kinds = typing.get_args(kind) if isinstance(kind, types.UnionType) else (kind,)
+            out += [(section, key, typing.get_args(k)) for k in kinds if typing.get_origin(k) is typing.Literal]
+    return out
+
+
+LITERALS = _literal_fields()
+
+
+def test_every_choice_field_is_found():
+    keys = {f"{s}.{k}" for s, k, _ in LITERALS}
+    assert {
+        "data.name",
+        "data.frame_size",
+        "objective.name",
+        "objective.rec_loss",
+        "objective.sim_loss",
+        "train.precision",
+        "model.set_disc_norm",
+    } <= keys
+
+
+@pytest.mark.parametrize("section, key, choices", LITERALS, ids=[f"{s}.{k}" for s, k, _ in LITERALS])
+def test_every_choice_field_refuses_an_unknown_value_and_lists_the_valid_ones(section, key, choices):
+    for bad in ("no_such_choice", 7, True):
+        with pytest.raises(UserError) as err:
+            load_config("quick", [f"{section}.{key}={bad}"])
+        line = str(err.value)
+        assert "\n" not in line and f"'{section}.{key}'" in line, line
+        assert all(str(c) in line for c in choices), line
+    for good in choices:  # every listed choice is taken as it is (where the other keys allow it)
+        try:
+            assert getattr(getattr(load_config("quick", [f"{section}.{key}={good}"]), section), key) == good
+        except UserError as err:
+            assert f"'{section}.{key}'" not in str(err), err
+
+
+@pytest.mark.parametrize("key", [f"{s}.{k}" for s, keys in POSITIVE.items() for k in keys])
+def test_numbers_that_must_be_positive_refuse_zero_and_below(key):
+    for bad in (0, -1):
+        with pytest.raises(UserError, match=f"'{key}' must be greater than 0; got {bad}"):
+            load_config("quick", [f"{key}={bad}"])
+
+
+@pytest.mark.parametrize("key", [f"{s}.{k}" for s, keys in NON_NEGATIVE.items() for k in keys])
+def test_non_negative_numbers_take_zero_and_refuse_below(key):
+    section, name = key.split(".")
+    assert getattr(getattr(load_config("quick", [f"{key}=0"]), section), name) == 0
+    with pytest.raises(UserError, match=f"'{key}' must be 0 or more"):
+        load_config("quick", [f"{key}=-1"])
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[1, 2]", "must be a mapping of sections"),
+        ("words", "not a str"),
+        ("", "is empty"),
+        ("\n# nothing\n", "is empty"),
+    ],
+)
+def test_config_files_that_hold_no_mapping(tmp_path, text, message):
+    (tmp_path / "c.yaml").write_text(text)
+    with pytest.raises(UserError, match=message):
+        load_config(tmp_path / "c.yaml", ["train.steps=3"])
+
+
+@pytest.mark.parametrize(
+    "preset, overrides, beta",
+    [
+        ("quick", [], 0.1),
+        ("paper", [], 0.1),  # DrNet's published 0.1
+        ("quick", ["objective=mipae"], 1e-4),  # MIPAE alone gets its own published 1e-4
+        ("quick", ["objective.name=mipae"], 1e-4),
+        ("mipae_quick", [], 1e-4),
+        ("quick", ["objective=mipae", "objective.beta=0.5"], 0.5),  # an explicit beta wins
+        ("mipae_quick", ["objective=drnet", "objective.beta=null"], 0.1),
+    ],
+)
+def test_beta_defaults_to_the_objectives_published_weight(preset, overrides, beta, tmp_path):
+    cfg = load_config(preset, overrides)
+    assert cfg.objective.beta == pytest.approx(beta)
+    save_config(cfg, tmp_path / "config.yaml")  # written resolved into the run's config
+    assert load_config(tmp_path / "config.yaml", ["objective.name=drnet"]).objective.beta == pytest.approx(beta)
+
+
+def test_mipae_quick_is_quick_with_mipae():
+    quick, mipae = load_config("quick").to_dict(), load_config("mipae_quick").to_dict()
+    assert mipae["objective"].pop("name") == "mipae" and quick["objective"].pop("name") == "drnet"
+    assert mipae["objective"].pop("beta") == pytest.approx(1e-4) and quick["objective"].pop("beta") == 0.1
+    assert mipae == quick
+
+
+def test_paper_preset_has_batchnorm_in_every_encoder_block():
+    assert load_config("paper").model.first_block_norm and not load_config("quick").model.first_block_norm
+    assert load_config("setgan_paper").model.set_disc_norm == "batch"
+
+
+def test_runs_made_before_data_digits_keep_their_digits(tmp_path):
+    """An older run's config.yaml has no data.digits: it was trained on sklearn's digits (or idx files)."""
+    import yaml
+
+    from contentpose.trained import read_run_config
+
+    raw = load_config("quick").to_dict()
+    del raw["data"]["digits"]
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(raw))
+    assert read_run_config(tmp_path).data.digits == "sklearn"
+    raw["data"]["mnist_path"] = "/mnist"
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(raw))
+    cfg = read_run_config(tmp_path).data
+    assert (cfg.digits, cfg.mnist_path) == ("idx", "/mnist")

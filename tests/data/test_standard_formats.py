@@ -1,9 +1,11 @@
 """Moving MNIST's standard .npy file and KTH's file layout, with small files made in the test."""
+
 import json
 
 import numpy as np
 import pytest
 import torch
+from conftest import TINY
 from PIL import Image
 
 from contentpose.cli import main
@@ -17,7 +19,7 @@ def test_moving_mnist_file(tmp_path):
     seq = np.zeros((20, 30, 64, 64), dtype=np.uint8)
     for n in range(30):
         for t in range(20):
-            seq[t, n, 10 + t, n:n + 5] = 255                    # clip n: a bar moving down, at column n
+            seq[t, n, 10 + t, n : n + 5] = 255  # clip n: a bar moving down, at column n
     path = tmp_path / "mnist_test_seq.npy"
     np.save(path, seq)
     cfg = load_config("quick", [f"data=moving_mnist:{path}", "data.test_fraction=0.2"]).data
@@ -26,7 +28,7 @@ def test_moving_mnist_file(tmp_path):
     clips = test.test_clips(3, 20).frames
     assert clips.shape == (3, 20, 1, 64, 64)
     n = test.clip_ids[0]
-    assert clips[0, 7, 0, 17, n] == 1.0 and clips[0, 7, 0, 18, n] == 0.0     # (t, clip) read the right way round
+    assert clips[0, 7, 0, 17, n] == 1.0 and clips[0, 7, 0, 18, n] == 0.0  # (t, clip) read the right way round
     x, y = train.pairs(4, 5, torch.Generator().manual_seed(0))
     assert x.shape == (4, 1, 64, 64)
     np.save(tmp_path / "bad.npy", np.zeros((5, 5), dtype=np.uint8))
@@ -69,9 +71,7 @@ def test_kth_action_probe_in_evaluate(tmp_path, capsys):
         for action in ("walking", "running"):
             _kth(root, person, action)
     run = tmp_path / "runs" / "kth"
-    tiny = ["data.frame_size=32", "model.width=8", "model.content_dim=16", "train.batch_size=8", "train.steps=4",
-            "train.log_every=2", "train.checkpoint_every=2", "train.device=cpu"]
-    assert main(["train", "quick", *tiny, f"data=videos:{root}", "data.layout=kth", "--out", str(run), "--quiet"]) == 0
+    assert main(["train", "quick", *TINY, f"data=videos:{root}", "data.layout=kth", "--out", str(run), "--quiet"]) == 0
     assert main(["evaluate", str(run)]) == 0
     assert "action probe on 4 test clips" in capsys.readouterr().out
     probe = json.loads((run / "eval.json").read_text())["action_probes"]

@@ -1,4 +1,5 @@
 """Video folders: written in the test (mp4, avi, gif, frame folders), loaded, split, cached."""
+
 import av
 import numpy as np
 import pytest
@@ -48,7 +49,9 @@ def folder(tmp_path):
 
 
 def _cfg(root, *extra):
-    return load_config("quick", [f"data=videos:{root}", "data.frame_size=32", "data.test_fraction=0.4", *extra]).data
+    return load_config(
+        "quick", [f"data=videos:{root}", "data.frame_size=32", "data.test_fraction=0.4", "data.split=video", *extra]
+    ).data
 
 
 def test_loads_every_format_and_splits_by_video(folder, tmp_path):
@@ -59,7 +62,7 @@ def test_loads_every_format_and_splits_by_video(folder, tmp_path):
     assert len(names) == 5 and not set(train.names) & set(test.names) and len(test.names) == 2
     assert sorted(train.lengths.tolist() + test.lengths.tolist()) == [8, 9, 10, 12, 14]
     again = build_dataset(_cfg(folder), "test", cache_dir=cache, quiet=True)
-    assert again.names == test.names                                  # fixed by the seed
+    assert again.names == test.names  # fixed by the seed
     x_t, x_tk = train.pairs(6, 3, torch.Generator().manual_seed(0))
     assert x_t.shape == x_tk.shape == (6, 1, 32, 32) and x_t.max() <= 1 and x_t.max() > 0.2
     seq = train.sequences(4, 8, torch.Generator().manual_seed(0))
@@ -75,12 +78,12 @@ def test_cache_is_reused_and_rebuilt_when_the_source_changes(folder, tmp_path):
     files = sorted(cache.glob("*.u8"))
     stamp = files[0].stat().st_mtime_ns
     build_dataset(_cfg(folder), "test", cache_dir=cache, quiet=True)
-    assert sorted(cache.glob("*.u8")) == files and files[0].stat().st_mtime_ns == stamp      # reused
+    assert sorted(cache.glob("*.u8")) == files and files[0].stat().st_mtime_ns == stamp  # reused
     write_video(_frames(11), folder / "four.mp4")
     data = build_dataset(_cfg(folder), "train", cache_dir=cache, quiet=True)
-    assert len(list(cache.glob("*.u8"))) == 2 and len(data.names) == 4                       # rebuilt
+    assert len(list(cache.glob("*.u8"))) == 2 and len(data.names) == 4  # rebuilt
     build_dataset(_cfg(folder, "data.stride=2"), "train", cache_dir=cache, quiet=True)
-    assert len(list(cache.glob("*.u8"))) == 3                                                # options count
+    assert len(list(cache.glob("*.u8"))) == 3  # options count
 
 
 def test_bad_files_stop_with_one_line_or_are_skipped_and_listed(folder, tmp_path, capsys):
@@ -88,14 +91,14 @@ def test_bad_files_stop_with_one_line_or_are_skipped_and_listed(folder, tmp_path
     (folder / "broken.mp4").write_bytes(np.random.default_rng(0).bytes(3000))
     with pytest.raises(UserError, match="broken.mp4"):
         build_dataset(_cfg(folder), "train", cache_dir=cache, quiet=True)
-    assert not list(cache.glob("*.tmp"))                  # no half-written cache left behind
+    assert not list(cache.glob("*.tmp"))  # no half-written cache left behind
     (folder / "notes.txt").write_text("hello")
     with pytest.raises(UserError, match="notes.txt: unsupported file type"):
         build_dataset(_cfg(folder), "train", cache_dir=cache, quiet=True)
     short = _cfg(folder, "data.skip_bad=true", "data.min_frames=10")
     data = build_dataset(short, "train", cache_dir=cache)
     err = capsys.readouterr().err
-    for name in ("broken.mp4", "notes.txt", "frames_a", "frames_b"):          # every skipped file, with why
+    for name in ("broken.mp4", "notes.txt", "frames_a", "frames_b"):  # every skipped file, with why
         assert name in err
     assert "has 9 frames" in err and "unsupported file type" in err
     assert all(length >= 10 for length in data.lengths)

@@ -1,4 +1,5 @@
 """Each metric on synthetic latents with known answers."""
+
 from dataclasses import replace
 
 import numpy as np
@@ -31,11 +32,11 @@ def test_mi_with_vector_known_answers():
     label, _, r = _factors()
     train = np.arange(len(label)) < len(label) // 2
     h = entropy(label[~train])
-    assert mi_with_vector(label, r.standard_normal((len(label), 5)), train) / h < 0.05       # independent
+    assert mi_with_vector(label, r.standard_normal((len(label), 5)), train) / h < 0.05  # independent
     equal = label[:, None] + 0.01 * r.standard_normal((len(label), 1))
-    assert mi_with_vector(label, equal, train) / h > 0.85       # determined (a lower bound: about 0.9)
+    assert mi_with_vector(label, equal, train) / h > 0.85  # determined (a lower bound: about 0.9)
     hidden = np.c_[np.sin(label)[:, None], r.standard_normal((len(label), 40))]
-    assert mi_with_vector(label, hidden, train) / h > 0.6          # non-linear, among noise dimensions
+    assert mi_with_vector(label, hidden, train) / h > 0.6  # non-linear, among noise dimensions
 
 
 def test_mig_perfect_entangled_and_noise():
@@ -44,7 +45,7 @@ def test_mig_perfect_entangled_and_noise():
     n = len(label)
     perfect = np.c_[label + 0.01 * r.standard_normal(n), position, r.standard_normal(n)]
     assert canonical_mig(perfect, factors)["mig"] > 0.8
-    copies = np.c_[position, position + 1e-3 * r.standard_normal(n), label, label]   # each factor twice
+    copies = np.c_[position, position + 1e-3 * r.standard_normal(n), label, label]  # each factor twice
     assert canonical_mig(copies, factors)["mig"] < 0.05
     assert canonical_mig(r.standard_normal((n, 4)), factors)["mig"] < 0.05
 
@@ -61,7 +62,7 @@ def test_group_score_and_probes_separated_swapped_and_noise():
     assert group_score(swapped)["score"] < -0.8
     assert abs(group_score(_latents(noise(8), noise(3), label, position, n))["score"]) < 0.1
     p = leakage_probes(separated)
-    assert p["digit"]["from_pose"] < p["digit"]["chance"] + 0.05       # content not in pose
+    assert p["digit"]["from_pose"] < p["digit"]["chance"] + 0.05  # content not in pose
     assert p["x"]["from_pose"] > 0.95 and p["x"]["from_content"] < 0.05
 
 
@@ -72,6 +73,6 @@ def test_moving_digits_factor_values_match_what_is_rendered(tiny_config):
     assert set(content) == {"digit_1", "digit_2"} and set(pose) == {"x_1", "y_1", "x_2", "y_2"}
     assert (content["digit_1"] <= content["digit_2"]).all() and (pose["x_1"] <= pose["x_2"]).all()
     # the leftmost lit column of a frame is the leftmost digit's x (give or take the glyph's margin)
-    lit = clips.frames[:, :, 0].amax(dim=2) > 0.5                          # (n, F, W)
+    lit = clips.frames[:, :, 0].amax(dim=2) > 0.5  # (n, F, W)
     first = lit.float().argmax(dim=2)
     assert ((first - pose["x_1"].round()).abs() <= data.digit_size // 2).all()

@@ -1,4 +1,5 @@
 """The Set GAN identity analysis on generators whose answer is known."""
+
 import torch
 
 from contentpose.config import load_config
@@ -20,7 +21,7 @@ class Draws(torch.nn.Module):
         frames = torch.zeros(len(z), 1, 32, 32)
         for i, (a, b) in enumerate(z[:, :2].tolist()):
             x, s = int((a + 1) * 10), 4 + int((b + 1) * 5)
-            frames[i, :, 8:8 + s, x:x + s] = 1
+            frames[i, :, 8 : 8 + s, x : x + s] = 1
         return frames
 
 
@@ -49,7 +50,7 @@ def test_a_generator_that_ignores_z_content_changes_nothing_when_it_moves():
     assert all(r["content_changed"] == 0 and r["embedding_distance"] == 0 for r in curves["content"])
     assert curves["motion"][-1]["embedding_distance"] > 0 and curves["motion"][0]["embedding_distance"] == 0
     norms = [r["norm"] for r in curves["content"]]
-    assert norms == sorted(norms) and norms[-1] > 4                   # 50-d z_C moved all the way: ~5.8
+    assert norms == sorted(norms) and norms[-1] > 4  # 50-d z_C moved all the way: ~5.8
 
 
 def test_sets_are_consistent_exactly_when_frames_depend_on_z_content_only():
@@ -64,7 +65,7 @@ def test_each_content_factor_is_judged_on_its_own_classes():
     """A 2-factor classifier (5 + 5 classes): factor 'a' follows z_C, factor 'b' follows z_M."""
 
     class TwoFactors(torch.nn.Module):
-        def forward(self, x):       # x: (B, 1, 2, 1) holding the two factors' classes
+        def forward(self, x):  # x: (B, 1, 2, 1) holding the two factors' classes
             a, b = x[:, 0, 0, 0].long(), x[:, 0, 1, 0].long()
             return torch.cat([torch.nn.functional.one_hot(a, 5), torch.nn.functional.one_hot(b, 5)], 1).float()
 

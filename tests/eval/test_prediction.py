@@ -1,7 +1,9 @@
+from dataclasses import replace
+
 import torch
 
 from contentpose.data import build_dataset
-from contentpose.eval.content_classifier import label_accuracy, multi_hot, train_content_classifier
+from contentpose.eval.content_classifier import content_classifier, label_accuracy, multi_hot, train_content_classifier
 from contentpose.eval.prediction import long_rollout, per_step, sharpness
 
 
@@ -9,21 +11,32 @@ def test_multi_hot_and_label_accuracy():
     labels = torch.tensor([[1, 2], [3, 3], [4, 5]])
     assert multi_hot(labels).sum(1).tolist() == [2, 1, 2]
     logits = torch.full((3, 10), -5.0)
-    logits[0, [1, 2]] = 5          # both right
-    logits[1, 3] = 5               # one distinct class, found
-    logits[2, [4, 9]] = 5          # one of two right
+    logits[0, [1, 2]] = 5  # both right
+    logits[1, 3] = 5  # one distinct class, found
+    logits[2, [4, 9]] = 5  # one of two right
     assert label_accuracy(logits, labels).tolist() == [1.0, 1.0, 0.5]
 
 
-def test_content_classifier_names_held_out_digits(tiny_config):
-    """Trained on training digit images, scored on held-out ones; stable across seeds."""
-    train, test = build_dataset(tiny_config.data, "train"), build_dataset(tiny_config.data, "test")
-    clips = test.test_clips(100, [0, 7])
+def _session_classifier(tiny_config, content_classifier_file):
+    """The classifier `evaluate` trains for TINY's data (seed 0), trained once per test session."""
+    return content_classifier(
+        content_classifier_file(tiny_config.data).parent, build_dataset(tiny_config.data, "train")
+    )
+
+
+def test_content_classifier_names_held_out_digits(tiny_config, content_classifier_file):
+    """Trained on training digit images, scored on 100 held-out ones; stable across seeds."""
+    train = build_dataset(tiny_config.data, "train")
+    clips = build_dataset(replace(tiny_config.data, test_clips=100), "test").test_clips(100, [0, 7])
     for seed in (0, 1):
-        model = train_content_classifier(train, seed=seed, quiet=True)
+        model = (
+            _session_classifier(tiny_config, content_classifier_file)
+            if seed == 0
+            else train_content_classifier(train, seed=seed, quiet=True)
+        )
         with torch.no_grad():
             accuracy = label_accuracy(model(clips.frames[:, 1]), clips.factors.label).mean()
-        assert accuracy > 0.7, (seed, accuracy)     # chance: about 0.2
+        assert accuracy > 0.7, (seed, accuracy)  # chance: about 0.2
 
 
 def test_sharpness_drops_with_blur():
@@ -38,7 +51,7 @@ def test_test_clips_are_fixed_and_per_step_scores(tiny_config):
     assert a.frames.shape == (5, 6, 1, 32, 32) and torch.equal(a.frames, b.frames)
     scores = per_step(a.frames[:, 1:], a.frames[:, :1].expand(-1, 5, -1, -1, -1))
     assert len(scores["psnr"]) == len(scores["ssim"]) == 5
-    assert scores["ssim"][0] > scores["ssim"][4]      # copying frame 0 gets worse with time
+    assert scores["ssim"][0] > scores["ssim"][4]  # copying frame 0 gets worse with time
 
 
 class _BlankPredictor:
@@ -51,11 +64,11 @@ class _BlankPredictor:
         return torch.zeros(context.shape[0], horizon, *context.shape[2:])
 
 
-def test_long_rollout_scores_generated_real_and_reconstructed_frames(tiny_config):
-    train, test = build_dataset(tiny_config.data, "train"), build_dataset(tiny_config.data, "test")
-    classifier = train_content_classifier(train, quiet=True)
+def test_long_rollout_scores_generated_real_and_reconstructed_frames(tiny_config, content_classifier_file):
+    test = build_dataset(tiny_config.data, "test")
+    classifier = _session_classifier(tiny_config, content_classifier_file)
     out = long_rollout(_BlankPredictor(), classifier, test, context=3, steps=(1, 4), n=40)
     for step in out["steps"].values():
         assert step["content_accuracy_real"] > 0.5
-        assert step["content_accuracy_reconstructed"] == step["content_accuracy_real"]   # exact reconstruction
-        assert step["content_accuracy"] < step["content_accuracy_real"] - 0.3            # black frames
+        assert step["content_accuracy_reconstructed"] == step["content_accuracy_real"]  # exact reconstruction
+        assert step["content_accuracy"] < step["content_accuracy_real"] - 0.3  # black frames

@@ -39,7 +39,7 @@ def test_rollout_feeds_predictions_back(predictor):
     context, content = torch.rand(2, 4, 5), torch.randn(2, 16)
     rolled = predictor.rollout(context, content, horizon=3)
     seq = context
-    for _ in range(3):                       # recompute from scratch, one step at a time
+    for _ in range(3):  # recompute from scratch, one step at a time
         pred, _ = predictor(seq, content)
         seq = torch.cat([seq, pred[:, -1:]], dim=1)
     torch.testing.assert_close(rolled, seq[:, 4:])

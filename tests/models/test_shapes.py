@@ -25,7 +25,7 @@ def test_autoencoder_shapes(size, blocks, skips, pool):
     else:
         assert content.skips is None
     out = model.decode(content, pose)
-    assert out.shape == x.shape and 0 <= out.min() and out.max() <= 1   # Sigmoid output
+    assert out.shape == x.shape and 0 <= out.min() and out.max() <= 1  # Sigmoid output
     assert model(x, x.flip(0)).shape == x.shape
 
 
@@ -37,8 +37,8 @@ def test_pooled_content_head_ignores_where_the_object_is(pool):
     torch.manual_seed(0)
     enc = Encoder(1, 16, 64, 8, pool=pool).eval()
     x = torch.zeros(3, 1, 64, 64)
-    x[0, 0, 16:26, 16:26] = x[1, 0, 32:42, 16:26] = torch.rand(10, 10)   # moved 16 px down
-    x[2, 0, 16:26, 16:26] = torch.rand(10, 10)                            # another object
+    x[0, 0, 16:26, 16:26] = x[1, 0, 32:42, 16:26] = torch.rand(10, 10)  # moved 16 px down
+    x[2, 0, 16:26, 16:26] = torch.rand(10, 10)  # another object
     h = enc(x)
     moved, other = (h[0] - h[1]).abs().max(), (h[0] - h[2]).abs().max()
     assert (moved < 1e-4 * other) if pool else (moved > 0.5 * other)
@@ -75,11 +75,12 @@ def test_dcgan_init():
 @pytest.mark.parametrize("size", [32, 64])
 def test_set_discriminator_reads_a_set_on_the_channel_axis(size):
     from contentpose.models.set_discriminator import SetDiscriminator
+
     disc = SetDiscriminator(channels=3, set_size=3, frame_size=size, width=8)
     sets = torch.rand(5, 3, 3, size, size)
     assert disc(sets).shape == (5,)
-    assert disc.blocks[0][0].in_channels == 9                        # n x c input channels
-    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in disc.modules())     # spectral by default
+    assert disc.blocks[0][0].in_channels == 9  # n x c input channels
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in disc.modules())  # spectral by default
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in SetDiscriminator(3, 3, size, 8, norm="batch").modules())
     with pytest.raises(ValueError):
         disc(sets[:, :2])
@@ -89,10 +90,18 @@ def test_set_discriminator_reads_a_set_on_the_channel_axis(size):
 
 def test_set_discriminator_that_embeds_each_frame():
     from contentpose.models.set_discriminator import SetDiscriminator
+
     disc = SetDiscriminator(channels=1, set_size=3, frame_size=32, width=8, read="embed").eval()
     sets = torch.rand(4, 3, 1, 32, 32)
-    assert disc(sets).shape == (4,) and disc.blocks[0][0].in_channels == 1          # one frame at a time
+    assert disc(sets).shape == (4,) and disc.blocks[0][0].in_channels == 1  # one frame at a time
     # the same frames at other places in the set give another verdict (embeddings are concatenated in order)
     assert not torch.allclose(disc(sets), disc(sets.flip(1)))
-    with pytest.raises(UserError, match="set_disc_read"):
-        SetDiscriminator(1, 3, 32, 8, read="pool")
+
+
+@pytest.mark.parametrize("first", [False, True])
+def test_first_encoder_block_batchnorm_is_an_option(first):
+    model = ContentPoseAutoencoder(ModelConfig(width=8, content_dim=16, first_block_norm=first), 1, 32)
+    for encoder in (model.content_encoder, model.pose_encoder):
+        norms = [isinstance(block[1], torch.nn.BatchNorm2d) for block in encoder.blocks]
+        assert norms == [first, True, True]
+    assert model(torch.rand(4, 1, 32, 32), torch.rand(4, 1, 32, 32)).shape == (4, 1, 32, 32)

@@ -1,11 +1,11 @@
 import torch
 
-from contentpose.runtime import Runtime
 from contentpose.config import ModelConfig, ObjectiveConfig, TrainConfig
 from contentpose.models.autoencoder import ContentPoseAutoencoder
 from contentpose.models.pair_critic import PairCritic
 from contentpose.objectives.content_pose import different_clip_partner, reconstruction_loss, similarity_loss
 from contentpose.objectives.drnet import DrNet, adversarial_loss, scene_discriminator_loss
+from contentpose.runtime import Runtime
 
 
 def test_different_clip_pairs_never_pair_a_clip_with_itself():
@@ -28,7 +28,7 @@ def test_discriminator_labels_same_clip_1_and_different_clip_0():
     poses = torch.randn(16, 5)
     partner = different_clip_partner(16)
     loss, acc = scene_discriminator_loss(SameClipOracle(), poses, poses.clone(), partner)
-    assert acc == 1.0 and loss < 1e-3           # a correct oracle scores perfectly under our labels
+    assert acc == 1.0 and loss < 1e-3  # a correct oracle scores perfectly under our labels
     flipped = lambda a, b: -SameClipOracle()(a, b)  # noqa: E731  (the public code's reversed labels)
     loss_rev, acc_rev = scene_discriminator_loss(flipped, poses, poses.clone(), partner)
     assert acc_rev == 0.0 and loss_rev > 5
@@ -36,7 +36,7 @@ def test_discriminator_labels_same_clip_1_and_different_clip_0():
 
 def test_adversarial_loss_is_smallest_when_discriminator_is_unsure():
     a, b = torch.zeros(4, 5), torch.zeros(4, 5)
-    const = lambda v: (lambda x, y: torch.full((x.shape[0],), v))  # noqa: E731
+    const = lambda v: lambda x, y: torch.full((x.shape[0],), v)  # noqa: E731
     at_half = adversarial_loss(const(0.0), a, b)
     assert torch.isclose(at_half, torch.log(torch.tensor(2.0)))
     assert adversarial_loss(const(3.0), a, b) > at_half and adversarial_loss(const(-3.0), a, b) > at_half
@@ -72,7 +72,8 @@ def test_step_updates_each_network_with_its_own_optimiser():
     assert all(not torch.equal(a, b) for a, b in zip(before_disc, drnet.critic.parameters()))
     assert any(not torch.equal(a, b) for a, b in zip(before_model, drnet.model.parameters()))
     assert {id(p) for g in drnet.opt_model.param_groups for p in g["params"]}.isdisjoint(
-        {id(p) for g in drnet.opt_critic.param_groups for p in g["params"]})
+        {id(p) for g in drnet.opt_critic.param_groups for p in g["params"]}
+    )
 
 
 def test_steps_lower_reconstruction_on_a_fixed_batch():
@@ -91,5 +92,5 @@ def test_scaled_similarity_ignores_the_scale_of_content():
     near = a + 0.1 * torch.randn(16, 8)
     for s in (0.03, 1.0, 10.0):
         assert torch.isclose(similarity_loss(s * a, s * near, "scaled"), similarity_loss(a, near, "scaled"), rtol=1e-2)
-    assert similarity_loss(0.01 * a, 0.01 * b) < 1e-3                    # the paper's MSE: shrink and it vanishes
-    assert similarity_loss(a, near, "scaled") < 0.1 < similarity_loss(a, b, "scaled")   # relative to clip spread
+    assert similarity_loss(0.01 * a, 0.01 * b) < 1e-3  # the paper's MSE: shrink and it vanishes
+    assert similarity_loss(a, near, "scaled") < 0.1 < similarity_loss(a, b, "scaled")  # relative to clip spread

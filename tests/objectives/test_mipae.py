@@ -2,12 +2,12 @@ import math
 
 import torch
 
-from contentpose.runtime import Runtime
 from contentpose.config import ModelConfig, ObjectiveConfig, TrainConfig
 from contentpose.models.autoencoder import ContentPoseAutoencoder
 from contentpose.models.pair_critic import PairCritic
 from contentpose.objectives.content_pose import different_clip_partner
 from contentpose.objectives.mipae import MIPAE, js_bound, nwj_estimate
+from contentpose.runtime import Runtime
 
 
 def _const(v):

@@ -2,13 +2,13 @@ import copy
 
 import torch
 
-from contentpose.runtime import Runtime
 from contentpose.config import PredictorConfig
 from contentpose.data import build_dataset
 from contentpose.data.samplers import SequenceSampler
 from contentpose.models.autoencoder import ContentPoseAutoencoder
 from contentpose.models.pose_predictor import PosePredictor
 from contentpose.objectives.pose_prediction import PosePrediction, encode_clips
+from contentpose.runtime import Runtime
 from contentpose.trained import load_run
 
 
@@ -17,15 +17,20 @@ def _setup(tiny_config, steps=0):
     cfg = tiny_config
     data = build_dataset(cfg.data, "train")
     model = ContentPoseAutoencoder(cfg.model, data.channels, cfg.data.frame_size)
-    model.train()(torch.rand(8, 1, 32, 32), torch.rand(8, 1, 32, 32))   # move BN stats off their init
+    model.train()(torch.rand(8, 1, 32, 32), torch.rand(8, 1, 32, 32))  # move BN stats off their init
     pcfg = PredictorConfig(hidden=32, context=4, future=4, batch_size=8, lr=1e-2)
     predictor = PosePredictor(cfg.model.pose_dim, cfg.model.content_dim, pcfg.hidden, pcfg.layers)
-    return data, model, PosePrediction(model, predictor, pcfg, Runtime(torch.device("cpu"))), SequenceSampler(data, 8, 8, seed=0)
+    return (
+        data,
+        model,
+        PosePrediction(model, predictor, pcfg, Runtime(torch.device("cpu"))),
+        SequenceSampler(data, 8, 8, seed=0),
+    )
 
 
 def test_encoders_stay_frozen_and_in_eval_mode(tiny_config):
     data, model, objective, sampler = _setup(tiny_config)
-    before = copy.deepcopy(model.state_dict())               # weights and BatchNorm running stats
+    before = copy.deepcopy(model.state_dict())  # weights and BatchNorm running stats
     predictor_before = copy.deepcopy(objective.predictor.state_dict())
     out = objective.step(*sampler())
     assert set(out) == {"loss", "future"} and torch.isfinite(out["loss"])
@@ -60,8 +65,8 @@ def test_short_training_beats_copying_the_last_pose(trained_run):
     frames = SequenceSampler(data, 64, p.context + p.future, seed=99)()[0]
     poses, content = encode_clips(run.model, frames, content_frame=p.context - 1)
     with torch.no_grad():
-        pred = predictor.eval().rollout(poses[:, :p.context], content, horizon=p.future)
-    future = poses[:, p.context:]
+        pred = predictor.eval().rollout(poses[:, : p.context], content, horizon=p.future)
+    future = poses[:, p.context :]
     model_err = (pred - future).pow(2).mean()
-    copy_err = (poses[:, p.context - 1:p.context] - future).pow(2).mean()
+    copy_err = (poses[:, p.context - 1 : p.context] - future).pow(2).mean()
     assert model_err < 0.7 * copy_err, (model_err, copy_err)

@@ -1,4 +1,5 @@
 import torch
+from conftest import TINY
 
 from contentpose.config import load_config
 from contentpose.objectives import build_objective
@@ -14,25 +15,25 @@ def test_latents_are_uniform_in_the_box():
 
 def test_fake_sets_share_z_content_and_differ_in_z_motion():
     """A generator that echoes its input shows which latent each frame of a set got."""
-    echo = lambda c, m: torch.cat([c, m], dim=1)[:, :, None, None]       # (B*n, Zc+Zm, 1, 1)  # noqa: E731
+    echo = lambda c, m: torch.cat([c, m], dim=1)[:, :, None, None]  # (B*n, Zc+Zm, 1, 1)  # noqa: E731
     z_c, z_m = uniform_latents(4, 3, 6, 2)
-    frames = generate(echo, z_c, z_m)                                     # (4, 3, 8, 1, 1)
+    frames = generate(echo, z_c, z_m)  # (4, 3, 8, 1, 1)
     assert frames.shape == (4, 3, 8, 1, 1)
     content, motion = frames[:, :, :6, 0, 0], frames[:, :, 6:, 0, 0]
-    assert torch.equal(content, z_c[:, None].expand(4, 3, 6))            # one z_C per set
-    assert torch.equal(motion, z_m)                                       # z_M per frame
+    assert torch.equal(content, z_c[:, None].expand(4, 3, 6))  # one z_C per set
+    assert torch.equal(motion, z_m)  # z_M per frame
     assert not torch.equal(motion[:, 0], motion[:, 1])
-    assert not torch.equal(content[0, 0], content[1, 0])                  # sets differ in z_C
+    assert not torch.equal(content[0, 0], content[1, 0])  # sets differ in z_C
 
 
 def test_gan_losses_have_the_right_sign():
     good, bad = torch.full((8,), 5.0), torch.full((8,), -5.0)
     assert discriminator_loss(good, bad) < 0.02 < discriminator_loss(bad, good)
-    assert generator_loss(good) < 0.01 < generator_loss(bad)              # G wants D to say "real"
+    assert generator_loss(good) < 0.01 < generator_loss(bad)  # G wants D to say "real"
 
 
-def test_step_updates_both_networks_from_real_sets(tiny_config):
-    cfg = load_config("setgan_quick", ["data.frame_size=32", "model.width=8", "train.batch_size=4"])
+def test_step_updates_both_networks_from_real_sets():
+    cfg = load_config("setgan_quick", [*TINY, "train.batch_size=4"])
     gan = build_objective(cfg, 1, torch.device("cpu"))
     before = {k: [p.clone() for p in m.parameters()] for k, m in gan.modules.items()}
     logs = gan.step(torch.rand(4, 3, 1, 32, 32))

@@ -6,8 +6,8 @@ import torch
 
 from contentpose.errors import UserError
 from contentpose.objectives import build_objective
-from contentpose.runtime.checkpoint import load_checkpoint, read_meta, save_checkpoint
 from contentpose.runtime import resolve_device
+from contentpose.runtime.checkpoint import load_checkpoint, read_meta, save_checkpoint
 from contentpose.train.loop import train
 from contentpose.trained import CHECKPOINT, load_run
 
@@ -32,11 +32,12 @@ def test_round_trip_restores_weights_and_optimiser(tiny_config, tmp_path):
 
 
 def test_resume_continues_exactly(tiny_config, tmp_path):
-    train(tiny_config, tmp_path / "straight", quiet=True)
-    half = replace(tiny_config, train=replace(tiny_config.train, steps=3))
+    full = replace(tiny_config, train=replace(tiny_config.train, steps=6, checkpoint_every=3))
+    train(full, tmp_path / "straight", quiet=True)
+    half = replace(full, train=replace(full.train, steps=3))
     train(half, tmp_path / "resumed", quiet=True)
     assert read_meta(tmp_path / "resumed" / CHECKPOINT)["step"] == 3
-    train(tiny_config, tmp_path / "resumed", resume=True, quiet=True)
+    train(full, tmp_path / "resumed", resume=True, quiet=True)
     a = load_run(tmp_path / "straight", "cpu").model.state_dict()
     b = load_run(tmp_path / "resumed", "cpu").model.state_dict()
     for key in a:
@@ -95,7 +96,7 @@ def test_resume_keeps_this_runs_optimiser_kernel(tiny_config, tmp_path):
     assert obj.opt_model.defaults["fused"] is True
     obj.step(torch.rand(8, 1, 32, 32), torch.rand(8, 1, 32, 32))
     for group in obj.opt_model.param_groups:
-        group["fused"] = None                            # as an older checkpoint recorded it
+        group["fused"] = None  # as an older checkpoint recorded it
     path = tmp_path / "c.safetensors"
     save_checkpoint(path, obj.modules, obj.optimizers, {}, {"step": 1})
     fresh = build_objective(tiny_config, 1, torch.device("cpu"))

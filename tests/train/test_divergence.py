@@ -1,4 +1,5 @@
 """A run whose loss turns NaN stops with one clear error and keeps its last good checkpoint."""
+
 import json
 
 import pytest
@@ -42,13 +43,22 @@ class Batches:
         pass
 
 
-@pytest.mark.parametrize("blow_up", [7, 10])      # mid-interval, and on the step that logs
+@pytest.mark.parametrize("blow_up", [7, 10])  # mid-interval, and on the step that logs
 def test_divergence_stops_and_keeps_the_last_good_checkpoint(tmp_path, blow_up):
     ckpt, log = tmp_path / "checkpoint.safetensors", tmp_path / "metrics.jsonl"
     with pytest.raises(UserError, match="diverged") as err:
-        fit(Exploding(blow_up), Batches(), Schedule(steps=30, log_every=2, checkpoint_every=5), ckpt, log,
-            meta={}, resume=False, desc="", quiet=True)
+        fit(
+            Exploding(blow_up),
+            Batches(),
+            Schedule(steps=30, log_every=2, checkpoint_every=5),
+            ckpt,
+            log,
+            meta={},
+            resume=False,
+            desc="",
+            quiet=True,
+        )
     assert "last good checkpoint (step 5)" in str(err.value) and "\n" not in str(err.value)
     assert read_meta(ckpt)["step"] == 5
     rows = [json.loads(line) for line in log.read_text().splitlines()]
-    assert all(r["loss"] == r["loss"] for r in rows)                        # no NaN was logged
+    assert all(r["loss"] == r["loss"] for r in rows)  # no NaN was logged

@@ -1,16 +1,17 @@
 """Training figures reach TensorBoard (scalars and preview grids); without TensorBoard training
 still works and says so in one line."""
+
 import sys
+
+from conftest import TINY
 
 from contentpose.config import load_config
 from contentpose.train.loop import train
 
-TINY = ["data.frame_size=32", "data.test_clips=16", "model.width=8", "model.content_dim=16", "train.batch_size=8",
-        "train.steps=4", "train.log_every=2", "train.checkpoint_every=2", "train.device=cpu"]
-
 
 def _events(folder):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     acc = EventAccumulator(str(folder), size_guidance={"images": 0, "scalars": 0})
     acc.Reload()
     return acc
@@ -24,20 +25,20 @@ def test_scalars_and_preview_images_reach_tensorboard(tmp_path):
     assert [e.step for e in acc.Scalars("rec")] == [2, 4]
     assert tags["images"] == ["preview"]
     image = acc.Images("preview")[-1]
-    assert image.step == 4 and image.width == 8 * 32 + 7 * 2 and image.height == 4 * 32 + 3 * 2   # 4 rows x 8 clips
+    assert image.step == 4 and image.width == 8 * 32 + 7 * 2 and image.height == 4 * 32 + 3 * 2  # 4 rows x 8 clips
 
 
 def test_set_gan_previews_real_and_generated_sets(tmp_path):
-    cfg = load_config("setgan_quick", [t for t in TINY if "content_dim" not in t])
+    cfg = load_config("setgan_quick", TINY)
     run = train(cfg, tmp_path / "gan", quiet=True)
     acc = _events(run / "tensorboard" / "train")
     assert {"d_loss", "g_loss"} <= set(acc.Tags()["scalars"])
     image = acc.Images("preview")[-1]
-    assert image.width == 3 * 32 + 2 * 2 and image.height == 8 * 32 + 7 * 2                      # 8 sets of 3
+    assert image.width == 3 * 32 + 2 * 2 and image.height == 8 * 32 + 7 * 2  # 8 sets of 3
 
 
 def test_training_without_tensorboard(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)          # import now fails
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # import now fails
     run = train(load_config("quick", TINY), tmp_path / "run", quiet=False)
     err = capsys.readouterr().err
     assert "TensorBoard is not installed" in err and len([l for l in err.splitlines() if "TensorBoard" in l]) == 1
@@ -46,8 +47,9 @@ def test_training_without_tensorboard(tmp_path, monkeypatch, capsys):
 
 def test_resumed_log_replaces_what_tensorboard_had_after_the_checkpoint(tmp_path):
     from contentpose.train.logging import TrainingLog
+
     first = TrainingLog(tmp_path / "m.jsonl", tmp_path / "tb")
-    for step in (2, 4, 6):                                  # step 6 was logged, but the checkpoint is at 4
+    for step in (2, 4, 6):  # step 6 was logged, but the checkpoint is at 4
         first.scalars({"step": step, "rec": 1.0})
     first.close()
     resumed = TrainingLog(tmp_path / "m.jsonl", tmp_path / "tb", start=4)

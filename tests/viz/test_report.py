@@ -1,5 +1,6 @@
 """The HTML report: sections follow what the run has, strings are escaped, and the page loads
 in a real headless Chromium with every picture and no console error."""
+
 import shutil
 from pathlib import Path
 
@@ -9,8 +10,6 @@ from contentpose.cli import main
 from contentpose.viz.html_report import write_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SETGAN = ["data.frame_size=32", "data.test_clips=32", "model.width=8", "train.batch_size=8", "train.steps=4",
-          "train.log_every=2", "train.checkpoint_every=2", "train.device=cpu"]
 
 
 @pytest.fixture(scope="module")
@@ -18,32 +17,42 @@ def odd_run(predictor_run, tmp_path_factory):
     """The predictor run, evaluated, in a folder whose name needs escaping."""
     run = tmp_path_factory.mktemp("report") / "<b>run & 'co'"
     shutil.copytree(predictor_run, run)
-    assert main(["evaluate", str(run)]) == 0
+    with pytest.MonkeyPatch.context() as patch:  # short prediction settings (as in test_cli_predict)
+        patch.setattr("contentpose.eval.evaluate.PREDICTION_SETTINGS", ((4, 4), (3, 12)))
+        patch.setattr("contentpose.eval.evaluate.ROLLOUT_STEPS", (2, 10, 30))
+        assert main(["evaluate", str(run)]) == 0
     return run
 
 
 def test_autoencoder_report_has_its_sections_and_escapes_names(odd_run):
     page = write_report(odd_run).read_text()
-    for title in ("Configuration", "Training curves", "Analogies", "Pose interpolation", "Prediction", "Metrics",
-                  "Swap fidelity", "Disentanglement"):
+    for title in (
+        "Configuration",
+        "Training curves",
+        "Analogies",
+        "Pose interpolation",
+        "Prediction",
+        "Metrics",
+        "Swap fidelity",
+        "Disentanglement",
+    ):
         assert f">{title}<" in page, title
-    assert "Samples" not in page and "Identity analysis" not in page        # Set GAN sections left out
+    assert "Samples" not in page and "Identity analysis" not in page  # Set GAN sections left out
     assert "<b>run" not in page and "&lt;b&gt;run &amp; &#x27;co&#x27;" in page
     assert (odd_run / "report_files" / "prediction.gif").is_file()
 
 
-def test_set_gan_report_and_unevaluated_run(tmp_path):
-    run = tmp_path / "gan"
-    assert main(["train", "setgan_quick", *SETGAN, "--out", str(run), "--quiet"]) == 0
+def test_set_gan_report_and_unevaluated_run(setgan_run, tmp_path, with_classifier):
+    run = with_classifier(shutil.copytree(setgan_run, tmp_path / "gan"))
     page = write_report(run).read_text()
     assert ">Samples<" in page and ">Latent traversals<" in page and "data:image/gif;base64," in page
-    assert "Analogies" not in page and "Metrics" not in page and "Identity analysis" not in page   # not evaluated
+    assert "Analogies" not in page and "Metrics" not in page and "Identity analysis" not in page  # not evaluated
     assert main(["evaluate", str(run)]) == 0
     page = write_report(run).read_text()
     assert ">Identity analysis<" in page and "content changed" in page and "Sets of 3 frames" in page
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make venv installs it)")
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)")
 def test_report_loads_in_headless_chromium(odd_run, tmp_path):
     from playwright.sync_api import sync_playwright
 

@@ -1,5 +1,6 @@
 """Real clips stored back to back in one uint8 array, with the dataset interface of
 `contentpose.data` (used by video folders and by Moving MNIST's standard file)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,18 +37,38 @@ class FrameStore:
     def _clips_at_least(self, length: int, what: str) -> np.ndarray:
         ok = np.flatnonzero(self.lengths >= length)
         if len(ok) == 0:
-            raise UserError(f"no clip has the {length} frames {what} needs (longest: {self.lengths.max()}); "
-                            f"use longer videos, a smaller data.stride or shorter sequences")
+            raise UserError(
+                f"no clip has the {length} frames {what} needs (longest: {self.lengths.max()}); "
+                f"use longer videos, a smaller data.stride or shorter sequences"
+            )
         return ok
 
     def pairs(self, batch: int, max_offset: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """x^t, x^{t+k} of `batch` random clips, k uniform in [0, min(max_offset, length - 1)]."""
-        g = np.random.default_rng(int(torch.randint(0, 2 ** 31, (), generator=generator)))
-        clip = g.integers(0, len(self.lengths), batch)
+        x_t, x_tk, _ = self.pairs_with_clips(batch, max_offset, generator)
+        return x_t, x_tk
+
+    def pairs_with_clips(
+        self, batch: int, max_offset: int, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """`pairs`, and the clip (source video) of each row (B,) int64, so that "different clip"
+        partners can be told apart from rows of the same video. Rows show distinct clips while
+        there are enough (drawn without replacement), every clip at least once otherwise."""
+        n = len(self.lengths)
+        if n < 2:
+            raise UserError(
+                "training on frame pairs needs at least 2 training clips (pairs of different clips); this split has 1"
+            )
+        g = np.random.default_rng(int(torch.randint(0, 2**31, (), generator=generator)))
+        clip = (
+            g.permutation(n)[:batch]
+            if batch <= n
+            else g.permutation(np.concatenate([np.arange(n), g.integers(0, n, batch - n)]))
+        )
         k = np.minimum(g.integers(0, max_offset + 1, batch), self.lengths[clip] - 1)
         t = (g.random(batch) * (self.lengths[clip] - k)).astype(np.int64)
         frames = self._gather(clip, np.stack([t, t + k], 1))
-        return frames[:, 0], frames[:, 1]
+        return frames[:, 0], frames[:, 1], torch.from_numpy(clip.astype(np.int64))
 
     def sequences(self, batch: int, length: int, generator: torch.Generator) -> torch.Tensor:
         """`length` consecutive frames of `batch` random clips long enough: (B, T, C, H, W)."""
@@ -55,7 +76,7 @@ class FrameStore:
 
     def clip_frames(self, batch: int, offsets: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """Frames t + offsets (B, F) of `batch` random clips long enough, at random t: (B, F, C, H, W)."""
-        g = np.random.default_rng(int(torch.randint(0, 2 ** 31, (), generator=generator)))
+        g = np.random.default_rng(int(torch.randint(0, 2**31, (), generator=generator)))
         offsets = offsets.cpu().numpy()
         span = offsets.max(axis=1)
         ok = self._clips_at_least(int(span.max()) + 1, "a training sample")
@@ -77,6 +98,15 @@ class FrameStore:
         clip = g.permutation(ok)[:n] if len(ok) >= n else g.choice(ok, n)
         t = (g.random(len(clip)) * (self.lengths[clip] - offsets.max())).astype(np.int64)
         return self._gather(clip, t[:, None] + offsets)
+
+    def clip(self, index: int, frames: int) -> torch.Tensor:
+        """Clip `index` of this split from its first frame, up to `frames` frames: (T, C, H, W)."""
+        if not 0 <= index < len(self.lengths):
+            raise UserError(
+                f"clip number {index} is out of range: this split has {len(self.lengths)} clips "
+                f"(0 to {len(self.lengths) - 1})"
+            )
+        return self._gather(np.array([index]), np.arange(min(frames, int(self.lengths[index])))[None])[0]
 
     def spread_frames(self, count: int) -> torch.Tensor:
         """`count` evenly spaced frames of every clip of this split: (clips, count, C, H, W)."""

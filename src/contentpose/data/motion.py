@@ -5,6 +5,7 @@ a triangle wave of the unreflected position, so any frame is computed directly:
 
     p(t) = span - | span - ((p0 + v t) mod 2 span) |
 """
+
 from __future__ import annotations
 
 import torch

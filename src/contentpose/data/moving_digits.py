@@ -10,6 +10,7 @@ stepping through time, and without a Python loop over frames or pixels:
 `render` takes content from one set of factors and positions from anywhere, which is
 how swap fidelity builds the ground truth for "a's digits at b's positions".
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,10 +24,16 @@ from contentpose.data.synthetic import SyntheticClips
 from contentpose.errors import UserError
 
 # Saturated, well-separated colours; a clip's digits get distinct ones.
-PALETTE = torch.tensor([
-    [1.0, 0.2, 0.2], [0.2, 1.0, 0.2], [0.3, 0.4, 1.0],
-    [1.0, 1.0, 0.2], [1.0, 0.3, 1.0], [0.2, 1.0, 1.0],
-])
+PALETTE = torch.tensor(
+    [
+        [1.0, 0.2, 0.2],
+        [0.2, 1.0, 0.2],
+        [0.3, 0.4, 1.0],
+        [1.0, 1.0, 0.2],
+        [1.0, 0.3, 1.0],
+        [0.2, 1.0, 1.0],
+    ]
+)
 
 
 @dataclass
@@ -54,7 +61,7 @@ class ClipFactors:
         """(n, D) ids of each object's content: two clips share content iff they share an id."""
         return self.digit
 
-    def index(self, idx) -> "ClipFactors":
+    def index(self, idx) -> ClipFactors:
         return ClipFactors(*(t[idx] for t in (self.digit, self.label, self.colour, self.start, self.velocity)))
 
 
@@ -65,14 +72,17 @@ class Clips:
     frames: torch.Tensor
     factors: ClipFactors
     positions: torch.Tensor
+    masks: torch.Tensor | None = None  # (n, T, 1, H, W) objects' opacity, the true foreground
+    background: torch.Tensor | None = None  # (n, C, H, W) each clip's static background
 
 
 class MovingDigits(SyntheticClips):
     """Generator of bouncing-digit clips from one split ('train' or 'test') of digit images."""
 
-    content_groups = {"digit": 10}      # classes of each content factor
+    content_groups = {"digit": 10}  # classes of each content factor
     num_classes = 10
     Clips = Clips
+    soft_alpha = True  # anti-aliased strokes: a pixel's brightness is its opacity
 
     def __init__(self, cfg: DataConfig, split: str = "train", device: torch.device | str = "cpu"):
         if not 1 <= cfg.num_digits <= 3:
@@ -83,9 +93,9 @@ class MovingDigits(SyntheticClips):
         self.digit_size = round(cfg.frame_size * 28 / 64)
         self.channels = 3 if cfg.colour else 1
         self.num_objects = cfg.num_digits
-        images, labels = load_digits(split, self.digit_size, cfg.mnist_path)
-        self.images = images.to(self.device)   # (N, s, s)
-        self.labels = labels.to(self.device)   # (N,)
+        images, labels = load_digits(split, self.digit_size, cfg.digits, cfg.mnist_path)
+        self.images = images.to(self.device)  # (N, s, s)
+        self.labels = labels.to(self.device)  # (N,)
         self.span = self.size - self.digit_size  # top-left coordinates lie in [0, span]
 
     def sample_factors(self, n: int, generator: torch.Generator) -> ClipFactors:
@@ -99,8 +109,9 @@ class MovingDigits(SyntheticClips):
         start = torch.rand(n, D, 2, generator=g) * self.span
         velocity = random_velocity(n, D, (2 * self.size / 64, 5 * self.size / 64), g)
         digit = digit.to(self.device)
-        return ClipFactors(digit, self.labels[digit], colour.to(self.device),
-                           start.to(self.device), velocity.to(self.device))
+        return ClipFactors(
+            digit, self.labels[digit], colour.to(self.device), start.to(self.device), velocity.to(self.device)
+        )
 
     def positions(self, factors: ClipFactors, times: torch.Tensor) -> torch.Tensor:
         """Top-left (y, x) of every digit at the given frame times (n, F) -> (n, F, D, 2)."""
@@ -110,16 +121,16 @@ class MovingDigits(SyntheticClips):
         """Draw the content of `factors` at `positions` (n, F, D, 2) -> frames (n, F, C, H, W)."""
         n, nf, D, _ = positions.shape
         s, H = self.digit_size, self.size
-        pos = positions.round().long().clamp_(0, self.span).reshape(-1, 2)    # (M, 2), M = n*F*D
+        pos = positions.round().long().clamp_(0, self.span).reshape(-1, 2)  # (M, 2), M = n*F*D
         ar = torch.arange(s, device=self.device)
-        rows = (pos[:, 0, None] + ar)[:, :, None]                              # (M, s, 1)
-        cols = (pos[:, 1, None] + ar)[:, None, :]                              # (M, 1, s)
+        rows = (pos[:, 0, None] + ar)[:, :, None]  # (M, s, 1)
+        cols = (pos[:, 1, None] + ar)[:, None, :]  # (M, 1, s)
         layer = torch.arange(len(pos), device=self.device)[:, None, None]
         patches = self.images[factors.digit][:, None].expand(n, nf, D, s, s).reshape(-1, s, s)
         canvas = torch.zeros(len(pos), H, H, device=self.device)
         canvas[layer, rows, cols] = patches
         canvas = canvas.view(n, nf, D, 1, H, H) * factors.colour[:, None, :, :, None, None]
-        return canvas.amax(dim=2)                                              # overlapping digits: max
+        return canvas.amax(dim=2)  # overlapping digits: max
 
     def factor_values(self, clips: Clips) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
         """Per-frame ground truth for disentanglement metrics: content factors {name: (n, F) int}
@@ -132,10 +143,9 @@ class MovingDigits(SyntheticClips):
         n, F, D, _ = clips.positions.shape
         labels = clips.factors.label.sort(dim=1).values[:, None].expand(n, F, D)
         content = {f"digit_{j + 1}": labels[..., j] for j in range(D)}
-        order = clips.positions[..., 1].argsort(dim=2)                        # (n, F, D) by x
+        order = clips.positions[..., 1].argsort(dim=2)  # (n, F, D) by x
         pos = clips.positions.gather(2, order[..., None].expand(n, F, D, 2))
         pose = {}
         for j in range(D):
             pose[f"x_{j + 1}"], pose[f"y_{j + 1}"] = pos[..., j, 1], pos[..., j, 0]
         return content, pose
-

@@ -4,6 +4,7 @@ first (Srivastava et al., 2015). `data=moving_mnist:PATH`; memory-mapped, never 
 Its clips are split by clip into train and test (`data.test_fraction`, fixed by `data.test_seed`),
 so it serves as an evaluation set, or as training data, with the same interface as videos.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,7 +20,9 @@ from contentpose.errors import UserError
 class MovingMnistFile(FrameStore):
     def __init__(self, cfg: DataConfig, split: str = "train", device: torch.device | str = "cpu"):
         if cfg.path is None:
-            raise UserError("data.name=moving_mnist needs data.path (or write data=moving_mnist:PATH/mnist_test_seq.npy)")
+            raise UserError(
+                "data.name=moving_mnist needs data.path (or write data=moving_mnist:PATH/mnist_test_seq.npy)"
+            )
         path = Path(cfg.path).expanduser()
         if not path.is_file():
             raise UserError(f"Moving MNIST file not found: {path}")
@@ -32,13 +35,13 @@ class MovingMnistFile(FrameStore):
         if cfg.frame_size != 64 or cfg.colour:
             raise UserError("Moving MNIST is 64x64 grayscale: set data.frame_size=64 and data.colour=false")
         self.cfg, self.device, self.channels = cfg, torch.device(device), 1
-        self.array = array                                            # (T, N, H, W)
+        self.array = array  # (T, N, H, W)
         T, N = array.shape[:2]
         order = np.random.default_rng(cfg.test_seed).permutation(N)
         n_test = min(N - 1, max(1, round(cfg.test_fraction * N)))
         self.clip_ids = np.sort(order[:n_test] if split == "test" else order[n_test:])
         self.lengths = np.full(len(self.clip_ids), T)
-        self.starts = np.zeros(len(self.clip_ids), dtype=np.int64)   # unused: frames are read by (t, clip)
+        self.starts = np.zeros(len(self.clip_ids), dtype=np.int64)  # unused: frames are read by (t, clip)
 
     def _gather(self, clip: np.ndarray, times: np.ndarray) -> torch.Tensor:
         """Frames at `times` (n, F) of clips `clip` (n,) -> float (n, F, 1, 64, 64)."""

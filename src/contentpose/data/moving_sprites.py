@@ -8,6 +8,7 @@ rendered in closed form for any time, vectorised over clips, frames, sprites and
 
 Where two sprites overlap the brighter one wins (per-pixel max), as for digits.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,10 +24,16 @@ from contentpose.errors import UserError
 SHAPES = ("square", "ellipse", "heart")
 SCALES = torch.linspace(0.5, 1.0, 6)
 INTENSITIES = torch.linspace(0.5, 1.0, 6)
-HUES = torch.tensor([
-    [1.0, 0.25, 0.25], [0.25, 1.0, 0.25], [0.3, 0.45, 1.0],
-    [1.0, 1.0, 0.25], [1.0, 0.3, 1.0], [0.25, 1.0, 1.0],
-])
+HUES = torch.tensor(
+    [
+        [1.0, 0.25, 0.25],
+        [0.25, 1.0, 0.25],
+        [0.3, 0.45, 1.0],
+        [1.0, 1.0, 0.25],
+        [1.0, 0.3, 1.0],
+        [0.25, 1.0, 1.0],
+    ]
+)
 
 
 @dataclass
@@ -60,9 +67,10 @@ class SpriteFactors:
         """(n, D) id of each sprite's full content (shape, scale, colour)."""
         return (self.shape * len(SCALES) + self.scale) * len(HUES) + self.colour
 
-    def index(self, idx) -> "SpriteFactors":
-        return SpriteFactors(*(t[idx] for t in (self.shape, self.scale, self.colour, self.start, self.velocity,
-                                                self.angle, self.spin)))
+    def index(self, idx) -> SpriteFactors:
+        return SpriteFactors(
+            *(t[idx] for t in (self.shape, self.scale, self.colour, self.start, self.velocity, self.angle, self.spin))
+        )
 
 
 @dataclass
@@ -72,6 +80,9 @@ class SpriteClips:
     frames: torch.Tensor
     factors: SpriteFactors
     positions: torch.Tensor
+    masks: torch.Tensor | None = None  # (n, T, 1, H, W) objects' opacity, the true foreground
+    background: torch.Tensor | None = None  # (n, C, H, W) each clip's static background
+
 
 assert len(HUES) == len(INTENSITIES), "colour classes: one hue (colour) or intensity (grey) each"
 
@@ -79,7 +90,7 @@ assert len(HUES) == len(INTENSITIES), "colour classes: one hue (colour) or inten
 class MovingSprites(SyntheticClips):
     """Generator of sprite clips; 'train' and 'test' differ only in the seeds that draw them."""
 
-    content_groups = {"shape": len(SHAPES), "scale": len(SCALES), "colour": len(HUES)}   # classes of each content factor
+    content_groups = {"shape": len(SHAPES), "scale": len(SCALES), "colour": len(HUES)}  # classes of each content factor
     num_classes = sum(content_groups.values())
     Clips = SpriteClips
 
@@ -91,8 +102,8 @@ class MovingSprites(SyntheticClips):
         self.size = cfg.frame_size
         self.channels = 3 if cfg.colour else 1
         self.num_objects = cfg.num_sprites
-        self.radius = 0.2 * self.size                       # half-width of a sprite at scale 1
-        self.span = self.size - 2 * self.radius              # centres lie in [radius, size - radius]
+        self.radius = 0.2 * self.size  # half-width of a sprite at scale 1
+        self.span = self.size - 2 * self.radius  # centres lie in [radius, size - radius]
         table = HUES if cfg.colour else INTENSITIES[:, None]
         self.colours = table.to(self.device)
 
@@ -119,31 +130,36 @@ class MovingSprites(SyntheticClips):
         """Draw the content of `factors` in poses (n, F, D, 3) -> frames (n, F, C, H, W)."""
         n, nf, D, _ = positions.shape
         axis = torch.arange(self.size, device=self.device, dtype=torch.float32) + 0.5
-        dy = axis[:, None] - positions[..., 0, None, None]                   # (n, F, D, H, 1)
-        dx = axis[None, :] - positions[..., 1, None, None]                   # (n, F, D, 1, W)
+        dy = axis[:, None] - positions[..., 0, None, None]  # (n, F, D, H, 1)
+        dx = axis[None, :] - positions[..., 1, None, None]  # (n, F, D, 1, W)
         cos, sin = positions[..., 2].cos()[..., None, None], positions[..., 2].sin()[..., None, None]
         r = self.radius * SCALES.to(self.device)[factors.scale][:, None, :, None, None]
-        u, v = (cos * dx + sin * dy) / r, (cos * dy - sin * dx) / r          # sprite coordinates, unit size
+        u, v = (cos * dx + sin * dy) / r, (cos * dy - sin * dx) / r  # sprite coordinates, unit size
         inside = torch.stack([_square(u, v), _ellipse(u, v), _heart(u, v)])  # (3, n, F, D, H, W)
         shape = factors.shape[:, None, :, None, None].expand(n, nf, D, 1, 1)
         mask = inside.gather(0, shape[None].expand(1, *inside.shape[1:]))[0].float()
-        colour = self.colours[factors.colour]                                # (n, D, C)
-        layers = mask[:, :, :, None] * colour[:, None, :, :, None, None]     # (n, F, D, C, H, W)
+        colour = self.colours[factors.colour]  # (n, D, C)
+        layers = mask[:, :, :, None] * colour[:, None, :, :, None, None]  # (n, F, D, C, H, W)
         return layers.amax(dim=2)
 
     def factor_values(self, clips: SpriteClips) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
-        """Content {shape_j, scale_j, colour_j: (n, F) int} and pose {x_j, y_j[, angle_j]: (n, F) float},
-        sprites ordered left to right in each frame (nothing else tells them apart)."""
+        """Content {shape_j, scale_j, colour_j: (n, F) int} and pose {x_j, y_j[, angle_j]: (n, F) float}.
+
+        Nothing in a frame says which sprite is "first", so each group has its own canonical order,
+        as for Moving Digits: content by object, sprites sorted by their content id (shape, scale,
+        colour), so a clip's content labels never change, even when its sprites cross; pose left
+        to right in each frame."""
         n, F, D, _ = clips.positions.shape
-        order = clips.positions[..., 1].argsort(dim=2)                                   # (n, F, D) by x
+        order = clips.positions[..., 1].argsort(dim=2)  # (n, F, D) by x
         pose = clips.positions.gather(2, order[..., None].expand(n, F, D, 3))
         f = clips.factors
+        by_object = f.content_key.argsort(dim=1, stable=True)  # (n, D), fixed per clip
         content, poses = {}, {}
         for j in range(D):
             for name, value in (("shape", f.shape), ("scale", f.scale), ("colour", f.colour)):
-                content[f"{name}_{j + 1}"] = value[:, None].expand(n, F, D).gather(2, order)[..., j]
+                content[f"{name}_{j + 1}"] = value.gather(1, by_object)[:, None, j].expand(n, F)
             poses[f"x_{j + 1}"], poses[f"y_{j + 1}"] = pose[..., j, 1], pose[..., j, 0]
-            if self.cfg.rotation:     # raw angle; a square only shows it modulo a quarter turn
+            if self.cfg.rotation:  # raw angle; a square only shows it modulo a quarter turn
                 poses[f"angle_{j + 1}"] = torch.remainder(pose[..., j, 2], 2 * math.pi)
         return content, poses
 
@@ -153,10 +169,10 @@ def _square(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
 
 
 def _ellipse(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    return u ** 2 + (v / 0.55) ** 2 <= 1
+    return u**2 + (v / 0.55) ** 2 <= 1
 
 
 def _heart(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """The implicit heart (x^2 + y^2 - 1)^3 <= x^2 y^3, point up, scaled to the unit box."""
     x, y = u * 1.25, -v * 1.25 + 0.15
-    return (x ** 2 + y ** 2 - 1) ** 3 <= x ** 2 * y ** 3
+    return (x**2 + y**2 - 1) ** 3 <= x**2 * y**3

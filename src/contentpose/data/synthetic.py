@@ -5,21 +5,50 @@ A subclass defines `sample_factors`, `positions` and `render`, and `Clips`, its 
 Every dataset, synthetic or not, offers `pairs`, `sequences`, `test_clips` and
 `test_frames` (see `contentpose.data`).
 """
+
 from __future__ import annotations
+
+import functools
 
 import torch
 
-START_TIMES = 1000   # a training clip's first frame time is uniform in [0, START_TIMES)
+from contentpose.data.backgrounds import Backgrounds, compose
+from contentpose.errors import UserError
+
+START_TIMES = 1000  # a training clip's first frame time is uniform in [0, START_TIMES)
 
 
 class SyntheticClips:
     device: torch.device
     cfg: object
+    soft_alpha = False  # True: objects' brightness is their opacity (see `draw`)
 
     def clips(self, factors, times: torch.Tensor):
-        """Render the frames at `times` (n, F) of the clips described by `factors`."""
+        """Render the frames at `times` (n, F) of the clips described by `factors`, with their true
+        foreground masks (n, F, 1, H, W) and static backgrounds (n, C, H, W) (see `draw`)."""
         positions = self.positions(factors, times)
-        return self.Clips(self.render(factors, positions), factors, positions)
+        frames, masks, background = self.draw(factors, positions)
+        return self.Clips(frames, factors, positions, masks, background)
+
+    def draw(self, factors, positions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """`render`'s objects over the clips' static backgrounds (`data.background`; black for none):
+        frames (n, F, C, H, W), the objects' opacity alpha (n, F, 1, H, W), backgrounds (n, C, H, W).
+
+        Solid shapes are opaque wherever drawn; with `soft_alpha` (anti-aliased digit strokes drawn
+        in colours whose brightest channel is 1) a pixel's brightest channel is its opacity."""
+        layer = self.render(factors, positions)
+        peak = layer.amax(dim=2, keepdim=True)
+        alpha = peak if self.soft_alpha else (peak > 0).to(layer.dtype)
+        if self.backgrounds is None:
+            return layer, alpha, layer.new_zeros(layer.shape[0], *layer.shape[2:])
+        background = self.backgrounds(factors.start, factors.velocity)
+        return compose(layer, alpha, background), alpha, background
+
+    @functools.cached_property
+    def backgrounds(self) -> Backgrounds | None:
+        """What draws the clips' backgrounds (photos or textures), None for `data.background=none`."""
+        kind = self.cfg.background
+        return None if kind == "none" else Backgrounds(kind, self.size, self.channels, self.device)
 
     def sample(self, n: int, num_frames: int, generator: torch.Generator):
         """n new clips of `num_frames` consecutive frames from t = 0."""
@@ -52,8 +81,20 @@ class SyntheticClips:
         test = self.test_set()
         n = min(n, len(test))
         times = list(range(times)) if isinstance(times, int) else times
-        return self.clips(test.index(torch.arange(n, device=self.device)),
-                          torch.tensor(times, device=self.device).expand(n, len(times)))
+        return self.clips(
+            test.index(torch.arange(n, device=self.device)),
+            torch.tensor(times, device=self.device).expand(n, len(times)),
+        )
+
+    def clip(self, index: int, frames: int) -> torch.Tensor:
+        """Fixed clip `index` of this split (see `test_set`), frames 0..frames-1: (T, C, H, W)."""
+        if not 0 <= index < self.cfg.test_clips:
+            raise UserError(
+                f"clip number {index} is out of range: this split has {self.cfg.test_clips} clips "
+                f"(0 to {self.cfg.test_clips - 1}; data.test_clips)"
+            )
+        factors = self.test_set().index(torch.tensor([index], device=self.device))
+        return self.clips(factors, torch.arange(frames, device=self.device)[None]).frames[0]
 
     def test_frames(self, n: int, offsets: list[int], seed: int) -> torch.Tensor:
         """Frames t + offsets of n different random test clips at random t: (n, len(offsets), C, H, W)."""

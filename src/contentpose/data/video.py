@@ -1,5 +1,6 @@
 """Decode a user's video file (PyAV) or folder of frame images into the frames models take:
 square (centre or random crop), resized to the frame size, grayscale or RGB."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,8 +22,15 @@ def read_video(path: str | Path, frame_size: int, channels: int, max_frames: int
     return torch.from_numpy(frames).float() / 255
 
 
-def decode_video(path: Path, frame_size: int, channels: int, crop: str = "centre", stride: int = 1,
-                 max_frames: int | None = None, seed: int = 0) -> np.ndarray:
+def decode_video(
+    path: Path,
+    frame_size: int,
+    channels: int,
+    crop: str = "centre",
+    stride: int = 1,
+    max_frames: int | None = None,
+    seed: int = 0,
+) -> np.ndarray:
     """Frames of a video file -> uint8 (T, C, frame_size, frame_size); every `stride`-th frame.
 
     `crop` "centre" takes the middle square; "random" one square at a random place, the same
@@ -51,8 +59,9 @@ def decode_video(path: Path, frame_size: int, channels: int, crop: str = "centre
     return np.stack(frames)
 
 
-def decode_frame_folder(folder: Path, frame_size: int, channels: int, crop: str = "centre", stride: int = 1,
-                        seed: int = 0) -> np.ndarray:
+def decode_frame_folder(
+    folder: Path, frame_size: int, channels: int, crop: str = "centre", stride: int = 1, seed: int = 0
+) -> np.ndarray:
     """The images in `folder` (sorted by name) as one clip -> uint8 (T, C, frame_size, frame_size)."""
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)[::stride]
     frames, box, size = [], None, None
@@ -60,8 +69,10 @@ def decode_frame_folder(folder: Path, frame_size: int, channels: int, crop: str 
         try:
             with Image.open(file) as image:
                 if size is not None and image.size != size:
-                    raise UserError(f"frames of different sizes in {folder}: {file.name} is {image.size[0]}x"
-                                    f"{image.size[1]}, earlier frames {size[0]}x{size[1]}")
+                    raise UserError(
+                        f"frames of different sizes in {folder}: {file.name} is {image.size[0]}x"
+                        f"{image.size[1]}, earlier frames {size[0]}x{size[1]}"
+                    )
                 size = image.size
                 box = box or square_box(image.size, crop, seed)
                 frames.append(_prepare(image, box, frame_size, channels))

@@ -2,7 +2,12 @@
 
 PATH is a video file or a folder searched recursively for video files (VIDEO_EXTENSIONS)
 and folders of frame images (IMAGE_EXTENSIONS; one folder = one clip, frames in name
-order). Clips are split into train and test **by video**, fixed by `data.test_seed`.
+order). `data.split` says what is held out for testing: whole videos (`video`, a share
+`data.test_fraction` of them fixed by `data.test_seed`; KTH's layout holds out persons 21-25),
+or the last `data.test_fraction` of every video (`time`, for a handful of videos: held-out
+scores then measure later moments of the training scenes); `auto` (the default) picks `time`
+when there are fewer than TIME_SPLIT_BELOW videos (KTH's layout: always its person split).
+Building the training split says which.
 
 Every clip is decoded once (square crop, resized, every `stride`-th frame) into one
 compact uint8 file, memory-mapped afterwards; its name is a hash of the source files
@@ -10,6 +15,7 @@ compact uint8 file, memory-mapped afterwards; its name is a hash of the source f
 rebuilds it and nothing else does. Bad files stop the run with one line naming the file
 and the problem, or, with `data.skip_bad=true`, are skipped and listed with their reasons.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,6 +35,7 @@ from contentpose.data.video import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, decode_fr
 from contentpose.errors import UserError
 
 CACHE_FORMAT = 1
+TIME_SPLIT_BELOW = 10  # data.split=auto: fewer videos than this are split by time
 
 
 def find_clips(root: Path, skip_bad: bool) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -37,8 +44,9 @@ def find_clips(root: Path, skip_bad: bool) -> tuple[list[Path], list[tuple[Path,
         raise UserError(f"video path not found: {root}")
     if root.is_file():
         if root.suffix.lower() not in VIDEO_EXTENSIONS:
-            raise UserError(f"{root}: unsupported file type {root.suffix!r}; videos must be one of "
-                            f"{', '.join(VIDEO_EXTENSIONS)}")
+            raise UserError(
+                f"{root}: unsupported file type {root.suffix!r}; videos must be one of {', '.join(VIDEO_EXTENSIONS)}"
+            )
         return [root], []
     clips, skipped = [], []
     for folder, dirs, files in os.walk(root):
@@ -57,9 +65,11 @@ def find_clips(root: Path, skip_bad: bool) -> tuple[list[Path], list[tuple[Path,
             elif skip_bad:
                 skipped.append((path, f"unsupported file type {ext or '(none)'}"))
             else:
-                raise UserError(f"{path}: unsupported file type {ext or '(none)'} (videos: "
-                                f"{', '.join(VIDEO_EXTENSIONS)}; frames: {', '.join(IMAGE_EXTENSIONS)}); "
-                                f"remove it or pass data.skip_bad=true")
+                raise UserError(
+                    f"{path}: unsupported file type {ext or '(none)'} (videos: "
+                    f"{', '.join(VIDEO_EXTENSIONS)}; frames: {', '.join(IMAGE_EXTENSIONS)}); "
+                    f"remove it or pass data.skip_bad=true"
+                )
         if has_frames:
             clips.append(folder)
     if not clips:
@@ -70,8 +80,14 @@ def find_clips(root: Path, skip_bad: bool) -> tuple[list[Path], list[tuple[Path,
 class VideoFolder(FrameStore):
     """Clips decoded from the user's files (see the module doc)."""
 
-    def __init__(self, cfg: DataConfig, split: str = "train", device: torch.device | str = "cpu",
-                 cache_dir: Path | None = None, quiet: bool = False):
+    def __init__(
+        self,
+        cfg: DataConfig,
+        split: str = "train",
+        device: torch.device | str = "cpu",
+        cache_dir: Path | None = None,
+        quiet: bool = False,
+    ):
         if cfg.path is None:
             raise UserError("data.name=videos needs data.path (or write data=videos:PATH)")
         if cfg.stride < 1:
@@ -91,13 +107,26 @@ class VideoFolder(FrameStore):
             for path, why in self.skipped:
                 print(f"  {path}: {why}", file=sys.stderr)
         clips = index["clips"]
+        by_time = cfg.split == "time" or (
+            cfg.split == "auto" and cfg.layout == "plain" and len(clips) < TIME_SPLIT_BELOW
+        )
+        if split == "train" and not quiet:
+            print(split_note(cfg, len(clips), by_time), file=sys.stderr)
+        if by_time:
+            self._split_by_time(clips, split, cfg.test_fraction)
+            return
         if len(clips) < 2:
-            raise UserError(f"{root} gives {len(clips)} usable clip(s); a train/test split by video needs at least 2")
-        if cfg.layout == "kth":           # DrNet's split: persons 1-20 train, 21-25 test
+            raise UserError(
+                f"{root} gives {len(clips)} usable clip(s); a train/test split by video needs at least 2 "
+                f"(or hold out the end of every video: data.split=time)"
+            )
+        if cfg.layout == "kth":  # DrNet's split: persons 1-20 train, 21-25 test
             parsed = [KTH_NAME.match(Path(c["name"]).name) for c in clips]
             chosen = [i for i, m in enumerate(parsed) if (int(m["person"]) > 20) == (split == "test")]
             if not chosen:
-                raise UserError(f"no KTH clips of the {split} persons ({'21-25' if split == 'test' else '1-20'}) in {root}")
+                raise UserError(
+                    f"no KTH clips of the {split} persons ({'21-25' if split == 'test' else '1-20'}) in {root}"
+                )
             self.label_names = sorted({m["action"] for m in parsed})
             self.clip_labels = np.array([self.label_names.index(parsed[i]["action"]) for i in chosen])
         else:
@@ -107,6 +136,42 @@ class VideoFolder(FrameStore):
         self.names = [clips[i]["name"] for i in chosen]
         self.starts = np.array([clips[i]["start"] for i in chosen])
         self.lengths = np.array([clips[i]["length"] for i in chosen])
+
+    def _split_by_time(self, clips: list[dict], split: str, fraction: float) -> None:
+        """Every clip, cut in two: its first part for training, its last `fraction` (at least one frame
+        each side) for testing."""
+        lengths = np.array([c["length"] for c in clips])
+        short = [c["name"] for c in clips if c["length"] < 2]
+        if short:
+            raise UserError(f"{short[0]} has 1 frame; data.split=time needs at least 2 frames in every video")
+        held = np.clip(np.round(fraction * lengths).astype(np.int64), 1, lengths - 1)
+        starts = np.array([c["start"] for c in clips])
+        self.names = [c["name"] for c in clips]
+        self.starts = starts + (lengths - held) if split == "test" else starts
+        self.lengths = held if split == "test" else lengths - held
+        if self.cfg.layout == "kth":
+            parsed = [KTH_NAME.match(Path(c["name"]).name) for c in clips]
+            self.label_names = sorted({m["action"] for m in parsed})
+            self.clip_labels = np.array([self.label_names.index(m["action"]) for m in parsed])
+
+
+def split_note(cfg: DataConfig, videos: int, by_time: bool) -> str:
+    """One line: which split a video folder uses and what held-out scores therefore measure."""
+    why = f" (data.split=auto: {videos} video(s), fewer than {TIME_SPLIT_BELOW})" if cfg.split == "auto" else ""
+    if by_time:
+        return (
+            f"data split by time{why}: the last {cfg.test_fraction:.0%} of every video is held out, so held-out "
+            f"scores measure later moments of the training videos, not unseen videos"
+        )
+    if cfg.layout == "kth":
+        return (
+            "data split by person (KTH: persons 1-20 train, 21-25 held out), so held-out scores measure unseen persons"
+        )
+    why = f" (data.split=auto: {videos} videos)" if cfg.split == "auto" else ""
+    return (
+        f"data split by video{why}: {cfg.test_fraction:.0%} of the videos are held out whole, so held-out "
+        f"scores measure unseen videos"
+    )
 
 
 KTH_NAME = re.compile(r"person(?P<person>\d+)_(?P<action>[a-z]+)_d(?P<scenario>\d+)", re.IGNORECASE)
@@ -121,8 +186,10 @@ def _kth_names(sources: list[Path], skip_bad: bool) -> tuple[list[Path], list[tu
         elif skip_bad:
             skipped.append((src, "not a KTH name (personNN_ACTION_dN...)"))
         else:
-            raise UserError(f"{src}: not a KTH file name (personNN_ACTION_dN_uncomp.avi); "
-                            f"use data.layout=plain or pass data.skip_bad=true")
+            raise UserError(
+                f"{src}: not a KTH file name (personNN_ACTION_dN_uncomp.avi); "
+                f"use data.layout=plain or pass data.skip_bad=true"
+            )
     if not keep:
         raise UserError("no KTH-named clips found")
     return keep, skipped
@@ -133,13 +200,22 @@ def _cache_key(root: Path, sources: list[Path], cfg: DataConfig, channels: int) 
     for src in sources:
         files = [src] if src.is_file() else sorted(p for p in src.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
         stats.append([str(src.resolve()), [(f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files]])
-    options = {"format": CACHE_FORMAT, "size": cfg.frame_size, "channels": channels, "crop": cfg.crop,
-               "stride": cfg.stride, "min_frames": cfg.min_frames, "skip_bad": cfg.skip_bad, "seed": cfg.test_seed}
+    options = {
+        "format": CACHE_FORMAT,
+        "size": cfg.frame_size,
+        "channels": channels,
+        "crop": cfg.crop,
+        "stride": cfg.stride,
+        "min_frames": cfg.min_frames,
+        "skip_bad": cfg.skip_bad,
+        "seed": cfg.test_seed,
+    }
     return hashlib.sha1(json.dumps([options, stats]).encode()).hexdigest()[:16]
 
 
-def _load_or_build_cache(root: Path, sources: list[Path], cfg: DataConfig, channels: int, cache_dir: Path,
-                         quiet: bool) -> tuple[np.ndarray, dict]:
+def _load_or_build_cache(
+    root: Path, sources: list[Path], cfg: DataConfig, channels: int, cache_dir: Path, quiet: bool
+) -> tuple[np.ndarray, dict]:
     """The memory-mapped frames (N, C, H, W) uint8 of all clips and their index."""
     key = _cache_key(root, sources, cfg, channels)
     data_path, index_path = cache_dir / f"videos-{key}.u8", cache_dir / f"videos-{key}.json"
@@ -150,22 +226,26 @@ def _load_or_build_cache(root: Path, sources: list[Path], cfg: DataConfig, chann
     return np.memmap(data_path, dtype=np.uint8, mode="r", shape=shape), index
 
 
-def _build_cache(sources: list[Path], cfg: DataConfig, channels: int, data_path: Path, index_path: Path,
-                 quiet: bool) -> None:
+def _build_cache(
+    sources: list[Path], cfg: DataConfig, channels: int, data_path: Path, index_path: Path, quiet: bool
+) -> None:
     """Decode every clip once into `data_path` (written to a temporary file, then renamed)."""
     data_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = data_path.with_name(f"{data_path.name}.{os.getpid()}.tmp")   # one per process: machines may share the folder
+    tmp = data_path.with_name(f"{data_path.name}.{os.getpid()}.tmp")  # one per process: machines may share the folder
     try:
         clips, skipped, total = [], [], 0
         with tmp.open("wb") as out:
             for i, src in enumerate(tqdm(sources, desc="decoding videos", disable=quiet, dynamic_ncols=True)):
                 try:
                     decode = decode_video if src.is_file() else decode_frame_folder
-                    frames = decode(src, cfg.frame_size, channels, crop=cfg.crop, stride=cfg.stride,
-                                    seed=cfg.test_seed + i)
+                    frames = decode(
+                        src, cfg.frame_size, channels, crop=cfg.crop, stride=cfg.stride, seed=cfg.test_seed + i
+                    )
                     if len(frames) < cfg.min_frames:
-                        raise UserError(f"{src} has {len(frames)} frames (after stride {cfg.stride}); "
-                                        f"data.min_frames is {cfg.min_frames}")
+                        raise UserError(
+                            f"{src} has {len(frames)} frames (after stride {cfg.stride}); "
+                            f"data.min_frames is {cfg.min_frames}"
+                        )
                 except UserError as err:
                     if not cfg.skip_bad:
                         raise UserError(f"{err} (pass data.skip_bad=true to skip bad files)") from None
@@ -174,13 +254,13 @@ def _build_cache(sources: list[Path], cfg: DataConfig, channels: int, data_path:
                 out.write(frames.tobytes())
                 clips.append({"name": str(src), "start": total, "length": len(frames)})
                 total += len(frames)
-    except BaseException:                        # a bad file or Ctrl-C: leave no half-written cache behind
+    except BaseException:  # a bad file or Ctrl-C: leave no half-written cache behind
         tmp.unlink(missing_ok=True)
         raise
     if total == 0:
         tmp.unlink(missing_ok=True)
         raise UserError("no clip could be decoded; every file was skipped")
     os.replace(tmp, data_path)
-    tmp_index = index_path.with_name(f"{index_path.name}.{os.getpid()}.tmp")   # readers never see half an index
+    tmp_index = index_path.with_name(f"{index_path.name}.{os.getpid()}.tmp")  # readers never see half an index
     tmp_index.write_text(json.dumps({"frames": total, "clips": clips, "skipped": skipped}))
     os.replace(tmp_index, index_path)

@@ -4,8 +4,10 @@ It names the content classes in a frame (digits 0-9; or each sprite's shape, sca
 numbered one group after the other), is trained once per
 data config on the train split's ground truth and kept in RUN/content_classifier.safetensors.
 """
+
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import torch
@@ -18,7 +20,8 @@ from contentpose.models.content_classifier import ContentClassifier
 from contentpose.runtime.checkpoint import load_checkpoint, read_meta, save_checkpoint
 
 CLASSIFIER = "content_classifier.safetensors"
-RECIPE = 3          # bump when training changes, so cached classifiers are retrained
+RECIPE = 3  # bump when training changes, so cached classifiers are retrained
+STEPS = 1000  # training steps (tests lower it; a cached classifier is reused only with its own count)
 
 
 def multi_hot(labels: torch.Tensor, classes: int = 10) -> torch.Tensor:
@@ -26,23 +29,42 @@ def multi_hot(labels: torch.Tensor, classes: int = 10) -> torch.Tensor:
     return torch.zeros(len(labels), classes, device=labels.device).scatter_(1, labels, 1.0)
 
 
-def label_accuracy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+def label_accuracy(logits: torch.Tensor, labels: torch.Tensor, groups: dict[str, int] | None = None) -> torch.Tensor:
     """Fraction of each frame's digit classes found among its top-n predicted classes,
-    n = number of distinct classes in the frame: logits (B, 10), labels (B, D) -> (B,)."""
-    truth = multi_hot(labels, logits.shape[1])
-    n = truth.sum(1).long()                                      # distinct classes per frame
-    ranks = logits.argsort(dim=1, descending=True).argsort(dim=1)   # rank of each class
+    n = number of distinct classes in the frame: logits (B, K), labels (B, D) -> (B,).
+
+    With `groups` (each content factor's number of classes, in class order, e.g. a sprite's
+    shape, scale and colour) the top-n is taken within each factor's classes and the fractions
+    are averaged over factors, so one factor's classes cannot stand in for another's."""
+    if groups is not None:
+        parts, start = [], 0
+        for size in groups.values():
+            inside = (labels >= start) & (labels < start + size)
+            local = torch.where(inside, labels - start, labels.new_full((), size))  # others: a spare class
+            parts.append(_top_n_hits(logits[:, start : start + size], local, size))
+            start += size
+        return torch.stack(parts).mean(0)
+    return _top_n_hits(logits, labels, logits.shape[1])
+
+
+def _top_n_hits(logits: torch.Tensor, labels: torch.Tensor, classes: int) -> torch.Tensor:
+    """label_accuracy over `classes` classes; labels equal to `classes` are ignored."""
+    truth = multi_hot(labels, classes + 1)[:, :classes]
+    n = truth.sum(1).long()  # distinct classes per frame
+    ranks = logits.argsort(dim=1, descending=True).argsort(dim=1)  # rank of each class
     hit = (ranks < n[:, None]) & truth.bool()
-    return hit.sum(1) / n
+    return hit.sum(1) / n.clamp(min=1)
 
 
-def train_content_classifier(data, steps: int = 1000, batch_size: int = 64, lr: float = 3e-3, seed: int = 0,
-                           quiet: bool = False) -> ContentClassifier:
+def train_content_classifier(
+    data, steps: int | None = None, batch_size: int = 64, lr: float = 3e-3, seed: int = 0, quiet: bool = False
+) -> ContentClassifier:
     """Train on frames of fresh training clips at random times. A one-cycle learning rate keeps
     it stable: with a constant rate, label accuracy ranged 0.3-0.8 across seeds (32 px, 2 digits);
     with it, 0.84-0.87 after 1000 steps."""
+    steps = STEPS if steps is None else steps
     g = torch.Generator().manual_seed(seed)
-    with torch.random.fork_rng(devices=[]):                     # seeded init, global RNG untouched
+    with torch.random.fork_rng(devices=[]):  # seeded init, global RNG untouched
         torch.manual_seed(seed)
         model = ContentClassifier(data.channels, data.num_classes).to(data.device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -69,12 +91,25 @@ def content_classifier(run_path: Path, train_data, quiet: bool = False) -> Conte
     if path.exists():
         try:
             meta = read_meta(path)
-            if meta.get("data") == data_cfg and meta.get("recipe") == RECIPE:
+            if meta.get("data") == data_cfg and meta.get("recipe") == RECIPE and meta.get("steps", 1000) == STEPS:
                 load_checkpoint(path, {"classifier": model})
                 return model.eval()
         except UserError:
-            pass                                                   # a broken cache is rebuilt
+            pass  # a broken cache is rebuilt
     model = train_content_classifier(data, quiet=quiet)
-    save_checkpoint(path, {"classifier": model}, {}, rng={},
-                    meta={"objective": "content_classifier", "data": data_cfg, "recipe": RECIPE})
+    save_checkpoint(
+        path,
+        {"classifier": model},
+        {},
+        rng={},
+        meta={"objective": "content_classifier", "data": data_cfg, "recipe": RECIPE, "steps": STEPS},
+    )
     return model
+
+
+def share_classifier(source_run: Path, runs: list[Path]) -> None:
+    """Copy `source_run`'s cached classifier into each of `runs` that has none, so runs evaluated
+    together are judged by one classifier (and later evaluations of them reuse it)."""
+    for run in runs:
+        if not (run / CLASSIFIER).exists():
+            shutil.copyfile(source_run / CLASSIFIER, run / CLASSIFIER)

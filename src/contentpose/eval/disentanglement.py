@@ -17,6 +17,7 @@ Clips are split in two halves: probes and estimators fit on one and are scored o
   most frequent class) and ridge regression for pose factors (R^2, chance 0), each from
   the pose vector and from the content vector.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,8 +47,9 @@ class Latents:
 
 
 @torch.no_grad()
-def collect_latents(model: ContentPoseAutoencoder, data, clips: int = 500, frames: int = 4,
-                    seed: int = 0, batch: int = 500) -> Latents:
+def collect_latents(
+    model: ContentPoseAutoencoder, data, clips: int = 500, frames: int = 4, seed: int = 0, batch: int = 500
+) -> Latents:
     """Encode `frames` random frames of each of the first `clips` fixed test clips."""
     test = data.test_set()
     n = min(clips, len(test))
@@ -56,8 +58,8 @@ def collect_latents(model: ContentPoseAutoencoder, data, clips: int = 500, frame
     rendered = data.clips(test.index(torch.arange(n, device=data.device)), times)
     x = rendered.frames.flatten(0, 1)
     model.eval()
-    content = torch.cat([model.content(x[i:i + batch]).vector for i in range(0, len(x), batch)])
-    pose = torch.cat([model.pose(x[i:i + batch]) for i in range(0, len(x), batch)])
+    content = torch.cat([model.content(x[i : i + batch]).vector for i in range(0, len(x), batch)])
+    pose = torch.cat([model.pose(x[i : i + batch]) for i in range(0, len(x), batch)])
     content_f, pose_f = data.factor_values(rendered)
     flat = lambda d: {k: v.flatten().cpu().numpy() for k, v in d.items()}  # noqa: E731
     train = (torch.arange(n)[:, None].expand(n, frames) < n // 2).flatten().numpy()
@@ -115,9 +117,12 @@ def leakage_probes(lat: Latents) -> dict:
 def disentanglement(model: ContentPoseAutoencoder, data, clips: int = 500, frames: int = 4) -> dict:
     """Every metric above for one model on the fixed test clips."""
     lat = collect_latents(model, data, clips, frames)
-    return {"frames": len(lat.pose),
-            "mig": canonical_mig(np.concatenate([lat.content, lat.pose], 1), lat.discrete_factors()),
-            "group": group_score(lat), "probes": leakage_probes(lat)}
+    return {
+        "frames": len(lat.pose),
+        "mig": canonical_mig(np.concatenate([lat.content, lat.pose], 1), lat.discrete_factors()),
+        "group": group_score(lat),
+        "probes": leakage_probes(lat),
+    }
 
 
 @torch.no_grad()
@@ -128,7 +133,7 @@ def action_probes(model: ContentPoseAutoencoder, train_data, test_data, frames: 
     model.eval()
 
     def features(data):
-        x = data.spread_frames(frames)                                    # (clips, F, C, H, W)
+        x = data.spread_frames(frames)  # (clips, F, C, H, W)
         flat = x.flatten(0, 1)
         c = model.content(flat).vector.view(len(x), frames, -1)
         p = model.pose(flat).view(len(x), frames, -1)
@@ -137,8 +142,11 @@ def action_probes(model: ContentPoseAutoencoder, train_data, test_data, frames: 
 
     (c_tr, p_tr), (c_te, p_te) = features(train_data), features(test_data)
     y_tr, y_te = train_data.clip_labels, test_data.clip_labels
-    out = {"classes": train_data.label_names, "test_clips": len(y_te),
-           "chance": round(float(np.bincount(y_te).max() / len(y_te)), 4)}
+    out = {
+        "classes": train_data.label_names,
+        "test_clips": len(y_te),
+        "chance": round(float(np.bincount(y_te).max() / len(y_te)), 4),
+    }
     for name, (a, b) in {"from_content": (c_tr, c_te), "from_pose": (p_tr, p_te)}.items():
         probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
         out[name] = round(float(probe.fit(a, y_tr).score(b, y_te)), 4)

@@ -16,6 +16,7 @@ The predicted content of a frame is its top-k classes of each content factor (k 
 per frame): the digit for Moving Digits; shape, scale and colour for Moving Sprites, each also
 reported on its own, so one can see which factors z_C holds.
 """
+
 from __future__ import annotations
 
 import torch
@@ -27,8 +28,9 @@ from contentpose.trained import TrainedGenerator
 FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
 
 
-def predicted_content(classifier: ContentClassifier, frames: torch.Tensor, k: int,
-                      groups: dict[str, int] | None = None) -> dict[str, torch.Tensor]:
+def predicted_content(
+    classifier: ContentClassifier, frames: torch.Tensor, k: int, groups: dict[str, int] | None = None
+) -> dict[str, torch.Tensor]:
     """The k most likely classes of each content factor in frames (B, C, H, W): {factor: (B, k)},
     sorted. `groups` gives each factor's number of classes, in the classifier's class order
     (default: one factor holding every class)."""
@@ -36,7 +38,7 @@ def predicted_content(classifier: ContentClassifier, frames: torch.Tensor, k: in
     groups = groups or {"content": logits.shape[1]}
     out, start = {}, 0
     for name, size in groups.items():
-        out[name] = logits[:, start:start + size].topk(k, dim=1).indices.sort(dim=1).values
+        out[name] = logits[:, start : start + size].topk(k, dim=1).indices.sort(dim=1).values
         start += size
     return out
 
@@ -54,13 +56,20 @@ def reference_distance(classifier: ContentClassifier, data, n: int = 256, seed: 
     frames = data.test_frames(2 * n, [0], seed)[:, 0]
     emb = classifier.embed(frames)
     half = len(emb) // 2
-    return float((emb[:half] - emb[half:2 * half]).norm(dim=1).mean())
+    return float((emb[:half] - emb[half : 2 * half]).norm(dim=1).mean())
 
 
 @torch.no_grad()
-def perturbation_curves(gen: TrainedGenerator, classifier: ContentClassifier, k: int, reference: float,
-                        n: int = 256, fractions: tuple[float, ...] = FRACTIONS, seed: int = 0,
-                        groups: dict[str, int] | None = None) -> dict:
+def perturbation_curves(
+    gen: TrainedGenerator,
+    classifier: ContentClassifier,
+    k: int,
+    reference: float,
+    n: int = 256,
+    fractions: tuple[float, ...] = FRACTIONS,
+    seed: int = 0,
+    groups: dict[str, int] | None = None,
+) -> dict:
     """{'content': rows, 'motion': rows}, a row per fraction t: mean perturbation norm, share of
     frames whose predicted content changed (any factor; and per factor in 'changed_by_factor'),
     embedding distance / `reference`."""
@@ -78,14 +87,17 @@ def perturbation_curves(gen: TrainedGenerator, classifier: ContentClassifier, k:
             moved = z + t * (other - z)
             frames = draw(moved, z_m) if name == "content" else draw(z_c, moved)
             changed = _changed(base_label, predicted_content(classifier, frames, k, groups))
-            rows.append({
-                "fraction": t,
-                "norm": round(float((moved - z).flatten(1).norm(dim=1).mean()), 4),
-                "content_changed": changed.pop("any"),
-                "changed_by_factor": changed,
-                "embedding_distance": round(float((classifier.embed(frames) - base_emb).norm(dim=1).mean())
-                                            / reference, 4),
-            })
+            rows.append(
+                {
+                    "fraction": t,
+                    "norm": round(float((moved - z).flatten(1).norm(dim=1).mean()), 4),
+                    "content_changed": changed.pop("any"),
+                    "changed_by_factor": changed,
+                    "embedding_distance": round(
+                        float((classifier.embed(frames) - base_emb).norm(dim=1).mean()) / reference, 4
+                    ),
+                }
+            )
         curves[name] = rows
     return curves
 
@@ -98,8 +110,15 @@ def _same_label(labels: dict[str, torch.Tensor]) -> dict[str, float]:
 
 
 @torch.no_grad()
-def set_consistency(gen: TrainedGenerator, classifier: ContentClassifier, data, k: int, n_sets: int = 256,
-                    seed: int = 1, groups: dict[str, int] | None = None) -> dict:
+def set_consistency(
+    gen: TrainedGenerator,
+    classifier: ContentClassifier,
+    data,
+    k: int,
+    n_sets: int = 256,
+    seed: int = 1,
+    groups: dict[str, int] | None = None,
+) -> dict:
     """Share of sets whose frames all get one content label: generated, independent frames, real
     (every factor at once; per factor under 'by_factor')."""
     m, n, dev = gen.config.model, gen.config.objective.set_size, gen.device
@@ -114,10 +133,14 @@ def set_consistency(gen: TrainedGenerator, classifier: ContentClassifier, data, 
     z_free = uniform_latents(n_sets * n, 1, m.z_content, m.z_motion, g)
     independent = generate(gen.generator, z_free[0].to(dev), z_free[1].to(dev)).view(n_sets, n, *shared.shape[2:])
     window = gen.config.data.max_offset
-    times = torch.linspace(0, window, n).round().long().tolist()             # spread over one set's window
+    times = torch.linspace(0, window, n).round().long().tolist()  # spread over one set's window
     real = data.test_clips(n_sets, times).frames
-    kinds = {"generated": _same_label(labels(shared)), "independent_frames": _same_label(labels(independent)),
-             "real": _same_label(labels(real))}
-    by_factor = {factor: {kind: v[factor] for kind, v in kinds.items()}
-                 for factor in kinds["generated"] if factor != "all"}
+    kinds = {
+        "generated": _same_label(labels(shared)),
+        "independent_frames": _same_label(labels(independent)),
+        "real": _same_label(labels(real)),
+    }
+    by_factor = {
+        factor: {kind: v[factor] for kind, v in kinds.items()} for factor in kinds["generated"] if factor != "all"
+    }
     return {"set_size": n, "sets": n_sets, **{kind: v["all"] for kind, v in kinds.items()}, "by_factor": by_factor}

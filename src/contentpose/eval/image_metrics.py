@@ -1,11 +1,11 @@
 """Per-image PSNR and SSIM for frames in [0, 1] (torchmetrics, batched, on any device)."""
+
 from __future__ import annotations
 
 import torch
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
-
-PSNR_CAP = 100.0   # dB given to identical images, so one exact match cannot make a mean infinite
+PSNR_CAP = 100.0  # dB given to identical images, so one exact match cannot make a mean infinite
 
 
 def psnr(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -15,6 +15,7 @@
   variables, about H(f) when z determines f (also through a non-linear map or hidden
   among 127 noise dimensions), where k-NN estimators and linear probes fall short.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -47,8 +48,9 @@ def mi_with_vector(f: np.ndarray, z: np.ndarray, train: np.ndarray, seed: int = 
         return 0.0
     # early stopping on a stratified 20% of the training half, when every class can spare a sample
     counts = np.unique(f[train], return_counts=True)[1]
-    q = HistGradientBoostingClassifier(max_iter=100, early_stopping=True, random_state=seed,
-                                       validation_fraction=0.2 if counts.min() >= 2 else None)
+    q = HistGradientBoostingClassifier(
+        max_iter=100, early_stopping=True, random_state=seed, validation_fraction=0.2 if counts.min() >= 2 else None
+    )
     q.fit(z[train], f[train])
     # classes never seen in training get a tiny probability instead of an infinite loss
     prob = np.full((test.sum(), int(f.max()) + 1), 1e-6)

@@ -1,4 +1,5 @@
 """Matplotlib figures of evaluation results."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,13 +32,19 @@ def plot_identity_curves(curves: dict, path: Path, title: str = "") -> Path:
     """Content change and embedding distance against the perturbation norm, z_C vs z_M
     (`eval.identity.perturbation_curves`)."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    panels = (("content_changed", "share of frames whose content label changed"),
-              ("embedding_distance", "embedding distance / random real pairs"))
+    panels = (
+        ("content_changed", "share of frames whose content label changed"),
+        ("embedding_distance", "embedding distance / random real pairs"),
+    )
     for ax, (key, label) in zip(axes, panels):
         for name, style in (("content", "o-"), ("motion", "s--")):
             rows = curves[name]
-            ax.plot([r["norm"] for r in rows], [r[key] for r in rows], style,
-                    label=f"perturb z_{'C' if name == 'content' else 'M'} only")
+            ax.plot(
+                [r["norm"] for r in rows],
+                [r[key] for r in rows],
+                style,
+                label=f"perturb z_{'C' if name == 'content' else 'M'} only",
+            )
         ax.set_xlabel("perturbation norm |dz|")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
@@ -67,6 +74,6 @@ def plot_training_curves(logs: dict[str, list[dict]], path: Path) -> Path:
         ax.plot([r["step"] for r in rows], [r[key] for r in rows])
         ax.set_title(f"{name}: {key}", fontsize=9)
         ax.grid(alpha=0.3)
-    for ax in axes.flat[len(panels):]:
+    for ax in axes.flat[len(panels) :]:
         ax.axis("off")
     return _save(fig, path, "")

@@ -8,6 +8,7 @@
   the decoder can draw with no prediction at all), and sharpness (mean gradient magnitude)
   relative to the real frames.
 """
+
 from __future__ import annotations
 
 import time
@@ -24,19 +25,25 @@ def per_step(pred: torch.Tensor, truth: torch.Tensor) -> dict[str, list[float]]:
     """Mean PSNR and SSIM over clips at each step: (B, T, C, H, W) twice -> {'psnr': [T], 'ssim': [T]}."""
     B, T = truth.shape[:2]
     p, t = pred.flatten(0, 1), truth.flatten(0, 1)
-    return {"psnr": [round(v, 4) for v in psnr(p, t).view(B, T).mean(0).tolist()],
-            "ssim": [round(v, 4) for v in ssim(p, t).view(B, T).mean(0).tolist()]}
+    return {
+        "psnr": [round(v, 4) for v in psnr(p, t).view(B, T).mean(0).tolist()],
+        "ssim": [round(v, 4) for v in ssim(p, t).view(B, T).mean(0).tolist()],
+    }
 
 
-def prediction_curves(predictor: VideoPredictor, data, context: int, horizon: int,
-                      n: int = 100) -> dict:
+def prediction_curves(predictor: VideoPredictor, data, context: int, horizon: int, n: int = 100) -> dict:
     """Per-step scores of the model and of copying the last context frame."""
     frames = data.test_clips(n, context + horizon).frames
     past, future = frames[:, :context], frames[:, context:]
     pred = predictor(past, horizon)
     copy = past[:, -1:].expand_as(future)
-    return {"context": context, "horizon": horizon, "clips": len(frames),
-            "model": per_step(pred, future), "copy_last": per_step(copy, future)}
+    return {
+        "context": context,
+        "horizon": horizon,
+        "clips": len(frames),
+        "model": per_step(pred, future),
+        "copy_last": per_step(copy, future),
+    }
 
 
 def sharpness(frames: torch.Tensor) -> torch.Tensor:
@@ -47,8 +54,14 @@ def sharpness(frames: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def long_rollout(predictor: VideoPredictor, classifier: ContentClassifier, data, context: int,
-                 steps: tuple[int, ...] = (10, 100, 500), n: int = 50) -> dict:
+def long_rollout(
+    predictor: VideoPredictor,
+    classifier: ContentClassifier,
+    data,
+    context: int,
+    steps: tuple[int, ...] = (10, 100, 500),
+    n: int = 50,
+) -> dict:
     """Classifier accuracy and sharpness at the given rollout steps (1 = first predicted frame),
     and the rollout's speed in generated frames per second."""
     horizon = max(steps)
@@ -57,8 +70,12 @@ def long_rollout(predictor: VideoPredictor, classifier: ContentClassifier, data,
     pred = predictor(clips.frames[:, :context], horizon)
     seconds = time.perf_counter() - start
     labels = clips.factors.label
-    out = {"context": context, "clips": len(labels), "frames_per_s": round(pred.shape[0] * horizon / seconds, 1),
-           "steps": {}}
+    out = {
+        "context": context,
+        "clips": len(labels),
+        "frames_per_s": round(pred.shape[0] * horizon / seconds, 1),
+        "steps": {},
+    }
     for i, s in enumerate(steps):
         gen, real = pred[:, s - 1], clips.frames[:, context + i]
         rec = predictor.autoencoder(real, real)

@@ -1,4 +1,5 @@
 """Content/pose autoencoder: content encoder Ec, pose encoder Ep, decoder D (DrNet, MIPAE)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,11 +25,17 @@ class ContentPoseAutoencoder(nn.Module):
 
     def __init__(self, cfg: ModelConfig, channels: int, frame_size: int):
         super().__init__()
-        self.content_encoder = Encoder(channels, cfg.content_dim, frame_size, cfg.width, skips=cfg.content_skips,
-                                       pool=cfg.content_pool)
-        self.pose_encoder = Encoder(channels, cfg.pose_dim, frame_size, cfg.width)
-        self.decoder = Decoder(cfg.content_dim, cfg.pose_dim, channels, frame_size, cfg.width,
-                               skips=cfg.content_skips)
+        self.content_encoder = Encoder(
+            channels,
+            cfg.content_dim,
+            frame_size,
+            cfg.width,
+            skips=cfg.content_skips,
+            pool=cfg.content_pool,
+            first_norm=cfg.first_block_norm,
+        )
+        self.pose_encoder = Encoder(channels, cfg.pose_dim, frame_size, cfg.width, first_norm=cfg.first_block_norm)
+        self.decoder = Decoder(cfg.content_dim, cfg.pose_dim, channels, frame_size, cfg.width, skips=cfg.content_skips)
 
     def content(self, x: torch.Tensor) -> Content:
         out = self.content_encoder(x)

@@ -1,4 +1,5 @@
 """DCGAN building blocks shared by the encoders and the decoder, and their initialisation."""
+
 from __future__ import annotations
 
 import math
@@ -16,10 +17,9 @@ def channel_plan(frame_size: int, width: int) -> list[int]:
     64 px, width 64 -> [64, 128, 256, 512]; a 128 px frame adds one block, 32 px removes one.
     """
     if frame_size not in FRAME_SIZES:
-        raise UserError(f"frame size {frame_size} is not supported by the DCGAN backbone; "
-                        f"choose one of {FRAME_SIZES}")
+        raise UserError(f"frame size {frame_size} is not supported by the DCGAN backbone; choose one of {FRAME_SIZES}")
     blocks = int(math.log2(frame_size)) - 2
-    return [width * min(2 ** i, 8) for i in range(blocks)]
+    return [width * min(2**i, 8) for i in range(blocks)]
 
 
 class Sigmoid32(nn.Module):
@@ -39,12 +39,17 @@ def down(cin: int, cout: int, norm: bool = True) -> nn.Sequential:
     )
 
 
-def down_stack(channels: int, frame_size: int, width: int, norm: bool = True) -> nn.ModuleList:
+def down_stack(
+    channels: int, frame_size: int, width: int, norm: bool = True, first_norm: bool = False
+) -> nn.ModuleList:
     """The DCGAN encoder/discriminator body: stride-2 blocks from (B, channels, H, W) down to
-    (B, channel_plan[-1], 4, 4); BatchNorm in every block but the first (none if not `norm`)."""
+    (B, channel_plan[-1], 4, 4); BatchNorm in every block but the first (DCGAN's discriminator),
+    in the first too with `first_norm` (the published DrNet encoders), none if not `norm`."""
     plan = channel_plan(frame_size, width)
     ins = [channels] + plan[:-1]
-    return nn.ModuleList(down(cin, cout, norm=norm and i > 0) for i, (cin, cout) in enumerate(zip(ins, plan)))
+    return nn.ModuleList(
+        down(cin, cout, norm=norm and (i > 0 or first_norm)) for i, (cin, cout) in enumerate(zip(ins, plan))
+    )
 
 
 def up(cin: int, cout: int) -> nn.Sequential:

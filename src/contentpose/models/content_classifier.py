@@ -3,6 +3,7 @@
 Multi-label (a frame can show several digits), trained with BCE; used to check that
 content survives long rollouts, not as a representation.
 """
+
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,5 @@
 """DCGAN frame decoder: content (B, Dc) ++ pose (B, Dp) -> frame (B, C, H, W) in [0, 1]."""
+
 from __future__ import annotations
 
 import torch
@@ -14,14 +15,16 @@ class Decoder(nn.Module):
     same size (the U-Net variant), so `forward` needs `skips` from `Encoder(skips=True)`.
     """
 
-    def __init__(self, content_dim: int, pose_dim: int, channels: int, frame_size: int, width: int,
-                 skips: bool = False):
+    def __init__(
+        self, content_dim: int, pose_dim: int, channels: int, frame_size: int, width: int, skips: bool = False
+    ):
         super().__init__()
-        plan = channel_plan(frame_size, width)[::-1]     # coarse to fine, e.g. [512, 256, 128, 64]
-        k = 2 if skips else 1                            # skip features double each block's input
+        plan = channel_plan(frame_size, width)[::-1]  # coarse to fine, e.g. [512, 256, 128, 64]
+        k = 2 if skips else 1  # skip features double each block's input
         self.stem = nn.Sequential(
             nn.ConvTranspose2d(content_dim + pose_dim, plan[0], 4, 1, 0, bias=False),
-            nn.BatchNorm2d(plan[0]), nn.LeakyReLU(0.2, inplace=True),
+            nn.BatchNorm2d(plan[0]),
+            nn.LeakyReLU(0.2, inplace=True),
         )
         self.blocks = nn.ModuleList(up(cin * k, cout) for cin, cout in zip(plan[:-1], plan[1:]))
         self.out = nn.Sequential(nn.ConvTranspose2d(plan[-1] * k, channels, 4, 2, 1), Sigmoid32())
@@ -31,8 +34,8 @@ class Decoder(nn.Module):
     def forward(self, content: torch.Tensor, pose: torch.Tensor, skips: list[torch.Tensor] | None = None):
         """content (B, Dc), pose (B, Dp), skips finest-first as the encoder returns them."""
         if self.skips != (skips is not None):
-            raise ValueError("this decoder was built with skips=%s" % self.skips)
-        x = self.stem(torch.cat([content, pose], dim=1)[:, :, None, None])   # (B, c, 4, 4)
+            raise ValueError(f"this decoder was built with skips={self.skips}")
+        x = self.stem(torch.cat([content, pose], dim=1)[:, :, None, None])  # (B, c, 4, 4)
         layers = list(self.blocks) + [self.out]
         for i, layer in enumerate(layers):
             if skips is not None:

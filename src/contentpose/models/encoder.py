@@ -1,4 +1,5 @@
 """DCGAN frame encoder: (B, C, H, W) -> latent (B, dim) in [-1, 1]."""
+
 from __future__ import annotations
 
 import torch
@@ -17,15 +18,28 @@ class Encoder(nn.Module):
     4x4 valid conv: the latent keeps each feature's strongest response wherever it fired, so
     it changes little when the object moves (not at all for moves by the encoder's stride,
     16 px at 64 px, away from the borders). Meant for content; not DrNet's head.
+
+    `first_norm=True` puts BatchNorm in the first block too, as the published DrNet code does.
     """
 
-    def __init__(self, channels: int, dim: int, frame_size: int, width: int, skips: bool = False,
-                 pool: bool = False):
+    def __init__(
+        self,
+        channels: int,
+        dim: int,
+        frame_size: int,
+        width: int,
+        skips: bool = False,
+        pool: bool = False,
+        first_norm: bool = False,
+    ):
         super().__init__()
-        self.blocks = down_stack(channels, frame_size, width)
+        self.blocks = down_stack(channels, frame_size, width, first_norm=first_norm)
         top = channel_plan(frame_size, width)[-1]
-        reduce = [nn.Conv2d(top, dim, 1, bias=False), nn.AdaptiveMaxPool2d(1)] if pool else \
-            [nn.Conv2d(top, dim, 4, 1, 0, bias=False)]
+        reduce = (
+            [nn.Conv2d(top, dim, 1, bias=False), nn.AdaptiveMaxPool2d(1)]
+            if pool
+            else [nn.Conv2d(top, dim, 4, 1, 0, bias=False)]
+        )
         self.head = nn.Sequential(*reduce, nn.BatchNorm2d(dim), nn.Tanh())
         self.skips = skips
         self.apply(dcgan_init)
@@ -35,5 +49,5 @@ class Encoder(nn.Module):
         for block in self.blocks:
             x = block(x)
             features.append(x)
-        h = self.head(x).flatten(1)                      # (B, dim)
+        h = self.head(x).flatten(1)  # (B, dim)
         return (h, features) if self.skips else h

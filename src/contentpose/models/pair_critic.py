@@ -1,5 +1,6 @@
 """A critic on a pair of pose vectors: DrNet's scene discriminator (hidden 100) and MIPAE's
 mutual-information critic (hidden 512) are the same MLP."""
+
 from __future__ import annotations
 
 import torch
@@ -18,8 +19,10 @@ class PairCritic(nn.Module):
     def __init__(self, pose_dim: int, hidden: int = 100):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Linear(2 * pose_dim, hidden), nn.ReLU(inplace=True),
-            nn.Linear(hidden, hidden), nn.ReLU(inplace=True),
+            nn.Linear(2 * pose_dim, hidden),
+            nn.ReLU(inplace=True),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(inplace=True),
             nn.Linear(hidden, 1),
         )
         self.apply(dcgan_init)

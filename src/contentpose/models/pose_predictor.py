@@ -5,12 +5,13 @@
 concat(pose, content) -> Linear -> LSTM (2 layers of 256) -> Linear -> Tanh, so the
 prediction lives in the pose encoder's range [-1, 1].
 """
+
 from __future__ import annotations
 
 import torch
 import torch.nn as nn
 
-State = tuple[torch.Tensor, torch.Tensor]   # LSTM (h, c), each (layers, B, hidden)
+State = tuple[torch.Tensor, torch.Tensor]  # LSTM (h, c), each (layers, B, hidden)
 
 
 class PosePredictor(nn.Module):
@@ -21,8 +22,9 @@ class PosePredictor(nn.Module):
         self.lstm = nn.LSTM(hidden, hidden, num_layers=layers, batch_first=True)
         self.out = nn.Sequential(nn.Linear(hidden, pose_dim), nn.Tanh())
 
-    def forward(self, poses: torch.Tensor, content: torch.Tensor,
-                state: State | None = None) -> tuple[torch.Tensor, State]:
+    def forward(
+        self, poses: torch.Tensor, content: torch.Tensor, state: State | None = None
+    ) -> tuple[torch.Tensor, State]:
         """poses (B, T, P), content (B, Dc) -> next poses (B, T, P) and the LSTM state.
 
         Output t is the prediction for pose t+1 given poses 0..t (teacher forcing when
@@ -30,8 +32,10 @@ class PosePredictor(nn.Module):
         """
         B, T, P = poses.shape
         if P != self.pose_dim or content.shape != (B, self.content_dim):
-            raise ValueError(f"expected poses (B, T, {self.pose_dim}) and content (B, {self.content_dim}), "
-                             f"got {tuple(poses.shape)} and {tuple(content.shape)}")
+            raise ValueError(
+                f"expected poses (B, T, {self.pose_dim}) and content (B, {self.content_dim}), "
+                f"got {tuple(poses.shape)} and {tuple(content.shape)}"
+            )
         x = torch.cat([poses, content[:, None].expand(B, T, -1)], dim=-1)
         h, state = self.lstm(self.embed(x), state)
         return self.out(h), state

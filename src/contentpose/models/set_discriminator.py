@@ -9,6 +9,7 @@ replaces its BatchNorm by spectral normalisation of every conv (Miyato et al., 2
 Moving Digits the BatchNorm discriminator wins within 100 steps (D(fake) ~ 0.001) and the
 generator never recovers, while the spectral one lets it draw digits within 500 steps.
 """
+
 from __future__ import annotations
 
 import torch
@@ -26,19 +27,31 @@ class SetDiscriminator(nn.Module):
     so frames are compared by what they show, wherever it is in the frame.
     """
 
-    def __init__(self, channels: int, set_size: int, frame_size: int, width: int, norm: str = "spectral",
-                 read: str = "stack", embed_dim: int = 128):
+    def __init__(
+        self,
+        channels: int,
+        set_size: int,
+        frame_size: int,
+        width: int,
+        norm: str = "spectral",
+        read: str = "stack",
+        embed_dim: int = 128,
+    ):
         super().__init__()
         self.set_size, self.read = set_size, read
         top = channel_plan(frame_size, width)[-1]
         if read == "stack":
             self.blocks = down_stack(channels * set_size, frame_size, width, norm=norm == "batch")
-            self.head = nn.Conv2d(top, 1, 4, 1, 0)                                  # 4x4 -> 1x1
+            self.head = nn.Conv2d(top, 1, 4, 1, 0)  # 4x4 -> 1x1
         else:
             self.blocks = down_stack(channels, frame_size, width, norm=norm == "batch")
-            self.embed = nn.Conv2d(top, embed_dim, 4, 1, 0)                          # (B*n, E, 1, 1)
-            self.head = nn.Sequential(nn.LeakyReLU(0.2), nn.Linear(set_size * embed_dim, embed_dim),
-                                      nn.LeakyReLU(0.2), nn.Linear(embed_dim, 1))
+            self.embed = nn.Conv2d(top, embed_dim, 4, 1, 0)  # (B*n, E, 1, 1)
+            self.head = nn.Sequential(
+                nn.LeakyReLU(0.2),
+                nn.Linear(set_size * embed_dim, embed_dim),
+                nn.LeakyReLU(0.2),
+                nn.Linear(embed_dim, 1),
+            )
         self.apply(dcgan_init)
         if norm == "spectral":
             for module in list(self.modules()):
@@ -54,4 +67,4 @@ class SetDiscriminator(nn.Module):
             x = block(x)
         if self.read == "stack":
             return self.head(x).flatten()
-        return self.head(self.embed(x).view(B, -1)).flatten()                        # (B, n*E) -> (B,)
+        return self.head(self.embed(x).view(B, -1)).flatten()  # (B, n*E) -> (B,)

@@ -3,6 +3,7 @@
 Content is fixed to that of the last context frame; only poses are predicted, and
 each predicted pose is fed back in, so any horizon can be generated.
 """
+
 from __future__ import annotations
 
 import torch
@@ -16,7 +17,7 @@ class VideoPredictor(nn.Module):
     def __init__(self, autoencoder: ContentPoseAutoencoder, predictor: PosePredictor, chunk: int = 4096):
         super().__init__()
         self.autoencoder, self.predictor = autoencoder, predictor
-        self.chunk = chunk   # frames decoded per decoder call
+        self.chunk = chunk  # frames decoded per decoder call
 
     @torch.no_grad()
     def forward(self, context: torch.Tensor, horizon: int) -> torch.Tensor:
@@ -24,7 +25,7 @@ class VideoPredictor(nn.Module):
         B, Tc = context.shape[:2]
         poses = self.autoencoder.pose(context.flatten(0, 1)).view(B, Tc, -1)
         content = self.autoencoder.content(context[:, -1])
-        future = self.predictor.rollout(poses, content.vector, horizon)          # (B, horizon, P)
+        future = self.predictor.rollout(poses, content.vector, horizon)  # (B, horizon, P)
         return self.decode(content, future)
 
     def decode(self, content: Content, poses: torch.Tensor) -> torch.Tensor:
@@ -33,10 +34,12 @@ class VideoPredictor(nn.Module):
         step = max(1, self.chunk // B)
         out = []
         for s in range(0, T, step):
-            p = poses[:, s:s + step]
+            p = poses[:, s : s + step]
             n = p.shape[1]
-            rep = Content(content.vector.repeat_interleave(n, 0),
-                          None if content.skips is None else [f.repeat_interleave(n, 0) for f in content.skips])
-            frames = self.autoencoder.decode(rep, p.flatten(0, 1))               # (B*n, C, H, W)
+            rep = Content(
+                content.vector.repeat_interleave(n, 0),
+                None if content.skips is None else [f.repeat_interleave(n, 0) for f in content.skips],
+            )
+            frames = self.autoencoder.decode(rep, p.flatten(0, 1))  # (B*n, C, H, W)
             out.append(frames.view(B, n, *frames.shape[1:]))
         return torch.cat(out, dim=1)

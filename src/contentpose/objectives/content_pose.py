@@ -7,8 +7,10 @@ L_rec  = error of D(Ec(x^t), Ep(x^{t+k})) against x^{t+k}   (mse, or bce)
 L_sim  = || Ec(x^t) - Ec(x^{t+k}) ||^2
 A subclass names its critic and defines `penalty` (for the encoders, critic held fixed)
 and `critic_loss` (for the critic, encoders held fixed). "Different clip" pairs come from
-`different_clip_partner`, so they never pair a clip with itself.
+`different_clip_partner`, so they never pair a clip with itself (nor, for real videos, whose
+batches can hold one video twice, two rows of one source video).
 """
+
 from __future__ import annotations
 
 import torch
@@ -23,15 +25,26 @@ from contentpose.objectives.frozen import frozen
 from contentpose.runtime import Runtime
 
 
-def different_clip_partner(batch_size: int, device: torch.device | str = "cpu") -> torch.Tensor:
-    """A permutation of range(B) with no fixed point: clip i is paired with clip perm[i] != i.
+def different_clip_partner(
+    batch_size: int, device: torch.device | str = "cpu", clip: torch.Tensor | None = None
+) -> torch.Tensor:
+    """For each row i of a batch, a partner row from another clip: (B,) indices.
 
-    A random cyclic shift by r in [1, B-1], so every pair really comes from two clips.
+    Without `clip` every row is its own clip: a random cyclic shift by r in [1, B-1] (a
+    permutation with no fixed point). With `clip` (B,), the clip of each row (rows of one
+    video share it), each row's partner is drawn uniformly from the rows of other clips.
+    Draws use the global RNG, alike on every process.
     """
     if batch_size < 2:
         raise ValueError("pairs from different clips need a batch of at least 2 clips")
-    r = int(torch.randint(1, batch_size, ()))
-    return (torch.arange(batch_size, device=device) + r) % batch_size
+    if clip is None:
+        r = int(torch.randint(1, batch_size, ()))
+        return (torch.arange(batch_size, device=device) + r) % batch_size
+    clip = clip.cpu()
+    other = (clip[:, None] != clip[None, :]).float()  # (B, B): 1 where the clips differ
+    if not other.any(dim=1).all():
+        raise ValueError("every row of the batch shows the same clip; no partner from another clip")
+    return torch.multinomial(other, 1).squeeze(1).to(device)
 
 
 def reconstruction_loss(rec: torch.Tensor, target: torch.Tensor, kind: str = "mse") -> torch.Tensor:
@@ -43,8 +56,9 @@ def reconstruction_loss(rec: torch.Tensor, target: torch.Tensor, kind: str = "ms
     return F.mse_loss(rec, target)
 
 
-def similarity_loss(content_a: torch.Tensor, content_b: torch.Tensor, kind: str = "mse",
-                    gather=lambda x: x) -> torch.Tensor:
+def similarity_loss(
+    content_a: torch.Tensor, content_b: torch.Tensor, kind: str = "mse", gather=lambda x: x
+) -> torch.Tensor:
     """Mean squared distance between content vectors (B, Dc) of two frames of one clip.
 
     kind "mse" is the paper's. kind "scaled" divides it by the content's variance across the
@@ -72,10 +86,16 @@ class ContentPoseObjective:
     name = ""
     critic_name = ""
     penalty_name = ""
-    critic_hidden_key = ""       # the ModelConfig field giving the critic's hidden width
+    critic_hidden_key = ""  # the ModelConfig field giving the critic's hidden width
 
-    def __init__(self, model: ContentPoseAutoencoder, critic: torch.nn.Module, cfg: ObjectiveConfig,
-                 train: TrainConfig, rt: Runtime):
+    def __init__(
+        self,
+        model: ContentPoseAutoencoder,
+        critic: torch.nn.Module,
+        cfg: ObjectiveConfig,
+        train: TrainConfig,
+        rt: Runtime,
+    ):
         self.model, self.critic, self.cfg, self.rt = model, critic, cfg, rt
         self.train_pass = rt.trainable(PairPass(model))
         self.train_critic = rt.trainable(critic)
@@ -91,7 +111,7 @@ class ContentPoseObjective:
         return {"model": ContentPoseAutoencoder(cfg.model, channels, cfg.data.frame_size)}
 
     @classmethod
-    def build(cls, cfg: Config, channels: int, rt: Runtime) -> "ContentPoseObjective":
+    def build(cls, cfg: Config, channels: int, rt: Runtime) -> ContentPoseObjective:
         if cfg.train.batch_size < 2:
             raise UserError("train.batch_size must be at least 2 (the critic pairs different clips)")
         model = rt.place(cls.networks(cfg, channels)["model"])
@@ -113,13 +133,16 @@ class ContentPoseObjective:
     def penalty(self, critic, pose_a: torch.Tensor, pose_b: torch.Tensor, partner: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def critic_loss(self, critic, pose_a: torch.Tensor, pose_b: torch.Tensor,
-                    partner: torch.Tensor) -> dict[str, torch.Tensor]:
+    def critic_loss(
+        self, critic, pose_a: torch.Tensor, pose_b: torch.Tensor, partner: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
         """{'critic': loss to minimise, ...extra detached figures to log}."""
         raise NotImplementedError
 
     @torch.no_grad()
-    def preview(self, x_t: torch.Tensor, x_tk: torch.Tensor, n: int = 8) -> torch.Tensor:
+    def preview(
+        self, x_t: torch.Tensor, x_tk: torch.Tensor, clip: torch.Tensor | None = None, n: int = 8
+    ) -> torch.Tensor:
         """Rows x^t, x^{t+k}, the reconstruction D(Ec(x^t), Ep(x^{t+k})) and the swap with the
         content of the clip to the left: (4, n, C, H, W) for TensorBoard."""
         a, b = x_t[:n], x_tk[:n]
@@ -128,8 +151,9 @@ class ContentPoseObjective:
         self.model.train()
         return rows
 
-    def step(self, x_t: torch.Tensor, x_tk: torch.Tensor) -> dict[str, torch.Tensor]:
-        """One update from frames x^t and x^{t+k} of B clips, each (B, C, H, W) (this rank's share).
+    def step(self, x_t: torch.Tensor, x_tk: torch.Tensor, clip: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """One update from frames x^t and x^{t+k} of B clips, each (B, C, H, W) (this rank's share),
+        and, for real videos, each row's clip (B,) (rows of one video are never "different clips").
 
         Returns detached scalar tensors (no host sync): loss terms and the critic's figures.
         """
@@ -139,8 +163,9 @@ class ContentPoseObjective:
         with self.rt.autocast():
             rec, c_t, c_tk, p_t, p_tk = self.train_pass(x_t, x_tk)
         c_t, c_tk = c_t.float(), c_tk.float()
-        p_t, p_tk = self.rt.gather(p_t.float()), self.rt.gather(p_tk.float())   # (W * B, Dp)
-        partner = different_clip_partner(p_t.shape[0], p_t.device)
+        p_t, p_tk = self.rt.gather(p_t.float()), self.rt.gather(p_tk.float())  # (W * B, Dp)
+        clip = None if clip is None else self.rt.gather(clip.to(p_t.device))  # (W * B,) like the poses
+        partner = different_clip_partner(p_t.shape[0], p_t.device, clip)
 
         l_rec = reconstruction_loss(rec.float(), x_tk, self.cfg.rec_loss)
         l_sim = similarity_loss(c_t, c_tk, self.cfg.sim_loss, self.rt.gather)
@@ -157,5 +182,10 @@ class ContentPoseObjective:
         critic["critic"].backward()
         self.opt_critic.step()
 
-        return {"loss": total.detach(), "rec": l_rec.detach(), "sim": l_sim.detach(),
-                self.penalty_name: l_pen.detach(), **{k: v.detach() for k, v in critic.items()}}
+        return {
+            "loss": total.detach(),
+            "rec": l_rec.detach(),
+            "sim": l_sim.detach(),
+            self.penalty_name: l_pen.detach(),
+            **{k: v.detach() for k, v in critic.items()},
+        }

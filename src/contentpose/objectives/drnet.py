@@ -6,6 +6,7 @@ penalised with L_adv = BCE(C(Ep(x^t), Ep(x^{t+k})), 1/2), C held fixed: pose mus
 reveal the clip. Unlike the public code, the labels are the paper's and a "different"
 pair never pairs a clip with itself.
 """
+
 from __future__ import annotations
 
 import torch
@@ -14,16 +15,19 @@ import torch.nn.functional as F
 from contentpose.objectives.content_pose import ContentPoseObjective
 
 
-def scene_discriminator_loss(disc, pose_a: torch.Tensor, pose_b: torch.Tensor,
-                             partner: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def scene_discriminator_loss(
+    disc, pose_a: torch.Tensor, pose_b: torch.Tensor, partner: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """BCE of C on same-clip pairs (a_i, b_i) -> 1 and different-clip pairs (a_i, b_partner[i]) -> 0.
 
     Returns the loss and C's accuracy on the 2B pairs.
     """
     same = disc(pose_a, pose_b)
     other = disc(pose_a, pose_b[partner])
-    loss = 0.5 * (F.binary_cross_entropy_with_logits(same, torch.ones_like(same))
-                  + F.binary_cross_entropy_with_logits(other, torch.zeros_like(other)))
+    loss = 0.5 * (
+        F.binary_cross_entropy_with_logits(same, torch.ones_like(same))
+        + F.binary_cross_entropy_with_logits(other, torch.zeros_like(other))
+    )
     accuracy = 0.5 * ((same > 0).float().mean() + (other < 0).float().mean())
     return loss, accuracy
 

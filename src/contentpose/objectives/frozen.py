@@ -1,4 +1,5 @@
 """Calling a network for another network's loss without computing its own gradients."""
+
 from __future__ import annotations
 
 import contextlib

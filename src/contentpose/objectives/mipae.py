@@ -7,6 +7,7 @@ drawn from the product of marginals (the second vector from a different clip).
 - encoders, critic fixed, minimise the NWJ estimate of I(pose^t; pose^{t+k}) with f = T + 1
       L_MI = E_joint[T] + 1 - E_marg[exp(T)]
 """
+
 from __future__ import annotations
 
 import torch

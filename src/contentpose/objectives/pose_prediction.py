@@ -5,6 +5,7 @@ Targets are the encoded ground-truth poses, computed with the encoders in eval m
 batch). Content is taken from the last context frame. Teacher forcing: the predictor
 sees true poses 0..T-2 and is scored on poses 1..T-1 with a mean squared error.
 """
+
 from __future__ import annotations
 
 import torch
@@ -30,8 +31,7 @@ class PosePrediction:
 
     name = "pose_predictor"
 
-    def __init__(self, model: ContentPoseAutoencoder, predictor: PosePredictor, cfg: PredictorConfig,
-                 rt: Runtime):
+    def __init__(self, model: ContentPoseAutoencoder, predictor: PosePredictor, cfg: PredictorConfig, rt: Runtime):
         self.model, self.predictor, self.cfg, self.rt = model.eval().requires_grad_(False), predictor, cfg, rt
         self.train_predictor = rt.trainable(predictor)
         self.opt = rt.adam(predictor.parameters(), cfg.lr, (0.9, 0.999))
@@ -51,12 +51,12 @@ class PosePrediction:
         self.model.eval()
         self.predictor.train()
         poses, content = encode_clips(self.model, frames, self.cfg.context - 1)
-        pred, _ = self.train_predictor(poses[:, :-1], content)           # (B, T-1, P): poses 1..T-1
+        pred, _ = self.train_predictor(poses[:, :-1], content)  # (B, T-1, P): poses 1..T-1
         target = poses[:, 1:]
         assert pred.shape == target.shape, (pred.shape, target.shape)
         loss = F.mse_loss(pred, target)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
-        future = F.mse_loss(pred[:, self.cfg.context - 1:].detach(), target[:, self.cfg.context - 1:])
+        future = F.mse_loss(pred[:, self.cfg.context - 1 :].detach(), target[:, self.cfg.context - 1 :])
         return {"loss": loss.detach(), "future": future}

@@ -7,6 +7,7 @@ losses, non-saturating for G (DCGAN's), one D step then one G step per batch.
 The generator is the DCGAN decoder of the autoencoders, fed (z_C, z_M) instead of
 (content, pose).
 """
+
 from __future__ import annotations
 
 import torch
@@ -20,8 +21,9 @@ from contentpose.objectives.frozen import frozen
 from contentpose.runtime import Runtime
 
 
-def uniform_latents(n: int, set_size: int, z_content: int, z_motion: int,
-                    generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def uniform_latents(
+    n: int, set_size: int, z_content: int, z_motion: int, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """z_C (n, Zc) shared by a set and z_M (n, set_size, Zm) per frame, uniform in [-1, 1] (on the CPU)."""
     z_c = torch.rand(n, z_content, generator=generator) * 2 - 1
     z_m = torch.rand(n, set_size, z_motion, generator=generator) * 2 - 1
@@ -37,8 +39,9 @@ def generate(generator: Decoder, z_c: torch.Tensor, z_m: torch.Tensor) -> torch.
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     """BCE of D: real sets -> 1, fake sets -> 0 (both (B,) logits)."""
-    return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
-            + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+    return F.binary_cross_entropy_with_logits(
+        real_logits, torch.ones_like(real_logits)
+    ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
 
 
 def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
@@ -55,7 +58,7 @@ class SetGAN:
 
     name = "setgan"
     kind = "generator"
-    PREVIEW_SEED = 0     # the preview shows the same z at every checkpoint
+    PREVIEW_SEED = 0  # the preview shows the same z at every checkpoint
 
     def __init__(self, generator: Decoder, discriminator: SetDiscriminator, cfg: Config, rt: Runtime):
         self.generator, self.discriminator, self.rt = generator, discriminator, rt
@@ -73,11 +76,14 @@ class SetGAN:
         return {"generator": Decoder(m.z_content, m.z_motion, channels, cfg.data.frame_size, m.width)}
 
     @classmethod
-    def build(cls, cfg: Config, channels: int, rt: Runtime) -> "SetGAN":
+    def build(cls, cfg: Config, channels: int, rt: Runtime) -> SetGAN:
         m = cfg.model
         generator = rt.place(cls.networks(cfg, channels)["generator"])
-        discriminator = rt.place(SetDiscriminator(channels, cfg.objective.set_size, cfg.data.frame_size, m.width,
-                                                  m.set_disc_norm, m.set_disc_read))
+        discriminator = rt.place(
+            SetDiscriminator(
+                channels, cfg.objective.set_size, cfg.data.frame_size, m.width, m.set_disc_norm, m.set_disc_read
+            )
+        )
         return cls(generator, discriminator, cfg, rt)
 
     @staticmethod
@@ -125,6 +131,9 @@ class SetGAN:
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         self.opt_g.step()
-        return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(),
-                "d_real": torch.sigmoid(real_logits).mean().detach(),
-                "d_fake": torch.sigmoid(fake_logits).mean().detach()}
+        return {
+            "d_loss": d_loss.detach(),
+            "g_loss": g_loss.detach(),
+            "d_real": torch.sigmoid(real_logits).mean().detach(),
+            "d_fake": torch.sigmoid(fake_logits).mean().detach(),
+        }

@@ -12,6 +12,7 @@ torchrun sets RANK, WORLD_SIZE and LOCAL_RANK; `start_runtime` joins the process
 (NCCL on CUDA, gloo on CPU) and gives each process the GPU of its local rank. `precision=auto`
 means bf16 autocast on GPUs that compute in bf16 natively (Ampere and later), fp32 elsewhere.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -46,8 +47,10 @@ def resolve_device(name: str = "auto", local_rank: int = 0) -> torch.device:
     if device.type not in ("cpu", "cuda"):
         raise UserError(f"device {name!r} is not supported; use auto, cpu, cuda or cuda:N")
     if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
-        raise UserError(f"device {name!r} asked for, but this machine shows {torch.cuda.device_count()} GPU(s); "
-                        f"under torchrun start at most that many processes per machine (--nproc_per_node)")
+        raise UserError(
+            f"device {name!r} asked for, but this machine shows {torch.cuda.device_count()} GPU(s); "
+            f"under torchrun start at most that many processes per machine (--nproc_per_node)"
+        )
     return device
 
 
@@ -56,10 +59,10 @@ class Runtime:
     device: torch.device
     rank: int = 0
     world_size: int = 1
-    local_rank: int = 0            # rank within this machine
-    bf16: bool = False             # forward passes under bf16 autocast
-    channels_last: bool = False    # conv networks and their inputs in NHWC layout
-    compile: bool = False          # torch.compile the training forward passes
+    local_rank: int = 0  # rank within this machine
+    bf16: bool = False  # forward passes under bf16 autocast
+    channels_last: bool = False  # conv networks and their inputs in NHWC layout
+    compile: bool = False  # torch.compile the training forward passes
 
     @property
     def is_main(self) -> bool:
@@ -144,19 +147,40 @@ class Runtime:
 def launched_rank() -> int:
     """This process's rank as torchrun set it (0 when not launched by torchrun, even if a stray
     RANK is left in the environment)."""
-    return int(os.environ.get("RANK", "0")) if int(os.environ.get("WORLD_SIZE", "1")) > 1 else 0
+    world_size = _env_int("WORLD_SIZE", 1, 1)
+    return _env_int("RANK", 0, 0, world_size - 1) if world_size > 1 else 0
+
+
+def _env_int(name: str, default: int, low: int, high: int | None = None) -> int:
+    """An integer that torchrun puts in the environment, checked (one line for a stray bad value)."""
+    text = os.environ.get(name, str(default))
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < low or (high is not None and value > high):
+        limits = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise UserError(
+            f"environment variable {name}={text!r} must be a whole number {limits} "
+            f"(torchrun sets it; unset it to run one process)"
+        )
+    return value
 
 
 def start_runtime(cfg: TrainConfig) -> Runtime:
     """The runtime `cfg` asks for in this process; joins torchrun's process group if launched by it."""
-    world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    rank, local_rank = launched_rank(), int(os.environ.get("LOCAL_RANK", "0"))
+    world_size = _env_int("WORLD_SIZE", 1, 1)
+    rank, local_rank = launched_rank(), _env_int("LOCAL_RANK", 0, 0, world_size - 1 if world_size > 1 else None)
     if world_size > 1 and cfg.device.startswith("cuda:"):
-        raise UserError(f"train.device={cfg.device} names one GPU, but torchrun started {world_size} processes; "
-                        f"use train.device=auto or cuda (each process takes the GPU of its local rank)")
+        raise UserError(
+            f"train.device={cfg.device} names one GPU, but torchrun started {world_size} processes; "
+            f"use train.device=auto or cuda (each process takes the GPU of its local rank)"
+        )
     if world_size > 1 and cfg.batch_size % world_size:
-        raise UserError(f"train.batch_size ({cfg.batch_size}) is the global batch and must divide evenly "
-                        f"among the {world_size} processes")
+        raise UserError(
+            f"train.batch_size ({cfg.batch_size}) is the global batch and must divide evenly "
+            f"among the {world_size} processes"
+        )
     device = resolve_device(cfg.device, local_rank)
     if world_size > 1:
         if device.type == "cuda":
@@ -164,8 +188,9 @@ def start_runtime(cfg: TrainConfig) -> Runtime:
         if not dist.is_initialized():
             # a long timeout: the other processes wait while the first one decodes a video folder
             dist.init_process_group("nccl" if device.type == "cuda" else "gloo", timeout=COLLECTIVE_TIMEOUT)
-    bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and device.type == "cuda"
-                                       and torch.cuda.is_bf16_supported(including_emulation=False))
+    bf16 = cfg.precision == "bf16" or (
+        cfg.precision == "auto" and device.type == "cuda" and torch.cuda.is_bf16_supported(including_emulation=False)
+    )
     return Runtime(device, rank, world_size, local_rank, bf16, cfg.channels_last, cfg.compile)
 
 

@@ -2,11 +2,15 @@
 
 Nothing is unpickled. Keys are `module/<name>/<param>`, `optim/<name>/<index>/<stat>` and
 `rng/<name>`; the metadata entry "contentpose" holds JSON with the step, the config and
-the optimisers' param groups. Writes go to a temporary file that replaces the old one
-atomically, so an interrupted save never leaves a broken checkpoint.
+the optimisers' param groups, and the sha256 of the tensors (names, dtypes, shapes and bytes,
+in key order), checked at load time so bytes damaged inside a well-formed file are caught.
+Writes go to a temporary file that replaces the old one atomically, so an interrupted save
+never leaves a broken checkpoint.
 """
+
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -20,8 +24,13 @@ from contentpose.errors import UserError
 FORMAT = "contentpose-checkpoint-1"
 
 
-def save_checkpoint(path: Path, modules: dict[str, torch.nn.Module], optimizers: dict[str, torch.optim.Optimizer],
-                    rng: dict[str, torch.Tensor], meta: dict) -> None:
+def save_checkpoint(
+    path: Path,
+    modules: dict[str, torch.nn.Module],
+    optimizers: dict[str, torch.optim.Optimizer],
+    rng: dict[str, torch.Tensor],
+    meta: dict,
+) -> None:
     tensors: dict[str, torch.Tensor] = {}
     for name, module in modules.items():
         for key, value in module.state_dict().items():
@@ -35,11 +44,21 @@ def save_checkpoint(path: Path, modules: dict[str, torch.nn.Module], optimizers:
                 tensors[f"optim/{name}/{index}/{stat}"] = torch.as_tensor(value).detach().cpu().contiguous()
     for name, value in rng.items():
         tensors[f"rng/{name}"] = value.cpu().contiguous()
-    meta = {"format": FORMAT, **meta, "param_groups": groups}
+    meta = {"format": FORMAT, **meta, "param_groups": groups, "sha256": tensors_sha256(tensors)}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     save_file(tensors, str(tmp), metadata={"contentpose": json.dumps(meta)})
     os.replace(tmp, path)
+
+
+def tensors_sha256(tensors: dict[str, torch.Tensor]) -> str:
+    """sha256 over every tensor's name, dtype, shape and bytes, in key order (CPU tensors)."""
+    digest = hashlib.sha256()
+    for key in sorted(tensors):
+        value = tensors[key].contiguous()
+        digest.update(f"{key}|{value.dtype}|{tuple(value.shape)}|".encode())
+        digest.update(value.reshape(-1).view(torch.uint8).numpy().data)
+    return digest.hexdigest()
 
 
 def read_meta(path: Path) -> dict:
@@ -56,39 +75,46 @@ def read_meta(path: Path) -> dict:
     return meta
 
 
-def load_checkpoint(path: Path, modules: dict[str, torch.nn.Module],
-                    optimizers: dict[str, torch.optim.Optimizer] | None = None) -> tuple[dict, dict[str, torch.Tensor]]:
+def load_checkpoint(
+    path: Path, modules: dict[str, torch.nn.Module], optimizers: dict[str, torch.optim.Optimizer] | None = None
+) -> tuple[dict, dict[str, torch.Tensor]]:
     """Load weights (and optimiser state) in place; return the metadata and the RNG tensors."""
     meta = read_meta(path)
     try:
         tensors = load_file(str(path))
     except (SafetensorError, OSError) as err:
         raise UserError(f"checkpoint {path} is corrupt ({err})") from None
+    if "sha256" in meta and tensors_sha256(tensors) != meta["sha256"]:  # checkpoints before the checksum: none
+        raise UserError(f"checkpoint {path} is corrupt: its tensors do not match the checksum saved with them")
     for name, module in modules.items():
         prefix = f"module/{name}/"
-        state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
         expected = module.state_dict()
         if state.keys() != expected.keys() or any(state[k].shape != expected[k].shape for k in state):
-            raise UserError(f"checkpoint {path} holds a different '{name}' network than this config builds "
-                            f"(it was written by another model or another model config)")
+            raise UserError(
+                f"checkpoint {path} holds a different '{name}' network than this config builds "
+                f"(it was written by another model or another model config)"
+            )
         module.load_state_dict(state)
     for name, opt in (optimizers or {}).items():
         prefix = f"optim/{name}/"
         per_param: dict[int, dict] = {}
         for key, value in tensors.items():
             if key.startswith(prefix):
-                index, stat = key[len(prefix):].split("/")
+                index, stat = key[len(prefix) :].split("/")
                 per_param.setdefault(int(index), {})[stat] = value
         # JSON turned tuples into lists; the kernel flags are this run's (an older checkpoint's
         # fused=None would otherwise switch fused Adam off for good)
         kernel = {k: opt.defaults[k] for k in ("fused", "foreach", "capturable") if k in opt.defaults}
-        groups = [{**g, **kernel, **({"betas": tuple(g["betas"])} if "betas" in g else {})}
-                  for g in meta["param_groups"][name]]
+        groups = [
+            {**g, **kernel, **({"betas": tuple(g["betas"])} if "betas" in g else {})}
+            for g in meta["param_groups"][name]
+        ]
         opt.load_state_dict({"state": per_param, "param_groups": groups})
-        for group in opt.param_groups:      # moments in their parameter's layout (fused Adam reads them raw)
+        for group in opt.param_groups:  # moments in their parameter's layout (fused Adam reads them raw)
             for p in group["params"]:
                 for stat, value in opt.state[p].items():
                     if torch.is_tensor(value) and value.shape == p.shape:
                         opt.state[p][stat] = torch.empty_like(p).copy_(value)
-    rng = {k[len("rng/"):]: v for k, v in tensors.items() if k.startswith("rng/")}
+    rng = {k[len("rng/") :]: v for k, v in tensors.items() if k.startswith("rng/")}
     return meta, rng

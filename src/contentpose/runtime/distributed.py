@@ -10,6 +10,7 @@ of a gather is an all-reduce), and DDP's mean over ranks then gives d(mean_r L_r
 `SyncBatchNorm2d` does the same for BatchNorm's moments. torch.nn.SyncBatchNorm refuses CPU
 tensors, so gloo runs (and the 2-process test) could not use it; this one runs on any device.
 """
+
 from __future__ import annotations
 
 import torch
@@ -30,7 +31,7 @@ class _AllGather(torch.autograd.Function):
         grad = grad.contiguous().clone()
         dist.all_reduce(grad)
         start = dist.get_rank() * ctx.rows
-        return grad[start:start + ctx.rows]
+        return grad[start : start + ctx.rows]
 
 
 class _AllReduceSum(torch.autograd.Function):
@@ -61,10 +62,10 @@ def all_reduce_sum(x: torch.Tensor) -> torch.Tensor:
     return _AllReduceSum.apply(x)
 
 
-class SyncBatchNorm2d(nn.BatchNorm2d):
-    """BatchNorm2d over the global batch of all ranks (the moments are summed across ranks).
+class _GlobalMoments:
+    """BatchNorm over the global batch of all ranks (the moments are summed across ranks).
 
-    Same parameters, buffers and state-dict keys as nn.BatchNorm2d, so checkpoints move
+    Same parameters, buffers and state-dict keys as the nn.BatchNorm it replaces, so checkpoints move
     freely between one-process and multi-process runs. Moments are taken in fp32.
     """
 
@@ -73,12 +74,12 @@ class SyncBatchNorm2d(nn.BatchNorm2d):
             return super().forward(x)
         C = x.shape[1]
         x32 = x.float()
-        local = torch.cat([x32.sum(dim=(0, 2, 3)), (x32 * x32).sum(dim=(0, 2, 3)),
-                           x32.new_full((1,), x32.numel() / C)])
+        dims = (0, *range(2, x.dim()))  # all but the channels (2D or 3D maps)
+        local = torch.cat([x32.sum(dim=dims), (x32 * x32).sum(dim=dims), x32.new_full((1,), x32.numel() / C)])
         total = all_reduce_sum(local)
         n = total[-1]
         mean = total[:C] / n
-        var = (total[C:2 * C] / n - mean * mean).clamp_min(0)
+        var = (total[C : 2 * C] / n - mean * mean).clamp_min(0)
         with torch.no_grad():
             self.num_batches_tracked += 1
             m = self.momentum
@@ -86,16 +87,32 @@ class SyncBatchNorm2d(nn.BatchNorm2d):
             self.running_var.mul_(1 - m).add_(var.detach() * n / (n - 1), alpha=m)
         scale = self.weight * torch.rsqrt(var + self.eps)
         shift = self.bias - mean * scale
-        return (x32 * scale[None, :, None, None] + shift[None, :, None, None]).to(x.dtype)
+        view = (1, C) + (1,) * (x.dim() - 2)
+        return (x32 * scale.view(view) + shift.view(view)).to(x.dtype)
+
+
+class SyncBatchNorm2d(_GlobalMoments, nn.BatchNorm2d):
+    """nn.BatchNorm2d over the global batch."""
+
+
+class SyncBatchNorm3d(_GlobalMoments, nn.BatchNorm3d):
+    """nn.BatchNorm3d over the global batch (video networks: VGAN)."""
 
 
 def convert_batchnorm(module: nn.Module) -> nn.Module:
-    """Replace every nn.BatchNorm2d in `module` by a SyncBatchNorm2d holding the same parameters
-    and buffers (in place; optimisers built on the parameters stay valid)."""
+    """Replace every nn.BatchNorm2d (3d) in `module` by a SyncBatchNorm2d (3d) holding the same
+    parameters and buffers (in place; optimisers built on the parameters stay valid)."""
     for name, child in module.named_children():
-        if type(child) is nn.BatchNorm2d:
-            synced = SyncBatchNorm2d(child.num_features, child.eps, child.momentum, child.affine,
-                                     child.track_running_stats, device=child.weight.device)
+        if type(child) in (nn.BatchNorm2d, nn.BatchNorm3d):
+            cls = SyncBatchNorm2d if type(child) is nn.BatchNorm2d else SyncBatchNorm3d
+            synced = cls(
+                child.num_features,
+                child.eps,
+                child.momentum,
+                child.affine,
+                child.track_running_stats,
+                device=child.weight.device,
+            )
             synced.weight, synced.bias = child.weight, child.bias
             synced.running_mean, synced.running_var = child.running_mean, child.running_var
             synced.num_batches_tracked = child.num_batches_tracked

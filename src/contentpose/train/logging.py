@@ -4,6 +4,7 @@ TensorBoard gets every logged scalar (losses, learning rate, throughput) and, at
 checkpoint, the objective's preview grid (reconstructions and swaps, or real and generated
 sets). Open it with `tensorboard --logdir RUN/tensorboard`.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,11 +29,15 @@ class TrainingLog:
         if tb_dir is not None:
             try:
                 from torch.utils.tensorboard import SummaryWriter
+
                 self.writer = SummaryWriter(log_dir=str(tb_dir), purge_step=start + 1 if start else None)
             except ImportError:
                 if not quiet:
-                    print("contentpose: TensorBoard is not installed; training figures go to "
-                          f"{metrics_path.name} only (pip install tensorboard)", file=sys.stderr)
+                    print(
+                        "contentpose: TensorBoard is not installed; training figures go to "
+                        f"{metrics_path.name} only (pip install tensorboard)",
+                        file=sys.stderr,
+                    )
 
     def scalars(self, row: dict) -> None:
         """`row` holds 'step' and scalar figures."""
@@ -46,7 +51,7 @@ class TrainingLog:
     def image(self, tag: str, cells: torch.Tensor, step: int) -> None:
         """A grid of frames (R, K, C, H, W) in [0, 1]."""
         if self.writer is not None:
-            image = np.asarray(grid_image(cells, scale=1))              # (H, W, 3) uint8
+            image = np.asarray(grid_image(cells, scale=1))  # (H, W, 3) uint8
             self.writer.add_image(tag, image, step, dataformats="HWC")
 
     def close(self) -> None:

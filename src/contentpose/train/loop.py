@@ -4,12 +4,14 @@
 `step(*batch) -> dict of scalar tensors`) on any sampler (`__call__() -> batch`,
 `state()`, `load_state()`). `train` (autoencoders) and `train_predictor` set it up.
 """
+
 from __future__ import annotations
 
 import contextlib
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,11 +25,20 @@ from contentpose.errors import UserError
 from contentpose.models.pose_predictor import PosePredictor
 from contentpose.objectives import build_objective
 from contentpose.objectives.pose_prediction import PosePrediction
+from contentpose.runtime import Runtime, launched_rank, start_runtime, stop_runtime
 from contentpose.runtime.checkpoint import load_checkpoint, read_meta, save_checkpoint
-from contentpose.runtime import Runtime, start_runtime, stop_runtime
+from contentpose.runtime.lock import run_lock
 from contentpose.train.logging import TENSORBOARD, TrainingLog
-from contentpose.trained import (CHECKPOINT, CONFIG, METRICS, PREDICTOR, PREDICTOR_METRICS, VIDEO_CACHE,
-                                   load_run, read_run_config)
+from contentpose.trained import (
+    CHECKPOINT,
+    CONFIG,
+    METRICS,
+    PREDICTOR,
+    PREDICTOR_METRICS,
+    VIDEO_CACHE,
+    load_run,
+    read_run_config,
+)
 
 
 @dataclass
@@ -40,33 +51,51 @@ class Schedule:
 def train(cfg: Config, run: Path, resume: bool = False, quiet: bool = False) -> Path:
     """Train the model of `cfg` (an autoencoder or a generator) into the folder `run`; with `resume`,
     continue from its checkpoint. Launched by torchrun, each process trains on its share of
-    `train.batch_size` (the global batch) and only rank 0 writes."""
+    `train.batch_size` (the global batch) and only rank 0 writes (holding the folder's lock).
+    Nothing is written before the checkpoint to resume from is accepted."""
     run = Path(run)
     _check_resume(run / CHECKPOINT, resume, "a trained run")
-    rt = start_runtime(cfg.train)
-    try:
-        objective, sampler = build_training(cfg, rt, run.parent / VIDEO_CACHE, quiet)
-        if rt.is_main:
-            run.mkdir(parents=True, exist_ok=True)
-            save_config(cfg, run / CONFIG)
-        t = cfg.train
-        fit(objective, sampler, Schedule(t.steps, t.log_every, t.checkpoint_every), run / CHECKPOINT, run / METRICS,
-            meta={"config": cfg.to_dict()}, resume=resume, desc=f"train {run.name}", quiet=quiet,
-            tb_dir=run / TENSORBOARD / "train", rt=rt)
-    finally:
-        stop_runtime(rt)
+    with run_lock(run) if launched_rank() == 0 else contextlib.nullcontext():
+        rt = start_runtime(cfg.train)
+        try:
+            _fit_run(run, cfg, rt, resume, quiet)
+        finally:
+            stop_runtime(rt)
     return run
+
+
+def _fit_run(run: Path, cfg: Config, rt: Runtime, resume: bool, quiet: bool) -> None:
+    """The training of `train`, in its own frame: the objective (and its DDP wrappers) is freed on
+    return, before the process group is torn down (freeing a DDP reducer after its gloo group was
+    destroyed can deadlock on the GIL)."""
+    objective, sampler = build_training(cfg, rt, run.parent / VIDEO_CACHE, quiet)
+    t = cfg.train
+    fit(
+        objective,
+        sampler,
+        Schedule(t.steps, t.log_every, t.checkpoint_every),
+        run / CHECKPOINT,
+        run / METRICS,
+        meta={"config": cfg.to_dict()},
+        resume=resume,
+        desc=f"train {run.name}",
+        quiet=quiet,
+        tb_dir=run / TENSORBOARD / "train",
+        rt=rt,
+        on_start=lambda: save_config(cfg, run / CONFIG),
+    )
 
 
 def build_training(cfg: Config, rt: Runtime, cache_dir: Path | None = None, quiet: bool = False):
     """The objective of `cfg` with fresh networks (seeded by train.seed, alike on every rank) and
     this rank's sampler: its share of the global batch, from its own data seed."""
     _seed(cfg.train)
-    with rt.main_first():                                  # rank 0 fills the video cache, the others read it
+    with rt.main_first():  # rank 0 fills the video cache, the others read it
         data = build_dataset(cfg.data, "train", rt.device, cache_dir=cache_dir, quiet=quiet or not rt.is_main)
     objective = build_objective(cfg, data.channels, rt)
-    sampler = objective.sampler(data, cfg, cfg.train.batch_size // rt.world_size,
-                                seed=rank_seed(cfg.train.seed + 1, rt.rank))
+    sampler = objective.sampler(
+        data, cfg, cfg.train.batch_size // rt.world_size, seed=rank_seed(cfg.train.seed + 1, rt.rank)
+    )
     return objective, sampler
 
 
@@ -81,27 +110,49 @@ def train_predictor(run: Path, overrides: list[str] = (), resume: bool = False, 
     if p.context < 1 or p.future < 1:
         raise UserError("predictor.context and predictor.future must both be at least 1")
     _check_resume(run / PREDICTOR, resume, "a trained predictor")
-    rt = start_runtime(replace(cfg.train, batch_size=p.batch_size))
+    with run_lock(run) if launched_rank() == 0 else contextlib.nullcontext():
+        _train_predictor(run, cfg, resume, quiet)
+    return run
+
+
+def _train_predictor(run: Path, cfg: Config, resume: bool, quiet: bool) -> None:
+    rt = start_runtime(replace(cfg.train, batch_size=cfg.predictor.batch_size))
     try:
-        trained = load_run(run, str(rt.device))
-        if resume and read_meta(run / PREDICTOR).get("autoencoder_step") != trained.step:
-            raise UserError(f"{run / PREDICTOR} was trained on an earlier state of the autoencoder; "
-                            f"delete it and train the predictor again")
-        _seed(cfg.train)
-        predictor = rt.place(PosePredictor(cfg.model.pose_dim, cfg.model.content_dim, p.hidden, p.layers))
-        objective = PosePrediction(trained.model, predictor, p, rt)
-        with rt.main_first():
-            data = trained.dataset("train")
-        sampler = SequenceSampler(data, p.batch_size // rt.world_size, p.context + p.future,
-                                  seed=rank_seed(cfg.train.seed + 2, rt.rank))
-        if rt.is_main:
-            save_config(cfg, run / CONFIG)
-        fit(objective, sampler, Schedule(p.steps, p.log_every, p.checkpoint_every), run / PREDICTOR,
-            run / PREDICTOR_METRICS, meta={"config": cfg.to_dict(), "autoencoder_step": trained.step},
-            resume=resume, desc=f"predictor {run.name}", quiet=quiet, tb_dir=run / TENSORBOARD / "predictor", rt=rt)
+        _fit_predictor(run, cfg, rt, resume, quiet)  # its objective is freed before the group goes
     finally:
         stop_runtime(rt)
-    return run
+
+
+def _fit_predictor(run: Path, cfg: Config, rt: Runtime, resume: bool, quiet: bool) -> None:
+    p = cfg.predictor
+    trained = load_run(run, str(rt.device))
+    if resume and read_meta(run / PREDICTOR).get("autoencoder_step") != trained.step:
+        raise UserError(
+            f"{run / PREDICTOR} was trained on an earlier state of the autoencoder; "
+            f"delete it and train the predictor again"
+        )
+    _seed(cfg.train)
+    predictor = rt.place(PosePredictor(cfg.model.pose_dim, cfg.model.content_dim, p.hidden, p.layers))
+    objective = PosePrediction(trained.model, predictor, p, rt)
+    with rt.main_first():
+        data = trained.dataset("train")
+    sampler = SequenceSampler(
+        data, p.batch_size // rt.world_size, p.context + p.future, seed=rank_seed(cfg.train.seed + 2, rt.rank)
+    )
+    fit(
+        objective,
+        sampler,
+        Schedule(p.steps, p.log_every, p.checkpoint_every),
+        run / PREDICTOR,
+        run / PREDICTOR_METRICS,
+        meta={"config": cfg.to_dict(), "autoencoder_step": trained.step},
+        resume=resume,
+        desc=f"predictor {run.name}",
+        quiet=quiet,
+        tb_dir=run / TENSORBOARD / "predictor",
+        rt=rt,
+        on_start=lambda: save_config(cfg, run / CONFIG),
+    )
 
 
 def rank_seed(seed: int, rank: int) -> int:
@@ -109,8 +160,20 @@ def rank_seed(seed: int, rank: int) -> int:
     return seed + 7919 * rank
 
 
-def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_path: Path, meta: dict,
-        resume: bool, desc: str, quiet: bool, tb_dir: Path | None = None, rt: Runtime | None = None) -> None:
+def fit(
+    objective,
+    sampler,
+    schedule: Schedule,
+    checkpoint_path: Path,
+    metrics_path: Path,
+    meta: dict,
+    resume: bool,
+    desc: str,
+    quiet: bool,
+    tb_dir: Path | None = None,
+    rt: Runtime | None = None,
+    on_start: Callable[[], None] | None = None,
+) -> None:
     """Run `objective.step(*sampler())` up to `schedule.steps`, logging (metrics file, and TensorBoard
     in `tb_dir`) and checkpointing as it goes. An objective with `preview(*batch)` also logs that
     image grid at each checkpoint.
@@ -119,45 +182,75 @@ def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_p
     the checkpoint holds every rank's sampler state.
 
     A loss that turns NaN or infinite stops the run with a UserError before anything more is
-    written, so the checkpoint on disk is the last one taken from finite losses.
+    written, so the checkpoint on disk is the last one taken from finite losses. `on_start`
+    (rank 0; e.g. writing the run's config) runs once the checkpoint to resume from has loaded,
+    so a refused resume leaves every file as it was.
     """
     rt = rt or Runtime(torch.device("cpu"))
     start, saved_step = 0, None
     if resume:
         saved, rng = load_checkpoint(checkpoint_path, objective.modules, objective.optimizers)
         start = saved_step = saved["step"]
+        if start > schedule.steps:
+            raise UserError(
+                f"{checkpoint_path} is at step {start}, past the {schedule.steps} steps asked for; "
+                f"ask for more steps to continue it"
+            )
         torch.set_rng_state(rng["torch"])
         _restore_sampler(sampler, rng, saved.get("world_size", 1), rt)
         if rt.is_main:
             _truncate_metrics(metrics_path, start)
+    if rt.is_main and on_start:
+        on_start()
 
     def check_finite(step: int, weights: bool = False) -> None:
         """Losses (`sums`, already averaged over ranks) and, with `weights`, the weights (alike on every rank)."""
         bad = [k for k, v in sums.items() if not torch.isfinite(v)]
         if weights:
-            bad += [f"{name} weights" for name, module in objective.modules.items()
-                    if not all(torch.isfinite(p).all() for p in module.parameters())]
+            bad += [
+                f"{name} weights"
+                for name, module in objective.modules.items()
+                if not all(torch.isfinite(p).all() for p in module.parameters())
+            ]
         if bad:
-            kept = (f"the last good checkpoint (step {saved_step}) is kept in {checkpoint_path}" if saved_step is not None
-                    else "no checkpoint had been written yet")
-            raise UserError(f"training diverged by step {step}: {', '.join(bad)} became NaN or infinite; {kept}. "
-                            f"Try a lower train.lr")
+            kept = (
+                f"the last good checkpoint (step {saved_step}) is kept in {checkpoint_path}"
+                if saved_step is not None
+                else "no checkpoint had been written yet"
+            )
+            raise UserError(
+                f"training diverged by step {step}: {', '.join(bad)} became NaN or infinite; {kept}. "
+                f"Try a lower train.lr"
+            )
 
     def checkpoint(step: int, collective: bool = True) -> None:
         nonlocal saved_step, sums
         if collective:
-            sums = {k: rt.mean(v) for k, v in sums.items()}   # so every rank agrees whether to stop
+            sums = {k: rt.mean(v) for k, v in sums.items()}  # so every rank agrees whether to stop
         check_finite(step, weights=True)
         states = rt.gather_states(sampler.state()) if collective else [sampler.state()]
         saved_step = step
         if rt.is_main:
-            save_checkpoint(checkpoint_path, objective.modules, objective.optimizers,
-                            rng={"torch": torch.get_rng_state(), "sampler": states[0],
-                                 **{f"sampler_rank{r}": s for r, s in enumerate(states) if r}},
-                            meta={"objective": objective.name, "step": step, "world_size": rt.world_size, **meta})
+            save_checkpoint(
+                checkpoint_path,
+                objective.modules,
+                objective.optimizers,
+                rng={
+                    "torch": torch.get_rng_state(),
+                    "sampler": states[0],
+                    **{f"sampler_rank{r}": s for r, s in enumerate(states) if r},
+                },
+                meta={"objective": objective.name, "step": step, "world_size": rt.world_size, **meta},
+            )
 
-    bar = tqdm(range(start, schedule.steps), initial=start, total=schedule.steps, desc=desc,
-               disable=quiet or not rt.is_main, dynamic_ncols=True)
+    bar = tqdm(
+        range(start, schedule.steps),
+        initial=start,
+        total=schedule.steps,
+        desc=desc,
+        disable=quiet or not rt.is_main,
+        dynamic_ncols=True,
+    )
     sums: dict[str, torch.Tensor] = {}
     count, tick, step = 0, time.perf_counter(), start
     log = TrainingLog(metrics_path, tb_dir, quiet, start) if rt.is_main else None
@@ -174,8 +267,11 @@ def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_p
                     check_finite(done)
                     row = {k: round(float(v) / count, 6) for k, v in sums.items()}
                     elapsed = time.perf_counter() - tick
-                    row.update(step=done, samples_per_s=round(count * len(batch[0]) * rt.world_size / elapsed, 1),
-                               lr=objective.optimizers[next(iter(objective.optimizers))].param_groups[0]["lr"])
+                    row.update(
+                        step=done,
+                        samples_per_s=round(count * len(batch[0]) * rt.world_size / elapsed, 1),
+                        lr=objective.optimizers[next(iter(objective.optimizers))].param_groups[0]["lr"],
+                    )
                     if log:
                         log.scalars(row)
                     bar.set_postfix({k: f"{v:.4f}" for k, v in row.items() if k not in ("step", "samples_per_s", "lr")})
@@ -186,12 +282,14 @@ def fit(objective, sampler, schedule: Schedule, checkpoint_path: Path, metrics_p
                         log.image("preview", objective.preview(*batch), done)
     except KeyboardInterrupt:
         bar.close()
-        checkpoint(step, collective=False)        # the other processes may be gone already
-        raise KeyboardInterrupt(f"interrupted at step {step}; checkpoint saved in {checkpoint_path} "
-                                f"(run the same command with --resume to continue)") from None
+        checkpoint(step, collective=False)  # the other processes may be gone already
+        raise KeyboardInterrupt(
+            f"interrupted at step {step}; checkpoint saved in {checkpoint_path} "
+            f"(run the same command with --resume to continue)"
+        ) from None
     bar.close()
     checkpoint(max(schedule.steps, start))
-    rt.barrier()        # no process tears its connections down while rank 0 still writes (gloo aborted then)
+    rt.barrier()  # no process tears its connections down while rank 0 still writes (gloo aborted then)
 
 
 def _restore_sampler(sampler, rng: dict, saved_world: int, rt: Runtime) -> None:
@@ -202,10 +300,13 @@ def _restore_sampler(sampler, rng: dict, saved_world: int, rt: Runtime) -> None:
     if saved_world == rt.world_size and all(k in rng for k in keys):
         sampler.load_state(rng[keys[rt.rank]])
         return
-    sampler.generator.manual_seed(rank_seed(int(torch.randint(0, 2 ** 62, ())), rt.rank))
-    if rt.is_main:                    # said even with --quiet: the run no longer repeats exactly
-        print(f"contentpose: the checkpoint holds the data state of {saved_world} process(es), this run has "
-              f"{rt.world_size}; training continues on freshly drawn data", file=sys.stderr)
+    sampler.generator.manual_seed(rank_seed(int(torch.randint(0, 2**62, ())), rt.rank))
+    if rt.is_main:  # said even with --quiet: the run no longer repeats exactly
+        print(
+            f"contentpose: the checkpoint holds the data state of {saved_world} process(es), this run has "
+            f"{rt.world_size}; training continues on freshly drawn data",
+            file=sys.stderr,
+        )
 
 
 def _seed(t: TrainConfig) -> None:

@@ -1,4 +1,5 @@
 """Save a grid of frames as a PNG."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +11,9 @@ from PIL import Image, ImageDraw
 from contentpose.errors import UserError
 
 
-def grid_image(cells: torch.Tensor, header: bool = False, pad: int = 2, scale: int = 2,
-               column_labels: list[str] | None = None) -> Image.Image:
+def grid_image(
+    cells: torch.Tensor, header: bool = False, pad: int = 2, scale: int = 2, column_labels: list[str] | None = None
+) -> Image.Image:
     """Tile frames (R, K, C, H, W) in [0, 1] into one image with `pad` pixels between cells.
 
     With `header=True` the first row and column are set apart by a wider light gap
@@ -31,9 +33,9 @@ def grid_image(cells: torch.Tensor, header: bool = False, pad: int = 2, scale: i
         for j in range(K):
             cell = cells[i, j]
             if torch.isnan(cell).all():
-                canvas[ys[i]:ys[i] + H, xs[j]:xs[j] + W] = 1.0 if header else 0.2
+                canvas[ys[i] : ys[i] + H, xs[j] : xs[j] + W] = 1.0 if header else 0.2
                 continue
-            canvas[ys[i]:ys[i] + H, xs[j]:xs[j] + W] = cell.clamp(0, 1).permute(1, 2, 0).numpy()
+            canvas[ys[i] : ys[i] + H, xs[j] : xs[j] + W] = cell.clamp(0, 1).permute(1, 2, 0).numpy()
     image = Image.fromarray((canvas * 255).round().astype(np.uint8))
     if scale > 1:
         image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
@@ -47,10 +49,16 @@ def grid_image(cells: torch.Tensor, header: bool = False, pad: int = 2, scale: i
     return image
 
 
-def save_grid(cells: torch.Tensor, path: str | Path, header: bool = False,
-              column_labels: list[str] | None = None) -> Path:
-    """Write `grid_image(cells)` to `path` (PNG), creating its folder."""
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".pdf")
+
+
+def save_grid(
+    cells: torch.Tensor, path: str | Path, header: bool = False, column_labels: list[str] | None = None
+) -> Path:
+    """Write `grid_image(cells)` to `path` (PNG, or another of IMAGE_EXTENSIONS), creating its folder."""
     path = Path(path)
+    if path.suffix.lower() not in IMAGE_EXTENSIONS:
+        raise UserError(f"cannot write image {path}: name it with one of the extensions {', '.join(IMAGE_EXTENSIONS)}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         grid_image(cells, header=header, column_labels=column_labels).save(path)

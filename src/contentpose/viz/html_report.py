@@ -7,6 +7,7 @@ predicted videos for autoencoders; samples, traversals and the identity plot for
 metrics tables when `contentpose evaluate RUN` has written RUN/eval.json. Every string taken
 from the run (names, paths, config values) is HTML-escaped.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,14 +18,34 @@ from pathlib import Path
 import yaml
 
 from contentpose.errors import UserError
-from contentpose.trained import (METRICS, PREDICTOR, PREDICTOR_METRICS, is_generator_run, load_generator,
-                                   load_run, read_run_config)
+from contentpose.eval.evaluate import BASELINE_LABELS
+from contentpose.eval.plots import plot_training_curves
+from contentpose.eval.pose_forecast import is_forecaster_run
+from contentpose.eval.pose_transfer import is_pose_generator_run
+from contentpose.trained import (
+    METRICS,
+    PREDICTOR,
+    PREDICTOR_METRICS,
+    is_generator_run,
+    load_forecaster,
+    load_generator,
+    load_pose_generator,
+    load_run,
+    load_video_generator,
+    read_run_config,
+    run_kind,
+)
 from contentpose.viz.analogy import analogy_grid
 from contentpose.viz.grid import save_grid
 from contentpose.viz.interpolate import interpolation_strips
-from contentpose.viz.plots import plot_training_curves
+from contentpose.viz.pose_forecast import forecast_grid
+from contentpose.viz.pose_transfer import transfer_grid
 from contentpose.viz.prediction import predict_to_files
+from contentpose.viz.sequence_swap import save_sequence_swaps
+from contentpose.viz.transfer import transfer_to_files
 from contentpose.viz.traverse import sample_grid, traverse_animation, traverse_grid
+from contentpose.viz.vgan import predict_to_files as vgan_predict
+from contentpose.viz.vgan import samples_to_files
 from contentpose.viz.video import write_video
 
 REPORT = "report.html"
@@ -50,21 +71,42 @@ def write_report(run_path: str | Path, device: str = "auto", out: str | Path | N
     files = run / FILES
     files.mkdir(exist_ok=True)
     evaluation = _read_evaluation(run)
-    sections = [_section("Configuration", f"<p>{escape(data_summary(cfg.data))}</p><details><summary>resolved "
-                         f"config</summary><pre>{escape(yaml.safe_dump(cfg.to_dict(), sort_keys=False))}</pre></details>")]
-    curves = {name: _read_rows(run / log) for name, log in (("training", METRICS), ("pose predictor", PREDICTOR_METRICS))}
+    sections = [
+        _section(
+            "Configuration",
+            f"<p>{escape(data_summary(cfg.data))}</p><details><summary>resolved "
+            f"config</summary><pre>{escape(yaml.safe_dump(cfg.to_dict(), sort_keys=False))}</pre></details>",
+        )
+    ]
+    curves = {
+        name: _read_rows(run / log) for name, log in (("training", METRICS), ("pose predictor", PREDICTOR_METRICS))
+    }
     curves = {k: v for k, v in curves.items() if v}
     if curves:
-        sections.append(_section("Training curves", _figure(plot_training_curves(curves, files / "curves.png"),
-                                                            "every logged figure against the step")))
+        sections.append(
+            _section(
+                "Training curves",
+                _figure(plot_training_curves(curves, files / "curves.png"), "every logged figure against the step"),
+            )
+        )
     if is_generator_run(run):
         sections += _generator_sections(run, files, device, evaluation)
+    elif is_forecaster_run(run):
+        sections += _forecaster_sections(run, files, device, evaluation)
+    elif is_pose_generator_run(run):
+        sections += _pose_generator_sections(run, files, device, evaluation)
+    elif run_kind(run) == "video_generator":
+        sections += _video_generator_sections(run, files, device)
+    elif run_kind(run) == "sequence_vae":
+        sections += _sequence_vae_sections(run, files, device)
     else:
         sections += _autoencoder_sections(run, files, device, evaluation)
     title = f"{run.name}: {cfg.objective.name} on {cfg.data.name}"
-    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
-            f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>"
-            f"<p class='sub'>contentpose report of {escape(str(run.resolve()))}</p>{''.join(sections)}</body></html>")
+    page = (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>"
+        f"<p class='sub'>contentpose report of {escape(str(run.resolve()))}</p>{''.join(sections)}</body></html>"
+    )
     path = Path(out) if out else run / REPORT
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,10 +117,13 @@ def write_report(run_path: str | Path, device: str = "auto", out: str | Path | N
 
 
 def data_summary(data) -> str:
-    what = {"moving_digits": f"Moving Digits, {data.num_digits} digit(s)",
-            "moving_sprites": f"Moving Sprites, {data.num_sprites} sprite(s)" + (", turning" if data.rotation else ""),
-            "videos": f"video folder {data.path} (layout {data.layout})",
-            "moving_mnist": f"Moving MNIST file {data.path}"}.get(data.name, data.name)
+    what = {
+        "moving_digits": f"Moving Digits, {data.num_digits} digit(s)",
+        "moving_sprites": f"Moving Sprites, {data.num_sprites} sprite(s)" + (", turning" if data.rotation else ""),
+        "videos": f"video folder {data.path} (layout {data.layout})",
+        "moving_mnist": f"Moving MNIST file {data.path}",
+        "figures": "articulated figures with exact keypoints",
+    }.get(data.name, data.name)
     colour = "colour" if data.colour else "grayscale"
     return f"Data: {what}; {data.frame_size}x{data.frame_size} {colour} frames; pairs up to {data.max_offset} frames apart."
 
@@ -87,25 +132,142 @@ def _autoencoder_sections(run: Path, files: Path, device: str, evaluation: dict 
     trained = load_run(run, device)
     analogy = save_grid(analogy_grid(trained), files / "analogy.png", header=True)
     strips = save_grid(interpolation_strips(trained), files / "interpolation.png")
-    out = [_section("Analogies", _figure(analogy, "cell (i, j): the content of row frame i (left column) decoded "
-                                                   "with the pose of column frame j (top row)")),
-           _section("Pose interpolation", _figure(strips, "each row: content fixed, pose moved linearly from the "
-                                                          "first frame's to the last frame's"))]
+    out = [
+        _section(
+            "Analogies",
+            _figure(
+                analogy,
+                "cell (i, j): the content of row frame i (left column) decoded "
+                "with the pose of column frame j (top row)",
+            ),
+        ),
+        _section(
+            "Pose interpolation",
+            _figure(strips, "each row: content fixed, pose moved linearly from the first frame's to the last frame's"),
+        ),
+        _section("Motion transfer", _transfer_figures(run, files, device)),
+    ]
     if (run / PREDICTOR).exists():
         try:
-            gif = predict_to_files(run, [str(files / "prediction.gif")], context=5, horizon=50, clips=4,
-                                   device=device)[0]
-            body = _figure(gif, "5 context frames, then 50 predicted; each column a held-out clip, ground truth "
-                                "above the prediction")
-        except UserError as err:                       # e.g. held-out clips shorter than 55 frames
+            gif = predict_to_files(run, [str(files / "prediction.gif")], context=5, horizon=50, clips=4, device=device)[
+                0
+            ]
+            body = _figure(
+                gif,
+                "5 context frames, then 50 predicted; each column a held-out clip, ground truth above the prediction",
+            )
+        except UserError as err:  # e.g. held-out clips shorter than 55 frames
             body = f"<p>No prediction video: {escape(str(err))}</p>"
         if evaluation and (run / "prediction_curves.png").is_file():
-            body += _figure(run / "prediction_curves.png", "per-step PSNR/SSIM against copying the "
-                                                                     "last context frame")
+            body += _figure(run / "prediction_curves.png", "per-step PSNR/SSIM against copying the last context frame")
         out.append(_section("Prediction", body + _prediction_tables(evaluation)))
     if evaluation:
         out.append(_section("Metrics", _autoencoder_tables(evaluation)))
     return out
+
+
+def _transfer_figures(run: Path, files: Path, device: str) -> str:
+    """Held-out clip 0's content following held-out clip 1's motion (as `contentpose transfer` writes it)."""
+    try:
+        gif, strip = transfer_to_files(
+            run,
+            "test:0",
+            "test:1",
+            [str(files / "transfer.gif"), str(files / "transfer.png")],
+            frames=30,
+            device=device,
+        )
+    except UserError as err:  # e.g. a video folder with one held-out clip
+        return f"<p>No transfer: {escape(str(err))}</p>"
+    caption = "content of held-out clip 0 (left) following the motion of held-out clip 1 (middle): the result (right)"
+    return _figure(gif, caption) + _figure(
+        strip, "the same at spread time steps: rows content clip, motion clip, result"
+    )
+
+
+def _forecaster_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
+    grid = save_grid(forecast_grid(load_forecaster(run, device)), files / "forecasts.png")
+    out = [
+        _section(
+            "Pose forecasts",
+            _figure(
+                grid,
+                "each row a held-out window: the last frame seen, then forecast "
+                "steps spread over the horizon; the true skeleton in white, "
+                "sampled futures in colour, over the true frames",
+            ),
+        )
+    ]
+    if evaluation:
+        methods = {**evaluation.get("baselines", {}), **evaluation["methods"]}
+        rows = [
+            [
+                name,
+                s["ade"],
+                s["fde"],
+                s["ade_best"],
+                s["fde_best"],
+                s["spread"],
+                s["steady"]["ade"],
+                s["change"]["ade"],
+            ]
+            for name, s in methods.items()
+        ]
+        out.append(
+            _section(
+                "Metrics",
+                "<p>joint error in pixels; best of N samples; steady windows keep the last "
+                "action seen, change windows switch action during the forecast</p>"
+                + _table(["method", "ADE", "FDE", "ADE best", "FDE best", "spread", "ADE steady", "ADE change"], rows),
+            )
+        )
+    return out
+
+
+def _video_generator_sections(run: Path, files: Path, device: str) -> list[str]:
+    """VGAN: generated clips, their parts, and (conditional) clips continued from held-out first frames."""
+    png, grid, parts = samples_to_files(run, files / "samples.png", files / "samples.gif", 4, 4, device=device)
+    out = [
+        _section(
+            "Samples",
+            _figure(grid, "16 generated clips")
+            + _figure(parts, "per clip: foreground, mask (white: foreground), background, composite")
+            + _figure(png, "frames of four clips, left to right"),
+        )
+    ]
+    if load_video_generator(run, device).conditional:
+        gif = vgan_predict(run, [str(files / "prediction.gif")], clips=4, device=device)[0]
+        out.append(
+            _section(
+                "Prediction",
+                _figure(gif, "from the first frame of held-out clips: ground truth above the generated continuation"),
+            )
+        )
+    return out
+
+
+def _sequence_vae_sections(run: Path, files: Path, device: str) -> list[str]:
+    """DSVAE: swaps of held-out sequences and the two generation tests (scores: `contentpose evaluate`)."""
+    grid, caption = save_sequence_swaps(run, files / "sequence_swaps.png", device)
+    return [_section("Swaps and samples", _figure(grid, caption))]
+
+
+def _pose_generator_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
+    grid = save_grid(transfer_grid([load_pose_generator(run, device)]), files / "transfer.png")
+    body = _figure(
+        grid,
+        "for each of three held-out pairs: the source's motion, the truth (the target's figure "
+        "in the source's pose) and the generated transfer; the target's reference frame leads "
+        "each row",
+    )
+    if evaluation:
+        t = evaluation["transfer"]
+        rows = [[name, s["psnr"], s["ssim"], s["flicker"]] for name, s in {**t["baselines"], **t["methods"]}.items()]
+        body += (
+            f"<p>{t['pairs']} held-out pairs of {t['frames']} frames; the truth's flicker "
+            f"{t['truth_flicker']:.4f}</p>" + _table(["method", "PSNR", "SSIM", "flicker"], rows)
+        )
+    return [_section("Motion transfer", body)]
 
 
 def _generator_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
@@ -113,40 +275,66 @@ def _generator_sections(run: Path, files: Path, device: str, evaluation: dict | 
     samples = save_grid(sample_grid(gen), files / "samples.png")
     grid = save_grid(traverse_grid(gen), files / "traverse.png")
     video = write_video(traverse_animation(gen), files / "traverse.gif")
-    out = [_section("Samples", _figure(samples, "frames from independent random z")),
-           _section("Latent traversals", _figure(grid, "each row one z_C; columns sweep z_M from -z* to z*") +
-                    _figure(video, "one z_M path applied to six z_C"))]
+    out = [
+        _section("Samples", _figure(samples, "frames from independent random z")),
+        _section(
+            "Latent traversals",
+            _figure(grid, "each row one z_C; columns sweep z_M from -z* to z*")
+            + _figure(video, "one z_M path applied to six z_C"),
+        ),
+    ]
     if evaluation and "curves" in evaluation and (run / "identity.png").is_file():
-        out.append(_section("Identity analysis", _figure(run / "identity.png", "content change against the "
-                                                         "perturbation norm of z_C alone or z_M alone")
-                            + _identity_tables(evaluation)))
+        out.append(
+            _section(
+                "Identity analysis",
+                _figure(run / "identity.png", "content change against the perturbation norm of z_C alone or z_M alone")
+                + _identity_tables(evaluation),
+            )
+        )
     return out
 
 
 def _autoencoder_tables(e: dict) -> str:
     html = ""
     if "swap" in e:
-        rows = [["model: swap D(Ec(a), Ep(b))", e["swap"]["psnr"], e["swap"]["ssim"]],
-                ["model: reconstruction", e["reconstruction"]["psnr"], e["reconstruction"]["ssim"]],
-                ["baseline: copy frame b (pose)", e["baselines"]["copy_pose_frame"]["psnr"],
-                 e["baselines"]["copy_pose_frame"]["ssim"]],
-                ["baseline: copy frame a (content)", e["baselines"]["copy_content_frame"]["psnr"],
-                 e["baselines"]["copy_content_frame"]["ssim"]]]
-        html += "<h3>Swap fidelity</h3>" + _table(["", "PSNR", "SSIM"], rows)
+        named = [
+            ("model: swap D(Ec(a), Ep(b))", e["swap"]),
+            ("model: reconstruction (content of b)", e["reconstruction"]),
+            *[(label, e["baselines"][key]) for key, label in BASELINE_LABELS.items() if key in e["baselines"]],
+        ]
+        rows = [[label, x["psnr"], x["ssim"], x.get("content_accuracy", "-")] for label, x in named]
+        html += "<h3>Swap fidelity</h3>" + _table(["", "PSNR", "SSIM", "content classifier accuracy"], rows)
+        c = e.get("content_classifier")
+        if c:
+            html += (
+                f"<p>Content classifier accuracy: the share of a's content classes a classifier trained on "
+                f"real frames names in each output (b's for the reconstruction). On real frames of a's "
+                f"content in b's pose (its ceiling) {c['real_frames']:.3f}; chance {c['chance']:.3f}. "
+                f"A swap that transfers content scores near the ceiling and beats the content-blind "
+                f"baseline (the mean training object drawn in b's pose) in PSNR and SSIM.</p>"
+            )
     else:
-        html += "<h3>Reconstruction</h3>" + _table(["", "PSNR", "SSIM"], [["held-out frames", e["reconstruction"]["psnr"],
-                                                                          e["reconstruction"]["ssim"]]])
+        html += "<h3>Reconstruction</h3>" + _table(
+            ["", "PSNR", "SSIM"], [["held-out frames", e["reconstruction"]["psnr"], e["reconstruction"]["ssim"]]]
+        )
     if "disentanglement" in e:
         d = e["disentanglement"]
-        html += (f"<h3>Disentanglement</h3><p>MIG {d['mig']['mig']:.3f}, group score {d['group']['score']:.3f} "
-                 f"on {d['frames']} held-out frames. Probes: accuracy for content factors, R&sup2; for pose factors.</p>")
-        html += _table(["factor", "kind", "from content", "from pose", "chance", "MIG"],
-                       [[k, p["kind"], p["from_content"], p["from_pose"], p["chance"], d["mig"]["per_factor"].get(k, "")]
-                        for k, p in d["probes"].items()])
+        html += (
+            f"<h3>Disentanglement</h3><p>MIG {d['mig']['mig']:.3f}, group score {d['group']['score']:.3f} "
+            f"on {d['frames']} held-out frames. Probes: accuracy for content factors, R&sup2; for pose factors.</p>"
+        )
+        html += _table(
+            ["factor", "kind", "from content", "from pose", "chance", "MIG"],
+            [
+                [k, p["kind"], p["from_content"], p["from_pose"], p["chance"], d["mig"]["per_factor"].get(k, "")]
+                for k, p in d["probes"].items()
+            ],
+        )
     if "action_probes" in e:
         a = e["action_probes"]
-        html += "<h3>Action probe</h3>" + _table(["from", "accuracy"], [["content", a["from_content"]],
-                                                                      ["pose", a["from_pose"]], ["chance", a["chance"]]])
+        html += "<h3>Action probe</h3>" + _table(
+            ["from", "accuracy"], [["content", a["from_content"]], ["pose", a["from_pose"]], ["chance", a["chance"]]]
+        )
     return html
 
 
@@ -155,36 +343,77 @@ def _prediction_tables(e: dict | None) -> str:
         return ""
     p = e["prediction"]
     mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
-    html = _table(["setting", "PSNR", "SSIM", "copy-last PSNR", "copy-last SSIM"],
-                  [[f"{c['context']} context -> {c['horizon']} future", mean(c["model"]["psnr"]),
-                    mean(c["model"]["ssim"]), mean(c["copy_last"]["psnr"]), mean(c["copy_last"]["ssim"])]
-                   for c in p["curves"]])
+    html = _table(
+        ["setting", "PSNR", "SSIM", "copy-last PSNR", "copy-last SSIM"],
+        [
+            [
+                f"{c['context']} context -> {c['horizon']} future",
+                mean(c["model"]["psnr"]),
+                mean(c["model"]["ssim"]),
+                mean(c["copy_last"]["psnr"]),
+                mean(c["copy_last"]["ssim"]),
+            ]
+            for c in p["curves"]
+        ],
+    )
     if "rollout" in p:
         r = p["rollout"]
-        html += (f"<p>Long rollout from {r['context']} context frames, {r['clips']} clips, "
-                 f"{r['frames_per_s']:.0f} generated frames/s:</p>")
-        html += _table(["step", "content accuracy", "on real frames", "on their reconstructions",
-                        "sharpness vs real"],
-                       [[s, x["content_accuracy"], x["content_accuracy_real"],
-                         x.get("content_accuracy_reconstructed", "-"), x["sharpness_ratio"]]
-                        for s, x in r["steps"].items()])
+        html += (
+            f"<p>Long rollout from {r['context']} context frames, {r['clips']} clips, "
+            f"{r['frames_per_s']:.0f} generated frames/s:</p>"
+        )
+        html += _table(
+            ["step", "content accuracy", "on real frames", "on their reconstructions", "sharpness vs real"],
+            [
+                [
+                    s,
+                    x["content_accuracy"],
+                    x["content_accuracy_real"],
+                    x.get("content_accuracy_reconstructed", "-"),
+                    x["sharpness_ratio"],
+                ]
+                for s, x in r["steps"].items()
+            ],
+        )
     return html
 
 
 def _identity_tables(e: dict) -> str:
     factors = list(e["sets"].get("by_factor", {}))
-    per = factors if len(factors) > 1 else []          # one factor: the "content changed" column says it all
-    rows = [[f"z_{'C' if sub == 'content' else 'M'}", r["fraction"], r["norm"], r["content_changed"],
-             *[r["changed_by_factor"][f] for f in per], r["embedding_distance"]]
-            for sub in ("content", "motion") for r in e["curves"][sub]]
+    per = factors if len(factors) > 1 else []  # one factor: the "content changed" column says it all
+    rows = [
+        [
+            f"z_{'C' if sub == 'content' else 'M'}",
+            r["fraction"],
+            r["norm"],
+            r["content_changed"],
+            *[r["changed_by_factor"][f] for f in per],
+            r["embedding_distance"],
+        ]
+        for sub in ("content", "motion")
+        for r in e["curves"][sub]
+    ]
     s = e["sets"]
-    html = (_table(["perturbed", "fraction t", "|dz|", "content changed", *[f"{f} changed" for f in per],
-                    "embedding distance"], rows)
-            + f"<p>Sets of {s['set_size']} frames with one content label: generated {s['generated']:.3f}, "
-              f"real {s['real']:.3f}, independent frames {s['independent_frames']:.3f}.</p>")
+    html = (
+        _table(
+            [
+                "perturbed",
+                "fraction t",
+                "|dz|",
+                "content changed",
+                *[f"{f} changed" for f in per],
+                "embedding distance",
+            ],
+            rows,
+        )
+        + f"<p>Sets of {s['set_size']} frames with one content label: generated {s['generated']:.3f}, "
+        f"real {s['real']:.3f}, independent frames {s['independent_frames']:.3f}.</p>"
+    )
     if per:
-        html += _table(["factor alone", "generated sets", "real sets", "independent frames"],
-                       [[f, v["generated"], v["real"], v["independent_frames"]] for f, v in s["by_factor"].items()])
+        html += _table(
+            ["factor alone", "generated sets", "real sets", "independent frames"],
+            [[f, v["generated"], v["real"], v["independent_frames"]] for f, v in s["by_factor"].items()],
+        )
     return html
 
 
@@ -210,8 +439,10 @@ def _section(title: str, body: str) -> str:
 def _figure(path: Path, caption: str) -> str:
     data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
     mime = MIME.get(Path(path).suffix.lower(), "application/octet-stream")
-    return (f"<figure><img src='data:{mime};base64,{data}' alt='{escape(caption, quote=True)}'>"
-            f"<figcaption>{escape(caption)}</figcaption></figure>")
+    return (
+        f"<figure><img src='data:{mime};base64,{data}' alt='{escape(caption, quote=True)}'>"
+        f"<figcaption>{escape(caption)}</figcaption></figure>"
+    )
 
 
 def _table(header: list[str], rows: list[list]) -> str:

@@ -1,5 +1,6 @@
 """`contentpose predict`: roll out from context frames and write a PNG strip (the DrNet paper's
 long-rollout figure), MP4 and GIF videos."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,16 @@ from contentpose.viz.video import VIDEO_SUFFIXES, write_video
 OUTPUT_SUFFIXES = VIDEO_SUFFIXES + (".png",)
 
 
-def predict_to_files(run_path: str | Path, outputs: list[str], context: int, horizon: int,
-                     video: str | None = None, clips: int = 4, fps: int = 10, device: str = "auto") -> list[Path]:
+def predict_to_files(
+    run_path: str | Path,
+    outputs: list[str],
+    context: int,
+    horizon: int,
+    video: str | None = None,
+    clips: int = 4,
+    fps: int = 10,
+    device: str = "auto",
+) -> list[Path]:
     """Predict `horizon` frames after `context` frames of held-out clips (or of a video file)."""
     if context < 1 or horizon < 1:
         raise UserError(f"--context and --horizon must be at least 1 (got {context} and {horizon})")
@@ -58,8 +67,9 @@ def strip_steps(horizon: int, columns: int = 12) -> list[int]:
     return sorted({int(round(s)) for s in np.geomspace(1, horizon, columns)})
 
 
-def prediction_strip(context: torch.Tensor, pred: torch.Tensor, truth: torch.Tensor | None,
-                     columns: int = 12) -> tuple[torch.Tensor, list[str]]:
+def prediction_strip(
+    context: torch.Tensor, pred: torch.Tensor, truth: torch.Tensor | None, columns: int = 12
+) -> tuple[torch.Tensor, list[str]]:
     """Cells and column labels for `save_grid`: per clip a ground-truth row (where there is one)
     and a predicted row; columns = the context frames, then predicted steps spread over the horizon.
 
@@ -91,8 +101,11 @@ def video_frames(context: torch.Tensor, pred: torch.Tensor, truth: torch.Tensor 
             top = bottom = context[:, t]
         else:
             bottom = pred[:, t - Tc]
-            top = truth[:, t - Tc] if truth is not None and t - Tc < truth.shape[1] \
+            top = (
+                truth[:, t - Tc]
+                if truth is not None and t - Tc < truth.shape[1]
                 else torch.full_like(bottom, float("nan"))
+            )
         cells = torch.stack([top, bottom]) if truth is not None else bottom[None]
         images.append(grid_image(cells))
     return images

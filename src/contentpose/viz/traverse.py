@@ -1,4 +1,5 @@
 """Set GAN pictures: latent traversals (Tuesca & Uzal, Figures 6-8 and 10-11) and random samples."""
+
 from __future__ import annotations
 
 import torch
@@ -29,10 +30,10 @@ def traverse_animation(gen: TrainedGenerator, count: int = 6, steps: int = 30, s
     Figures 10-11 as a video): a list of 2 * steps - 2 images that loops without a repeated frame."""
     m = gen.config.model
     z_c, z_star = uniform_latents(count, 1, m.z_content, m.z_motion, torch.Generator().manual_seed(seed))
-    path = _sweep(z_star[:1, 0], steps)[0]                             # (steps, Zm), shared by all z_C
-    path = torch.cat([path, path.flip(0)[1:-1]])                       # there and back
-    z_m = path[None].expand(count, -1, -1)                             # (count, 2 * steps, Zm)
-    frames = generate(gen.generator, z_c.to(gen.device), z_m.to(gen.device))   # (count, T, C, H, W)
+    path = _sweep(z_star[:1, 0], steps)[0]  # (steps, Zm), shared by all z_C
+    path = torch.cat([path, path.flip(0)[1:-1]])  # there and back
+    z_m = path[None].expand(count, -1, -1)  # (count, 2 * steps, Zm)
+    frames = generate(gen.generator, z_c.to(gen.device), z_m.to(gen.device))  # (count, T, C, H, W)
     return [grid_image(frames[:, t][None]) for t in range(frames.shape[1])]
 
 

@@ -1,4 +1,5 @@
 """Write frame sequences as MP4 (PyAV, H.264) or GIF (Pillow)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,7 +33,7 @@ def write_video(frames: list[Image.Image], path: str | Path, fps: int = 10) -> P
 
 def _write_mp4(frames: list[Image.Image], path: Path, fps: int) -> None:
     w, h = frames[0].size
-    w2, h2 = w + w % 2, h + h % 2                       # yuv420p needs even sides
+    w2, h2 = w + w % 2, h + h % 2  # yuv420p needs even sides
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = w2, h2, "yuv420p"

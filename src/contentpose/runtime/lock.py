@@ -1,0 +1,72 @@
+"""One process trains in a run folder at a time: an exclusive `flock` on RUN/.lock, which holds its pid.
+
+The lock is taken before anything is written and released (the file removed) when training ends,
+however it ends; the kernel drops it if the process dies. A second process is refused with the
+holder's pid. A folder that the lock had to create and that is still empty on release is removed,
+so a refused or failed start leaves no half-made run folder behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from pathlib import Path
+
+from contentpose.errors import UserError
+
+LOCK = ".lock"
+
+
+@contextlib.contextmanager
+def run_lock(run: Path):
+    """Hold RUN/.lock for the block: create the folder if needed, refuse if another process holds it."""
+    run = Path(run)
+    if run.exists() and not run.is_dir():
+        raise UserError(f"{run} is a file, not a run folder; choose another --out")
+    created = [p for p in (run, *run.parents) if not p.exists()]  # deepest first
+    try:
+        run.mkdir(parents=True, exist_ok=True)
+        fd = _acquire(run / LOCK)
+    except OSError as err:
+        _remove_empty(created)
+        raise UserError(f"cannot write the run folder {run}: {err.strerror or err}") from None
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(run / LOCK)  # while still holding it: the next process locks a fresh file
+        os.close(fd)
+        _remove_empty(created)
+
+
+def _acquire(path: Path) -> int:
+    """An open descriptor of `path` with the exclusive lock held."""
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip()
+            os.close(fd)
+            who = f"process {holder}" if holder.isdigit() else "another process"
+            raise UserError(
+                f"{path.parent} is in use: {who} is training in it (it holds {path}); "
+                f"wait for it to finish or choose another --out"
+            ) from None
+        try:
+            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # the holder removed the file between our open and our lock: retry
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return

@@ -1,0 +1,35 @@
+"""The run-folder lock: one process trains in a folder at a time; nothing is left behind."""
+
+import os
+
+import pytest
+
+from contentpose.errors import UserError
+from contentpose.runtime.lock import LOCK, run_lock
+
+
+def test_lock_holds_the_pid_and_refuses_a_second_holder(tmp_path):
+    run = tmp_path / "run"
+    with run_lock(run):
+        assert (run / LOCK).read_text().strip() == str(os.getpid())
+        # flock locks conflict between open files, even in one process
+        with pytest.raises(UserError, match=f"process {os.getpid()} is training in it"), run_lock(run):
+            pass
+        assert (run / LOCK).is_file()  # the refused one leaves the holder's lock alone
+    assert not run.exists()  # made by the lock and still empty: removed
+    with run_lock(run):  # free again
+        (run / "config.yaml").write_text("x")
+    assert [p.name for p in run.iterdir()] == ["config.yaml"]
+
+
+def test_a_failed_start_leaves_no_half_made_folders(tmp_path):
+    with pytest.raises(RuntimeError), run_lock(tmp_path / "a" / "b" / "run"):
+        raise RuntimeError("failed before writing anything")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stale_lock_file_of_a_dead_process_does_not_block(tmp_path):
+    (tmp_path / LOCK).write_text("999999\n")  # kill -9 leaves the file; the kernel dropped the lock
+    with run_lock(tmp_path):
+        assert (tmp_path / LOCK).read_text().strip() == str(os.getpid())
+    assert not (tmp_path / LOCK).exists()
