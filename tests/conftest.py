@@ -4,18 +4,12 @@ Session-scoped run folders are shared: a test that changes one (evaluate writes 
 resume extends the checkpoint) works on a copy (`shutil.copytree(run, tmp_path / "run")`).
 """
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from contentpose.config import load_config
-
-# torch's OpenMP threads wait by sleeping, not spinning. On a machine busy with other work the
-# spinning threads starved each other: one content classifier (1000 steps) took 18 minutes
-# instead of seconds. Read once when torch loads, so set before anything imports torch.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 # The tiny config every test builds on (32x32 frames, narrow networks: seconds on a CPU). Tests
 # add what they need after it (later overrides win): load_config("quick", [*TINY, "train.steps=6"]).
