@@ -29,6 +29,7 @@ import torch
 from contentpose.config import DataConfig
 from contentpose.data.figure_motion import ACTIONS, ANGLES, SCHEDULE, joint_params
 from contentpose.data.motion import bounce
+from contentpose.data.moving_sprites import HUES
 from contentpose.data.synthetic import START_TIMES, SyntheticClips
 from contentpose.errors import UserError
 
@@ -52,16 +53,7 @@ KEYPOINTS = (
 BONES = ((0, 1), (1, 2), (3, 6), (9, 12), (3, 4), (4, 5), (6, 7), (7, 8), (9, 10), (10, 11), (12, 13), (13, 14))
 POSE_PARAMS = ("x", "lift") + ANGLES
 
-PART_COLOURS = torch.tensor(
-    [
-        [1.0, 0.25, 0.25],
-        [0.25, 1.0, 0.25],
-        [0.3, 0.45, 1.0],
-        [1.0, 1.0, 0.25],
-        [1.0, 0.3, 1.0],
-        [0.25, 1.0, 1.0],
-    ]
-)
+PART_COLOURS = HUES  # the six saturated colours of Moving Sprites, one per class
 PART_INTENSITIES = torch.linspace(0.5, 1.0, 6)
 BACKGROUNDS = torch.tensor([[0.0, 0.0, 0.0], [0.12, 0.12, 0.28], [0.3, 0.16, 0.08], [0.08, 0.24, 0.14]])
 BACKGROUND_INTENSITIES = torch.tensor([0.0, 0.1, 0.2, 0.3])
