@@ -26,6 +26,27 @@ TINY = (
 )
 
 
+def untrained_run(path: Path, preset: str, overrides=()) -> Path:
+    """A run folder of `preset` holding freshly initialised inference networks, as `train` would
+    write them at step 0 (seeded): for tests of loading, pictures and evaluation without training."""
+    import torch
+
+    from contentpose.config import save_config
+    from contentpose.data import data_channels
+    from contentpose.objectives import OBJECTIVES
+    from contentpose.runtime.checkpoint import save_checkpoint
+    from contentpose.trained import CHECKPOINT, CONFIG
+
+    cfg = load_config(preset, list(overrides))
+    path.mkdir()
+    save_config(cfg, path / CONFIG)
+    torch.manual_seed(0)
+    networks = OBJECTIVES[cfg.objective.name].networks(cfg, data_channels(cfg.data))
+    meta = {"objective": cfg.objective.name, "step": 0, "config": cfg.to_dict()}
+    save_checkpoint(path / CHECKPOINT, networks, {}, rng={}, meta=meta)
+    return path
+
+
 @pytest.fixture
 def tiny_config():
     """`quick` with TINY."""

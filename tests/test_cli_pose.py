@@ -1,28 +1,13 @@
 """`contentpose transfer` on a pose-to-frame run (issue 19)."""
 
-import torch
+from conftest import untrained_run
 from PIL import Image
 
 from contentpose.cli import main
-from contentpose.config import load_config, save_config
-from contentpose.objectives.posegen import PoseGen
-from contentpose.runtime.checkpoint import save_checkpoint
-from contentpose.trained import CHECKPOINT, CONFIG
 
 
 def _untrained_run(path):
-    cfg = load_config("posegen_quick", ["model.width=8", "data.test_clips=8"])
-    path.mkdir()
-    save_config(cfg, path / CONFIG)
-    torch.manual_seed(0)
-    save_checkpoint(
-        path / CHECKPOINT,
-        PoseGen.networks(cfg, 3),
-        {},
-        rng={},
-        meta={"objective": "posegen", "step": 0, "config": cfg.to_dict()},
-    )
-    return path
+    return untrained_run(path, "posegen_quick", ["model.width=8", "data.test_clips=8"])
 
 
 def test_transfer_writes_the_strip_and_video_and_scores_against_the_truth(tmp_path, capsys, fails_cleanly):

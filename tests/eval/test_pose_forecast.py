@@ -2,9 +2,10 @@ import json
 
 import pytest
 import torch
+from conftest import untrained_run
 
 from contentpose.cli import main
-from contentpose.config import load_config, save_config
+from contentpose.config import load_config
 from contentpose.data import build_dataset
 from contentpose.data.figure_motion import BLEND
 from contentpose.errors import UserError
@@ -16,9 +17,6 @@ from contentpose.eval.pose_forecast import (
     scores,
     spread,
 )
-from contentpose.objectives.pose_forecast import PoseForecast
-from contentpose.runtime.checkpoint import save_checkpoint
-from contentpose.trained import CHECKPOINT, CONFIG
 
 OVERRIDES = [
     "data.test_clips=32",
@@ -73,19 +71,7 @@ def test_windows_come_from_the_fixed_test_clips():
 
 
 def _untrained_run(path, overrides):
-    """A run folder holding freshly initialised networks, as `train` would write at step 0."""
-    cfg = load_config("poseforecast_quick", overrides)
-    path.mkdir()
-    save_config(cfg, path / CONFIG)
-    torch.manual_seed(0)
-    save_checkpoint(
-        path / CHECKPOINT,
-        PoseForecast.networks(cfg, 3),
-        {},
-        rng={},
-        meta={"objective": "poseforecast", "step": 0, "config": cfg.to_dict()},
-    )
-    return path
+    return untrained_run(path, "poseforecast_quick", overrides)
 
 
 def test_evaluate_scores_every_method_on_the_same_windows(tmp_path, capsys):

@@ -2,8 +2,9 @@
 
 import pytest
 import torch
+from conftest import untrained_run
 
-from contentpose.config import load_config, save_config
+from contentpose.config import load_config
 from contentpose.data import build_dataset
 from contentpose.data.figures import BONES, bone_maps
 from contentpose.data.samplers import PoseFrameSampler
@@ -11,9 +12,7 @@ from contentpose.errors import UserError
 from contentpose.eval.pose_transfer import frame_transfer_scores, normalise_to_target, transfer_scores
 from contentpose.models.pose_generator import PatchDiscriminator, PoseGenerator
 from contentpose.objectives import build_objective
-from contentpose.objectives.posegen import PoseGen
-from contentpose.runtime.checkpoint import save_checkpoint
-from contentpose.trained import CHECKPOINT, CONFIG, load_pose_generator
+from contentpose.trained import load_pose_generator
 
 TINY = ["model.width=8", "train.batch_size=4", "data.test_clips=16"]
 
@@ -78,18 +77,7 @@ def test_pose_normalisation():
 
 
 def _untrained_run(path):
-    cfg = load_config("posegen_quick", TINY)
-    path.mkdir()
-    save_config(cfg, path / CONFIG)
-    torch.manual_seed(0)
-    save_checkpoint(
-        path / CHECKPOINT,
-        PoseGen.networks(cfg, 3),
-        {},
-        rng={},
-        meta={"objective": "posegen", "step": 0, "config": cfg.to_dict()},
-    )
-    return path
+    return untrained_run(path, "posegen_quick", TINY)
 
 
 def test_inference_feeds_back_its_output_and_transfers_are_scored(tmp_path):

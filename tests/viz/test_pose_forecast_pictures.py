@@ -1,18 +1,16 @@
 """The forecast picture and the report page of a pose forecasting run."""
 
-import torch
+from conftest import untrained_run
 
-from contentpose.config import load_config, save_config
 from contentpose.eval.pose_forecast import evaluate_forecasters
-from contentpose.objectives.pose_forecast import PoseForecast
-from contentpose.runtime.checkpoint import save_checkpoint
-from contentpose.trained import CHECKPOINT, CONFIG, load_forecaster
+from contentpose.trained import load_forecaster
 from contentpose.viz.html_report import write_report
 from contentpose.viz.pose_forecast import forecast_grid
 
 
 def _untrained_run(path):
-    cfg = load_config(
+    return untrained_run(
+        path,
         "poseforecast_quick",
         [
             "data.test_clips=8",
@@ -22,17 +20,6 @@ def _untrained_run(path):
             "predictor.future=8",
         ],
     )
-    path.mkdir()
-    save_config(cfg, path / CONFIG)
-    torch.manual_seed(0)
-    save_checkpoint(
-        path / CHECKPOINT,
-        PoseForecast.networks(cfg, 3),
-        {},
-        rng={},
-        meta={"objective": "poseforecast", "step": 0, "config": cfg.to_dict()},
-    )
-    return path
 
 
 def test_forecast_grid_draws_truth_and_samples_over_the_frames(tmp_path):
