@@ -39,7 +39,7 @@ class FrameStore:
         if len(ok) == 0:
             raise UserError(
                 f"no clip has the {length} frames {what} needs (longest: {self.lengths.max()}); "
-                f"use longer videos, a smaller data.stride or shorter sequences"
+                f"use longer clips, a smaller data.stride, shorter sequences or a smaller data.max_offset"
             )
         return ok
 
