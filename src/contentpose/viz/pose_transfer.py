@@ -18,9 +18,7 @@ from contentpose.errors import UserError
 from contentpose.eval.image_metrics import psnr
 from contentpose.eval.pose_transfer import normalise_to_target
 from contentpose.trained import load_pose_generator
-from contentpose.viz.grid import save_grid
-from contentpose.viz.transfer import DATA_CLIP, OUTPUT_SUFFIXES, transfer_frames, transfer_strip
-from contentpose.viz.video import write_video
+from contentpose.viz.transfer import DATA_CLIP, check_transfer_outputs, write_transfer
 
 
 def figure_clip(run, source: str, frames: int):
@@ -54,24 +52,14 @@ def pose_transfer_to_files(
 ) -> tuple[list[Path], float]:
     """Render `content`'s figure doing `motion`'s motion (`frames` frames); write `outputs`. Returns the
     files written and the mean PSNR of the result against the renderer's truth."""
-    for out in outputs:
-        if Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
-            raise UserError(f"cannot write {out}: outputs must end in {', '.join(OUTPUT_SUFFIXES)}")
-    if frames < 2:
-        raise UserError(f"--frames must be at least 2 (got {frames})")
+    check_transfer_outputs(outputs, frames)
     run = load_pose_generator(run_path, device)
     data, a = figure_clip(run, content, frames)
     _, b = figure_clip(run, motion, frames)
     poses = bone_maps(normalise_to_target(b.keypoints, a.keypoints), data.size)
     result = run.render(poses, a.frames[:, 0])[0]
     truth = data.render(a.factors, b.positions)[0]
-    written = []
-    for out in map(Path, outputs):
-        if out.suffix.lower() == ".png":
-            cells, labels = transfer_strip(a.frames[0], b.frames[0], result)
-            written.append(save_grid(cells, out, column_labels=labels))
-        else:
-            written.append(write_video(transfer_frames(a.frames[0], b.frames[0], result), out, fps))
+    written = write_transfer(a.frames[0], b.frames[0], result, outputs, fps)
     return written, float(psnr(result, truth).mean())
 
 

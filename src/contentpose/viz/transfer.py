@@ -65,11 +65,7 @@ def transfer_to_files(
     device: str = "auto",
 ) -> list[Path]:
     """Transfer `motion`'s motion (up to `frames` frames) onto `content`'s content; write `outputs`."""
-    for out in outputs:
-        if Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
-            raise UserError(f"cannot write {out}: outputs must end in {', '.join(OUTPUT_SUFFIXES)}")
-    if frames < 2:
-        raise UserError(f"--frames must be at least 2 (got {frames})")
+    check_transfer_outputs(outputs, frames)
     run = load_trained(run_path, device)
     if not hasattr(run, "transfer"):
         raise UserError(
@@ -84,13 +80,30 @@ def transfer_to_files(
             f"the motion clip needs at least 2"
         )
     result = run.transfer(a[None], b[None])[0]
+    return write_transfer(a, b, result, outputs, fps)
+
+
+def check_transfer_outputs(outputs: list[str], frames: int) -> None:
+    """Refuse, before any work, output names of an unknown kind and fewer than 2 frames."""
+    for out in outputs:
+        if Path(out).suffix.lower() not in OUTPUT_SUFFIXES:
+            raise UserError(f"cannot write {out}: outputs must end in {', '.join(OUTPUT_SUFFIXES)}")
+    if frames < 2:
+        raise UserError(f"--frames must be at least 2 (got {frames})")
+
+
+def write_transfer(
+    content: torch.Tensor, motion: torch.Tensor, result: torch.Tensor, outputs: list[str], fps: int
+) -> list[Path]:
+    """Write the content clip, the motion clip and the result ((T, C, H, W) each) side by side: a PNG
+    strip for .png outputs, a video (MP4, GIF) otherwise."""
     written = []
     for out in map(Path, outputs):
         if out.suffix.lower() == ".png":
-            cells, labels = transfer_strip(a, b, result)
+            cells, labels = transfer_strip(content, motion, result)
             written.append(save_grid(cells, out, column_labels=labels))
         else:
-            written.append(write_video(transfer_frames(a, b, result), out, fps))
+            written.append(write_video(transfer_frames(content, motion, result), out, fps))
     return written
 
 
