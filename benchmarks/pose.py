@@ -13,7 +13,9 @@ Pose-to-frame motion transfer (Everybody Dance Now): trains `posegen_quick` with
 the temporal discriminator, then scores transfers between held-out figures against the
 renderer's ground truth (target drawn in the source's pose): PSNR, SSIM and flicker, from
 EDN-normalised source keypoints and from the oracle keypoints, next to copying the target's
-reference frame or the source's frames (eval/pose_transfer.py).
+reference frame or the source's frames (eval/pose_transfer.py); and the keypoint error of every
+method's frames, read by a keypoint regressor trained on real frames (eval/keypoint_regressor.py,
+cached in OUT/posegen), with its error on the true frames as the floor.
 
 Runs already trained in OUT are reused (an interrupted one is resumed). The pictures show the
 CVAE's sampled skeletons over the true future frames of held-out windows, and transfers
@@ -29,8 +31,9 @@ from pathlib import Path
 
 from common import machine
 from contentpose.config import load_config
+from contentpose.eval.keypoint_regressor import keypoint_regressor
 from contentpose.eval.pose_forecast import evaluate_forecasters, table_rows
-from contentpose.eval.pose_transfer import format_transfer, frame_transfer_scores, transfer_scores
+from contentpose.eval.pose_transfer import format_row, format_transfer, frame_transfer_scores, transfer_scores
 from contentpose.train.loop import train
 from contentpose.trained import CHECKPOINT, load_forecaster, load_pose_generator, load_run, read_meta
 from contentpose.viz.grid import save_grid
@@ -74,6 +77,12 @@ def main() -> None:
         help="content/pose runs (DrNet, MIPAE) trained on the same figures (data=figures "
         "data.colour=true data.frame_size=32), scored on the same transfers from frames alone",
     )
+    parser.add_argument(
+        "--regressor-steps",
+        type=int,
+        default=None,
+        help="training steps of the keypoint regressor (default: eval/keypoint_regressor.py's STEPS)",
+    )
     args = parser.parse_args()
     out = Path(args.out)
     timings = {
@@ -94,21 +103,21 @@ def main() -> None:
     for label, s in rows:
         print(f"{label:34} " + " ".join(f"{s['curve'][k - 1]:6.2f}/{s['curve_best'][k - 1]:6.2f}" for k in steps))
     generators = {name: load_pose_generator(out / name) for name in POSEGENS}
-    transfer = {name: transfer_scores(run.render, run.dataset("test")) for name, run in generators.items()}
+    first = next(iter(generators.values()))
+    regressor = keypoint_regressor(first.path, first.dataset("train"), args.regressor_steps)
+    transfer = {
+        name: transfer_scores(run.render, run.dataset("test"), regressor=regressor) for name, run in generators.items()
+    }
     print("\n" + format_transfer(transfer))
-    data = next(iter(generators.values())).dataset("test")
+    data = first.dataset("test")
     unsupervised = {}
     for path in map(Path, args.drnet):
         run = load_run(path)
         same = ("name", "frame_size", "colour", "test_clips", "test_seed")
         if any(getattr(run.config.data, k) != getattr(data.cfg, k) for k in same):
             raise SystemExit(f"{path} was trained on other data than the pose-to-frame runs")
-        unsupervised[path.name] = frame_transfer_scores(run.transfer, data)
-        s = unsupervised[path.name]
-        print(
-            f"{path.name + ': ' + run.config.objective.name + ' swap (frames only)':58} {s['psnr']:6.2f} "
-            f"{s['ssim']:7.4f} {s['flicker']:8.4f}"
-        )
+        unsupervised[path.name] = frame_transfer_scores(run.transfer, data, regressor=regressor)
+        print(format_row(f"{path.name}: {run.config.objective.name} swap (frames only)", unsupervised[path.name]))
     result = {
         "machine": machine(),
         "training": timings,

@@ -126,6 +126,8 @@ def test_pose_benchmark(tmp_path):
         str(tmp_path / "forecasts.png"),
         "--transfer-picture",
         str(tmp_path / "transfer.png"),
+        "--regressor-steps",
+        "3",
         "--set",
         "train.steps=4",
         "train.log_every=2",
@@ -139,6 +141,10 @@ def test_pose_benchmark(tmp_path):
     result = json.loads((tmp_path / "pose.json").read_text())
     assert set(result["training"]) == {"cvae", "lstm", "posegen", "posegen_notemporal"}
     assert result["forecasting"]["horizon"] == 20 and set(result["transfer"]) == {"posegen", "posegen_notemporal"}
+    assert (
+        "keypoint regressor on the true frames (floor)" in out
+        and result["transfer"]["posegen"]["regressor_error_px"] > 0
+    )
     assert (tmp_path / "forecasts.png").is_file() and (tmp_path / "transfer.png").is_file()
 
 

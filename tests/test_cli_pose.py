@@ -41,16 +41,20 @@ def test_transfer_writes_the_strip_and_video_and_scores_against_the_truth(tmp_pa
     fails_cleanly(["transfer", str(run), "--content", "test:8", "--motion", "test:1"], "out of range")
 
 
-def test_evaluate_and_report_a_pose_to_frame_run(tmp_path, capsys):
+def test_evaluate_and_report_a_pose_to_frame_run(tmp_path, capsys, monkeypatch):
     import json
 
+    from contentpose.eval import keypoint_regressor
+
+    monkeypatch.setattr(keypoint_regressor, "STEPS", 3)  # the regressor's own test trains it for real
     run = _untrained_run(tmp_path / "run")
     assert main(["evaluate", str(run), "--device", "cpu"]) == 0
-    assert "baseline: copy target frame" in capsys.readouterr().out
-    assert set(json.loads((run / "eval.json").read_text())["transfer"]["methods"]) == {
-        "generated (normalised keypoints)",
-        "generated (oracle keypoints)",
-    }
+    out = capsys.readouterr().out
+    assert "baseline: copy target frame" in out and "keypoint regressor on the true frames (floor)" in out
+    transfer = json.loads((run / "eval.json").read_text())["transfer"]
+    assert set(transfer["methods"]) == {"generated (normalised keypoints)", "generated (oracle keypoints)"}
+    assert transfer["regressor_error_px"] > 0 and transfer["baselines"]["copy target frame"]["keypoint_error_px"] > 0
+    assert (run / keypoint_regressor.REGRESSOR).is_file()  # cached for the next evaluation
     assert main(["report", str(run), "--device", "cpu"]) == 0
     page = (run / "report.html").read_text()
-    assert "Motion transfer" in page and "copy source frames" in page
+    assert "Motion transfer" in page and "copy source frames" in page and "keypoint error (px)" in page

@@ -6,8 +6,11 @@ renderer's b drawn in a's pose parameters. The generator is given a's keypoints 
 global pose normalisation (`normalise_to_target`), or, as an upper bound, b's true keypoints in
 a's pose ("oracle keypoints"). Scores, averaged over frames: PSNR and SSIM against the truth;
 flicker, the mean absolute change between consecutive frames (the truth's is given beside it);
-and the normalisation's own keypoint error in pixels. Baselines: b's reference frame copied
-(right look, wrong pose) and a's frames copied (right pose, wrong look).
+the normalisation's own keypoint error in pixels; and, given a keypoint regressor trained on real
+frames (eval/keypoint_regressor.py), the keypoint error of the frames: the mean joint distance in
+pixels between the keypoints it reads from them and the truth's keypoints (its error on the truth
+itself is the floor). Baselines: b's reference frame copied (right look, wrong pose) and a's
+frames copied (right pose, wrong look).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import torch
 from contentpose.data.figures import KEYPOINTS, bone_maps
 from contentpose.data.synthetic import START_TIMES
 from contentpose.eval.image_metrics import psnr, ssim
+from contentpose.eval.keypoint_regressor import keypoint_error, keypoint_regressor
 from contentpose.eval.swap import content_disjoint_partner
 from contentpose.trained import load_pose_generator, run_kind
 
@@ -51,10 +55,14 @@ def flicker(frames: torch.Tensor) -> float:
     return float((frames[:, 1:] - frames[:, :-1]).abs().mean())
 
 
-def frame_scores(pred: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
-    """PSNR, SSIM (mean over every frame) and flicker of pred (n, T, C, H, W) against the truth."""
+def frame_scores(pred: torch.Tensor, truth: torch.Tensor, regressor=None, keypoints=None) -> dict[str, float]:
+    """PSNR, SSIM (mean over every frame) and flicker of pred (n, T, C, H, W) against the truth; with a
+    keypoint regressor, also the keypoint error in pixels of pred against the truth's keypoints (n, T, K, 2)."""
     p, t = pred.flatten(0, 1), truth.flatten(0, 1)
-    return {"psnr": float(psnr(p, t).mean()), "ssim": float(ssim(p, t).mean()), "flicker": flicker(pred)}
+    out = {"psnr": float(psnr(p, t).mean()), "ssim": float(ssim(p, t).mean()), "flicker": flicker(pred)}
+    if regressor is not None:
+        out["keypoint_error_px"] = float(keypoint_error(regressor, pred, keypoints).mean())
+    return out
 
 
 @torch.no_grad()
@@ -75,39 +83,44 @@ def transfer_pairs(data, pairs: int = 64, frames: int = 16, seed: int = 0):
 
 
 @torch.no_grad()
-def transfer_scores(render, data, pairs: int = 64, frames: int = 16, seed: int = 0) -> dict:
+def transfer_scores(render, data, pairs: int = 64, frames: int = 16, seed: int = 0, regressor=None) -> dict:
     """Scores of `render(poses (n, T, P, H, W), reference (n, C, H, W)) -> frames` on `pairs` fixed
-    held-out pairs of `frames` frames, next to the baselines (see the module docstring)."""
+    held-out pairs of `frames` frames, next to the baselines (see the module docstring); keypoint
+    errors too if a keypoint `regressor` is given."""
     a, b, truth = transfer_pairs(data, pairs, frames, seed)
     normalised = normalise_to_target(a.keypoints, b.keypoints)
     oracle = data.keypoints(b.factors, a.positions)
     reference = b.frames[:, 0]
+    scores = lambda pred: frame_scores(pred, truth, regressor, oracle)  # noqa: E731
     out = {
         "pairs": len(truth),
         "frames": frames,
         "truth_flicker": flicker(truth),
         "normalisation_error_px": float((normalised - oracle).norm(dim=-1).mean()),
         "methods": {
-            "generated (normalised keypoints)": frame_scores(
-                render(bone_maps(normalised, data.size), reference), truth
-            ),
-            "generated (oracle keypoints)": frame_scores(render(bone_maps(oracle, data.size), reference), truth),
+            "generated (normalised keypoints)": scores(render(bone_maps(normalised, data.size), reference)),
+            "generated (oracle keypoints)": scores(render(bone_maps(oracle, data.size), reference)),
         },
         "baselines": {
-            "copy target frame": frame_scores(reference[:, None].expand_as(truth), truth),
-            "copy source frames": frame_scores(a.frames, truth),
+            "copy target frame": scores(reference[:, None].expand_as(truth)),
+            "copy source frames": scores(a.frames),
         },
     }
+    if regressor is not None:  # the floor: the regressor's error on the true frames
+        out["regressor_error_px"] = float(keypoint_error(regressor, truth, oracle).mean())
     return out
 
 
 @torch.no_grad()
-def frame_transfer_scores(transfer, data, pairs: int = 64, frames: int = 16, seed: int = 0) -> dict[str, float]:
+def frame_transfer_scores(
+    transfer, data, pairs: int = 64, frames: int = 16, seed: int = 0, regressor=None
+) -> dict[str, float]:
     """The same pairs and scores for a method that sees frames only (no keypoints), e.g. DrNet's swap:
     `transfer(content (n, 1, C, H, W), motion (n, T, C, H, W)) -> frames (n, T, C, H, W)`, the
     content being the target's reference frame and the motion the source's frames."""
     a, b, truth = transfer_pairs(data, pairs, frames, seed)
-    return frame_scores(transfer(b.frames[:, :1], a.frames), truth)
+    oracle = data.keypoints(b.factors, a.positions)
+    return frame_scores(transfer(b.frames[:, :1], a.frames), truth, regressor, oracle)
 
 
 def is_pose_generator_run(run: str | Path) -> bool:
@@ -117,13 +130,17 @@ def is_pose_generator_run(run: str | Path) -> bool:
 def evaluate_pose_generators(paths: list[Path], device: str = "auto", out: Path | None = None) -> dict:
     """Transfer scores of pose-to-frame runs on the same held-out pairs; print one table; write
     RUN/eval.json (and `out`)."""
-    results = {}
+    results, regressors = {}, {}
     for path in paths:
         run = load_pose_generator(path, device)
+        data = repr(run.config.data)  # runs on the same figures share one regressor (cached in the first)
+        if data not in regressors:
+            regressors[data] = keypoint_regressor(run.path, run.dataset("train"))
+        regressor = regressors[data]
         entry = {
             "step": run.step,
             "temporal_disc": run.config.objective.temporal_disc,
-            "transfer": transfer_scores(run.render, run.dataset("test")),
+            "transfer": transfer_scores(run.render, run.dataset("test"), regressor=regressor),
         }
         (run.path / "eval.json").write_text(json.dumps(entry, indent=2))
         results[str(path)] = entry["transfer"]
@@ -141,9 +158,19 @@ def format_transfer(transfer: dict) -> str:
         f"Motion transfer on {first['pairs']} held-out pairs x {first['frames']} frames against the "
         f"renderer's truth (truth flicker {first['truth_flicker']:.4f}; EDN normalisation's keypoint error "
         f"{first['normalisation_error_px']:.2f} px)",
-        f"{'':58} {'PSNR':>6} {'SSIM':>7} {'flicker':>8}",
+        f"{'':58} {'PSNR':>6} {'SSIM':>7} {'flicker':>8} {'keypoint error px':>18}",
     ]
+    if "regressor_error_px" in first:
+        lines.append(
+            f"{'keypoint regressor on the true frames (floor)':58} {'':24} {first['regressor_error_px']:18.2f}"
+        )
     rows = [(f"baseline: {k}", v) for k, v in first["baselines"].items()]
     rows += [(f"{run}: {k}", v) for run, r in transfer.items() for k, v in r["methods"].items()]
-    lines += [f"{label:58} {v['psnr']:6.2f} {v['ssim']:7.4f} {v['flicker']:8.4f}" for label, v in rows]
+    lines += [format_row(label, v) for label, v in rows]
     return "\n".join(lines)
+
+
+def format_row(label: str, v: dict) -> str:
+    """A row of `format_transfer`: PSNR, SSIM, flicker and (if measured) keypoint error of one method."""
+    error = f"{v['keypoint_error_px']:18.2f}" if "keypoint_error_px" in v else ""
+    return f"{label:58} {v['psnr']:6.2f} {v['ssim']:7.4f} {v['flicker']:8.4f} {error}".rstrip()
