@@ -6,12 +6,14 @@ Trains (or resumes, or reuses when already trained to the step count) these runs
     vgan_streams1  one stream (no mask, no background)
     vgan_cond      conditional on the first frame (+ L1 to the true clip)
     setgan         the Set GAN on the same data (its clips: one z_C, z_M along a line between two draws)
-then trains a small video classifier on real clips (digit and direction of motion) and prints:
+then trains a small video classifier on real clips (digit, and angle of the motion; kept in
+OUT/video_classifier.safetensors) and prints:
     unconditional: Frechet distance to held-out real clips and Inception-style scores on its features
     conditional:   per-step PSNR/SSIM next to copying the first frame, mask IoU, background PSNR
     ablation:      the same scores and mask statistics for penalty 0 / 0.1 / 1 and one vs two streams
 
     python benchmarks/vgan.py [--out runs/bench_vgan] [--steps 400] [--set section.key=value ...]
+    python benchmarks/vgan.py --score-only     # score the runs in OUT as they are (no training)
 
 Results go to docs/results/vgan.json (or --json). Scores are on our classifier's features: they rank
 our models against each other and are not comparable with published C3D-based ones.
@@ -30,7 +32,7 @@ from common import machine
 from contentpose.config import load_config
 from contentpose.data import build_dataset
 from contentpose.eval.vgan import conditional_scores, mask_summary
-from contentpose.eval.video_scores import train_video_classifier, video_scores
+from contentpose.eval.video_scores import STEPS, video_classifier, video_scores
 from contentpose.objectives.setgan import generate, uniform_latents
 from contentpose.runtime.checkpoint import read_meta
 from contentpose.train.loop import train
@@ -56,7 +58,11 @@ def train_seconds(run: Path) -> float:
     return round(seconds, 1)
 
 
-def ensure_trained(run: Path, preset: str, overrides: list[str]) -> None:
+def ensure_trained(run: Path, preset: str, overrides: list[str], score_only: bool = False) -> None:
+    if score_only:
+        if not (run / CHECKPOINT).exists():
+            raise SystemExit(f"--score-only: {run} has no {CHECKPOINT}; train it first (run without --score-only)")
+        return
     cfg = load_config(preset, overrides)
     done = (run / CHECKPOINT).exists() and read_meta(run / CHECKPOINT)["step"] >= cfg.train.steps
     if not done:
@@ -74,6 +80,12 @@ def setgan_clips(run: Path, n: int, frames: int, seed: int = 0) -> torch.Tensor:
     return torch.cat([generate(gen.generator, z_c[i : i + 50], z_m[i : i + 50]) for i in range(0, n, 50)])
 
 
+def frechet_seeds(classifier, real: torch.Tensor, clips_of, seeds=(0, 1, 2)) -> list[float]:
+    """Frechet distances of a generator's clips `clips_of(seed)` for several noise seeds: their spread
+    (seed 0 is the table's row; one trained model each, so training seeds are not covered)."""
+    return [round(video_scores(classifier, real, clips_of(seed))["frechet_distance"], 3) for seed in seeds]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="runs/bench_vgan")
@@ -83,7 +95,8 @@ def main() -> None:
         "--setgan-steps", type=int, default=500, help="Set GAN steps (batch 64 sets of 3: about the frames VGAN sees)"
     )
     parser.add_argument("--clips", type=int, default=200, help="held-out / generated clips scored")
-    parser.add_argument("--classifier-steps", type=int, default=400)
+    parser.add_argument("--classifier-steps", type=int, default=STEPS)
+    parser.add_argument("--score-only", action="store_true", help="score the runs in OUT as they are; train nothing")
     parser.add_argument(
         "--set",
         nargs="*",
@@ -108,11 +121,16 @@ def main() -> None:
     ]
     start = time.perf_counter()
     for name, extra in VGAN_RUNS.items():
-        ensure_trained(out / name, "vgan_quick", [*extra, f"train.steps={args.steps}", *args.set])
-    ensure_trained(out / "setgan", "setgan_quick", [*data_set, f"train.steps={args.setgan_steps}", "train.device=cpu"])
+        ensure_trained(out / name, "vgan_quick", [*extra, f"train.steps={args.steps}", *args.set], args.score_only)
+    ensure_trained(
+        out / "setgan",
+        "setgan_quick",
+        [*data_set, f"train.steps={args.setgan_steps}", "train.device=cpu"],
+        args.score_only,
+    )
     T = base.model.vgan_frames
     train_data, test_data = build_dataset(base.data, "train"), build_dataset(base.data, "test")
-    classifier, accuracy = train_video_classifier(train_data, test_data, T, args.classifier_steps)
+    classifier, accuracy = video_classifier(out, train_data, test_data, T, args.classifier_steps)
     real = test_data.test_clips(args.clips, T)
     other = test_data.test_clips(2 * args.clips, list(range(T)))  # more held-out clips: a real reference
     reference = other.frames[args.clips :]
@@ -126,8 +144,12 @@ def main() -> None:
     ablation, conditional = {}, None
     for name in VGAN_RUNS:
         gen = load_video_generator(out / name, "cpu")
-        parts = gen.generate(len(reference), seed=0, first=reference[:, 0] if gen.conditional else None)
+        first = reference[:, 0] if gen.conditional else None
+        parts = gen.generate(len(reference), seed=0, first=first)
         scores = video_scores(classifier, real.frames, parts.video)
+        scores["frechet_seeds"] = frechet_seeds(
+            classifier, real.frames, lambda seed, gen=gen, first=first: gen.generate(len(reference), seed, first).video
+        )
         row = {**scores, "mask": mask_summary(parts), "train_seconds": train_seconds(out / name), "steps": gen.step}
         if gen.conditional:
             conditional = {**conditional_scores(gen, real), "train_seconds": row["train_seconds"], "steps": gen.step}
@@ -135,18 +157,22 @@ def main() -> None:
             ablation[name] = row
         unconditional[name] = scores
     unconditional["setgan"] = video_scores(classifier, real.frames, setgan_clips(out / "setgan", len(reference), T))
+    unconditional["setgan"]["frechet_seeds"] = frechet_seeds(
+        classifier, real.frames, lambda seed: setgan_clips(out / "setgan", len(reference), T, seed)
+    )
     result = {
         "machine": machine(),
         "note": "CPU shared with other work while it ran",
         "budget": {
-            "vgan_steps": args.steps,
-            "setgan_steps": args.setgan_steps,
+            "vgan_steps": read_meta(out / "vgan" / CHECKPOINT)["step"],
+            "setgan_steps": read_meta(out / "setgan" / CHECKPOINT)["step"],
             "setgan_train_seconds": train_seconds(out / "setgan"),
             "clips_scored": args.clips,
             "frames": T,
             "frame_size": base.data.frame_size,
             "overrides": args.set,
             "wall_seconds": round(time.perf_counter() - start, 1),
+            "score_only": args.score_only,
         },
         "classifier": {"steps": args.classifier_steps, "held_out_accuracy": accuracy},
         "unconditional": unconditional,
@@ -167,11 +193,12 @@ def print_tables(r: dict) -> None:
         f"{b['frame_size']} px; {b['clips_scored']} clips scored"
     )
     acc = r["classifier"]["held_out_accuracy"]
-    print(f"video classifier on held-out real clips: digit {acc['content']:.2f}, direction {acc['direction']:.2f}")
-    print(f"\n{'unconditional':30s} {'Frechet':>9s} {'IS digit':>9s} {'IS dir':>8s}")
+    print(f"video classifier on held-out real clips: digit {acc['content']:.2f}, motion angle {acc['motion']:.2f}")
+    print(f"\n{'unconditional':30s} {'Frechet':>9s} {'IS digit':>9s} {'IS motion':>10s}  Frechet, noise seeds 0-2")
     for name, s in r["unconditional"].items():
-        print(f"{name:30s} {s['frechet_distance']:9.3f} {s['is_content']:9.2f} {s['is_direction']:8.2f}")
-    print(f"(IS of real clips: digit {s['is_content_real']:.2f}, direction {s['is_direction_real']:.2f})")
+        spread = " ".join(f"{v:.1f}" for v in s.get("frechet_seeds", []))
+        print(f"{name:30s} {s['frechet_distance']:9.3f} {s['is_content']:9.2f} {s['is_motion']:10.2f}  {spread}")
+    print(f"(IS of real clips: digit {s['is_content_real']:.2f}, motion {s['is_motion_real']:.2f})")
     c = r["conditional"]
     if c:
         print(
@@ -185,13 +212,13 @@ def print_tables(r: dict) -> None:
                 f" first frame PSNR {c['first_frame_psnr']:.2f} dB"
             )
     print(
-        f"\n{'ablation':16s} {'Frechet':>9s} {'IS digit':>9s} {'IS dir':>8s} {'mask mean':>10s} {'<0.1':>6s} {'>0.9':>6s} "
+        f"\n{'ablation':16s} {'Frechet':>9s} {'IS digit':>9s} {'IS motion':>10s} {'mask mean':>10s} {'<0.1':>6s} {'>0.9':>6s} "
         f"{'train s':>8s}"
     )
     for name, s in r["ablation"].items():
         m = s["mask"] or {"mean": float("nan"), "below_0.1": float("nan"), "above_0.9": float("nan")}
         print(
-            f"{name:16s} {s['frechet_distance']:9.3f} {s['is_content']:9.2f} {s['is_direction']:8.2f} "
+            f"{name:16s} {s['frechet_distance']:9.3f} {s['is_content']:9.2f} {s['is_motion']:10.2f} "
             f"{m['mean']:10.3f} {m['below_0.1']:6.3f} {m['above_0.9']:6.3f} {s['train_seconds']:8.0f}"
         )
 

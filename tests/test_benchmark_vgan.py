@@ -48,3 +48,21 @@ def test_vgan_benchmark(tmp_path):
     assert set(result["ablation"]) == {"vgan", "vgan_mask0", "vgan_mask1", "vgan_streams1"}
     assert {"vgan_cond", "setgan", "real (other held-out clips)"} <= set(result["unconditional"])
     assert len(result["conditional"]["psnr"]) == 3 and result["ablation"]["vgan_streams1"]["mask"] is None
+    assert set(result["classifier"]["held_out_accuracy"]) == {"content", "motion"}
+
+    checkpoints = {p: p.stat().st_mtime_ns for p in (tmp_path / "runs").glob("*/checkpoint.safetensors")}
+    again = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "vgan.py"), *args, "--score-only"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert {p: p.stat().st_mtime_ns for p in checkpoints} == checkpoints  # nothing trained
+    assert json.loads(out.read_text())["unconditional"] == result["unconditional"]  # the cached classifier
+    empty = [*args, "--score-only"]
+    empty[1] = str(tmp_path / "none")
+    refused = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "vgan.py"), *empty], capture_output=True, text=True, timeout=900
+    )
+    assert refused.returncode != 0 and "train it first" in refused.stderr

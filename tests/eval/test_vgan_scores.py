@@ -1,7 +1,8 @@
 """VGAN measurements: Frechet distance, Inception-style score, mask IoU, background PSNR, the video
-classifier's labels, and the conditional scores of a generator that returns the truth."""
+classifier's labels and its training, and the conditional scores of a generator that returns the truth."""
 
 import math
+from types import SimpleNamespace
 
 import torch
 
@@ -52,19 +53,27 @@ def test_mask_iou_and_background_psnr():
     assert abs(background_psnr(bg + 0.1, bg, true)[0].item() - 20.0) < 1e-3  # error 0.1 everywhere: 20 dB
 
 
-def test_direction_label_follows_the_first_step_and_the_classifier_trains():
-    data = _data()
-    clips = data.sample(64, 3, torch.Generator().manual_seed(0))
+def test_motion_label_is_the_angle_of_the_path_which_bounces_keep():
+    clips = _data().sample(64, 3, torch.Generator().manual_seed(0))
     labels = clip_labels(clips)
-    step = clips.positions[:, 1, 0] - clips.positions[:, 0, 0]
-    assert torch.equal(labels["direction"] // 2, (step[:, 0] > 0).long())
     assert torch.equal(labels["content"], clips.factors.label[:, 0])
-    assert set(labels["direction"].tolist()) == {0, 1, 2, 3}
-    model, accuracy = train_video_classifier(data, _data("test"), frames=4, steps=3, batch=8, quiet=True)
-    assert set(accuracy) == {"content", "direction"} and all(0 <= a <= 1 for a in accuracy.values())
-    real = _data("test").test_clips(16, 4).frames
+    assert set(labels["motion"].tolist()) == {0, 1, 2, 3}
+    v = torch.tensor([[0.0, 2.0], [0.5, 2.0], [1.0, 1.2], [1.2, 1.0], [2.0, 0.5], [2.0, 0.0]])
+    for flip in (torch.tensor([1.0, 1.0]), torch.tensor([-1.0, 1.0]), torch.tensor([1.0, -1.0])):  # bounces
+        factors = SimpleNamespace(velocity=(v * flip)[:, None], label=torch.zeros(6, 1, dtype=torch.long))
+        assert clip_labels(SimpleNamespace(factors=factors))["motion"].tolist() == [0, 0, 1, 2, 3, 3]
+
+
+def test_the_classifier_learns_both_labels_above_chance_on_held_out_clips():
+    """100 steps of 16 clips of 8 frames over textures (seconds): above chance on both heads (about
+    0.2 digit and 0.43 motion on 100 held-out clips; chance 0.1 and 0.25). The classifier that read
+    raw frames stayed at chance here; `make test-all` checks the full recipe."""
+    test = load_config("vgan_quick", ["data.test_clips=100"]).data
+    model, accuracy = train_video_classifier(_data(), build_dataset(test, "test"), 8, steps=100, batch=16, quiet=True)
+    assert accuracy["content"] > 0.14 and accuracy["motion"] > 0.33, accuracy
+    real = _data("test").test_clips(16, 8).frames
     scores = video_scores(model, real[:8], real[8:])
-    assert scores["frechet_distance"] >= 0 and 1 <= scores["is_content"] <= 10
+    assert scores["frechet_distance"] >= 0 and 1 <= scores["is_content"] <= 10 and 1 <= scores["is_motion"] <= 4
 
 
 class Oracle:
