@@ -75,6 +75,16 @@ def content_classifier_file(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def tiny_classifier(content_classifier_file):
+    """The content classifier `evaluate` trains for TINY's data (seed 0), trained once per test session."""
+    from contentpose.data import build_dataset
+    from contentpose.eval.content_classifier import content_classifier
+
+    data = load_config("quick", TINY).data
+    return content_classifier(content_classifier_file(data).parent, build_dataset(data, "train"))
+
+
+@pytest.fixture(scope="session")
 def with_classifier(content_classifier_file):
     """with_classifier(run) -> run, holding the session's content classifier for its data."""
     from contentpose.eval.content_classifier import CLASSIFIER
@@ -156,6 +166,17 @@ def setgan_run(tmp_path_factory):
         == 0
     )
     return run
+
+
+@pytest.fixture(scope="session")
+def ddp_launch(tmp_path_factory) -> Path:
+    """The folder of the session's one torchrun launch (2 CPU processes): every 2-process job of
+    tests/runtime/ (`launch_jobs` in tests/runtime/test_distributed.py), started once."""
+    from test_distributed import launch_jobs, torchrun  # tests/runtime/, imported by the tests that ask
+
+    folder = tmp_path_factory.mktemp("ddp")
+    torchrun(launch_jobs(folder), folder)
+    return folder
 
 
 @pytest.fixture

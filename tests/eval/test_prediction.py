@@ -1,9 +1,10 @@
 from dataclasses import replace
 
+import pytest
 import torch
 
 from contentpose.data import build_dataset
-from contentpose.eval.content_classifier import content_classifier, label_accuracy, multi_hot, train_content_classifier
+from contentpose.eval.content_classifier import label_accuracy, multi_hot, train_content_classifier
 from contentpose.eval.prediction import long_rollout, per_step, sharpness
 
 
@@ -17,26 +18,25 @@ def test_multi_hot_and_label_accuracy():
     assert label_accuracy(logits, labels).tolist() == [1.0, 1.0, 0.5]
 
 
-def _session_classifier(tiny_config, content_classifier_file):
-    """The classifier `evaluate` trains for TINY's data (seed 0), trained once per test session."""
-    return content_classifier(
-        content_classifier_file(tiny_config.data).parent, build_dataset(tiny_config.data, "train")
-    )
-
-
-def test_content_classifier_names_held_out_digits(tiny_config, content_classifier_file):
-    """Trained on training digit images, scored on 100 held-out ones; stable across seeds."""
-    train = build_dataset(tiny_config.data, "train")
+def _held_out_accuracy(model, tiny_config) -> float:
+    """Label accuracy on frames of 100 held-out clips (chance: about 0.2)."""
     clips = build_dataset(replace(tiny_config.data, test_clips=100), "test").test_clips(100, [0, 7])
-    for seed in (0, 1):
-        model = (
-            _session_classifier(tiny_config, content_classifier_file)
-            if seed == 0
-            else train_content_classifier(train, seed=seed, quiet=True)
-        )
-        with torch.no_grad():
-            accuracy = label_accuracy(model(clips.frames[:, 1]), clips.factors.label).mean()
-        assert accuracy > 0.7, (seed, accuracy)  # chance: about 0.2
+    with torch.no_grad():
+        return float(label_accuracy(model(clips.frames[:, 1]), clips.factors.label).mean())
+
+
+def test_content_classifier_names_held_out_digits(tiny_config, tiny_classifier):
+    """The classifier `evaluate` trains (seed 0), trained on training digit images, scored on held-out ones."""
+    accuracy = _held_out_accuracy(tiny_classifier, tiny_config)
+    assert accuracy > 0.7, accuracy
+
+
+@pytest.mark.slow
+def test_content_classifier_is_stable_across_seeds(tiny_config):
+    """Another seed reaches the same level (a constant learning rate did not: 0.3-0.8 across seeds)."""
+    model = train_content_classifier(build_dataset(tiny_config.data, "train"), seed=1, quiet=True)
+    accuracy = _held_out_accuracy(model, tiny_config)
+    assert accuracy > 0.7, accuracy
 
 
 def test_sharpness_drops_with_blur():
@@ -64,10 +64,9 @@ class _BlankPredictor:
         return torch.zeros(context.shape[0], horizon, *context.shape[2:])
 
 
-def test_long_rollout_scores_generated_real_and_reconstructed_frames(tiny_config, content_classifier_file):
+def test_long_rollout_scores_generated_real_and_reconstructed_frames(tiny_config, tiny_classifier):
     test = build_dataset(tiny_config.data, "test")
-    classifier = _session_classifier(tiny_config, content_classifier_file)
-    out = long_rollout(_BlankPredictor(), classifier, test, context=3, steps=(1, 4), n=40)
+    out = long_rollout(_BlankPredictor(), tiny_classifier, test, context=3, steps=(1, 4), n=40)
     for step in out["steps"].values():
         assert step["content_accuracy_real"] > 0.5
         assert step["content_accuracy_reconstructed"] == step["content_accuracy_real"]  # exact reconstruction

@@ -3,6 +3,7 @@ subset, the protocol's known answers, and `contentpose evaluate` end to end on a
 
 import json
 import math
+from functools import partial
 
 import numpy as np
 import pytest
@@ -19,11 +20,19 @@ from contentpose.eval.sprites_protocol import (
     swap_truth,
 )
 
+PAIRS = 100  # protocol pairs in these tests (`evaluate` scores 1000: SSIM over 8 frames of each takes most of it)
+
 
 @pytest.fixture(scope="module")
 def tiny_judge(lpc_sprites):
     """The cached judge's network trained briefly on 200 training characters."""
     return train_judge(lpc_sprites["train"], steps=80, batch_size=16, sequences=np.arange(1800), quiet=True)
+
+
+@pytest.fixture(scope="module")
+def baselines(tiny_judge, lpc_sprites):
+    """The protocol's baselines on PAIRS pairs, read by the tiny judge."""
+    return sprites_baselines(tiny_judge, lpc_sprites["train"], lpc_sprites["test"], PAIRS)
 
 
 def test_tiny_judge_beats_chance_by_far(tiny_judge, lpc_sprites):
@@ -61,13 +70,11 @@ def test_mean_character_is_the_mean_over_training_characters(lpc_sprites):
     assert torch.allclose(mean[4, 6], direct, atol=1e-5)
 
 
-def test_copies_have_the_known_answers(tiny_judge, lpc_sprites):
+def test_copies_have_the_known_answers(tiny_judge, baselines, lpc_sprites):
     """transfer = copy A scores exactly as the copy-A baseline; its attribute accuracy is the judge's
     own on the real A sequences, and its motion accuracy at most the judge's error on them (A's motion
     is never B's). Copy B the reverse; the content-blind baseline reads no attribute far above chance."""
-    train, test = lpc_sprites["train"], lpc_sprites["test"]
-    pairs = 200
-    base = sprites_baselines(tiny_judge, train, test, pairs)
+    test, pairs, base = lpc_sprites["test"], PAIRS, baselines
     copy_a = sprites_transfer(lambda a, b: a, tiny_judge, test, pairs)
     assert copy_a == pytest.approx(base["copy_content"], abs=1e-3)  # another batching of the same frames
     a, b = sprite_pairs(test, pairs)
@@ -83,11 +90,10 @@ def test_copies_have_the_known_answers(tiny_judge, lpc_sprites):
     assert swapped == pytest.approx(base["copy_motion"], abs=1e-3)
 
 
-def test_swap_is_scored_against_a_in_b_motion(tiny_judge, lpc_sprites):
+def test_swap_is_scored_against_a_in_b_motion(tiny_judge, baselines, lpc_sprites):
     """The true answer of (A, B) is A's character in B's motion; a transfer that returns it scores the
     PSNR cap and SSIM 1, and the copies and the content-blind baseline score far below it."""
-    train, test = lpc_sprites["train"], lpc_sprites["test"]
-    pairs = 100
+    test, pairs = lpc_sprites["test"], PAIRS
     a, b = sprite_pairs(test, pairs)
     truth = swap_truth(test, a, b)
     assert (test.characters[truth] == test.characters[a]).all() and (test.motions[truth] == test.motions[b]).all()
@@ -100,7 +106,7 @@ def test_swap_is_scored_against_a_in_b_motion(tiny_judge, lpc_sprites):
 
     best = sprites_transfer(oracle, tiny_judge, test, pairs)
     assert best["psnr"] == pytest.approx(100) and best["ssim"] == pytest.approx(1, abs=1e-4)
-    base = sprites_baselines(tiny_judge, train, test, pairs)
+    base = baselines
     for key in ("copy_motion", "copy_content", "content_blind"):
         assert 5 < base[key]["psnr"] < 40 and base[key]["ssim"] < 0.99, (key, base[key])
     assert "psnr" not in base["real"]
@@ -126,11 +132,16 @@ def test_judge_is_cached_beside_the_data(lpc_sprites, monkeypatch):
         sprites_judge(train, test, quiet=True)
 
 
-def test_evaluate_end_to_end_on_a_tiny_drnet_run(lpc_root, lpc_sprites, capsys):
-    """A 3-step DrNet run on lpc_sprites (32 px): `evaluate` writes the Sprites scores into eval.json."""
+def test_evaluate_end_to_end_on_a_tiny_drnet_run(lpc_root, lpc_sprites, capsys, monkeypatch):
+    """A 3-step DrNet run on lpc_sprites (32 px): `evaluate` writes the Sprites scores into eval.json
+    (on PAIRS pairs: the protocol with fewer pairs)."""
     from contentpose.config import load_config
+    from contentpose.eval import evaluate
     from contentpose.eval.evaluate import evaluate_runs
+    from contentpose.eval.sprites_protocol import SpritesProtocol
     from contentpose.train.loop import train
+
+    monkeypatch.setattr(evaluate, "SpritesProtocol", partial(SpritesProtocol, pairs=PAIRS))
 
     train_data = lpc_sprites["train"]
     cfg = load_config(
@@ -165,7 +176,7 @@ def test_evaluate_end_to_end_on_a_tiny_drnet_run(lpc_root, lpc_sprites, capsys):
             "ssim",
         }
         assert 0 <= row["all_attributes"] <= 1 and 1 - 1e-6 <= row["IS"] <= 9 and row["H_y"] <= math.log(9) + 1e-4
-    assert entry["baselines"]["pairs"] == 1000 and "motion" in entry["judge"]["accuracy"]
+    assert entry["baselines"]["pairs"] == PAIRS and "motion" in entry["judge"]["accuracy"]
     assert "content-blind (mean character)" in capsys.readouterr().out
 
 

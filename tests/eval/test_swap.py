@@ -4,7 +4,7 @@ import torch
 from contentpose.config import DataConfig
 from contentpose.data.moving_digits import MovingDigits
 from contentpose.data.moving_sprites import MovingSprites
-from contentpose.eval.content_classifier import label_accuracy, train_content_classifier
+from contentpose.eval.content_classifier import label_accuracy
 from contentpose.eval.image_metrics import PSNR_CAP, psnr, ssim
 from contentpose.eval.swap import (
     BASELINES,
@@ -91,12 +91,13 @@ def test_content_blind_baseline_is_the_mean_training_digit_at_bs_position():
     assert scores["content_blind"]["psnr"] > scores["copy_pose_frame"]["psnr"]
 
 
-def test_classifier_reads_as_content_in_each_output():
-    cfg = DataConfig(num_digits=1, frame_size=32, test_clips=48)
+def test_classifier_reads_as_content_in_each_output(tiny_classifier):
+    cfg = DataConfig(num_digits=1, frame_size=32, test_clips=48)  # TINY's digits: its classifier was trained on them
     data, train = MovingDigits(cfg, "test"), MovingDigits(cfg, "train")
-    classifier = train_content_classifier(train, steps=400, quiet=True)  # short: about 0.7 on real frames
     pairs = swap_pairs(data)
-    oracle = swap_fidelity(Oracle(pairs["truths"][0]), data, batch_size=16, train_data=train, classifier=classifier)
+    oracle = swap_fidelity(
+        Oracle(pairs["truths"][0]), data, batch_size=16, train_data=train, classifier=tiny_classifier
+    )
     acc = {k: v["content_accuracy"] for k, v in oracle.items()}
     assert acc["chance"] == pytest.approx(0.1)
     assert acc["swap"] == acc["real_frames"] > 0.4  # the true swap reads as a's content

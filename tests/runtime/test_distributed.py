@@ -1,7 +1,7 @@
 """Data-parallel training: 2 CPU processes (gloo) against one process holding the global batch.
 
-One torchrun launch (`launch`, ddp_worker.py) runs every 2-process job; the tests below check
-its results one property at a time.
+One torchrun launch per test session (`ddp_launch` in conftest.py, `launch_jobs` below, ddp_worker.py)
+runs every 2-process job of tests/runtime/; the tests check its results one property at a time.
 """
 
 import json
@@ -60,46 +60,49 @@ def equivalence_job(folder: Path, objective: str) -> dict:
     }
 
 
-@pytest.fixture(scope="module")
-def launch(tmp_path_factory) -> Path:
-    """One torchrun launch: 3 steps of each objective (the first joins the process group the
-    ordinary way, in `start_runtime`), then `contentpose train` and `train-predictor` runs."""
-    folder = tmp_path_factory.mktemp("ddp")
-    torchrun(
-        [
-            *[equivalence_job(folder, objective) for objective in OBJECTIVES],
-            {"cli": [*CLI_TRAIN, "train.steps=6", "--out", str(folder / "straight")]},
-            {"cli": [*CLI_TRAIN, "train.steps=3", "--out", str(folder / "resumed")]},
-            {"cli": ["train", "--resume", "--out", str(folder / "resumed"), "train.steps=6", "--quiet"]},
-            {
-                "cli": [
-                    "train-predictor",
-                    str(folder / "resumed"),
-                    "predictor.steps=2",
-                    "predictor.batch_size=4",
-                    "predictor.context=2",
-                    "predictor.future=2",
-                    "predictor.hidden=8",
-                    "predictor.log_every=1",
-                    "--quiet",
-                ]
-            },
-            {
-                "cli": [
-                    "train",
-                    "quick",
-                    *DDP,
-                    "train.steps=2",
-                    "train.log_every=1",
-                    "--out",
-                    str(folder / "two"),
-                    "--quiet",
-                ]
-            },
-        ],
-        folder,
-    )
-    return folder
+def launch_jobs(folder: Path) -> list[dict]:
+    """The jobs of the session's one torchrun launch: 3 steps of each objective, here and in
+    test_distributed_vgan.py (the first joins the process group the ordinary way, in
+    `start_runtime`), then `contentpose train` and `train-predictor` runs."""
+    from test_distributed_vgan import OBJECTIVES as VGAN_OBJECTIVES
+
+    return [
+        *[equivalence_job(folder, objective) for objective in [*OBJECTIVES, *VGAN_OBJECTIVES]],
+        {"cli": [*CLI_TRAIN, "train.steps=6", "--out", str(folder / "straight")]},
+        {"cli": [*CLI_TRAIN, "train.steps=3", "--out", str(folder / "resumed")]},
+        {"cli": ["train", "--resume", "--out", str(folder / "resumed"), "train.steps=6", "--quiet"]},
+        {
+            "cli": [
+                "train-predictor",
+                str(folder / "resumed"),
+                "predictor.steps=2",
+                "predictor.batch_size=4",
+                "predictor.context=2",
+                "predictor.future=2",
+                "predictor.hidden=8",
+                "predictor.log_every=1",
+                "--quiet",
+            ]
+        },
+        {
+            "cli": [
+                "train",
+                "quick",
+                *DDP,
+                "train.steps=2",
+                "train.log_every=1",
+                "--out",
+                str(folder / "two"),
+                "--quiet",
+            ]
+        },
+    ]
+
+
+@pytest.fixture
+def launch(ddp_launch) -> Path:
+    """The folder of the session's torchrun launch (`launch_jobs`)."""
+    return ddp_launch
 
 
 def one_process_reference(overrides: list[str], world_size: int = 2) -> dict[str, torch.Tensor]:

@@ -3,23 +3,17 @@
 
 import pytest
 import torch
-from test_distributed import check_ranks_match_one_process, equivalence_job, torchrun
+from test_distributed import check_ranks_match_one_process, equivalence_job
 
 from contentpose.runtime.distributed import SyncBatchNorm3d
 
+# trained in the session's one torchrun launch (`ddp_launch` in conftest.py, test_distributed.launch_jobs)
 OBJECTIVES = ["vgan model.vgan_frames=4 model.vgan_z=8", "vgan_cond model.vgan_frames=4 model.vgan_z=8"]
 
 
-@pytest.fixture(scope="module")
-def launch(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("ddp_vgan")
-    torchrun([equivalence_job(folder, objective) for objective in OBJECTIVES], folder)
-    return folder
-
-
 @pytest.mark.parametrize("objective", OBJECTIVES)
-def test_two_processes_match_one_process_with_the_global_batch(objective, launch):
-    check_ranks_match_one_process(equivalence_job(launch, objective))
+def test_two_processes_match_one_process_with_the_global_batch(objective, ddp_launch):
+    check_ranks_match_one_process(equivalence_job(ddp_launch, objective))
 
 
 def test_sync_batchnorm3d_matches_batchnorm3d_in_one_process():

@@ -24,8 +24,14 @@ def odd_run(predictor_run, tmp_path_factory):
     return run
 
 
-def test_autoencoder_report_has_its_sections_and_escapes_names(odd_run):
-    page = write_report(odd_run).read_text()
+@pytest.fixture(scope="module")
+def odd_report(odd_run) -> Path:
+    """odd_run's report page, written once for the tests that read it."""
+    return write_report(odd_run)
+
+
+def test_autoencoder_report_has_its_sections_and_escapes_names(odd_run, odd_report):
+    page = odd_report.read_text()
     for title in (
         "Configuration",
         "Training curves",
@@ -53,10 +59,10 @@ def test_set_gan_report_and_unevaluated_run(setgan_run, tmp_path, with_classifie
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)")
-def test_report_loads_in_headless_chromium(odd_run, tmp_path):
+def test_report_loads_in_headless_chromium(odd_report, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    page_path = write_report(odd_run)
+    page_path = odd_report
     errors = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
