@@ -28,11 +28,11 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
-from tqdm import tqdm
 
 from contentpose.config import DataConfig
 from contentpose.data.frame_store import FrameStore
 from contentpose.errors import UserError
+from contentpose.runtime.progress import progress
 
 CACHE_FORMAT = 1
 ATTRIBUTES = ("body", "bottomwear", "topwear", "hair")  # composited in this order, then SHOES
@@ -159,7 +159,7 @@ def composite_characters(root: Path, size: int = CELL, quiet: bool = True):
     """
     layers, shoes, where = _layer_strips(root)
     black = Image.new("RGBA", shoes.size, (0, 0, 0, 255))
-    bar = tqdm(total=CHARACTERS, desc="compositing LPC sprites", disable=quiet, dynamic_ncols=True)
+    bar = progress(total=CHARACTERS, desc="compositing LPC sprites", disable=quiet)
     for b, body in enumerate(layers[0]):
         x_b = Image.alpha_composite(black, body)
         for o, bottom in enumerate(layers[1]):

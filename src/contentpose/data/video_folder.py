@@ -27,12 +27,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from contentpose.config import DataConfig
 from contentpose.data.frame_store import FrameStore
 from contentpose.data.video import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, decode_frame_folder, decode_video
 from contentpose.errors import UserError
+from contentpose.runtime.progress import progress
 
 CACHE_FORMAT = 1
 TIME_SPLIT_BELOW = 10  # data.split=auto: fewer videos than this are split by time
@@ -235,7 +235,7 @@ def _build_cache(
     try:
         clips, skipped, total = [], [], 0
         with tmp.open("wb") as out:
-            for i, src in enumerate(tqdm(sources, desc="decoding videos", disable=quiet, dynamic_ncols=True)):
+            for i, src in enumerate(progress(sources, desc="decoding videos", disable=quiet)):
                 try:
                     decode = decode_video if src.is_file() else decode_frame_folder
                     frames = decode(

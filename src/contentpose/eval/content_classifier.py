@@ -12,12 +12,12 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from contentpose.data.synthetic import START_TIMES
 from contentpose.errors import UserError
 from contentpose.models.content_classifier import ContentClassifier
 from contentpose.runtime.checkpoint import load_checkpoint, read_meta, save_checkpoint
+from contentpose.runtime.progress import progress
 
 CLASSIFIER = "content_classifier.safetensors"
 RECIPE = 3  # bump when training changes, so cached classifiers are retrained
@@ -70,7 +70,7 @@ def train_content_classifier(
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps)
     model.train()
-    for _ in tqdm(range(steps), desc="content classifier", disable=quiet, leave=False):
+    for _ in progress(range(steps), desc="content classifier", disable=quiet, leave=False):
         factors = data.sample_factors(batch_size, g)
         times = torch.randint(0, START_TIMES, (batch_size, 1), generator=g).to(data.device)
         frames = data.clips(factors, times).frames[:, 0]

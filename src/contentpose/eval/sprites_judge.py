@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from contentpose.data.lpc_sprites import ATTRIBUTES, LpcSprites, frame_poses
 from contentpose.errors import UserError
 from contentpose.models.sprites_judge import SpritesJudge
 from contentpose.runtime.checkpoint import load_checkpoint, read_meta, save_checkpoint
+from contentpose.runtime.progress import progress
 
 RECIPE = 2  # bump when training changes, so cached judges are retrained
 STEPS, BATCH, LR = 400, 32, 3e-3
@@ -52,7 +52,7 @@ def train_judge(
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps)
     model.train()
-    for _ in tqdm(range(steps), desc="Sprites judge", disable=quiet, leave=False, dynamic_ncols=True):
+    for _ in progress(range(steps), desc="Sprites judge", disable=quiet, leave=False):
         seq = data.labelled(g.choice(pool, batch_size))
         h = model.embed(seq.frames.flatten(0, 1)).view(*seq.frames.shape[:2], -1)
         attributes = model.attribute_head(h).view(*h.shape[:2], len(ATTRIBUTES), -1)  # each frame's (B, T, 4, 6)

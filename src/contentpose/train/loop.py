@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
 
 from contentpose.config import Config, TrainConfig, load_config, save_config
 from contentpose.data import build_dataset
@@ -28,6 +27,7 @@ from contentpose.objectives.pose_prediction import PosePrediction
 from contentpose.runtime import Runtime, launched_rank, start_runtime, stop_runtime
 from contentpose.runtime.checkpoint import load_checkpoint, read_meta, save_checkpoint
 from contentpose.runtime.lock import run_lock
+from contentpose.runtime.progress import progress
 from contentpose.train.logging import TENSORBOARD, TrainingLog
 from contentpose.trained import (
     CHECKPOINT,
@@ -243,13 +243,12 @@ def fit(
                 meta={"objective": objective.name, "step": step, "world_size": rt.world_size, **meta},
             )
 
-    bar = tqdm(
+    bar = progress(
         range(start, schedule.steps),
         initial=start,
         total=schedule.steps,
         desc=desc,
         disable=quiet or not rt.is_main,
-        dynamic_ncols=True,
     )
     sums: dict[str, torch.Tensor] = {}
     count, tick, step = 0, time.perf_counter(), start
