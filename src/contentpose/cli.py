@@ -57,13 +57,36 @@ def cmd_predict(args) -> None:
         ):
             print(f"wrote {path}")
         return
+    if run_kind(args.run) == "pose_forecaster":  # The Pose Knows: forecast keypoints, render them as frames
+        from contentpose.eval.pose_pipeline import format_pipeline
+        from contentpose.viz.pose_pipeline import pipeline_to_files
+
+        paths, scores = pipeline_to_files(
+            args.run,
+            args.renderer,
+            args.out or list(DEFAULT_PREDICTIONS),
+            args.video,
+            args.clips,
+            args.samples,
+            args.context,
+            args.horizon,
+            args.seed,
+            args.fps,
+            args.device,
+        )
+        for path in paths:
+            print(f"wrote {path}")
+        print(format_pipeline(scores))
+        return
+    if args.renderer is not None:
+        raise UserError("--renderer is for a pose forecasting run (objective poseforecast)")
     if args.image is not None:
         raise UserError("--image is for a conditional VGAN run (objective vgan_cond); give the context with --video")
     for path in predict_to_files(
         args.run,
         args.out or list(DEFAULT_PREDICTIONS),
-        args.context,
-        args.horizon,
+        5 if args.context is None else args.context,
+        100 if args.horizon is None else args.horizon,
         args.video,
         args.clips,
         args.fps,
@@ -109,9 +132,9 @@ def cmd_analogy(args) -> None:
 
 
 def cmd_interpolate(args) -> None:
+    from contentpose.eval.interpolation import interpolation_strips
     from contentpose.trained import load_run
     from contentpose.viz.grid import save_grid
-    from contentpose.viz.interpolate import interpolation_strips
 
     run = load_run(args.run, args.device)
     save_grid(interpolation_strips(run, args.rows, args.steps, args.seed), args.out, header=False)
@@ -186,8 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="roll the pose predictor out from context frames; write MP4/GIF/PNG")
     p.add_argument("run")
-    p.add_argument("--context", type=int, default=5, help="context frames")
-    p.add_argument("--horizon", type=int, default=100, help="predicted frames")
+    p.add_argument("--context", type=int, help="context frames (default 5; a pose forecasting run's own)")
+    p.add_argument("--horizon", type=int, help="predicted frames (default 100; a pose forecasting run's own)")
     p.add_argument(
         "--out",
         action="append",
@@ -197,7 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--video", help="take the context from this video file instead of held-out clips")
     p.add_argument("--clips", type=int, default=4, help="held-out clips to predict (without --video)")
     p.add_argument("--image", help="conditional VGAN: continue this image file instead of held-out clips")
-    p.add_argument("--seed", type=int, default=0, help="conditional VGAN: its noise")
+    p.add_argument("--seed", type=int, default=0, help="conditional VGAN, pose forecasting: its noise")
+    p.add_argument(
+        "--renderer",
+        metavar="POSEGEN_RUN",
+        help="pose forecasting: the pose-to-frame run that renders the sampled futures (The Pose Knows); "
+        "--video test:N picks the held-out clip",
+    )
+    p.add_argument("--samples", type=int, default=3, help="pose forecasting: sampled futures per clip")
     p.add_argument("--fps", type=int, default=10)
     p.add_argument("--device", default="auto")
     p.set_defaults(func=cmd_predict)

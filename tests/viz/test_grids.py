@@ -1,11 +1,11 @@
 import torch
 from PIL import Image
 
+from contentpose.eval.interpolation import interpolation_strips
 from contentpose.train.loop import train
 from contentpose.trained import load_run
 from contentpose.viz.analogy import analogy_grid
 from contentpose.viz.grid import grid_image, save_grid
-from contentpose.viz.interpolate import interpolation_strips
 
 
 def test_grid_image_layout():

@@ -1,6 +1,7 @@
 """`contentpose evaluate`: swap fidelity and reconstruction of runs, next to the copy baselines,
 and, for runs with a pose predictor, prediction metrics (RUN/eval.json, RUN/prediction_curves.png);
-for Set GAN runs, the identity analysis (RUN/eval.json, RUN/identity.png)."""
+for Set GAN runs, the identity analysis (RUN/eval.json, RUN/identity.png); for VGAN runs, the
+scores of eval/vgan.py."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from contentpose.errors import UserError
 from contentpose.eval.content_classifier import content_classifier, share_classifier
 from contentpose.eval.disentanglement import action_probes, disentanglement
 from contentpose.eval.identity import perturbation_curves, reference_distance, set_consistency
+from contentpose.eval.interpolation import interpolation_scores
 from contentpose.eval.plots import plot_identity_curves, plot_prediction_curves
 from contentpose.eval.pose_forecast import evaluate_forecasters, is_forecaster_run
 from contentpose.eval.pose_transfer import evaluate_pose_generators, is_pose_generator_run
@@ -20,6 +22,7 @@ from contentpose.eval.prediction import long_rollout, prediction_curves
 from contentpose.eval.sequence_vae import evaluate_sequence_vaes, is_sequence_vae_run
 from contentpose.eval.sprites_protocol import SpritesProtocol, format_generator_agreement, format_sprites
 from contentpose.eval.swap import BASELINES, reconstruction_fidelity, swap_fidelity
+from contentpose.eval.vgan import evaluate_video_generators, is_video_generator_run
 from contentpose.models.video_predictor import VideoPredictor
 from contentpose.trained import PREDICTOR, TrainedRun, is_generator_run, load_generator, load_predictor, load_run
 
@@ -45,6 +48,10 @@ def evaluate_runs(paths: list[Path], device: str = "auto", out: Path | None = No
         if not all(is_pose_generator_run(p) for p in paths):
             raise UserError("evaluate pose-to-frame runs and other runs separately")
         return evaluate_pose_generators(paths, device, out)
+    if any(is_video_generator_run(p) for p in paths):
+        if not all(is_video_generator_run(p) for p in paths):
+            raise UserError("evaluate VGAN runs and other runs separately")
+        return evaluate_video_generators(paths, device, out)
     runs = [load_run(p, device) for p in paths]
     data_cfg = runs[0].config.data
     for run in runs[1:]:
@@ -75,6 +82,7 @@ def evaluate_runs(paths: list[Path], device: str = "auto", out: Path | None = No
                 baselines=baselines,
                 content_classifier=content,
                 disentanglement=disentanglement(run.model, data),
+                interpolation=interpolation_scores(run),
             )
         else:
             entry["reconstruction"] = reconstruction_fidelity(run.model, data)
@@ -222,6 +230,12 @@ def format_table(results: dict, n_pairs: int) -> str:
         lines.append(
             f"content acc: the content classifier names a's content classes; on real frames of a's content "
             f"in b's pose {c['real_frames']:.3f} (its ceiling), chance {c['chance']:.3f}"
+        )
+    kept = {Path(p).name: e["interpolation"] for p, e in results["runs"].items() if e.get("interpolation")}
+    for name, i in kept.items():
+        lines.append(
+            f"pose interpolation ({name}): {i['kept_share']:.2f} of {i['rows']} x {i['steps']} interpolated frames "
+            "keep the object (foreground mass within 20% of the real end frames')"
         )
     return "\n".join(lines)
 

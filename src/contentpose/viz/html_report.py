@@ -19,6 +19,7 @@ import yaml
 
 from contentpose.errors import UserError
 from contentpose.eval.evaluate import BASELINE_LABELS
+from contentpose.eval.interpolation import interpolation_strips
 from contentpose.eval.plots import plot_training_curves
 from contentpose.eval.pose_forecast import is_forecaster_run
 from contentpose.eval.pose_transfer import is_pose_generator_run
@@ -37,7 +38,6 @@ from contentpose.trained import (
 )
 from contentpose.viz.analogy import analogy_grid
 from contentpose.viz.grid import save_grid
-from contentpose.viz.interpolate import interpolation_strips
 from contentpose.viz.pose_forecast import forecast_grid
 from contentpose.viz.pose_transfer import transfer_grid
 from contentpose.viz.prediction import predict_to_files
@@ -263,9 +263,14 @@ def _pose_generator_sections(run: Path, files: Path, device: str, evaluation: di
     if evaluation:
         t = evaluation["transfer"]
         rows = [[name, s["psnr"], s["ssim"], s["flicker"]] for name, s in {**t["baselines"], **t["methods"]}.items()]
+        header, floor = ["method", "PSNR", "SSIM", "flicker"], ""
+        if "regressor_error_px" in t:  # keypoints read from the frames by a regressor trained on real ones
+            header.append("keypoint error (px)")
+            rows = [r + [s["keypoint_error_px"]] for r, s in zip(rows, {**t["baselines"], **t["methods"]}.values())]
+            floor = f"; the keypoint regressor's error on the true frames {t['regressor_error_px']:.2f} px"
         body += (
             f"<p>{t['pairs']} held-out pairs of {t['frames']} frames; the truth's flicker "
-            f"{t['truth_flicker']:.4f}</p>" + _table(["method", "PSNR", "SSIM", "flicker"], rows)
+            f"{t['truth_flicker']:.4f}{floor}</p>" + _table(header, rows)
         )
     return [_section("Motion transfer", body)]
 
