@@ -10,10 +10,13 @@ motion m_B: it exists in the data set), and the training time; then the baseline
 content-blind, real sequences = the judge's ceiling) and the published figure.
 
     python benchmarks/sprites.py [--out runs/sprites] [--seeds 3] [--steps 1000] [--batch 32] [--jobs 2]
-                                 [--methods drnet mipae no-penalty dsvae] [--data PATH] [--set key=value ...]
+                                 [--methods drnet mipae no-penalty keypoints dsvae] [--data PATH] [--set key=value ...]
 
 Settings. DrNet, MIPAE (beta 1e-4, its published weight) and no penalty (beta 0) start from the
-`quick` preset with `data=lpc_sprites:PATH data.frame_size=32 data.colour=true`: of quick's
+`quick` preset's data settings with `data=lpc_sprites:PATH data.frame_size=32 data.colour=true`
+and its networks before it took keypoint pose (VECTOR_POSE: a 5-d pose vector, a DCGAN decoder);
+"keypoints" is DrNet with quick's current networks (4 keypoints; the decoder moves A's encoder
+features from A's keypoints to B's). Of quick's
 one-digit settings, BCE reconstruction suits [0, 1] RGB as it suits digits, the pooled content
 encoder (a max over positions) keeps where things are out of content, which is right for sprites
 too (the pose is the animation cell), the scaled similarity loss and alpha 0.1 keep content from
@@ -61,13 +64,16 @@ from contentpose.viz.grid import save_grid
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".." / "shared" / "data" / "lpc-sprites"
+# The networks of quick before it took keypoint pose (2026-11-28): a pose vector and a DCGAN decoder.
+VECTOR_POSE = ["model.pose_head=vector", "model.pose_dim=5", "model.content_skips=false"]
 METHODS = {  # name: (preset, overrides)
-    "drnet": ("quick", ["objective.name=drnet", "objective.beta=0.1"]),
-    "mipae": ("quick", ["objective.name=mipae", "objective.beta=0.0001"]),
-    "no-penalty": ("quick", ["objective.name=drnet", "objective.beta=0"]),
+    "drnet": ("quick", ["objective.name=drnet", "objective.beta=0.1", *VECTOR_POSE]),
+    "mipae": ("quick", ["objective.name=mipae", "objective.beta=0.0001", *VECTOR_POSE]),
+    "no-penalty": ("quick", ["objective.name=drnet", "objective.beta=0", *VECTOR_POSE]),
+    "keypoints": ("quick", ["objective.name=drnet", "objective.beta=0.1", "model.pose_dim=8"]),
     "dsvae": ("dsvae_sprites", []),
 }
-CONTENT_POSE = ("drnet", "mipae", "no-penalty")
+CONTENT_POSE = ("drnet", "mipae", "no-penalty", "keypoints")
 COLUMNS = {  # table column: key of a protocol score
     "attr all 4": "all_attributes",
     "motion": "motion",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import TINY, untrained_run
 from PIL import Image
 
 import contentpose
@@ -49,8 +50,8 @@ def test_content_pose_decode_shapes_and_identity(model, predictor_run):
     net = load_run(predictor_run, "cpu").model
     with torch.no_grad():
         assert torch.allclose(rec, net(clip, clip), atol=1e-5)
-    # one content broadcasts over a clip of poses; a bare vector works too
-    one = model.decode(model.content(clip[0]).vector, poses[0])
+    # one content broadcasts over a clip of poses
+    one = model.decode(model.content(clip[0]), poses[0])
     assert one.shape == (6, 1, 32, 32) and 0 <= one.min() and one.max() <= 1
     assert torch.allclose(one, model.decode(model.content(clip[:1].expand(6, -1, -1, -1)), poses[0]), atol=1e-5)
 
@@ -157,14 +158,15 @@ def test_a_sequence_vae_run_transfers_through_the_api_and_the_cli(tmp_path):
 
 def test_wrong_inputs_raise_one_clear_line(model, trained_run, tmp_path):
     clip = model.clip("test", 0, frames=4)
+    dp = model.config.model.pose_dim
     cases = [
         (lambda: model.pose(torch.rand(4, 3, 32, 32)), r"C, H, W = 1, 32, 32 .*got \(4, 3, 32, 32\)"),
         (lambda: model.content(torch.rand(2, 1, 64, 64)), "use model.load_video"),
         (lambda: model.pose(torch.rand(32, 32)), r"frames \(\.\.\., C, H, W\)"),
         (lambda: model.transfer(clip[0], clip[0]), r"clip \(T, C, H, W\) or clips"),
         (lambda: model.transfer(torch.stack([clip] * 2), torch.stack([clip] * 3)), "one content clip per motion"),
-        (lambda: model.decode(model.content(clip), torch.rand(4, 3)), r"pose \(\.\.\., 5\)"),
-        (lambda: model.decode(model.content(clip), torch.rand(3, 5)), "do not broadcast"),
+        (lambda: model.decode(model.content(clip), torch.rand(4, 3)), rf"pose \(\.\.\., {dp}\)"),
+        (lambda: model.decode(model.content(clip), torch.rand(3, dp)), "do not broadcast"),
         (lambda: model.predict(clip, 0), "horizon must be at least 1"),
         (lambda: model.sample(4), "does not sample"),
         (lambda: model.clip("val", 0), "split must be"),
@@ -192,3 +194,24 @@ def test_the_readme_example_runs_as_written(predictor_run, tmp_path, monkeypatch
     assert scope["moved"].shape == (30, 1, 32, 32) and scope["future"].shape == (20, 1, 32, 32)
     assert torch.allclose(scope["moved"], scope["same"], atol=1e-5)
     assert "torch.Size([30, 1, 32, 32])" in capsys.readouterr().out
+
+
+def test_keypoint_warp_content_carries_its_points_through_the_api(tmp_path):
+    over = [*TINY, "model.pose_head=keypoints", "model.pose_dim=4", "model.content_skips=true"]
+    model = contentpose.load(untrained_run(tmp_path / "run", "quick", over), device="cpu")
+    clip = model.clip("test", 0, frames=5)
+    content = model.content(clip[0])
+    assert content.points.shape == (4,) and content.vector.shape == (16,)
+    moved = model.decode(content, model.pose(clip))  # one frame's content in five poses
+    assert moved.shape == (5, 1, 32, 32)
+    assert torch.allclose(moved, model.transfer(clip[:1], clip)[0], atol=1e-5)
+    with pytest.raises(UserError, match="skips \\(and points\\)"):
+        model.decode(content.vector, model.pose(clip))
+
+
+def test_a_bare_content_vector_decodes_in_a_run_without_skips(tmp_path):
+    over = [*TINY, "model.pose_head=vector", "model.pose_dim=5", "model.content_skips=false"]
+    model = contentpose.load(untrained_run(tmp_path / "run", "quick", over), device="cpu")
+    clip = model.clip("test", 0, frames=5)
+    content = model.content(clip[0])
+    assert torch.allclose(model.decode(content.vector, model.pose(clip)), model.decode(content, model.pose(clip)))

@@ -76,11 +76,12 @@ class Model:
     @torch.no_grad()
     def content(self, frames: torch.Tensor) -> Content:
         """Content of frames (..., C, H, W): a Content whose `.vector` is (..., content_dim) (and, in the
-        U-Net variant, `.skips`, the encoder features the decoder reuses). Pass it to `decode`."""
+        U-Net variant, `.skips`, the encoder features the decoder reuses, and with keypoint pose
+        `.points`, where those features are). Pass it to `decode`."""
         x, lead = self._frames(frames, "content")
         c = self._autoencoder("content").content(x)
         unflat = lambda t: t.float().cpu().reshape(*lead, *t.shape[1:])  # noqa: E731
-        return Content(unflat(c.vector), None if c.skips is None else [unflat(s) for s in c.skips])
+        return c.map(unflat)
 
     @torch.no_grad()
     def pose(self, frames: torch.Tensor) -> torch.Tensor:
@@ -102,8 +103,11 @@ class Model:
                 f"decode needs a content (..., {dc}) and a pose (..., {dp}); got "
                 f"{tuple(content.vector.shape)} and {tuple(pose.shape)}"
             )
-        if content.skips is None and model.decoder.skips:
-            raise UserError("this run's decoder also needs the content encoder's skips: pass what content() returned")
+        needs_points = getattr(model.decoder, "points", 0) and content.points is None  # keypoint pose moves skips
+        if model.decoder.skips and (content.skips is None or needs_points):
+            raise UserError(
+                "this run's decoder also needs the content encoder's skips (and points): pass what content() returned"
+            )
         try:
             lead = torch.broadcast_shapes(content.vector.shape[:-1], pose.shape[:-1])
         except RuntimeError:
@@ -112,12 +116,11 @@ class Model:
                 f"{tuple(pose.shape[:-1])} do not broadcast"
             ) from None
         flat = lambda t, tail: t.to(self.device).float().expand(*lead, *tail).reshape(-1, *tail)  # noqa: E731
-        skips = (
-            None
-            if content.skips is None or not model.decoder.skips
-            else [flat(s, s.shape[content.vector.dim() - 1 :]) for s in content.skips]
+        tail = lambda t: t.shape[content.vector.dim() - 1 :]  # noqa: E731
+        flat_content = (
+            Content(flat(content.vector, (dc,))) if not model.decoder.skips else content.map(lambda t: flat(t, tail(t)))
         )
-        frames = model.decode(Content(flat(content.vector, (dc,)), skips), flat(pose, (dp,)))
+        frames = model.decode(flat_content, flat(pose, (dp,)))
         return frames.float().cpu().reshape(*lead, *frames.shape[1:])
 
     def transfer(self, content_frames: torch.Tensor, motion_frames: torch.Tensor) -> torch.Tensor:

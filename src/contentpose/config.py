@@ -67,6 +67,10 @@ class ModelConfig:
     width: int = 64  # channels of the first conv block (doubles per block, max 8x)
     content_skips: bool = False  # U-Net variant: decoder takes skips from the content frame
     content_pool: bool = False  # content encoder ends in a max over positions (little position in content)
+    pose_head: Literal["vector", "keypoints"] = (
+        "vector"  # pose as a vector (DrNet's), or as pose_dim/2 keypoints drawn by the decoder
+        # (with content_skips: the content frame's features moved from its keypoints to the pose's)
+    )
     first_block_norm: bool = False  # BatchNorm in the encoders' first conv block too (the published DrNet code's)
     disc_hidden: int = 100  # DrNet's scene discriminator
     critic_hidden: int = 512  # MIPAE's mutual-information critic
@@ -85,6 +89,10 @@ class ModelConfig:
     vgan_z: int = 100  # VGAN: size of the noise z (vgan_cond: also of the first frame's code)
     vgan_frames: int = 32  # VGAN: frames per generated clip, a power of 2 (the paper's: 32 at 64 px)
     vgan_streams: Literal[1, 2] = 2  # VGAN: 2 (foreground video + mask over a static background) or 1 (video only)
+
+    def __post_init__(self):
+        if self.pose_head == "keypoints" and self.pose_dim % 2 and self.pose_dim > 0:  # <= 0: refused below
+            raise UserError("model.pose_head=keypoints needs an even model.pose_dim (x and y of each keypoint)")
 
 
 # The pose penalty's weight as published, used where objective.beta is not given: DrNet's adversarial

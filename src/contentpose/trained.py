@@ -62,9 +62,7 @@ class TrainedRun(Trained):
         every frame of `motion` (B, T, C, H, W): (B, T, C, H, W). The motion clip sets the length."""
         B, T = motion.shape[:2]
         c = self.model.content(content[:, 0])
-        c_rep = type(c)(
-            c.vector.repeat_interleave(T, 0), None if c.skips is None else [s.repeat_interleave(T, 0) for s in c.skips]
-        )
+        c_rep = c.map(lambda t: t.repeat_interleave(T, 0))
         frames = self.model.decode(c_rep, self.model.pose(motion.flatten(0, 1)))
         return frames.view(B, T, *frames.shape[1:]).float()
 

@@ -36,10 +36,7 @@ class VideoPredictor(nn.Module):
         for s in range(0, T, step):
             p = poses[:, s : s + step]
             n = p.shape[1]
-            rep = Content(
-                content.vector.repeat_interleave(n, 0),
-                None if content.skips is None else [f.repeat_interleave(n, 0) for f in content.skips],
-            )
+            rep = content.map(lambda t, n=n: t.repeat_interleave(n, 0))
             frames = self.autoencoder.decode(rep, p.flatten(0, 1))  # (B*n, C, H, W)
             out.append(frames.view(B, n, *frames.shape[1:]))
         return torch.cat(out, dim=1)

@@ -1,0 +1,124 @@
+"""Pose as keypoints: a pose encoder that ends in a spatial softmax, and a decoder that draws the
+content around those keypoints.
+
+After Jakab, Gupta, Bilen & Vedaldi, "Unsupervised Learning of Object Landmarks through
+Conditional Image Generation" (NeurIPS 2018): the pose of a frame is K points, the expected
+positions of K feature maps (a softmax over positions); the decoder sees each point as maps
+over a coarse grid (a Gaussian bump and the offsets to the point) beside the content vector
+copied to every cell, so its convolutions draw the same content wherever the points are. The
+pose stays a vector (B, 2K) in [-1, 1], so DrNet's scene discriminator, MIPAE's critic and the
+pose LSTM take it unchanged.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from contentpose.models.blocks import Sigmoid32, channel_plan, dcgan_init, down, up
+
+
+def _grid(size: int, device, dtype) -> torch.Tensor:
+    """Cell centres of a size x size grid in [-1, 1]: (size,)."""
+    return torch.linspace(-1, 1, size, device=device, dtype=dtype)
+
+
+def spatial_softargmax(logits: torch.Tensor) -> torch.Tensor:
+    """Expected (x, y) of a softmax over positions: logits (B, K, G, G) -> points (B, 2K) in
+    [-1, 1], ordered x_1, y_1, x_2, y_2, ..."""
+    B, K, G, _ = logits.shape
+    p = logits.float().flatten(2).softmax(-1).view(B, K, G, G)
+    g = _grid(G, logits.device, p.dtype)
+    x = (p.sum(2) * g).sum(-1)  # (B, K): mass over columns
+    y = (p.sum(3) * g).sum(-1)  # (B, K): mass over rows
+    return torch.stack([x, y], dim=2).flatten(1)
+
+
+def keypoint_maps(points: torch.Tensor, size: int, sigma: float = 0.1) -> torch.Tensor:
+    """points (B, 2K) in [-1, 1] -> maps (B, 3K, G, G): per point a Gaussian bump of width
+    `sigma` (in the [-1, 1] frame) and the x and y offsets of each cell from the point."""
+    B = points.shape[0]
+    xy = points.float().view(B, -1, 2)
+    g = _grid(size, points.device, torch.float32)
+    dx = g[None, None, None, :] - xy[:, :, 0, None, None]  # (B, K, 1, G)
+    dy = g[None, None, :, None] - xy[:, :, 1, None, None]  # (B, K, G, 1)
+    dx, dy = dx.expand(-1, -1, size, -1), dy.expand(-1, -1, -1, size)
+    bump = torch.exp(-(dx**2 + dy**2) / (2 * sigma**2))
+    return torch.cat([bump, dx, dy], dim=1)
+
+
+class KeypointEncoder(nn.Module):
+    """x (B, C, H, W) -> K points (B, 2K) in [-1, 1], read on a grid of H/4 cells."""
+
+    def __init__(self, channels: int, points: int, frame_size: int, width: int, first_norm: bool = False):
+        super().__init__()
+        c1, c2 = channel_plan(frame_size, width)[:2]
+        self.body = nn.Sequential(
+            down(channels, c1, norm=first_norm),
+            down(c1, c2),
+            nn.Conv2d(c2, c2, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(c2),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(c2, points, 1, bias=False),  # a bias moves every cell alike: the softmax ignores it
+        )
+        self.apply(dcgan_init)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return spatial_softargmax(self.body(x))
+
+
+class KeypointDecoder(nn.Module):
+    """content (B, Dc) and points (B, 2K) -> frame (B, C, H, W) in [0, 1].
+
+    On a grid of H/4 cells: the content projected and copied to every cell, beside the points'
+    maps; three 3x3 convs there, then two stride-2 transposed convs up to the frame.
+
+    With `warp=True` the decoder also takes the content frame's encoder features at that grid
+    (its skips) and its own points: K copies of the features, each moved by one point's
+    displacement from the content frame to the target pose, and one copy unmoved (what stays,
+    e.g. the background), join the input (Monkey-Net's idea, Siarohin et al., CVPR 2019, with
+    translations only).
+    """
+
+    def __init__(self, content_dim: int, points: int, channels: int, frame_size: int, width: int, warp: bool = False):
+        super().__init__()
+        c1, c2 = channel_plan(frame_size, width)[:2]
+        hidden = 2 * c2
+        self.grid, self.points, self.skips = frame_size // 4, points, warp
+        self.content = nn.Linear(content_dim, hidden)
+        convs = []
+        for cin in (hidden + 3 * points + (points + 1) * c2 * warp, hidden, hidden):
+            convs += [nn.Conv2d(cin, hidden, 3, 1, 1, bias=False), nn.BatchNorm2d(hidden), nn.LeakyReLU(0.2, True)]
+        self.body = nn.Sequential(*convs, up(hidden, c1))
+        self.out = nn.Sequential(nn.ConvTranspose2d(c1, channels, 4, 2, 1), Sigmoid32())
+        self.apply(dcgan_init)
+
+    def forward(
+        self,
+        content: torch.Tensor,
+        pose: torch.Tensor,
+        skips: list[torch.Tensor] | None = None,
+        points: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """content (B, Dc), pose (B, 2K); with warp, skips finest-first as the encoder returns
+        them and the content frame's points (B, 2K)."""
+        if self.skips != (skips is not None and points is not None):
+            raise ValueError(f"this decoder was built with warp={self.skips}: it needs skips and points iff warp")
+        G = self.grid
+        c = self.content(content)[:, :, None, None].expand(-1, -1, G, G)  # (B, hidden, G, G)
+        parts = [c, keypoint_maps(pose, G).to(c.dtype)]  # maps (B, 3K, G, G)
+        if self.skips:
+            parts.append(self.moved(skips[1], points, pose).to(c.dtype))
+        return self.out(self.body(torch.cat(parts, dim=1)))
+
+    def moved(self, features: torch.Tensor, source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """features (B, c, G, G) at points `source` (B, 2K) -> (B, (K + 1) c, G, G): one copy
+        shifted by each point's move to `target` (B, 2K), then the features as they are."""
+        B, c = features.shape[:2]
+        K, G = self.points, self.grid
+        shift = (target - source).float().view(B * K, 1, 1, 2)  # (x, y) in the [-1, 1] frame
+        g = _grid(G, features.device, torch.float32)
+        base = torch.stack(torch.meshgrid(g, g, indexing="xy"), dim=-1)  # (G, G, 2): x, y of each cell
+        f = features.float().repeat_interleave(K, 0)  # (B K, c, G, G)
+        shifted = nn.functional.grid_sample(f, base - shift, align_corners=True)  # read where the point came from
+        return torch.cat([shifted.view(B, K * c, G, G), features.float()], dim=1)
