@@ -71,6 +71,7 @@ class ModelConfig:
         "vector"  # pose as a vector (DrNet's), or as pose_dim/2 keypoints drawn by the decoder
         # (with content_skips: the content frame's features moved from its keypoints to the pose's)
     )
+    keypoint_coords: bool = False  # keypoint pose: cells are scored knowing their x, y (tells alike objects apart)
     first_block_norm: bool = False  # BatchNorm in the encoders' first conv block too (the published DrNet code's)
     disc_hidden: int = 100  # DrNet's scene discriminator
     critic_hidden: int = 512  # MIPAE's mutual-information critic

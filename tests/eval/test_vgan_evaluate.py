@@ -46,7 +46,8 @@ def test_unconditional_run_gets_video_scores_next_to_the_baselines(runs, short_c
     u = entry["unconditional"]
     assert u["clips"] == 4 and set(entry["classifier_accuracy"]) == {"content", "motion"}
     for row in ("generated", "real (other held-out clips)", "real first frames, frozen"):
-        assert u[row]["frechet_distance"] >= 0 and 1 <= u[row]["is_content"] <= 10
+        # an IS is exp(KL) >= 1, up to rounding
+        assert u[row]["frechet_distance"] >= 0 and 1 - 1e-9 <= u[row]["is_content"] <= 10
     assert 0 <= u["mask"]["below_0.1"] <= 1
     cached = (runs / "vgan" / video_scores.CLASSIFIER).stat().st_mtime_ns
     assert main(["evaluate", str(runs / "vgan"), "--device", "cpu"]) == 0  # reuses the cached classifier

@@ -88,3 +88,23 @@ def test_warp_content_carries_its_own_points():
     assert rec.shape == x.shape
     with pytest.raises(ValueError, match="warp=True"):
         model.decoder(content.vector, model.pose(x))
+
+
+def test_coordinates_let_a_point_choose_a_side():
+    """Two alike objects fire alike feature maps: without coordinates a point can only land between
+    them; a weight on the x channel moves it to the right-hand one."""
+    from contentpose.models.keypoints import KeypointEncoder
+
+    torch.manual_seed(0)
+    x = torch.zeros(1, 1, 32, 32)
+    x[0, 0, 12:20, 4:12] = x[0, 0, 12:20, 20:28] = 1  # two squares, left and right
+    plain = KeypointEncoder(1, 1, 32, 8).eval()
+    with_xy = KeypointEncoder(1, 1, 32, 8, coords=True).eval()
+    with_xy.body.load_state_dict(plain.body.state_dict())
+    with torch.no_grad():
+        with_xy.score.weight.zero_()
+        with_xy.score.weight[0, :-2] = plain.score.weight[0] * 100
+        plain.score.weight.mul_(100)
+        with_xy.score.weight[0, -2] = 50.0  # prefer large x
+        between, right = plain(x)[0, 0], with_xy(x)[0, 0]
+    assert abs(between) < 0.2 and right > 0.5

@@ -48,7 +48,9 @@ class ContentPoseAutoencoder(nn.Module):
         )
         if cfg.pose_head == "keypoints":
             points = cfg.pose_dim // 2
-            self.pose_encoder = KeypointEncoder(channels, points, frame_size, cfg.width, cfg.first_block_norm)
+            self.pose_encoder = KeypointEncoder(
+                channels, points, frame_size, cfg.width, cfg.first_block_norm, coords=cfg.keypoint_coords
+            )
             self.decoder = KeypointDecoder(
                 cfg.content_dim, points, channels, frame_size, cfg.width, warp=cfg.content_skips
             )

@@ -48,9 +48,16 @@ def keypoint_maps(points: torch.Tensor, size: int, sigma: float = 0.1) -> torch.
 
 
 class KeypointEncoder(nn.Module):
-    """x (B, C, H, W) -> K points (B, 2K) in [-1, 1], read on a grid of H/4 cells."""
+    """x (B, C, H, W) -> K points (B, 2K) in [-1, 1], read on a grid of H/4 cells.
 
-    def __init__(self, channels: int, points: int, frame_size: int, width: int, first_norm: bool = False):
+    With `coords=True` the layer that scores the cells also sees each cell's x and y, so a point
+    can prefer one side: without it, a feature map that fires on two alike objects (two digits)
+    puts its point between them.
+    """
+
+    def __init__(
+        self, channels: int, points: int, frame_size: int, width: int, first_norm: bool = False, coords: bool = False
+    ):
         super().__init__()
         c1, c2 = channel_plan(frame_size, width)[:2]
         self.body = nn.Sequential(
@@ -59,12 +66,19 @@ class KeypointEncoder(nn.Module):
             nn.Conv2d(c2, c2, 3, 1, 1, bias=False),
             nn.BatchNorm2d(c2),
             nn.LeakyReLU(0.2, inplace=True),
-            nn.Conv2d(c2, points, 1, bias=False),  # a bias moves every cell alike: the softmax ignores it
         )
+        self.coords = coords
+        self.score = nn.Conv2d(c2 + 2 * coords, points, 1, bias=False)  # a bias moves every cell alike: no use
         self.apply(dcgan_init)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return spatial_softargmax(self.body(x))
+        h = self.body(x)  # (B, c2, G, G)
+        if self.coords:
+            B, _, G, _ = h.shape
+            g = _grid(G, h.device, h.dtype)
+            xy = torch.stack(torch.meshgrid(g, g, indexing="xy"))  # (2, G, G): x, y of each cell
+            h = torch.cat([h, xy.expand(B, -1, -1, -1)], dim=1)
+        return spatial_softargmax(self.score(h))
 
 
 class KeypointDecoder(nn.Module):
