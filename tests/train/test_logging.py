@@ -56,3 +56,11 @@ def test_resumed_log_replaces_what_tensorboard_had_after_the_checkpoint(tmp_path
     resumed.scalars({"step": 6, "rec": 0.5})
     resumed.close()
     assert [(e.step, e.value) for e in _events(tmp_path / "tb").Scalars("rec")] == [(2, 1.0), (4, 1.0), (6, 0.5)]
+
+
+def test_a_redirected_training_log_is_not_redrawn_at_every_logged_step(tmp_path, capsys):
+    """With stderr in a file the bar writes at its start and end (and every 30 s), even though the
+    training log takes a row every 2 steps here."""
+    train(load_config("quick", [*TINY, "train.steps=12"]), tmp_path / "run", quiet=False)
+    err = capsys.readouterr().err
+    assert "train run" in err and err.count("\r") <= 3

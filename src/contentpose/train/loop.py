@@ -273,7 +273,8 @@ def fit(
                     )
                     if log:
                         log.scalars(row)
-                    bar.set_postfix({k: f"{v:.4f}" for k, v in row.items() if k not in ("step", "samples_per_s", "lr")})
+                    shown = {k: f"{v:.4f}" for k, v in row.items() if k not in ("step", "samples_per_s", "lr")}
+                    bar.set_postfix(shown, refresh=False)  # drawn with the next update, not now
                     sums, count, tick = {}, 0, time.perf_counter()
                 if done % schedule.checkpoint_every == 0:
                     checkpoint(done)
