@@ -1,4 +1,4 @@
-"""The `quick` preset end to end (slow: about 10 minutes on a 2-core CPU; `make test-all`)."""
+"""The `quick` preset end to end (slow: about 5 minutes on a 2-core CPU; `make test-all`)."""
 
 import json
 
@@ -8,25 +8,22 @@ from contentpose.cli import main
 
 
 def check_disentangled(result: dict) -> None:
-    """The swap transfers content: it beats every baseline, the content-blind one (the mean training
-    digit drawn in b's pose) included, and the content classifier reads a's digit in it far above chance."""
+    """The swap transfers content: it beats every baseline, beats the content-blind one (the mean
+    training digit drawn in b's pose) by 2 dB, and the content classifier reads a's digit in at
+    least 0.80 of swaps; the pose does not carry the digit. (Identity travels in the moved encoder
+    features, so the content vector's probe is not a test of it: docs/results.md.)"""
     swap, base, judge = result["swap"], result["baselines"], result["content_classifier"]
     for name in ("copy_pose_frame", "copy_content_frame", "content_blind"):
         for metric in ("psnr", "ssim"):
             assert swap[metric] > base[name][metric], (name, metric, swap, base[name])
-    assert swap["content_accuracy"] > 4 * judge["chance"], (swap, judge)
-    assert swap["content_accuracy"] > base["content_blind"]["content_accuracy"] + 0.3, (swap, base)
-    assert swap["content_accuracy"] > base["copy_pose_frame"]["content_accuracy"] + 0.3, (swap, base)
-    digit = result["disentanglement"]["probes"]["digit_1"]  # identity is in content, not in pose
-    assert digit["from_content"] > 3 * digit["chance"] and digit["from_pose"] < 1.5 * digit["chance"]
+    assert swap["psnr"] >= base["content_blind"]["psnr"] + 2, (swap, base)
+    assert swap["content_accuracy"] >= 0.80 and judge["real_frames"] > 0.85, (swap, judge)
+    digit = result["disentanglement"]["probes"]["digit_1"]
+    assert digit["from_pose"] < 1.5 * digit["chance"], digit
+    assert result["interpolation"]["kept_share"] > 0.9, result["interpolation"]
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="the quick preset does not yet transfer content on MNIST digits: make demo on 2026-11-28 gave "
-    "swap 18.92 / 0.884 against the content-blind 18.94 / 0.871, classifier on swaps 0.26 (chance 0.10)",
-)
 def test_quick_preset_lowers_reconstruction_and_transfers_content(tmp_path):
     run = tmp_path / "quick"
     assert main(["train", "quick", "--out", str(run), "--quiet"]) == 0
