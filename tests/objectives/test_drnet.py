@@ -94,3 +94,26 @@ def test_scaled_similarity_ignores_the_scale_of_content():
         assert torch.isclose(similarity_loss(s * a, s * near, "scaled"), similarity_loss(a, near, "scaled"), rtol=1e-2)
     assert similarity_loss(0.01 * a, 0.01 * b) < 1e-3  # the paper's MSE: shrink and it vanishes
     assert similarity_loss(a, near, "scaled") < 0.1 < similarity_loss(a, b, "scaled")  # relative to clip spread
+
+
+def test_detach_second_cuts_the_gradient_of_the_unused_frame(monkeypatch):
+    """objective.detach_second (drnet-py's): the similarity and the penalty see the content of x^{t+k}
+    and the pose of x^t, which the reconstruction does not use, without a gradient."""
+    import contentpose.objectives.content_pose as cp
+
+    seen = {}
+    monkeypatch.setattr(cp, "similarity_loss", lambda a, b, *rest: seen.update(sim=(a, b)) or (a - b).pow(2).mean())
+    x = torch.rand(2, 4, 1, 32, 32)
+    for detach in (False, True):
+        objective = _drnet()
+        objective.cfg.detach_second = detach
+
+        def watched(critic, p_a, p_b, partner, penalty=objective.penalty):
+            seen.update(pen=(p_a, p_b))
+            return penalty(critic, p_a, p_b, partner)
+
+        objective.penalty = watched
+        objective.step(x[0], x[1])
+        (c_t, c_tk), (p_t, p_tk) = seen["sim"], seen["pen"]
+        assert c_t.requires_grad and p_tk.requires_grad
+        assert c_tk.requires_grad != detach and p_t.requires_grad != detach

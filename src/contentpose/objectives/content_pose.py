@@ -166,6 +166,8 @@ class ContentPoseObjective:
         p_t, p_tk = self.rt.gather(p_t.float()), self.rt.gather(p_tk.float())  # (W * B, Dp)
         clip = None if clip is None else self.rt.gather(clip.to(p_t.device))  # (W * B,) like the poses
         partner = different_clip_partner(p_t.shape[0], p_t.device, clip)
+        if self.cfg.detach_second:  # rec uses c_t and p_tk: the other two only pull, as in drnet-py
+            c_tk, p_t = c_tk.detach(), p_t.detach()
 
         l_rec = reconstruction_loss(rec.float(), x_tk, self.cfg.rec_loss)
         l_sim = similarity_loss(c_t, c_tk, self.cfg.sim_loss, self.rt.gather)
