@@ -7,7 +7,7 @@ import torch
 from contentpose.errors import UserError
 from contentpose.objectives import build_objective
 from contentpose.runtime import resolve_device
-from contentpose.runtime.checkpoint import load_checkpoint, read_meta, save_checkpoint
+from contentpose.runtime.checkpoint import load_cached, load_checkpoint, read_meta, save_checkpoint
 from contentpose.train.loop import train
 from contentpose.trained import CHECKPOINT, load_run
 
@@ -102,3 +102,16 @@ def test_resume_keeps_this_runs_optimiser_kernel(tiny_config, tmp_path):
     fresh = build_objective(tiny_config, 1, torch.device("cpu"))
     load_checkpoint(path, fresh.modules, fresh.optimizers)
     assert all(g["fused"] is True for g in fresh.opt_model.param_groups)
+
+
+def test_load_cached_loads_only_a_matching_intact_file(tmp_path):
+    path = tmp_path / "cache.safetensors"
+    saved, fresh = torch.nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    assert load_cached(path, "net", fresh, {"steps": 5}) is None  # missing
+    save_checkpoint(path, {"net": saved}, {}, rng={}, meta={"steps": 5, "recipe": 1})
+    assert load_cached(path, "net", fresh, {"steps": 6}) is None  # made differently
+    assert not torch.equal(fresh.weight, saved.weight)
+    assert load_cached(path, "net", fresh, {"steps": 5})["recipe"] == 1
+    assert torch.equal(fresh.weight, saved.weight)
+    path.write_bytes(path.read_bytes()[:100])  # broken: rebuilt, not an error
+    assert load_cached(path, "net", fresh, {"steps": 5}) is None

@@ -14,9 +14,8 @@ import torch
 import torch.nn.functional as F
 
 from contentpose.data.synthetic import START_TIMES
-from contentpose.errors import UserError
 from contentpose.models.content_classifier import ContentClassifier
-from contentpose.runtime.checkpoint import load_checkpoint, read_meta, save_checkpoint
+from contentpose.runtime.checkpoint import load_cached, save_checkpoint
 from contentpose.runtime.progress import progress
 
 CLASSIFIER = "content_classifier.safetensors"
@@ -88,14 +87,8 @@ def content_classifier(run_path: Path, train_data, quiet: bool = False) -> Conte
     path = run_path / CLASSIFIER
     data, data_cfg = train_data, dict(vars(train_data.cfg))
     model = ContentClassifier(data.channels, data.num_classes).to(data.device)
-    if path.exists():
-        try:
-            meta = read_meta(path)
-            if meta.get("data") == data_cfg and meta.get("recipe") == RECIPE and meta.get("steps", 1000) == STEPS:
-                load_checkpoint(path, {"classifier": model})
-                return model.eval()
-        except UserError:
-            pass  # a broken cache is rebuilt
+    if load_cached(path, "classifier", model, {"data": data_cfg, "recipe": RECIPE, "steps": STEPS}):
+        return model.eval()
     model = train_content_classifier(data, quiet=quiet)
     save_checkpoint(
         path,

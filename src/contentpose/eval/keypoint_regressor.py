@@ -18,7 +18,7 @@ from contentpose.data.figures import KEYPOINTS
 from contentpose.data.synthetic import START_TIMES
 from contentpose.errors import UserError
 from contentpose.models.keypoint_regressor import KeypointRegressor
-from contentpose.runtime.checkpoint import load_checkpoint, read_meta, save_checkpoint
+from contentpose.runtime.checkpoint import load_cached, save_checkpoint
 from contentpose.runtime.progress import progress
 
 REGRESSOR = "keypoint_regressor.safetensors"
@@ -77,14 +77,8 @@ def keypoint_regressor(run_path: Path, train_data, steps: int | None = None, qui
     path = run_path / REGRESSOR
     data, data_cfg = train_data, dict(vars(train_data.cfg))
     model = KeypointRegressor(data.channels, data.size, len(KEYPOINTS), WIDTH).to(data.device)
-    if path.exists():
-        try:
-            meta = read_meta(path)
-            if meta.get("data") == data_cfg and meta.get("recipe") == RECIPE and meta.get("steps") == steps:
-                load_checkpoint(path, {"regressor": model})
-                return model.eval()
-        except UserError:
-            pass  # a broken cache is rebuilt
+    if load_cached(path, "regressor", model, {"data": data_cfg, "recipe": RECIPE, "steps": steps}):
+        return model.eval()
     model = train_keypoint_regressor(data, steps, quiet=quiet)
     save_checkpoint(
         path,

@@ -17,9 +17,8 @@ import torch
 import torch.nn.functional as F
 
 from contentpose.data.lpc_sprites import ATTRIBUTES, LpcSprites, frame_poses
-from contentpose.errors import UserError
 from contentpose.models.sprites_judge import SpritesJudge
-from contentpose.runtime.checkpoint import load_checkpoint, read_meta, save_checkpoint
+from contentpose.runtime.checkpoint import load_cached, save_checkpoint
 from contentpose.runtime.progress import progress
 
 RECIPE = 2  # bump when training changes, so cached judges are retrained
@@ -139,14 +138,9 @@ def sprites_judge(train_data: LpcSprites, test_data: LpcSprites, quiet: bool = F
         raise ValueError("the judge's train and test splits come from different data")
     path = judge_path(train_data)
     judge = SpritesJudge().to(train_data.device)
-    if path.exists():
-        try:
-            meta = read_meta(path)
-            if meta.get("recipe") == RECIPE and meta.get("data_key") == train_data.cache_key:
-                load_checkpoint(path, {"judge": judge})
-                return judge.eval(), meta
-        except UserError:
-            pass  # a broken cache is retrained
+    meta = load_cached(path, "judge", judge, {"recipe": RECIPE, "data_key": train_data.cache_key})
+    if meta:
+        return judge.eval(), meta
     start = time.perf_counter()
     judge = train_judge(train_data, quiet=quiet)
     seconds = time.perf_counter() - start

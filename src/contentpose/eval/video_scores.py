@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from contentpose.data.synthetic import START_TIMES
 from contentpose.errors import UserError
 from contentpose.models.video_classifier import VideoClassifier
-from contentpose.runtime.checkpoint import load_checkpoint, read_meta, save_checkpoint
+from contentpose.runtime.checkpoint import load_cached, save_checkpoint
 from contentpose.runtime.progress import progress
 
 CLASSIFIER = "video_classifier.safetensors"
@@ -107,15 +107,10 @@ def video_classifier(
     path = run_path / CLASSIFIER
     data_cfg = dict(vars(train_data.cfg))
     want = {"data": data_cfg, "recipe": RECIPE, "steps": steps, "frames": frames}
-    if path.exists():
-        try:
-            meta = read_meta(path)
-            if all(meta.get(k) == v for k, v in want.items()):
-                model = VideoClassifier(train_data.channels, heads(train_data)).to(train_data.device)
-                load_checkpoint(path, {"classifier": model})
-                return model.eval(), meta["accuracy"]
-        except UserError:
-            pass  # a broken cache is rebuilt
+    model = VideoClassifier(train_data.channels, heads(train_data)).to(train_data.device)
+    meta = load_cached(path, "classifier", model, want)
+    if meta:
+        return model.eval(), meta["accuracy"]
     model, accuracy = train_video_classifier(train_data, test_data, frames, steps, quiet=quiet)
     meta = {"objective": "video_classifier", **want, "accuracy": accuracy}
     save_checkpoint(path, {"classifier": model}, {}, rng={}, meta=meta)

@@ -118,3 +118,19 @@ def load_checkpoint(
                         opt.state[p][stat] = torch.empty_like(p).copy_(value)
     rng = {k[len("rng/") :]: v for k, v in tensors.items() if k.startswith("rng/")}
     return meta, rng
+
+
+def load_cached(path: Path, name: str, module: torch.nn.Module, want: dict) -> dict | None:
+    """Load `module` (saved as `name`) from a cache file whose metadata holds every item of `want`
+    (data, recipe, steps: what makes it the same network); its metadata, or None when the file is
+    missing, broken or made differently, and the caller rebuilds it."""
+    if not path.exists():
+        return None
+    try:
+        meta = read_meta(path)
+        if any(meta.get(k) != v for k, v in want.items()):
+            return None
+        load_checkpoint(path, {name: module})
+    except UserError:
+        return None
+    return meta
