@@ -110,7 +110,16 @@ def cmd_transfer(args) -> None:
         )
         for path in paths:
             print(f"wrote {path}")
-        print(f"PSNR against the renderer's truth (the content figure in the motion's pose): {score:.2f} dB")
+        if "psnr" in score:
+            print(
+                f"PSNR against the renderer's truth (the content figure in the motion's pose): {score['psnr']:.2f} dB"
+            )
+        else:  # a video file: no renderer truth; the keypoint regressor reads the result
+            print(
+                f"keypoint error (no renderer truth for a video file; not PSNR): {score['keypoint_error_px']:.2f} px, "
+                "the keypoint regressor's reading of the result against the motion's keypoints (from the "
+                "regressor's reading of a motion video) normalised to the content's body"
+            )
         return
     for path in transfer_to_files(
         args.run, args.content, args.motion, args.out or list(DEFAULT_TRANSFERS), args.frames, args.fps, args.device
@@ -248,7 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--motion",
         required=True,
         metavar="B",
-        help="the clip whose motion is followed (it sets the length): a video file, test:N or train:N",
+        help="the clip whose motion is followed (it sets the length): a video file, test:N or train:N "
+        "(pose-to-frame runs: a video's keypoints are read by the run's keypoint regressor, trained on first use)",
     )
     p.add_argument(
         "--out",

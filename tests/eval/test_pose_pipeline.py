@@ -9,8 +9,11 @@ from PIL import Image
 
 from contentpose.cli import main
 from contentpose.data import build_dataset
-from contentpose.eval.pose_pipeline import pipeline_scores, render_forecasts
+from contentpose.eval import keypoint_regressor as kr
+from contentpose.eval.pose_pipeline import format_pipeline, pipeline_scores, render_forecasts
+from contentpose.models.keypoint_regressor import KeypointRegressor
 from contentpose.trained import load_forecaster, load_pose_generator
+from contentpose.viz.pose_pipeline import pipeline_to_files
 
 FORECASTER = ["model.forecast_hidden=16", "data.test_clips=8", "predictor.context=4", "predictor.future=5"]
 RENDERER = ["model.width=8", "data.test_clips=8"]
@@ -59,19 +62,51 @@ def test_scores_take_the_first_sample_and_the_best_of_n():
     assert s["copy last seen frame"]["psnr"] < 15
 
 
-def test_predict_renders_sampled_futures_and_scores_them(runs, tmp_path, capsys):
+def test_keypoint_errors_take_the_first_sample_and_the_lowest_of_n():
+    """With keypoints that a regressor reads from the true frames exactly, the exact sample scores 0 px
+    and is the best of N; the others score more."""
+    g = torch.Generator().manual_seed(0)
+    truth = torch.rand(2, 4, 3, 16, 16, generator=g)
+    noise = torch.rand(2, 4, 3, 16, 16, generator=g)
+    rendered = torch.stack([noise, truth, (noise + truth) / 2], dim=1)  # sample 2 is exact
+    torch.manual_seed(0)
+    regressor = KeypointRegressor(3, 16, width=4).eval()
+    keypoints = kr.read_keypoints(regressor, truth)  # (2, 4, 15, 2)
+    scores = pipeline_scores(rendered, truth, noise[:, 0], truth, regressor, keypoints)
+    s = scores["methods"]
+    exact = (scores["regressor_error_px"], s["rendered true future keypoints"]["keypoint_error_px"])
+    assert max(exact) < 1e-4 and s["rendered forecast, best of 3"]["keypoint_error_px"] < 1e-4
+    assert (
+        s["rendered forecast, one sample"]["keypoint_error_px"] > 0
+        and s["copy last seen frame"]["keypoint_error_px"] > 0
+    )
+    assert "keypoint regressor on the true frames (floor)" in format_pipeline(scores)
+    assert "keypoint" not in format_pipeline(pipeline_scores(rendered, truth, noise[:, 0]))  # no regressor given
+
+
+def test_predict_renders_sampled_futures_and_scores_them(runs, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(kr, "STEPS", 3)  # the regressor's own test trains it for real
     gif, png = tmp_path / "p.gif", tmp_path / "p.png"
     args = ["predict", str(runs["forecast"]), "--renderer", str(runs["render"]), "--device", "cpu"]
     assert main([*args, "--video", "test:3", "--samples", "2", "--out", str(gif), "--out", str(png)]) == 0
     out = capsys.readouterr().out
     for row in ("copy last seen frame", "rendered forecast, one sample", "rendered forecast, best of 2"):
         assert row in out
+    assert "keypoint error px" in out and "keypoint regressor on the true frames (floor)" in out
+    assert (runs["render"] / kr.REGRESSOR).is_file()  # trained on first use, cached in the renderer's run
     assert Image.open(gif).n_frames == 4 + 5  # seen frames, then the forecast
     # one clip: a truth row and two sample rows of (the last seen frame + 5 steps) 32 px cells, scaled 2x
     assert Image.open(png).size == (2 * (6 * 32 + 5 * 2), 2 * (3 * 32 + 2 * 2) + 14)
     assert main([*args, "--clips", "2", "--horizon", "3", "--out", str(png)]) == 0
     # two clips x (truth + 3 samples) rows of (the last seen frame + 3 steps)
     assert Image.open(png).size == (2 * (4 * 32 + 3 * 2), 2 * (8 * 32 + 7 * 2) + 14)
+    _, scores = pipeline_to_files(runs["forecast"], runs["render"], [str(png)], clips=2, samples=4, device="cpu")
+    s = scores["methods"]
+    assert scores["regressor_error_px"] > 0 and all(v["keypoint_error_px"] > 0 for v in s.values())
+    assert (
+        s["rendered forecast, best of 4"]["keypoint_error_px"]
+        <= s["rendered forecast, one sample"]["keypoint_error_px"]
+    )
 
 
 def test_predict_refuses_bad_pipelines_in_one_line(runs, tmp_path, fails_cleanly):

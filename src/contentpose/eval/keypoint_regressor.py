@@ -27,6 +27,7 @@ STEPS = 1500  # training steps: 0.43 px on held-out 32 px frames, about 2 CPU mi
 WIDTH = 16
 
 
+@torch.enable_grad()  # callable from inference code under torch.no_grad()
 def train_keypoint_regressor(
     data,
     steps: int | None = None,
@@ -59,13 +60,19 @@ def train_keypoint_regressor(
 
 
 @torch.no_grad()
-def keypoint_error(model: KeypointRegressor, frames: torch.Tensor, keypoints: torch.Tensor, batch: int = 256):
-    """Mean joint distance in pixels (...,) between the keypoints read from frames (..., C, H, W) and
-    the keypoints (..., K, 2) in pixels that they should show."""
+def read_keypoints(model: KeypointRegressor, frames: torch.Tensor, batch: int = 256) -> torch.Tensor:
+    """The keypoints the regressor reads from frames (..., C, H, W): (..., K, 2) as (y, x) pixels."""
     size = frames.shape[-1]
     flat = frames.reshape(-1, *frames.shape[-3:])
     read = torch.cat([model(flat[i : i + batch].float()) for i in range(0, len(flat), batch)]) * size
-    return (read.view(keypoints.shape) - keypoints).norm(dim=-1).mean(dim=-1)
+    return read.view(*frames.shape[:-3], *read.shape[1:])
+
+
+@torch.no_grad()
+def keypoint_error(model: KeypointRegressor, frames: torch.Tensor, keypoints: torch.Tensor, batch: int = 256):
+    """Mean joint distance in pixels (...,) between the keypoints read from frames (..., C, H, W) and
+    the keypoints (..., K, 2) in pixels that they should show."""
+    return (read_keypoints(model, frames, batch) - keypoints).norm(dim=-1).mean(dim=-1)
 
 
 def keypoint_regressor(run_path: Path, train_data, steps: int | None = None, quiet: bool = False) -> KeypointRegressor:

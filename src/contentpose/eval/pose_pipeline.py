@@ -4,9 +4,13 @@ A pose forecasting run (poseforecast) samples N futures of a held-out figure cli
 its past; a pose-to-frame run (posegen) renders each sampled future as frames, with the last seen
 frame as the reference (the figure's look) and its own previous output chained as in training
 (zeros before the first frame). Scores (mean over the forecast frames and the clips): PSNR and
-SSIM of the rendered futures against the clip's true future frames, for one sample (the first) and
-for the best of N (per clip, the sample with the best mean score, per metric); baselines: the last
-seen frame copied, and the true future keypoints rendered by the same run (the renderer's ceiling).
+SSIM of the rendered futures against the clip's true future frames and, given the renderer's
+keypoint regressor (eval/keypoint_regressor.py), their keypoint error (the mean joint distance in
+pixels between the keypoints it reads from the frames and the true future keypoints, as posegen's
+`evaluate` measures it; its error on the true future frames is the floor), for one sample (the
+first) and for the best of N (per clip, the sample with the best mean score, per metric);
+baselines: the last seen frame copied, and the true future keypoints rendered by the same run (the
+renderer's ceiling).
 
 The forecaster works in frame units (keypoints / frame size) and the figures scale exactly with
 the frame size, so a forecaster trained on 64 px figures drives a renderer of 32 px figures; every
@@ -22,6 +26,7 @@ import torch
 from contentpose.data.figures import bone_maps
 from contentpose.errors import UserError
 from contentpose.eval.image_metrics import psnr, ssim
+from contentpose.eval.keypoint_regressor import keypoint_error
 from contentpose.trained import TrainedForecaster, TrainedPoseGenerator
 
 
@@ -65,9 +70,15 @@ def render_forecasts(
     return futures, torch.cat(frames).unflatten(0, (len(futures), samples))
 
 
-def frame_metrics(pred: torch.Tensor, truth: torch.Tensor, batch: int = 1024) -> dict[str, torch.Tensor]:
+LOWER_IS_BETTER = {"keypoint_error_px"}
+
+
+def frame_metrics(
+    pred: torch.Tensor, truth: torch.Tensor, regressor=None, keypoints: torch.Tensor | None = None, batch: int = 1024
+) -> dict[str, torch.Tensor]:
     """Mean PSNR and SSIM over frames of pred (n, S, T, C, H, W) against truth (n, T, C, H, W): (n, S) each
-    (`batch` frames at a time)."""
+    (`batch` frames at a time); with a keypoint regressor, also the mean keypoint error in pixels of pred
+    against the true keypoints (n, T, K, 2)."""
     n, S, T = pred.shape[:3]
     p = pred.flatten(0, 2)
     t = truth[:, None].expand_as(pred).flatten(0, 2)
@@ -75,31 +86,50 @@ def frame_metrics(pred: torch.Tensor, truth: torch.Tensor, batch: int = 1024) ->
     for name, metric in (("psnr", psnr), ("ssim", ssim)):
         values = torch.cat([metric(p[i : i + batch], t[i : i + batch]) for i in range(0, len(p), batch)])
         out[name] = values.view(n, S, T).mean(2)
+    if regressor is not None:
+        out["keypoint_error_px"] = keypoint_error(regressor, pred, keypoints[:, None]).mean(2)
     return out
 
 
 def summary(metrics: dict[str, torch.Tensor], best: bool = False) -> dict[str, float]:
-    """{psnr, ssim} averaged over clips, of the first sample or of each clip's best sample."""
-    pick = (lambda m: m.amax(1)) if best else (lambda m: m[:, 0])  # noqa: E731
-    return {k: float(pick(m).mean()) for k, m in metrics.items()}
+    """Each metric averaged over clips, of the first sample or of each clip's best sample (the highest
+    PSNR/SSIM, the lowest keypoint error)."""
+
+    def pick(name: str, m: torch.Tensor) -> torch.Tensor:
+        if not best:
+            return m[:, 0]
+        return m.amin(1) if name in LOWER_IS_BETTER else m.amax(1)
+
+    return {k: float(pick(k, m).mean()) for k, m in metrics.items()}
 
 
 @torch.no_grad()
 def pipeline_scores(
-    rendered: torch.Tensor, truth: torch.Tensor, last_frame: torch.Tensor, rendered_truth: torch.Tensor | None = None
+    rendered: torch.Tensor,
+    truth: torch.Tensor,
+    last_frame: torch.Tensor,
+    rendered_truth: torch.Tensor | None = None,
+    regressor=None,
+    future_keypoints: torch.Tensor | None = None,
 ) -> dict:
     """Scores of rendered futures (n, S, T, C, H, W) against the true future (n, T, C, H, W), next to the
-    last seen frame (n, C, H, W) copied and, if given, the true keypoints rendered (n, T, C, H, W)."""
+    last seen frame (n, C, H, W) copied and, if given, the true keypoints rendered (n, T, C, H, W); with
+    a keypoint regressor, keypoint errors against the true future keypoints (n, T, K, 2) too, and the
+    regressor's own error on the true future frames (`regressor_error_px`, the floor)."""
     n, S, T = rendered.shape[:3]
-    sampled = frame_metrics(rendered, truth)
+    metrics = lambda pred: frame_metrics(pred, truth, regressor, future_keypoints)  # noqa: E731
+    sampled = metrics(rendered)
     methods = {
-        "copy last seen frame": summary(frame_metrics(last_frame[:, None, None].expand(n, 1, *truth.shape[1:]), truth)),
+        "copy last seen frame": summary(metrics(last_frame[:, None, None].expand(n, 1, *truth.shape[1:]))),
         "rendered forecast, one sample": summary(sampled),
         f"rendered forecast, best of {S}": summary(sampled, best=True),
     }
     if rendered_truth is not None:
-        methods["rendered true future keypoints"] = summary(frame_metrics(rendered_truth[:, None], truth))
-    return {"clips": n, "samples": S, "horizon": T, "methods": methods}
+        methods["rendered true future keypoints"] = summary(metrics(rendered_truth[:, None]))
+    scores = {"clips": n, "samples": S, "horizon": T, "methods": methods}
+    if regressor is not None:
+        scores["regressor_error_px"] = float(keypoint_error(regressor, truth, future_keypoints).mean())
+    return scores
 
 
 def format_pipeline(scores: dict) -> str:
@@ -107,7 +137,13 @@ def format_pipeline(scores: dict) -> str:
     lines = [
         f"Rendered futures of {scores['clips']} held-out clip(s) against the true future frames "
         f"({scores['horizon']} frames, {scores['samples']} samples)",
-        f"{'':34} {'PSNR':>6} {'SSIM':>7}",
+        f"{'':44} {'PSNR':>6} {'SSIM':>7}" + (f" {'keypoint error px':>18}" if "regressor_error_px" in scores else ""),
     ]
-    lines += [f"{label:34} {v['psnr']:6.2f} {v['ssim']:7.4f}" for label, v in scores["methods"].items()]
+    if "regressor_error_px" in scores:
+        lines.append(
+            f"{'keypoint regressor on the true frames (floor)':44} {'':14} {scores['regressor_error_px']:18.2f}"
+        )
+    for label, v in scores["methods"].items():
+        error = f"{v['keypoint_error_px']:18.2f}" if "keypoint_error_px" in v else ""
+        lines.append(f"{label:44} {v['psnr']:6.2f} {v['ssim']:7.4f} {error}".rstrip())
     return "\n".join(lines)

@@ -5,7 +5,9 @@ frames seen); the pose-to-frame run renders every sampled future with the last s
 reference (eval/pose_pipeline.py). Writes MP4/GIF videos (per clip a row: the true clip, then each
 rendered sample; the seen frames play in every column first) and a PNG strip (per clip a row of the
 truth, then a row per sample: the last seen frame, then forecast steps spread over the horizon),
-and returns the PSNR/SSIM of the rendered futures against the true ones.
+and returns the PSNR/SSIM of the rendered futures against the true ones and their keypoint error
+(the renderer run's keypoint regressor, trained on first use and cached there, reads the rendered
+frames; eval/pose_pipeline.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PIL import Image
 
 from contentpose.data.figures import bone_maps
 from contentpose.errors import UserError
+from contentpose.eval.keypoint_regressor import keypoint_regressor
 from contentpose.eval.pose_pipeline import check_pipeline, pipeline_scores, render_forecasts
 from contentpose.trained import load_forecaster, load_pose_generator, run_kind
 from contentpose.viz.grid import grid_image, save_grid
@@ -42,7 +45,8 @@ def pipeline_to_files(
 ) -> tuple[list[Path], dict]:
     """Forecast and render `samples` futures of `horizon` frames (default: the run's `predictor.future`)
     after the run's `predictor.context` seen frames of clip `clip` (test:N or train:N) or of the first
-    `clips` held-out clips; write `outputs`. Returns the files written and `pipeline_scores`."""
+    `clips` held-out clips; write `outputs`. Returns the files written and `pipeline_scores` (with the
+    keypoint errors read by the renderer's keypoint regressor, trained on first use)."""
     if renderer_path is None:
         raise UserError(
             f"{run_path} forecasts keypoints; give --renderer POSEGEN_RUN, a pose-to-frame run, to render them"
@@ -69,9 +73,10 @@ def pipeline_to_files(
     frames = torch.cat([c.frames for c in seen])  # (n, context + horizon, C, H, W)
     keypoints = torch.cat([c.keypoints for c in seen])
     last = frames[:, context - 1]
+    regressor = keypoint_regressor(renderer.path, renderer.dataset("train"))
     _, rendered = render_forecasts(forecaster, renderer, keypoints[:, :context], last, horizon, samples, seed)
     ceiling = renderer.render(bone_maps(keypoints[:, context:], renderer.config.data.frame_size), last)
-    scores = pipeline_scores(rendered, frames[:, context:], last, ceiling)
+    scores = pipeline_scores(rendered, frames[:, context:], last, ceiling, regressor, keypoints[:, context:])
     written = []
     for out in map(Path, outputs):
         if out.suffix.lower() == ".png":

@@ -1,24 +1,31 @@
 """`contentpose transfer RUN --content A --motion B` for pose-to-frame runs (posegen).
 
-A and B are clips of the run's figures (`test:N` or `train:N`): the motion clip's keypoints,
-normalised to the content clip's body (EDN's global pose normalisation), are drawn as stick
-figures and rendered by the generator with A's first frame as the reference. The outputs are
-those of the other runs' transfer (A, B and the result side by side; see viz/transfer.py); the
-renderer's truth (A's figure in B's pose) is known, so the PSNR against it is printed too.
+A and B are clips of the run's figures (`test:N` or `train:N`, their keypoints exact) or video
+files, read as the run's data pipeline reads frames (viz/transfer.py's `read_run_video`), whose
+keypoints the run's keypoint regressor reads (eval/keypoint_regressor.py: trained on the run's
+figures on first use, cached in the run folder): every frame of a motion video, the first frame
+of a content video. The motion's keypoints, normalised to the content's body (EDN's global pose
+normalisation), are drawn as stick figures and rendered by the generator with A's first frame as
+the reference. The outputs are those of the other runs' transfer (A, B and the result side by
+side). When A and B are both figures' clips the renderer's truth (A's figure in B's pose) is
+known and the PSNR against it is returned; otherwise the keypoint error of the result (the
+regressor's reading of it against the normalised motion keypoints it was given).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from contentpose.data.figures import bone_maps
+from contentpose.data.figures import FigureClips, bone_maps
 from contentpose.errors import UserError
 from contentpose.eval.image_metrics import psnr
+from contentpose.eval.keypoint_regressor import keypoint_error, keypoint_regressor, read_keypoints
 from contentpose.eval.pose_transfer import normalise_to_target
-from contentpose.trained import load_pose_generator
-from contentpose.viz.transfer import DATA_CLIP, check_transfer_outputs, write_transfer
+from contentpose.trained import TrainedPoseGenerator, load_pose_generator
+from contentpose.viz.transfer import DATA_CLIP, check_transfer_outputs, read_run_video, write_transfer
 
 
 def figure_clip(run, source: str, frames: int):
@@ -40,6 +47,26 @@ def figure_clip(run, source: str, frames: int):
     return data, data.clips(factors, torch.arange(frames, device=data.device)[None])
 
 
+@dataclass
+class PoseSource:
+    """A content or motion clip of a pose transfer: frames (T, C, H, W) in [0, 1] on the run's device,
+    and the figures' clip (a FigureClips of one clip, with exact keypoints) or None for a video file."""
+
+    frames: torch.Tensor
+    figures: FigureClips | None
+
+
+def read_pose_source(run: TrainedPoseGenerator, source: str, frames: int) -> PoseSource:
+    """`test:N`, `train:N` (clip N of the run's figures) or a video file -> its first `frames` frames."""
+    found = DATA_CLIP.match(source)
+    if found and not Path(source).exists():
+        if not found.group(2).isdigit():
+            raise UserError(f"{source!r}: a clip of the run's data is written {found.group(1)}:N, N a clip number")
+        clip = figure_clip(run, source, frames)[1]
+        return PoseSource(clip.frames[0], clip)
+    return PoseSource(read_run_video(run.config, source, frames).to(run.device), None)
+
+
 @torch.no_grad()
 def pose_transfer_to_files(
     run_path: str | Path,
@@ -49,18 +76,32 @@ def pose_transfer_to_files(
     frames: int = 100,
     fps: int = 10,
     device: str = "auto",
-) -> tuple[list[Path], float]:
+    quiet: bool = False,
+) -> tuple[list[Path], dict[str, float]]:
     """Render `content`'s figure doing `motion`'s motion (`frames` frames); write `outputs`. Returns the
-    files written and the mean PSNR of the result against the renderer's truth."""
+    files written and the score: {"psnr": mean PSNR against the renderer's truth} when both are
+    figures' clips, else {"keypoint_error_px": the regressor's reading of the result against the
+    normalised motion keypoints, mean joint distance in pixels}. A video file on either side trains
+    the run's keypoint regressor on first use (a progress bar unless `quiet`)."""
     check_transfer_outputs(outputs, frames)
     run = load_pose_generator(run_path, device)
-    data, a = figure_clip(run, content, frames)
-    _, b = figure_clip(run, motion, frames)
-    poses = bone_maps(normalise_to_target(b.keypoints, a.keypoints), data.size)
-    result = run.render(poses, a.frames[:, 0])[0]
-    truth = data.render(a.factors, b.positions)[0]
-    written = write_transfer(a.frames[0], b.frames[0], result, outputs, fps)
-    return written, float(psnr(result, truth).mean())
+    a = read_pose_source(run, content, frames)
+    b = read_pose_source(run, motion, frames)
+    regressor = None
+    if a.figures is None or b.figures is None:
+        regressor = keypoint_regressor(run.path, run.dataset("train"), quiet=quiet)
+    # keypoints (T, K, 2): exact for the figures' clips, read by the regressor from video (content: its first frame)
+    a_keypoints = a.figures.keypoints[0] if a.figures is not None else read_keypoints(regressor, a.frames[:1])
+    b_keypoints = b.figures.keypoints[0] if b.figures is not None else read_keypoints(regressor, b.frames)
+    target = normalise_to_target(b_keypoints[None], a_keypoints[None])[0]
+    result = run.render(bone_maps(target[None], run.config.data.frame_size), a.frames[:1])[0]
+    if regressor is None:
+        truth = run.dataset("test").render(a.figures.factors, b.figures.positions)[0]
+        score = {"psnr": float(psnr(result, truth).mean())}
+    else:
+        score = {"keypoint_error_px": float(keypoint_error(regressor, result, target).mean())}
+    written = write_transfer(a.frames, b.frames, result, outputs, fps)
+    return written, score
 
 
 @torch.no_grad()
