@@ -26,16 +26,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
-from common import machine
-from contentpose.config import load_config
+from common import machine, train_once
 from contentpose.eval.keypoint_regressor import keypoint_regressor
 from contentpose.eval.pose_forecast import evaluate_forecasters, table_rows
 from contentpose.eval.pose_transfer import format_row, format_transfer, frame_transfer_scores, transfer_scores
-from contentpose.train.loop import train
-from contentpose.trained import CHECKPOINT, load_forecaster, load_pose_generator, load_run, read_meta
+from contentpose.trained import load_forecaster, load_pose_generator, load_run
 from contentpose.viz.grid import save_grid
 from contentpose.viz.pose_forecast import forecast_grid
 from contentpose.viz.pose_transfer import transfer_grid
@@ -43,17 +40,6 @@ from contentpose.viz.pose_transfer import transfer_grid
 FORECASTERS = {"cvae": [], "lstm": ["model.forecast_latent=0"]}
 POSEGENS = {"posegen": [], "posegen_notemporal": ["objective.temporal_disc=false"]}
 SHOWN_STEPS = (1, 5, 10, 15, 20)
-
-
-def train_once(preset: str, run: Path, overrides: list[str]) -> dict:
-    """Train `run` unless it is finished; resume it if it was interrupted. Returns the timing."""
-    cfg = load_config(preset, overrides)
-    done = (run / CHECKPOINT).exists() and read_meta(run / CHECKPOINT).get("step") == cfg.train.steps
-    if done:
-        return {"steps": cfg.train.steps, "seconds": None, "note": "reused"}
-    start = time.perf_counter()
-    train(cfg, run, resume=(run / CHECKPOINT).exists(), quiet=True)
-    return {"steps": cfg.train.steps, "seconds": round(time.perf_counter() - start, 1)}
 
 
 def main() -> None:

@@ -236,3 +236,28 @@ def test_sprites_benchmark(lpc_sprites, tmp_path):
     assert json.loads((tmp_path / "again.json").read_text())["training_s"] == {
         k: v for k, v in result["training_s"].items() if k.startswith("drnet")
     }
+
+
+@pytest.mark.slow
+def test_video_benchmark(tmp_path):
+    from PIL import Image
+
+    from contentpose.viz.video import write_video
+
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for v, colour in enumerate(((200, 40, 40), (40, 200, 40), (40, 40, 200))):
+        frames = [Image.new("RGB", (40, 40), colour) for _ in range(30)]
+        for i, im in enumerate(frames):
+            im.paste((255, 255, 255), (i, 12, i + 8, 20))
+        write_video(frames, clips / f"v{v}.mp4")
+    picture = tmp_path / "video.png"
+    out = _run(
+        "video.py",
+        *("--out", str(tmp_path / "runs"), "--clips", str(clips), "--json", str(tmp_path / "video.json")),
+        *("--picture", str(picture), "--set", *TINY),
+    )
+    assert "machine:" in out and "nearest training frame to x_t+k" in out and "a kept" in out
+    result = json.loads((tmp_path / "video.json").read_text())
+    assert len(result["held_out"]) == 4 and all("across_videos" in r for r in result["held_out"].values())
+    assert picture.is_file() and picture.with_name("video_across.png").is_file()

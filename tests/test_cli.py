@@ -190,7 +190,9 @@ def test_train_evaluate_and_predict_on_a_video_folder(tmp_path, capsys):
     )
     assert main(["evaluate", str(run)]) == 0
     out = capsys.readouterr().out
-    assert "Reconstruction of held-out video frames" in out and "10 context ->  10 future" in out
+    assert "Held-out frames of real clips" in out and "10 context ->  10 future" in out
+    assert "nearest training frame to x_t+k" in out  # split by video: no judge across videos
+    assert "across videos" not in out
     assert "5 -> 100 skipped: no clip has the 105 frames" in out
     assert main(["analogy", str(run), "--out", str(tmp_path / "a.png"), "--size", "2"]) == 0
     assert main(["predict", str(run), "--context", "3", "--horizon", "4", "--out", str(tmp_path / "p.gif")]) == 0

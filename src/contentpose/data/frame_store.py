@@ -99,6 +99,25 @@ class FrameStore:
         t = (g.random(len(clip)) * (self.lengths[clip] - offsets.max())).astype(np.int64)
         return self._gather(clip, t[:, None] + offsets)
 
+    def held_out_pairs(self, n: int, max_offset: int, seed: int) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
+        """Frames t and t + k (n, C, H, W) of n random clips of at least 2 frames, k uniform in
+        [1, min(max_offset, length - 1)], and the clip of each row (n,)."""
+        g = np.random.default_rng(seed)
+        ok = self._clips_at_least(2, "pairs of frames")
+        clip = ok[g.integers(0, len(ok), n)]
+        k = np.minimum(g.integers(1, max(max_offset, 1) + 1, n), self.lengths[clip] - 1)
+        t = (g.random(n) * (self.lengths[clip] - k)).astype(np.int64)
+        frames = self._gather(clip, np.stack([t, t + k], 1))
+        return frames[:, 0], frames[:, 1], clip
+
+    def frame_pool(self, limit: int) -> tuple[torch.Tensor, np.ndarray]:
+        """Up to `limit` frames of this split, evenly spaced over all of its clips, as stored:
+        uint8 (M, C, H, W) on the CPU, and the clip of each (M,)."""
+        rows = np.concatenate([np.arange(s, s + n) for s, n in zip(self.starts, self.lengths)])
+        clip_of = np.repeat(np.arange(len(self.lengths)), self.lengths)
+        pick = np.linspace(0, len(rows) - 1, min(limit, len(rows))).round().astype(np.int64)
+        return torch.from_numpy(np.ascontiguousarray(self.frames[rows[pick]])), clip_of[pick]
+
     def clip(self, index: int, frames: int) -> torch.Tensor:
         """Clip `index` of this split from its first frame, up to `frames` frames: (T, C, H, W)."""
         if not 0 <= index < len(self.lengths):

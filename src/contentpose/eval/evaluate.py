@@ -13,6 +13,7 @@ import numpy as np
 from contentpose.errors import UserError
 from contentpose.eval.content_classifier import content_classifier, share_classifier
 from contentpose.eval.disentanglement import action_probes, disentanglement
+from contentpose.eval.held_out_video import format_held_out_video, held_out_video_scores
 from contentpose.eval.identity import perturbation_curves, reference_distance, set_consistency
 from contentpose.eval.interpolation import interpolation_scores
 from contentpose.eval.plots import plot_identity_curves, plot_prediction_curves
@@ -90,6 +91,10 @@ def evaluate_runs(paths: list[Path], device: str = "auto", out: Path | None = No
                 entry["action_probes"] = action_probes(run.model, run.dataset("train"), data)
             if sprites is not None:
                 entry["sprites"] = sprites.score(run.transfer)
+            else:  # real clips: transfer within a clip next to the nearest training frame
+                entry["held_out"] = held_out_video_scores(
+                    run.model, run.dataset("train"), data, run.config.data.max_offset
+                )
         if (run.path / PREDICTOR).exists():
             entry["prediction"] = evaluate_prediction(run, data)
         (run.path / "eval.json").write_text(json.dumps(entry, indent=2))
@@ -99,10 +104,13 @@ def evaluate_runs(paths: list[Path], device: str = "auto", out: Path | None = No
         print()
         print(format_disentanglement(results))
     else:
-        print("Reconstruction of held-out video frames (swap fidelity and factor metrics need synthetic data)")
+        print("Held-out frames of real clips (swap fidelity and factor metrics need synthetic data)")
         for path, entry in results["runs"].items():
             r = entry["reconstruction"]
-            print(f"  {Path(path).name}: PSNR {r['psnr']:.2f}, SSIM {r['ssim']:.4f}")
+            if "held_out" in entry:
+                print(format_held_out_video(Path(path).name, entry["held_out"]))
+            else:
+                print(f"  {Path(path).name}: reconstruction PSNR {r['psnr']:.2f}, SSIM {r['ssim']:.4f}")
             if "action_probes" in entry:
                 a = entry["action_probes"]
                 print(

@@ -1,0 +1,36 @@
+"""The `video` preset on a handful of the user's videos: split by time, scored against the
+nearest training frame, motion moved among the training videos."""
+
+from conftest import TINY
+from PIL import Image
+
+from contentpose.cli import main
+from contentpose.eval import held_out_video
+from contentpose.viz.video import write_video
+
+
+def test_video_preset_trains_evaluates_and_transfers_among_a_few_videos(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(held_out_video, "PAIRS", 100)  # fewer held-out pairs than a real evaluation
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    for v, colour in enumerate(((200, 40, 40), (40, 200, 40), (40, 40, 200))):
+        frames = []
+        for i in range(30):
+            im = Image.new("RGB", (40, 40), colour)
+            im.paste((255, 255, 255), (i, 12, i + 8, 20))
+            frames.append(im)
+        write_video(frames, videos / f"v{v}.mp4")
+    run = tmp_path / "run"
+    assert main(["train", "video", f"data=videos:{videos}", *TINY, "--out", str(run)]) == 0
+    assert "data split by time" in capsys.readouterr().err  # 3 videos: the end of each is held out
+    assert main(["evaluate", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "nearest training frame to x_t+k" in out and "copy x_t (the content frame)" in out
+    assert (
+        "100 held-out pairs" in out
+        and "across videos" in out
+        and "judge names held-out frames' own video in 1.000" in out
+    )
+    strip = tmp_path / "t.png"
+    assert main(["transfer", str(run), "--content", "train:0", "--motion", "train:2", "--out", str(strip)]) == 0
+    assert Image.open(strip).size[1] > 3 * 32  # content, motion and result rows
