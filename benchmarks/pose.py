@@ -113,7 +113,9 @@ def main() -> None:
     }
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2))
+    kept = json.loads(path.read_text()) if path.exists() else {}  # entries this script does not write
+    # (the regressor's training and the Pose Knows pipeline's scores, from `contentpose predict`) stay
+    path.write_text(json.dumps({**kept, **result}, indent=2))
     print(f"results written to {path}")
     print(f"picture written to {save_grid(forecast_grid(load_forecaster(out / 'cvae')), args.picture)}")
     picture = save_grid(transfer_grid(list(generators.values())), args.transfer_picture)
