@@ -35,11 +35,16 @@ demo: venv
 	@echo "prediction.{mp4,gif,png}, transfer.{mp4,gif,png}, prediction_curves.png and tensorboard/"
 	@echo "(tensorboard --logdir $(DEMO)/tensorboard)"
 
+# Tests run in up to 4 processes of one thread each (pytest-xdist), a test file per process; the
+# processes share the session's torchrun launch and content classifiers (tests/conftest.py).
+# `python -m pytest FILE` runs in one process.
+PARALLEL := -n auto --maxprocesses 4 --dist loadfile
+
 test: venv browser
-	$(BIN)/python -m pytest
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest $(PARALLEL)
 
 test-all: venv browser
-	$(BIN)/python -m pytest -m ""
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest $(PARALLEL) -m ""
 
 # Debian's chromium for the report's browser test, installed only if missing (else that test is skipped).
 browser:

@@ -4,10 +4,13 @@ Session-scoped run folders are shared: a test that changes one (evaluate writes 
 resume extends the checkpoint) works on a copy (`shutil.copytree(run, tmp_path / "run")`).
 """
 
+import hashlib
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from contentpose.config import load_config
 
@@ -24,6 +27,31 @@ TINY = (
     "train.checkpoint_every=2",
     "train.device=cpu",
 )
+
+
+def shared_folder(tmp_path_factory, name: str) -> Path:
+    """A folder that every pytest-xdist process of this test run sees (one process: its own)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # pytest-N/, above each process's popen-gwK/
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def coloured_videos(folder: Path, frames: int = 30) -> Path:
+    """Three 40 px MP4s in `folder`, each a white square moving right over its own background colour."""
+    from PIL import Image
+
+    from contentpose.viz.video import write_video
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for v, colour in enumerate(((200, 40, 40), (40, 200, 40), (40, 40, 200))):
+        images = [Image.new("RGB", (40, 40), colour) for _ in range(frames)]
+        for i, im in enumerate(images):
+            im.paste((255, 255, 255), (i, 12, i + 8, 20))
+        write_video(images, folder / f"v{v}.mp4")
+    return folder
 
 
 def untrained_run(path: Path, preset: str, overrides=()) -> Path:
@@ -47,6 +75,30 @@ def untrained_run(path: Path, preset: str, overrides=()) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def digits_loaded_once():
+    """Every Moving Digits dataset loads its digit images: parses the packaged MNIST CSV (5,000 rows)
+    and resizes the split's images, about 0.1 s, some 150 times a session. Load each (split, size,
+    source) once per session; each dataset gets its own copy. load_digits and read_mnist5k
+    themselves are tested in tests/data/test_moving_digits.py, which calls them directly."""
+    from contentpose.data import digits, moving_digits
+
+    load, loaded = moving_digits.load_digits, {}
+
+    def load_once(split, size, source="mnist5k", mnist_path=None):
+        if mnist_path is not None:  # MNIST idx files in a folder a test may change
+            return load(split, size, source, mnist_path)
+        key = (split, size, source, digits.MNIST5K)  # a test may point MNIST5K elsewhere
+        if key not in loaded:
+            loaded[key] = load(split, size, source)
+        images, labels = loaded[key]
+        return images.clone(), labels.clone()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(moving_digits, "load_digits", load_once)
+        yield
+
+
 @pytest.fixture
 def tiny_config():
     """`quick` with TINY."""
@@ -56,7 +108,7 @@ def tiny_config():
 @pytest.fixture(scope="session")
 def content_classifier_file(tmp_path_factory):
     """content_classifier_file(data_cfg) -> the content classifier for that data config, trained
-    once per test session (1000 steps, as `evaluate` trains it). Copied into a run folder as
+    once per test run, shared by its processes (1000 steps, as `evaluate` trains it). Copied into a run folder as
     RUN/content_classifier.safetensors, `evaluate` reuses it instead of training its own."""
     from contentpose.data import build_dataset
     from contentpose.eval import content_classifier as cc
@@ -66,8 +118,9 @@ def content_classifier_file(tmp_path_factory):
     def file_for(data_cfg) -> Path:
         key = (repr(data_cfg), cc.STEPS)  # a test may shorten the classifier (cc.STEPS)
         if key not in made:
-            folder = tmp_path_factory.mktemp("classifier")
-            cc.content_classifier(folder, build_dataset(data_cfg, "train"), quiet=True)
+            folder = shared_folder(tmp_path_factory, f"classifier-{hashlib.sha1(repr(key).encode()).hexdigest()[:12]}")
+            with FileLock(folder / "lock"):  # the first process trains it, the others load its file
+                cc.content_classifier(folder, build_dataset(data_cfg, "train"), quiet=True)
             made[key] = folder / cc.CLASSIFIER
         return made[key]
 
@@ -109,8 +162,9 @@ def tiny_run(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory):
-    """A run folder with a small autoencoder trained long enough (about 10 s) for its pose
-    encoder to follow the digits, shared by the predictor tests."""
+    """A run folder with a small autoencoder trained long enough (150 steps: a few seconds) for its
+    pose encoder to follow the digits, shared by the predictor tests: 150 predictor steps on it err
+    0.39-0.46 times as much as copying the last pose for train.seed 0, 1, 2 (the test asks < 0.7)."""
     from contentpose.train.loop import train
 
     cfg = load_config(
@@ -118,9 +172,9 @@ def trained_run(tmp_path_factory):
         [
             *TINY,
             "train.batch_size=16",
-            "train.steps=250",
+            "train.steps=150",
             "train.log_every=50",
-            "train.checkpoint_every=250",
+            "train.checkpoint_every=150",
             "predictor.hidden=32",
             "predictor.context=4",
             "predictor.future=4",
@@ -141,6 +195,26 @@ def predictor_run(trained_run, tmp_path_factory, with_classifier):
     run = tmp_path_factory.mktemp("pred") / "run"
     shutil.copytree(trained_run, run)
     return with_classifier(train_predictor(run, quiet=True))
+
+
+@pytest.fixture(scope="session")
+def evaluated_predictor_run(predictor_run, tmp_path_factory) -> tuple[Path, str]:
+    """(run, what `evaluate` printed): a copy of `predictor_run`, in a folder whose name needs
+    escaping, after `contentpose evaluate` with short prediction settings (4 -> 4 and 3 -> 12
+    frames, rollouts checked at 2, 10 and 30 steps). Read by the CLI's and the report's tests."""
+    import contextlib
+    import io
+
+    from contentpose.cli import main
+
+    run = tmp_path_factory.mktemp("evaluated") / "<b>run & 'co'"
+    shutil.copytree(predictor_run, run)
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+        patch.setattr("contentpose.eval.evaluate.PREDICTION_SETTINGS", ((4, 4), (3, 12)))
+        patch.setattr("contentpose.eval.evaluate.ROLLOUT_STEPS", (2, 10, 30))
+        assert main(["evaluate", str(run)]) == 0
+    return run, printed.getvalue()
 
 
 @pytest.fixture(scope="session")
@@ -169,13 +243,33 @@ def setgan_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def evaluated_setgan_run(setgan_run, tmp_path_factory, with_classifier) -> tuple[Path, str]:
+    """(run, what `evaluate` printed): a copy of `setgan_run`, holding the session's content
+    classifier, after `contentpose evaluate` (the identity analysis). Read by the CLI's and the
+    report's tests."""
+    import contextlib
+    import io
+
+    from contentpose.cli import main
+
+    run = with_classifier(shutil.copytree(setgan_run, tmp_path_factory.mktemp("evaluated_setgan") / "run"))
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["evaluate", str(run)]) == 0
+    return run, printed.getvalue()
+
+
+@pytest.fixture(scope="session")
 def ddp_launch(tmp_path_factory) -> Path:
-    """The folder of the session's one torchrun launch (2 CPU processes): every 2-process job of
+    """The folder of the test run's one torchrun launch (2 CPU processes): every 2-process job of
     tests/runtime/ (`launch_jobs` in tests/runtime/test_distributed.py), started once."""
     from test_distributed import launch_jobs, torchrun  # tests/runtime/, imported by the tests that ask
 
-    folder = tmp_path_factory.mktemp("ddp")
-    torchrun(launch_jobs(folder), folder)
+    folder = shared_folder(tmp_path_factory, "ddp")
+    with FileLock(folder / "lock"):  # `make test`'s processes: the first to ask launches, the others wait
+        if not (folder / "launched").exists():
+            torchrun(launch_jobs(folder), folder)
+            (folder / "launched").touch()
     return folder
 
 

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import TINY
+from conftest import TINY, coloured_videos
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -240,17 +240,7 @@ def test_sprites_benchmark(lpc_sprites, tmp_path):
 
 @pytest.mark.slow
 def test_video_benchmark(tmp_path):
-    from PIL import Image
-
-    from contentpose.viz.video import write_video
-
-    clips = tmp_path / "clips"
-    clips.mkdir()
-    for v, colour in enumerate(((200, 40, 40), (40, 200, 40), (40, 40, 200))):
-        frames = [Image.new("RGB", (40, 40), colour) for _ in range(30)]
-        for i, im in enumerate(frames):
-            im.paste((255, 255, 255), (i, 12, i + 8, 20))
-        write_video(frames, clips / f"v{v}.mp4")
+    clips = coloured_videos(tmp_path / "clips")
     picture = tmp_path / "video.png"
     out = _run(
         "video.py",

@@ -42,9 +42,8 @@ def test_overrides_may_follow_the_options(tmp_path, capsys):
     assert exit_.value.code == 2 and "unrecognized arguments: train.steps=3" in capsys.readouterr().err
 
 
-def test_evaluate_prints_table_and_writes_json(run, tmp_path, capsys, monkeypatch):
-    run = shutil.copytree(run, tmp_path / "run")
-    monkeypatch.setattr("contentpose.eval.content_classifier.STEPS", 40)  # a short classifier: seconds
+def test_evaluate_prints_table_and_writes_json(run, tmp_path, capsys, with_classifier):
+    run = with_classifier(shutil.copytree(run, tmp_path / "run"))  # the session's classifier for TINY's data
     assert main(["evaluate", str(run), "--out", str(tmp_path / "all.json")]) == 0
     out = capsys.readouterr().out
     assert "swap PSNR" in out and "baseline: copy frame b" in out and "baseline: copy frame a" in out

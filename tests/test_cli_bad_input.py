@@ -20,7 +20,7 @@ def snapshot(folder):
 
 @pytest.fixture(scope="module")
 def run(trained_run, tmp_path_factory):
-    """A copy of the session's trained run (step 250), which these tests must leave as it is."""
+    """A copy of the session's trained run (step 150), which these tests must leave as it is."""
     assert not (trained_run / LOCK).exists()  # the lock goes with the training
     return shutil.copytree(trained_run, tmp_path_factory.mktemp("bad_input") / "run")
 
@@ -38,7 +38,7 @@ def test_refused_resume_leaves_the_run_folder_as_it_was(run, fails_cleanly):  # 
 
 def test_resume_with_fewer_steps_than_done_is_refused(run, fails_cleanly):
     before = snapshot(run)
-    fails_cleanly(["train", "--resume", "train.steps=1", "--out", str(run), "--quiet"], "is at step 250, past the 1")
+    fails_cleanly(["train", "--resume", "train.steps=1", "--out", str(run), "--quiet"], "is at step 150, past the 1")
     assert snapshot(run) == before
 
 

@@ -54,19 +54,15 @@ def test_predict_from_a_video_file(predictor_run, tmp_path):
     assert Image.open(out).n_frames == 9
 
 
-def test_evaluate_adds_prediction_metrics(predictor_run, monkeypatch, capsys, tmp_path):
-    import contentpose.eval.evaluate as report
+def test_evaluate_adds_prediction_metrics(predictor_run, evaluated_predictor_run):
+    """`contentpose evaluate` of a copy of predictor_run (with prediction settings 4 -> 4 and 3 -> 12
+    frames, rollouts checked at 2, 10 and 30 steps: `evaluated_predictor_run` in conftest.py)."""
     from contentpose.eval.content_classifier import CLASSIFIER
 
-    monkeypatch.setattr(report, "PREDICTION_SETTINGS", ((4, 4), (3, 12)))
-    monkeypatch.setattr(report, "ROLLOUT_STEPS", (2, 10, 30))
-    predictor_run = shutil.copytree(predictor_run, tmp_path / "run")
-    classifier = (predictor_run / CLASSIFIER).read_bytes()
-    assert main(["evaluate", str(predictor_run)]) == 0
-    assert (predictor_run / CLASSIFIER).read_bytes() == classifier  # the cached classifier was reused
-    out = capsys.readouterr().out
+    run, out = evaluated_predictor_run
+    assert (run / CLASSIFIER).read_bytes() == (predictor_run / CLASSIFIER).read_bytes()  # the cached one, reused
     assert "copy-last PSNR" in out and "content acc" in out
-    pred = json.loads((predictor_run / "eval.json").read_text())["prediction"]
+    pred = json.loads((run / "eval.json").read_text())["prediction"]
     assert [len(c["model"]["psnr"]) for c in pred["curves"]] == [4, 12]
     assert set(pred["rollout"]["steps"]) == {"2", "10", "30"} and pred["rollout"]["frames_per_s"] > 0
     step = pred["rollout"]["steps"]["2"]

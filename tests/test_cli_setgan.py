@@ -1,7 +1,6 @@
 """Set GAN through the CLI: train, samples, traverse, evaluate's identity analysis, bad input."""
 
 import json
-import shutil
 
 import pytest
 from conftest import TINY
@@ -19,7 +18,8 @@ def gan_run(setgan_run):
 
 
 def test_identity_analysis_judges_each_sprite_factor_on_its_own(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("contentpose.eval.content_classifier.STEPS", 200)  # names colour on real frames already
+    # 140 steps name colour on real frames already: all 32 real sets agree for classifier seeds 0, 1, 2 (60 steps: 72-88%)
+    monkeypatch.setattr("contentpose.eval.content_classifier.STEPS", 140)
     run = tmp_path / "sprites"
     assert (
         main(
@@ -87,10 +87,9 @@ def test_samples_and_traverse_write_pictures(gan_run, tmp_path):
     assert len(frames) == 2 * 18 - 2 and frames[0].size == gif.size
 
 
-def test_evaluate_runs_the_identity_analysis(gan_run, tmp_path, with_classifier, capsys):
-    gan_run = with_classifier(shutil.copytree(gan_run, tmp_path / "run"))
-    assert main(["evaluate", str(gan_run)]) == 0
-    out = capsys.readouterr().out
+def test_evaluate_runs_the_identity_analysis(evaluated_setgan_run):
+    """`contentpose evaluate` of a copy of the session's Set GAN run (`evaluated_setgan_run` in conftest.py)."""
+    gan_run, out = evaluated_setgan_run
     assert "content changed" in out and "z_C" in out and "z_M" in out
     result = json.loads((gan_run / "eval.json").read_text())
     for subspace in ("content", "motion"):

@@ -1,25 +1,16 @@
 """The `video` preset on a handful of the user's videos: split by time, scored against the
 nearest training frame, motion moved among the training videos."""
 
-from conftest import TINY
+from conftest import TINY, coloured_videos
 from PIL import Image
 
 from contentpose.cli import main
 from contentpose.eval import held_out_video
-from contentpose.viz.video import write_video
 
 
 def test_video_preset_trains_evaluates_and_transfers_among_a_few_videos(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(held_out_video, "PAIRS", 100)  # fewer held-out pairs than a real evaluation
-    videos = tmp_path / "videos"
-    videos.mkdir()
-    for v, colour in enumerate(((200, 40, 40), (40, 200, 40), (40, 40, 200))):
-        frames = []
-        for i in range(30):
-            im = Image.new("RGB", (40, 40), colour)
-            im.paste((255, 255, 255), (i, 12, i + 8, 20))
-            frames.append(im)
-        write_video(frames, videos / f"v{v}.mp4")
+    videos = coloured_videos(tmp_path / "videos")
     run = tmp_path / "run"
     assert main(["train", "video", f"data=videos:{videos}", *TINY, "--out", str(run)]) == 0
     assert "data split by time" in capsys.readouterr().err  # 3 videos: the end of each is held out

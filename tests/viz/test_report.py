@@ -6,22 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from contentpose.cli import main
 from contentpose.viz.html_report import write_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
-def odd_run(predictor_run, tmp_path_factory):
-    """The predictor run, evaluated, in a folder whose name needs escaping."""
-    run = tmp_path_factory.mktemp("report") / "<b>run & 'co'"
-    shutil.copytree(predictor_run, run)
-    with pytest.MonkeyPatch.context() as patch:  # short prediction settings (as in test_cli_predict)
-        patch.setattr("contentpose.eval.evaluate.PREDICTION_SETTINGS", ((4, 4), (3, 12)))
-        patch.setattr("contentpose.eval.evaluate.ROLLOUT_STEPS", (2, 10, 30))
-        assert main(["evaluate", str(run)]) == 0
-    return run
+def odd_run(evaluated_predictor_run):
+    """The predictor run, evaluated (short prediction settings), in a folder whose name needs escaping."""
+    return evaluated_predictor_run[0]
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +41,12 @@ def test_autoencoder_report_has_its_sections_and_escapes_names(odd_run, odd_repo
     assert (odd_run / "report_files" / "prediction.gif").is_file()
 
 
-def test_set_gan_report_and_unevaluated_run(setgan_run, tmp_path, with_classifier):
-    run = with_classifier(shutil.copytree(setgan_run, tmp_path / "gan"))
+def test_set_gan_report_and_unevaluated_run(setgan_run, evaluated_setgan_run, tmp_path):
+    run = shutil.copytree(setgan_run, tmp_path / "gan")
     page = write_report(run).read_text()
     assert ">Samples<" in page and ">Latent traversals<" in page and "data:image/gif;base64," in page
     assert "Analogies" not in page and "Metrics" not in page and "Identity analysis" not in page  # not evaluated
-    assert main(["evaluate", str(run)]) == 0
-    page = write_report(run).read_text()
+    page = write_report(evaluated_setgan_run[0]).read_text()  # the same run after `contentpose evaluate`
     assert ">Identity analysis<" in page and "content changed" in page and "Sets of 3 frames" in page
 
 
