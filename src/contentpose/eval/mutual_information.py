@@ -18,6 +18,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import log_loss, mutual_info_score
@@ -47,9 +49,12 @@ def mi_with_vector(f: np.ndarray, z: np.ndarray, train: np.ndarray, seed: int = 
     if len(np.unique(f[train])) < 2:
         return 0.0
     # early stopping on a stratified 20% of the training half, when every class can spare a sample
+    # and both sides of the split can hold one of each class
     counts = np.unique(f[train], return_counts=True)[1]
+    held = math.ceil(0.2 * counts.sum())
+    stratifiable = counts.min() >= 2 and min(held, counts.sum() - held) >= len(counts)
     q = HistGradientBoostingClassifier(
-        max_iter=100, early_stopping=True, random_state=seed, validation_fraction=0.2 if counts.min() >= 2 else None
+        max_iter=100, early_stopping=True, random_state=seed, validation_fraction=0.2 if stratifiable else None
     )
     q.fit(z[train], f[train])
     # classes never seen in training get a tiny probability instead of an infinite loss
