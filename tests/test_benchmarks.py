@@ -199,13 +199,14 @@ def test_sprites_benchmark(lpc_sprites, tmp_path):
         "drnet",
         "mipae",
         "no-penalty",
+        "keypoints",
         "dsvae: swap (f of A, z of B)",
         "dsvae: z of B, f ~ p(f)",
     }
     assert len(result["per_seed"]["mipae"]) == 2 and "swap PSNR" in result["table"]["drnet"]
     assert "swap PSNR" not in result["table"]["dsvae: z of B, f ~ p(f)"]  # f is not A's: no true answer
     assert result["budget"]["steps"] == 2 and set(result["training_s"]) == {
-        f"{m}-seed{s}" for m in ("drnet", "mipae", "no-penalty", "dsvae") for s in (0, 1)
+        f"{m}-seed{s}" for m in ("drnet", "mipae", "no-penalty", "keypoints", "dsvae") for s in (0, 1)
     }
     assert "baseline: content-blind" in out and "±" in out and (tmp_path / "swap.png").is_file()
     # a second call reuses every run (nothing retrained)
