@@ -11,6 +11,12 @@ from contentpose.errors import UserError
 
 def cmd_train(args) -> None:
     from contentpose.config import load_config
+
+    if not args.resume:  # a bad preset or override is reported before torch is imported (~1 s)
+        if args.config is None:
+            raise UserError("train needs a CONFIG: a preset name (quick, paper) or a YAML file")
+        cfg = load_config(args.config, args.overrides)
+
     from contentpose.runtime import launched_rank
     from contentpose.train.loop import resume_config, train
 
@@ -19,10 +25,6 @@ def cmd_train(args) -> None:
             raise UserError("--resume needs --out RUN, the run folder to continue")
         overrides = ([args.config] if args.config and "=" in args.config else []) + args.overrides
         cfg = resume_config(Path(args.out), overrides)
-    else:
-        if args.config is None:
-            raise UserError("train needs a CONFIG: a preset name (quick, paper) or a YAML file")
-        cfg = load_config(args.config, args.overrides)
     run = Path(args.out) if args.out else Path("runs") / Path(args.config).stem
     train(cfg, run, resume=args.resume, quiet=args.quiet)
     if launched_rank() == 0:
