@@ -19,7 +19,7 @@ from contentpose.runtime.checkpoint import load_cached, save_checkpoint
 from contentpose.runtime.progress import progress
 
 CLASSIFIER = "content_classifier.safetensors"
-RECIPE = 3  # bump when training changes, so cached classifiers are retrained
+RECIPE = 4  # bump when training changes, so cached classifiers are retrained
 STEPS = 1000  # training steps (tests lower it; a cached classifier is reused only with its own count)
 
 
