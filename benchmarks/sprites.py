@@ -77,11 +77,15 @@ CONTENT_POSE = ("drnet", "mipae", "no-penalty", "keypoints")
 COLUMNS = {  # table column: key of a protocol score
     "attr all 4": "all_attributes",
     "motion": "motion",
+    "action": "action",
+    "facing": "direction",
     "IS": "IS",
     "H(y|x)": "H_y_given_x",
     "H(y)": "H_y",
     "swap PSNR": "psnr",
     "swap SSIM": "ssim",
+    "group": "group",
+    "MIG": "mig",
 }
 BASELINES = (
     ("copy_motion", "baseline: copy B"),
@@ -159,13 +163,13 @@ def train_run(method: str, seed: int, args) -> Path:
 
 
 def evaluated(run: Path) -> bool:
-    """Does RUN/eval.json hold this protocol's scores (with the swap's PSNR) of the checkpoint's step?"""
+    """Does RUN/eval.json hold this protocol's scores (with the action and facing split) of the checkpoint's step?"""
     if not (run / "eval.json").exists():
         return False
     entry = json.loads((run / "eval.json").read_text())
     sprites = entry.get("sprites", {})
     model = sprites.get("swap", sprites).get("model", {})
-    return entry.get("step") == checkpoint_step(run) and "psnr" in model
+    return entry.get("step") == checkpoint_step(run) and "action" in model
 
 
 def evaluate(runs: list[Path], out: Path) -> None:
@@ -182,7 +186,8 @@ def protocol_rows(method: str, entry: dict) -> dict[str, dict]:
     if method == "dsvae":
         sampled = {k: v for k, v in s["fixed_motion"]["model"].items() if k not in ("psnr", "ssim")}  # f is not A's
         return {"dsvae: swap (f of A, z of B)": s["swap"]["model"], "dsvae: z of B, f ~ p(f)": sampled}
-    return {method: s["model"]}
+    d = entry["disentanglement"]  # on the Sprites labels: content the 4 attributes, pose action, facing, frame
+    return {method: {**s["model"], "group": d["group"]["score"], "mig": d["mig"]["mig"]}}
 
 
 def mean_std(rows: list[dict]) -> dict[str, list[float]]:

@@ -115,6 +115,8 @@ class ObjectiveConfig:
     )
     detach_second: bool = False  # drnet-py's detach: the similarity and the pose penalty get no gradient
     # through the content and pose of the frame that the reconstruction does not use
+    content_flip: bool = False  # mirror a random half of the content frames: content cannot hold which way
+    # the scene faces (for sprites, whose facing is constant within a clip but is motion, not content)
     set_size: int = 3  # Set GAN: frames per set (real: one clip within max_offset + 1 frames)
     seq_len: int = 8  # DSVAE: frames per training sequence
     kl_weight: float = 1.0  # poseforecast: weight of the CVAE's KL term (predictor.context/future set the window)

@@ -12,6 +12,7 @@ import torch
 from contentpose.data.lpc_sprites import FRAMES, MOTIONS
 from contentpose.eval.sprites_judge import judge_accuracy, sprites_judge, train_judge
 from contentpose.eval.sprites_protocol import (
+    judge_scores,
     mean_character,
     motion_scores,
     sprite_pairs,
@@ -72,6 +73,19 @@ def test_mean_character_is_the_mean_over_training_characters(lpc_sprites):
     assert len(rows) == 1000
     direct = train.frames_at(rows, np.full((len(rows), 1), 6))[:, 0].mean(0)
     assert torch.allclose(mean[4, 6], direct, atol=1e-5)
+
+
+def test_motion_is_split_into_action_and_facing():
+    """Motion m is action m // 3 and facing m % 3: a judge that always sees the right action but the
+    wrong facing scores action 1, facing 0, motion 0; one that swaps actions keeps the facing."""
+    motions = np.arange(9).repeat(4)
+    p_attr, attrs = torch.zeros(36, 4, 6), np.zeros((36, 4), dtype=np.int64)
+    wrong_facing = torch.eye(9)[motions // 3 * 3 + (motions + 1) % 3]
+    scores = judge_scores(p_attr, wrong_facing, attrs, motions)
+    assert (scores["motion"], scores["action"], scores["direction"]) == (0, 1, 0)
+    wrong_action = torch.eye(9)[(motions + 3) % 9]
+    scores = judge_scores(p_attr, wrong_action, attrs, motions)
+    assert (scores["motion"], scores["action"], scores["direction"]) == (0, 0, 1)
 
 
 def test_copies_have_the_known_answers(tiny_judge, baselines, lpc_sprites):
@@ -136,9 +150,10 @@ def test_judge_is_cached_beside_the_data(lpc_sprites, monkeypatch):
         sprites_judge(train, test, quiet=True)
 
 
-def test_evaluate_end_to_end_on_a_tiny_drnet_run(lpc_root, lpc_sprites, capsys, monkeypatch):
-    """A 3-step DrNet run on lpc_sprites (32 px): `evaluate` writes the Sprites scores into eval.json
-    (on EVALUATE_PAIRS pairs: the protocol with fewer pairs)."""
+def test_evaluate_end_to_end_on_a_tiny_lpc_sprites_run(lpc_root, lpc_sprites, capsys, monkeypatch):
+    """A 3-step run of the lpc_sprites preset, narrowed: `evaluate` writes the Sprites scores (on
+    EVALUATE_PAIRS pairs: the protocol with fewer pairs) and the factor metrics on the Sprites labels
+    into eval.json, and prints both tables."""
     from contentpose.config import load_config
     from contentpose.eval import evaluate
     from contentpose.eval.evaluate import evaluate_runs
@@ -149,10 +164,9 @@ def test_evaluate_end_to_end_on_a_tiny_drnet_run(lpc_root, lpc_sprites, capsys, 
 
     train_data = lpc_sprites["train"]
     cfg = load_config(
-        "quick",
+        "lpc_sprites",
         [
-            f"data=lpc_sprites:{lpc_root}",
-            "data.frame_size=32",
+            f"data.path={lpc_root}",
             "model.width=8",
             "model.content_dim=16",
             "train.batch_size=8",
@@ -164,7 +178,9 @@ def test_evaluate_end_to_end_on_a_tiny_drnet_run(lpc_root, lpc_sprites, capsys, 
     )
     run = train(cfg, train_data.cache_dir.parent / "drnet", quiet=True)  # shares the fixture's data cache
     evaluate_runs([run], device="cpu")
-    entry = json.loads((run / "eval.json").read_text())["sprites"]
+    assert cfg.objective.content_flip and cfg.data.frame_size == 32
+    full = json.loads((run / "eval.json").read_text())
+    entry = full["sprites"]
     for row in (entry["model"], *(entry["baselines"][k] for k in ("copy_motion", "copy_content", "content_blind"))):
         assert set(row) == {
             "body",
@@ -173,6 +189,8 @@ def test_evaluate_end_to_end_on_a_tiny_drnet_run(lpc_root, lpc_sprites, capsys, 
             "hair",
             "all_attributes",
             "motion",
+            "action",
+            "direction",
             "IS",
             "H_y_given_x",
             "H_y",
@@ -181,7 +199,20 @@ def test_evaluate_end_to_end_on_a_tiny_drnet_run(lpc_root, lpc_sprites, capsys, 
         }
         assert 0 <= row["all_attributes"] <= 1 and 1 - 1e-6 <= row["IS"] <= 9 and row["H_y"] <= math.log(9) + 1e-4
     assert entry["baselines"]["pairs"] == EVALUATE_PAIRS and "motion" in entry["judge"]["accuracy"]
-    assert "content-blind (mean character)" in capsys.readouterr().out
+    factors = full["disentanglement"]["group"]["per_factor"]
+    assert set(full["disentanglement"]["probes"]) == {
+        "body",
+        "bottomwear",
+        "topwear",
+        "hair",
+        "action",
+        "facing",
+        "frame",
+    }
+    assert {factors[k]["group"] for k in ("action", "facing", "frame")} == {"pose"}
+    assert -1 <= full["disentanglement"]["group"]["score"] <= 1
+    printed = capsys.readouterr().out
+    assert "content-blind (mean character)" in printed and "pose factors action, facing, frame" in printed
 
 
 @pytest.mark.slow

@@ -3,7 +3,12 @@ import torch
 from contentpose.config import ModelConfig, ObjectiveConfig, TrainConfig
 from contentpose.models.autoencoder import ContentPoseAutoencoder
 from contentpose.models.pair_critic import PairCritic
-from contentpose.objectives.content_pose import different_clip_partner, reconstruction_loss, similarity_loss
+from contentpose.objectives.content_pose import (
+    different_clip_partner,
+    mirror_half,
+    reconstruction_loss,
+    similarity_loss,
+)
 from contentpose.objectives.drnet import DrNet, adversarial_loss, scene_discriminator_loss
 from contentpose.runtime import Runtime
 
@@ -117,3 +122,30 @@ def test_detach_second_cuts_the_gradient_of_the_unused_frame(monkeypatch):
         (c_t, c_tk), (p_t, p_tk) = seen["sim"], seen["pen"]
         assert c_t.requires_grad and p_tk.requires_grad
         assert c_tk.requires_grad != detach and p_t.requires_grad != detach
+
+
+def test_mirror_half_mirrors_about_half_of_the_frames_left_to_right():
+    torch.manual_seed(0)
+    x = torch.rand(400, 3, 8, 8)
+    y = mirror_half(x)
+    same, mirrored = (y == x).flatten(1).all(1), (y == x.flip(-1)).flatten(1).all(1)
+    assert (same ^ mirrored).all() and 150 < int(mirrored.sum()) < 250
+
+
+def test_content_flip_shows_the_content_encoder_mirrored_frames(monkeypatch):
+    """objective.content_flip: the content comes from x^t mirrored in about half of the rows, the pose
+    and the reconstruction target stay as they are."""
+    import contentpose.objectives.content_pose as cp
+
+    seen = {}
+    monkeypatch.setattr(cp, "reconstruction_loss", lambda rec, target, kind: seen.update(target=target) or rec.mean())
+    objective = _drnet()
+    objective.cfg.content_flip = True
+    x_t, x_tk = torch.rand(64, 1, 32, 32), torch.rand(64, 1, 32, 32)
+    encoded = []
+    objective.model.content_encoder.register_forward_hook(lambda m, args, out: encoded.append(args[0]))
+    objective.step(x_t, x_tk)
+    shown = encoded[0][:64]
+    mirrored = (shown == x_t.flip(-1)).flatten(1).all(1)
+    assert ((shown == x_t).flatten(1).all(1) | mirrored).all() and 16 < int(mirrored.sum()) < 48
+    assert torch.equal(encoded[0][64:], x_tk) and torch.equal(seen["target"], x_tk)

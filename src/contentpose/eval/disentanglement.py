@@ -4,6 +4,8 @@ Latents of the fixed test clips (several frames each) are paired with the datase
 per-frame factors (`data.factor_values`): content factors are discrete, pose factors
 continuous (binned into 20 equal-width bins where a discrete variable is needed).
 Clips are split in two halves: probes and estimators fit on one and are scored on the other.
+On Sprites (`sprites_latents`) the factors are the labels: content the four attributes, pose
+the action, the facing direction and the frame within the motion; the halves split characters.
 
 - canonical MIG over the concatenated content ++ pose vector: per latent dimension, 20
   equal-width bins, m[i, j] = mutual_info_score(factor_j, latent_i),
@@ -28,6 +30,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from contentpose.data.lpc_sprites import ATTRIBUTES, DIRECTIONS, FRAMES, LpcSprites
 from contentpose.eval.mutual_information import discretize, entropy, mi_discrete, mi_with_vector
 from contentpose.models.autoencoder import ContentPoseAutoencoder
 
@@ -64,6 +67,32 @@ def collect_latents(
     flat = lambda d: {k: v.flatten().cpu().numpy() for k, v in d.items()}  # noqa: E731
     train = (torch.arange(n)[:, None].expand(n, frames) < n // 2).flatten().numpy()
     return Latents(content.cpu().numpy(), pose.cpu().numpy(), flat(content_f), flat(pose_f), train)
+
+
+@torch.no_grad()
+def sprites_latents(
+    model: ContentPoseAutoencoder, data: LpcSprites, sequences: int = 500, frames: int = 4, seed: int = 0
+) -> Latents:
+    """Encode `frames` random frames of `sequences` random test sequences of Sprites; the probes'
+    halves split the characters, so no character is on both sides."""
+    rng = np.random.default_rng(seed)
+    index = np.sort(rng.choice(len(data), size=min(sequences, len(data)), replace=False))
+    times = rng.integers(0, FRAMES, size=(len(index), frames))
+    x = data.frames_at(index, times).flatten(0, 1)
+    model.eval()
+    content = torch.cat([model.content(x[i : i + 500]).vector for i in range(0, len(x), 500)])
+    pose = torch.cat([model.pose(x[i : i + 500]) for i in range(0, len(x), 500)])
+    per_frame = lambda a: np.repeat(np.asarray(a), frames)  # noqa: E731  (sequence order, as x)
+    motion = per_frame(data.motions[index])
+    content_f = {name: per_frame(data.attributes[index, i]) for i, name in enumerate(ATTRIBUTES)}
+    pose_f = {
+        "action": (motion // len(DIRECTIONS)).astype(np.float64),
+        "facing": (motion % len(DIRECTIONS)).astype(np.float64),
+        "frame": times.flatten().astype(np.float64),
+    }
+    characters = rng.permutation(np.unique(data.characters[index]))  # a random half: the index orders by body
+    train = np.isin(per_frame(data.characters[index]), characters[: len(characters) // 2])
+    return Latents(content.cpu().numpy(), pose.cpu().numpy(), content_f, pose_f, train)
 
 
 def canonical_mig(latents: np.ndarray, factors: dict[str, np.ndarray], bins: int = 20) -> dict:
@@ -115,8 +144,12 @@ def leakage_probes(lat: Latents) -> dict:
 
 
 def disentanglement(model: ContentPoseAutoencoder, data, clips: int = 500, frames: int = 4) -> dict:
-    """Every metric above for one model on the fixed test clips."""
-    lat = collect_latents(model, data, clips, frames)
+    """Every metric above for one model on the fixed test clips (Sprites: random test sequences)."""
+    lat = (
+        sprites_latents(model, data, clips, frames)
+        if isinstance(data, LpcSprites)
+        else collect_latents(model, data, clips, frames)
+    )
     return {
         "frames": len(lat.pose),
         "mig": canonical_mig(np.concatenate([lat.content, lat.pose], 1), lat.discrete_factors()),

@@ -91,6 +91,7 @@ def evaluate_runs(paths: list[Path], device: str = "auto", out: Path | None = No
                 entry["action_probes"] = action_probes(run.model, run.dataset("train"), data)
             if sprites is not None:
                 entry["sprites"] = sprites.score(run.transfer)
+                entry["disentanglement"] = disentanglement(run.model, data)
             else:  # real clips: transfer within a clip next to the nearest training frame
                 entry["held_out"] = held_out_video_scores(
                     run.model, run.dataset("train"), data, run.config.data.max_offset
@@ -120,6 +121,8 @@ def evaluate_runs(paths: list[Path], device: str = "auto", out: Path | None = No
         if sprites is not None:
             print()
             print(format_sprites({Path(p).name: e["sprites"] for p, e in results["runs"].items()}))
+            print()
+            print(format_disentanglement(results))
     for path, entry in results["runs"].items():
         if "prediction" in entry:
             print()

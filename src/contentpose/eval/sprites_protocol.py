@@ -30,7 +30,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from contentpose.data.lpc_sprites import ATTRIBUTES, FRAMES, MOTIONS, LpcSprites
+from contentpose.data.lpc_sprites import ATTRIBUTES, DIRECTIONS, FRAMES, MOTIONS, LpcSprites
 from contentpose.eval.image_metrics import psnr, ssim
 from contentpose.eval.sprites_judge import judge_probabilities, sprites_judge
 from contentpose.models.sprites_judge import SpritesJudge
@@ -114,10 +114,14 @@ def judge_scores(p_attr: torch.Tensor, p_motion: torch.Tensor, attributes: np.nd
     """The judge's outputs (N, 4, 6) and (N, 9) against the attributes (N, 4) and motions (N,) the
     sequences should show: accuracies and the motion scores."""
     hit = (p_attr.argmax(-1) == torch.as_tensor(attributes)).float()
+    said, motions = p_motion.argmax(-1), torch.as_tensor(motions)
     return {
         **{name: round(float(hit[:, i].mean()), 4) for i, name in enumerate(ATTRIBUTES)},
         "all_attributes": round(float(hit.prod(1).mean()), 4),
-        "motion": round(float((p_motion.argmax(-1) == torch.as_tensor(motions)).float().mean()), 4),
+        "motion": round(float((said == motions).float().mean()), 4),
+        # motion = action x facing direction; which of the two a model misses
+        "action": round(float((said // len(DIRECTIONS) == motions // len(DIRECTIONS)).float().mean()), 4),
+        "direction": round(float((said % len(DIRECTIONS) == motions % len(DIRECTIONS)).float().mean()), 4),
         **motion_scores(p_motion),
     }
 
@@ -274,6 +278,9 @@ ROWS = (
 )
 
 
+SCORED = ("all_attributes", "motion", "action", "direction")  # the table's columns after the attributes
+
+
 def format_sprites(runs: dict[str, dict]) -> str:
     """One table: each run's "sprites" entry (by run name), then the baselines and the judge."""
     first = next(iter(runs.values()))
@@ -282,14 +289,14 @@ def format_sprites(runs: dict[str, dict]) -> str:
         f"Sprites protocol on {base['pairs']} test pairs (A, B) differing in every attribute and in motion: "
         f"A's content in B's motion, read by our judge",
         f"{'':42} "
-        + " ".join(f"{h:>7}" for h in ("body", "bottom", "top", "hair", "all 4", "motion"))
+        + " ".join(f"{h:>7}" for h in ("body", "bottom", "top", "hair", "all 4", "motion", "action", "facing"))
         + f" {'IS':>6} {'H(y|x)':>7} {'H(y)':>6} {'PSNR':>6} {'SSIM':>6}",
     ]
 
     def row(label, s):  # PSNR/SSIM against A's character in B's motion ("-" for real sequences)
         return (
             f"{label[:42]:42} "
-            + " ".join(f"{s[k]:7.4f}" for k in (*ATTRIBUTES, "all_attributes", "motion"))
+            + " ".join(f"{s[k]:7.4f}" if k in s else f"{'-':>7}" for k in (*ATTRIBUTES, *SCORED))
             + f" {s['IS']:6.3f} {s['H_y_given_x']:7.4f} {s['H_y']:6.4f}"
             + "".join(f" {s[k]:6.3f}" if k in s else f" {'-':>6}" for k in ("psnr", "ssim"))
         )

@@ -75,6 +75,13 @@ def similarity_loss(
     return mse
 
 
+def mirror_half(x: torch.Tensor) -> torch.Tensor:
+    """A random half of the frames (B, C, H, W) mirrored left to right (the global RNG, alike on every
+    process): the content frames under `objective.content_flip`."""
+    flip = (torch.rand(x.shape[0]) < 0.5).to(x.device)[:, None, None, None]
+    return torch.where(flip, x.flip(-1), x)
+
+
 class ContentPoseObjective:
     """Owns the autoencoder, the pose-pair critic and their optimisers; `step` updates both.
 
@@ -160,6 +167,8 @@ class ContentPoseObjective:
         self.model.train()
         self.critic.train()
         x_t, x_tk = self.rt.frames(x_t), self.rt.frames(x_tk)
+        if self.cfg.content_flip:
+            x_t = mirror_half(x_t)
         with self.rt.autocast():
             rec, c_t, c_tk, p_t, p_tk = self.train_pass(x_t, x_tk)
         c_t, c_tk = c_t.float(), c_tk.float()
