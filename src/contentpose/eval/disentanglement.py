@@ -50,6 +50,15 @@ class Latents:
 
 
 @torch.no_grad()
+def encode(model: ContentPoseAutoencoder, x: torch.Tensor, batch: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
+    """Content vectors (N, Dc) and poses (N, P) of frames x (N, C, H, W), `batch` at a time."""
+    model.eval()
+    content = torch.cat([model.content(x[i : i + batch]).vector for i in range(0, len(x), batch)])
+    pose = torch.cat([model.pose(x[i : i + batch]) for i in range(0, len(x), batch)])
+    return content, pose
+
+
+@torch.no_grad()
 def collect_latents(
     model: ContentPoseAutoencoder, data, clips: int = 500, frames: int = 4, seed: int = 0, batch: int = 500
 ) -> Latents:
@@ -59,10 +68,7 @@ def collect_latents(
     g = torch.Generator().manual_seed(seed)
     times = torch.randint(0, 1000, (n, frames), generator=g).to(data.device)
     rendered = data.clips(test.index(torch.arange(n, device=data.device)), times)
-    x = rendered.frames.flatten(0, 1)
-    model.eval()
-    content = torch.cat([model.content(x[i : i + batch]).vector for i in range(0, len(x), batch)])
-    pose = torch.cat([model.pose(x[i : i + batch]) for i in range(0, len(x), batch)])
+    content, pose = encode(model, rendered.frames.flatten(0, 1), batch)
     content_f, pose_f = data.factor_values(rendered)
     flat = lambda d: {k: v.flatten().cpu().numpy() for k, v in d.items()}  # noqa: E731
     train = (torch.arange(n)[:, None].expand(n, frames) < n // 2).flatten().numpy()
@@ -78,10 +84,7 @@ def sprites_latents(
     rng = np.random.default_rng(seed)
     index = np.sort(rng.choice(len(data), size=min(sequences, len(data)), replace=False))
     times = rng.integers(0, FRAMES, size=(len(index), frames))
-    x = data.frames_at(index, times).flatten(0, 1)
-    model.eval()
-    content = torch.cat([model.content(x[i : i + 500]).vector for i in range(0, len(x), 500)])
-    pose = torch.cat([model.pose(x[i : i + 500]) for i in range(0, len(x), 500)])
+    content, pose = encode(model, data.frames_at(index, times).flatten(0, 1))
     per_frame = lambda a: np.repeat(np.asarray(a), frames)  # noqa: E731  (sequence order, as x)
     motion = per_frame(data.motions[index])
     content_f = {name: per_frame(data.attributes[index, i]) for i, name in enumerate(ATTRIBUTES)}
