@@ -4,6 +4,7 @@ Session-scoped run folders are shared: a test that changes one (evaluate writes 
 resume extends the checkpoint) works on a copy (`shutil.copytree(run, tmp_path / "run")`).
 """
 
+import functools
 import hashlib
 import os
 import shutil
@@ -105,10 +106,22 @@ def tiny_config():
     return load_config("quick", TINY)
 
 
+@pytest.fixture(autouse=True)
+def short_content_classifier(request, monkeypatch):
+    """Outside slow tests the content classifier is half as wide (width 16) and trains 400 steps,
+    not `evaluate`'s 1000: plenty for what these tests check, at a fraction of the cost (the full
+    one takes 24 s of one thread on TINY's data). Slow tests keep evaluate's own classifier."""
+    if request.node.get_closest_marker("slow") is None:
+        from contentpose.eval import content_classifier as cc
+
+        monkeypatch.setattr(cc, "STEPS", 400)
+        monkeypatch.setattr(cc, "ContentClassifier", functools.partial(cc.ContentClassifier, width=16))
+
+
 @pytest.fixture(scope="session")
 def content_classifier_file(tmp_path_factory):
     """content_classifier_file(data_cfg) -> the content classifier for that data config, trained
-    once per test run, shared by its processes (1000 steps, as `evaluate` trains it). Copied into a run folder as
+    once per test run, shared by its processes (`STEPS` steps, as `evaluate` trains it). Copied into a run folder as
     RUN/content_classifier.safetensors, `evaluate` reuses it instead of training its own."""
     from contentpose.data import build_dataset
     from contentpose.eval import content_classifier as cc
