@@ -78,7 +78,7 @@ COLUMNS = {  # table column: key of a protocol score
     "attr all 4": "all_attributes",
     "motion": "motion",
     "action": "action",
-    "facing": "direction",
+    "facing": "facing",
     "IS": "IS",
     "H(y|x)": "H_y_given_x",
     "H(y)": "H_y",

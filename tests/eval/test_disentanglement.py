@@ -85,3 +85,30 @@ def test_moving_digits_factor_values_match_what_is_rendered(tiny_config):
     lit = clips.frames[:, :, 0].amax(dim=2) > 0.5  # (n, F, W)
     first = lit.float().argmax(dim=2)
     assert ((first - pose["x_1"].round()).abs() <= data.digit_size // 2).all()
+
+
+def test_sprites_latents_use_the_labels_and_split_by_character(lpc_sprites):
+    """Sprites latents: per frame, the sequence's 4 attributes (content) and its action, facing and
+    frame (pose); the two halves share no character, and each half holds every class of every
+    attribute (character numbers order by body, so a split by number would not)."""
+    from contentpose.config import ModelConfig
+    from contentpose.data.lpc_sprites import ATTRIBUTES
+    from contentpose.eval.disentanglement import sprites_latents
+    from contentpose.models.autoencoder import ContentPoseAutoencoder
+
+    test = lpc_sprites["test"]
+    model = ContentPoseAutoencoder(ModelConfig(content_dim=6, pose_dim=3, width=8), channels=3, frame_size=32)
+    lat = sprites_latents(model, test, sequences=300, frames=2)
+    assert lat.content.shape == (600, 6) and lat.pose.shape == (600, 3)
+    assert set(lat.content_factors) == set(ATTRIBUTES) and set(lat.pose_factors) == {"action", "facing", "frame"}
+    assert set(np.unique(lat.pose_factors["facing"])) == {0, 1, 2} and lat.pose_factors["frame"].max() <= 7
+    rng = np.random.default_rng(0)  # the sequences sprites_latents drew (seed 0)
+    index = np.sort(rng.choice(len(test), size=300, replace=False))
+    characters = np.repeat(test.characters[index], 2)
+    assert not set(characters[lat.train]) & set(characters[~lat.train])
+    assert 0.3 < lat.train.mean() < 0.7
+    for name, values in lat.content_factors.items():
+        assert set(values[lat.train]) == set(values[~lat.train]) == set(range(6)), name
+    motion = np.repeat(test.motions[index], 2)
+    assert np.array_equal(lat.pose_factors["action"] * 3 + lat.pose_factors["facing"], motion)
+    assert np.array_equal(lat.content_factors["body"], np.repeat(test.attributes[index, 0], 2))

@@ -82,10 +82,10 @@ def test_motion_is_split_into_action_and_facing():
     p_attr, attrs = torch.zeros(36, 4, 6), np.zeros((36, 4), dtype=np.int64)
     wrong_facing = torch.eye(9)[motions // 3 * 3 + (motions + 1) % 3]
     scores = judge_scores(p_attr, wrong_facing, attrs, motions)
-    assert (scores["motion"], scores["action"], scores["direction"]) == (0, 1, 0)
+    assert (scores["motion"], scores["action"], scores["facing"]) == (0, 1, 0)
     wrong_action = torch.eye(9)[(motions + 3) % 9]
     scores = judge_scores(p_attr, wrong_action, attrs, motions)
-    assert (scores["motion"], scores["action"], scores["direction"]) == (0, 0, 1)
+    assert (scores["motion"], scores["action"], scores["facing"]) == (0, 0, 1)
 
 
 def test_copies_have_the_known_answers(tiny_judge, baselines, lpc_sprites):
@@ -190,7 +190,7 @@ def test_evaluate_end_to_end_on_a_tiny_lpc_sprites_run(lpc_root, lpc_sprites, ca
             "all_attributes",
             "motion",
             "action",
-            "direction",
+            "facing",
             "IS",
             "H_y_given_x",
             "H_y",

@@ -121,7 +121,7 @@ def judge_scores(p_attr: torch.Tensor, p_motion: torch.Tensor, attributes: np.nd
         "motion": round(float((said == motions).float().mean()), 4),
         # motion = action x facing direction; which of the two a model misses
         "action": round(float((said // len(DIRECTIONS) == motions // len(DIRECTIONS)).float().mean()), 4),
-        "direction": round(float((said % len(DIRECTIONS) == motions % len(DIRECTIONS)).float().mean()), 4),
+        "facing": round(float((said % len(DIRECTIONS) == motions % len(DIRECTIONS)).float().mean()), 4),
         **motion_scores(p_motion),
     }
 
@@ -278,7 +278,7 @@ ROWS = (
 )
 
 
-SCORED = ("all_attributes", "motion", "action", "direction")  # the table's columns after the attributes
+SCORED = ("all_attributes", "motion", "action", "facing")  # the table's columns after the attributes
 
 
 def format_sprites(runs: dict[str, dict]) -> str:
