@@ -259,6 +259,21 @@ def config_from_dict(raw: dict) -> Config:
     return Config(**built)
 
 
+def drop_unknown_keys(raw: dict) -> list[str]:
+    """Remove, in place, the `section.key`s of a saved config that this version does not know; return them.
+
+    For configs written by another version (a run folder, a checkpoint), not for what a user types."""
+    hints = typing.get_type_hints(Config)
+    dropped = []
+    for section, values in raw.items():
+        if section in hints and isinstance(values, dict):
+            known = typing.get_type_hints(hints[section])
+            for key in [k for k in values if k not in known]:
+                del values[key]
+                dropped.append(f"{section}.{key}")
+    return dropped
+
+
 def save_config(config: Config, path: Path) -> None:
     path.write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
 

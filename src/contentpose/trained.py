@@ -9,13 +9,14 @@ RUN/predictor_metrics.jsonl  its metrics log
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import yaml
 
-from contentpose.config import Config, config_from_dict
+from contentpose.config import Config, config_from_dict, drop_unknown_keys
 from contentpose.data import build_dataset, data_channels
 from contentpose.errors import UserError
 from contentpose.models.autoencoder import ContentPoseAutoencoder
@@ -81,6 +82,11 @@ def read_run_config(run: Path) -> Config:
         data["digits"] = "idx" if data.get("mnist_path") else "sklearn"  # runs made before data.digits existed
     if isinstance(data, dict) and data.get("name") == "videos" and "split" not in data:
         data["split"] = "video"  # video runs made before data.split existed: split by video
+    if isinstance(raw, dict) and (dropped := drop_unknown_keys(raw)):  # options a later version removed
+        print(
+            f"note: {run / CONFIG} names settings this version does not know, ignored: {', '.join(dropped)}",
+            file=sys.stderr,
+        )
     return config_from_dict(raw)
 
 
@@ -252,7 +258,9 @@ def _load_networks(run: Path, device: str, kind: str):
             f"{run} holds a {cfg.objective.name} run; this command needs {KIND_NAMES.get(kind, kind)} run ({names})"
         )
     meta = read_meta(run / CHECKPOINT)
-    saved = config_from_dict({"model": meta.get("config", {}).get("model") or {}}).model
+    saved_raw = {"model": dict(meta.get("config", {}).get("model") or {})}
+    drop_unknown_keys(saved_raw)  # as in read_run_config, which named them
+    saved = config_from_dict(saved_raw).model
     if meta.get("objective") != cfg.objective.name or saved != cfg.model:
         raise UserError(f"checkpoint {run / CHECKPOINT} was written by a different model than {run / CONFIG} describes")
     dev = resolve_device(device)
@@ -267,7 +275,9 @@ def load_predictor(run: TrainedRun) -> PosePredictor:
     if not path.exists():
         raise UserError(f"{run.path} has no pose predictor yet; train one with: contentpose train-predictor {run.path}")
     meta = read_meta(path)
-    cfg = config_from_dict(meta.get("config", {}))
+    raw = dict(meta.get("config", {}))
+    drop_unknown_keys(raw)
+    cfg = config_from_dict(raw)
     if meta.get("objective") != "pose_predictor" or cfg.model != run.config.model:
         raise UserError(f"{path} was not trained on this run's autoencoder")
     if meta.get("autoencoder_step") != run.step:
