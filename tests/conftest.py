@@ -28,6 +28,19 @@ TINY = (
     "train.checkpoint_every=2",
     "train.device=cpu",
 )
+TINY_VGAN = (  # vgan_quick (textured backgrounds) shrunk to seconds: 4-frame clips, width 4
+    "data.frame_size=32",
+    "data.test_clips=8",
+    "model.width=4",
+    "model.vgan_z=8",
+    "model.vgan_frames=4",
+    "train.batch_size=4",
+    "train.steps=2",
+    "train.log_every=1",
+    "train.checkpoint_every=2",
+    "train.device=cpu",
+    "train.threads=1",
+)
 
 
 def shared_folder(tmp_path_factory, name: str) -> Path:

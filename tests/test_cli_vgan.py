@@ -7,26 +7,14 @@ import av
 import numpy as np
 import pytest
 import torch
+from conftest import TINY_VGAN
 from PIL import Image
 
 from contentpose.cli import main
 from contentpose.trained import TrainedVideoGenerator, load_trained, load_video_generator
 from contentpose.viz.video import write_video
 
-TINY = [
-    "data.frame_size=32",
-    "data.test_clips=8",
-    "data.background=texture",
-    "model.width=4",
-    "model.vgan_z=8",
-    "model.vgan_frames=4",
-    "train.batch_size=4",
-    "train.steps=2",
-    "train.log_every=1",
-    "train.checkpoint_every=2",
-    "train.device=cpu",
-    "train.threads=1",
-]
+TINY = [*TINY_VGAN, "data.background=texture"]
 
 
 @pytest.fixture(scope="module")

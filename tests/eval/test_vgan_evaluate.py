@@ -5,20 +5,12 @@ import json
 
 import pytest
 from conftest import TINY as AUTOENCODER_TINY
-from conftest import untrained_run
+from conftest import TINY_VGAN, untrained_run
 
 from contentpose.cli import main
 from contentpose.eval import video_scores
 
-TINY = [
-    "data.frame_size=32",
-    "data.test_clips=8",
-    "data.background=texture",
-    "model.width=4",
-    "model.vgan_z=8",
-    "model.vgan_frames=4",
-    "train.device=cpu",
-]
+TINY = [*TINY_VGAN, "data.background=texture"]
 
 
 @pytest.fixture(scope="module")

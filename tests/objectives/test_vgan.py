@@ -5,6 +5,7 @@ import json
 
 import pytest
 import torch
+from conftest import TINY_VGAN
 
 from contentpose.config import load_config
 from contentpose.errors import UserError
@@ -14,19 +15,7 @@ from contentpose.objectives.vgan import mask_stats
 from contentpose.runtime.checkpoint import load_checkpoint, read_meta
 from contentpose.train.loop import train
 
-TINY = [
-    "data.frame_size=32",
-    "data.test_clips=8",
-    "model.width=4",
-    "model.vgan_z=8",
-    "model.vgan_frames=4",
-    "train.batch_size=4",
-    "train.steps=4",
-    "train.log_every=2",
-    "train.checkpoint_every=2",
-    "train.device=cpu",
-    "train.threads=1",
-]
+TINY = [*TINY_VGAN, "train.steps=4", "train.log_every=2"]
 
 
 def _cfg(*overrides):
