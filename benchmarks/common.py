@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -36,3 +40,45 @@ def train_once(preset: str, run: Path, overrides: list[str]) -> dict:
     start = time.perf_counter()
     train(cfg, run, resume=(run / CHECKPOINT).exists(), quiet=True)
     return {"steps": cfg.train.steps, "seconds": round(time.perf_counter() - start, 1)}
+
+
+def checkpoint_step(run: Path) -> int | None:
+    return read_meta(run / CHECKPOINT)["step"] if (run / CHECKPOINT).exists() else None
+
+
+def train_subprocess(preset: str, extra: list[str], run: Path, steps: int) -> Path:
+    """Train (or resume, or reuse) RUN to `steps` in its own process with one thread; returns RUN.
+
+    The log goes to RUN.train.log and the training time (all sessions together) to RUN.timing.json,
+    beside RUN (whose folder `train` owns). A run at `steps` is reused, one below is resumed."""
+    step = checkpoint_step(run)
+    if step is not None and step > steps:
+        raise SystemExit(f"{run} is trained to step {step}, past the {steps} asked for: choose another --out")
+    if step == steps:
+        return run
+    timing = run.parent / f"{run.name}.timing.json"
+    extra = [*extra, "train.threads=1"]
+    if step is None:
+        shutil.rmtree(run, ignore_errors=True)  # a run stopped before its first checkpoint
+        timing.unlink(missing_ok=True)
+        command = ["train", preset, *extra, "--out", str(run)]
+    else:
+        command = ["train", *extra, "--out", str(run), "--resume"]  # the saved config, with these overrides
+    run.mkdir(parents=True, exist_ok=True)
+    spent = json.loads(timing.read_text())["seconds"] if timing.exists() else 0.0
+    start = time.perf_counter()
+    with (run.parent / f"{run.name}.train.log").open("a") as log:
+        done = subprocess.run(
+            [sys.executable, "-m", "contentpose.cli", *command, "--quiet"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "OMP_NUM_THREADS": "1"},
+        )
+    spent += time.perf_counter() - start
+    timing.write_text(json.dumps({"seconds": round(spent, 1), "steps": checkpoint_step(run)}))
+    if done.returncode != 0:
+        raise SystemExit(
+            f"training {run} failed (exit {done.returncode}); see {run.parent / (run.name + '.train.log')}"
+        )
+    print(f"trained {run}: {steps} steps, {spent:.0f} s in all", flush=True)
+    return run

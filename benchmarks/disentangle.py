@@ -1,27 +1,33 @@
 """Benchmark: DrNet, MIPAE and the ablation without a pose penalty, same budget, several seeds.
 
-Trains each method on each dataset with every seed (preset `quick` plus --set overrides),
-evaluates swap fidelity, reconstruction, MIG, the group score and the leakage probes, and
-prints one table of mean +- std over seeds.
+Trains each method on each dataset with every seed (--preset, default `quick`, plus --set
+overrides), evaluates swap fidelity, the content classifier on swaps, reconstruction, MIG, the
+group score and the leakage probes, and prints one table of mean +- std over seeds, then the
+baselines every row must beat (the content-blind decoder, copying either frame) and the
+classifier's ceiling (its accuracy on real frames).
 
-    python benchmarks/disentangle.py [--seeds 3] [--data moving_digits ...] [--set key=value ...]
+    python benchmarks/disentangle.py [--preset quick] [--seeds 3] [--data moving_digits ...] [--jobs 2]
+                                     [--json PATH] [--set key=value ...]
 
-Results go to OUT/disentangle.json (default OUT = runs/disentangle); finished runs are reused.
+Runs go to OUT/DATA/METHOD/seedS (default OUT = runs/disentangle); each trains in its own process
+with one thread, --jobs at once, with its log and training time beside it (RUN.train.log,
+RUN.timing.json). A finished run is reused and an interrupted one resumed; runs whose
+RUN/eval.json already scores their checkpoint are not evaluated again. The table goes to
+OUT/disentangle.json, and to --json too when given.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
-from common import machine
+from common import checkpoint_step, machine, train_subprocess
 from contentpose.config import load_config
 from contentpose.eval.evaluate import evaluate_runs
-from contentpose.train.loop import train
 
 METHODS = {
     "drnet": ["objective.name=drnet", "objective.beta=0.1"],
@@ -36,9 +42,10 @@ def metrics(entry: dict) -> dict[str, float]:
     probes = d["probes"].values()
     content = [p for p in probes if p["kind"] == "accuracy"]
     pose = [p for p in probes if p["kind"] == "r2"]
-    return {
+    row = {
         "swap PSNR": entry["swap"]["psnr"],
         "swap SSIM": entry["swap"]["ssim"],
+        "classifier on swaps": entry["swap"].get("content_accuracy"),
         "rec PSNR": entry["reconstruction"]["psnr"],
         "MIG": d["mig"]["mig"],
         "group": d["group"]["score"],
@@ -47,46 +54,95 @@ def metrics(entry: dict) -> dict[str, float]:
         "pose<-Ep R2": np.mean([p["from_pose"] for p in pose]),
         "pose<-Ec R2": np.mean([p["from_content"] for p in pose]),
     }
+    return {k: float(v) for k, v in row.items() if v is not None}
+
+
+def evaluated(run: Path) -> bool:
+    """Does RUN/eval.json score the run's checkpoint, with the factor metrics?"""
+    path = run / "eval.json"
+    if not path.exists():
+        return False
+    entry = json.loads(path.read_text())
+    return "disentanglement" in entry and entry.get("step") == checkpoint_step(run)
+
+
+def references(entry: dict) -> dict[str, dict[str, float]]:
+    """The baselines and the classifier's ceiling of one eval.json, as table rows."""
+    rows = {
+        f"baseline: {name.replace('_', ' ')}": {
+            "swap PSNR": b["psnr"],
+            "swap SSIM": b["ssim"],
+            **({"classifier on swaps": b["content_accuracy"]} if "content_accuracy" in b else {}),
+        }
+        for name, b in entry["baselines"].items()
+    }
+    if "content_classifier" in entry:
+        rows["real frames (classifier ceiling)"] = {"classifier on swaps": entry["content_classifier"]["real_frames"]}
+        rows["chance"] = {"classifier on swaps": entry["content_classifier"]["chance"]}
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="runs/disentangle")
+    parser.add_argument("--preset", default="quick")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--data", nargs="+", default=["moving_digits"])
+    parser.add_argument("--jobs", type=int, default=2, help="trainings at once (one thread each)")
+    parser.add_argument("--json", help="also write the table here (e.g. docs/results/NAME.json)")
     parser.add_argument("--set", nargs="*", default=[], metavar="section.key=value")
     args = parser.parse_args()
     out = Path(args.out)
-    table, seconds = {}, {}
+    jobs = []
     for data in args.data:
         for method, extra in METHODS.items():
-            paths = []
             for seed in range(args.seeds):
-                cfg = load_config("quick", [f"data.name={data}", *extra, f"train.seed={seed}", *args.set])
-                path = out / data / method / f"seed{seed}"
-                if not (path / "checkpoint.safetensors").exists():
-                    start = time.perf_counter()
-                    train(cfg, path)
-                    seconds[str(path)] = round(time.perf_counter() - start, 1)
-                paths.append(path)
-            results = evaluate_runs(paths)
-            rows = [metrics(e) for e in results["runs"].values()]
-            table[f"{data} / {method}"] = {
+                overrides = [f"data.name={data}", *extra, f"train.seed={seed}", *args.set]
+                steps = load_config(args.preset, overrides).train.steps  # bad overrides fail here, before training
+                jobs.append((data, method, overrides, out / data / method / f"seed{seed}", steps))
+    with ThreadPoolExecutor(args.jobs) as pool:
+        list(pool.map(lambda job: train_subprocess(args.preset, job[2], job[3], job[4]), jobs))
+
+    table, per_seed, seconds, baselines = {}, {}, {}, {}
+    for data in args.data:
+        for method in METHODS:
+            paths = [job[3] for job in jobs if job[:2] == (data, method)]
+            if not all(evaluated(p) for p in paths):
+                evaluate_runs(paths)
+            entries = [json.loads((p / "eval.json").read_text()) for p in paths]
+            rows = [metrics(e) for e in entries]
+            name = f"{data} / {method}"
+            table[name] = {
                 k: (float(np.mean([r[k] for r in rows])), float(np.std([r[k] for r in rows]))) for k in rows[0]
             }
+            per_seed[name] = rows
+            seconds[name] = [json.loads(p.with_name(f"{p.name}.timing.json").read_text())["seconds"] for p in paths]
+            baselines.update({f"{data} / {k}": v for k, v in references(entries[0]).items()})
     columns = list(next(iter(table.values())))
-    print(f"\nmachine: {machine()}; {args.seeds} seeds; preset quick {' '.join(args.set)}")
-    print(f"{'':28}" + "".join(f"{c:>17}" for c in columns))
+    print(f"\nmachine: {machine()}; {args.seeds} seeds; preset {args.preset} {' '.join(args.set)}")
+    print(f"{'':36}" + "".join(f"{c:>20}" for c in columns))
     for name, row in table.items():
-        print(f"{name:28}" + "".join(f"{m:>10.3f} ±{s:5.3f}" for m, s in row.values()))
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "disentangle.json").write_text(
-        json.dumps(
-            {"machine": machine(), "seeds": args.seeds, "overrides": args.set, "table": table, "training_s": seconds},
-            indent=2,
+        print(
+            f"{name:36}"
+            + "".join(f"{row[c][0]:12.3f} ±{row[c][1]:6.3f}" if c in row else f"{'-':>20}" for c in columns)
         )
-    )
-    print(f"results written to {out / 'disentangle.json'}")
+    for name, row in baselines.items():
+        print(f"{name:36}" + "".join(f"{row[c]:20.3f}" if c in row else f"{'-':>20}" for c in columns))
+    result = {
+        "machine": machine(),
+        "preset": args.preset,
+        "seeds": args.seeds,
+        "overrides": args.set,
+        "table": table,
+        "per_seed": per_seed,
+        "baselines": baselines,
+        "training_s": seconds,
+        "note": f"training_s: wall seconds of each run, {args.jobs} at once, one thread each, on a CPU that may be shared",
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    for path in [out / "disentangle.json", *([Path(args.json)] if args.json else [])]:
+        path.write_text(json.dumps(result, indent=2))
+        print(f"results written to {path}")
 
 
 if __name__ == "__main__":

@@ -45,7 +45,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -55,11 +54,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from common import machine
+from common import checkpoint_step, machine, train_subprocess
 from contentpose.config import load_config
 from contentpose.data.lpc_sprites import MOTIONS, motion_name
-from contentpose.runtime.checkpoint import read_meta
-from contentpose.trained import CHECKPOINT, load_run
+from contentpose.trained import load_run
 from contentpose.viz.grid import save_grid
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,50 +114,15 @@ def overrides(method: str, args, seed: int) -> list[str]:
         f"train.steps={args.steps}",
         f"train.batch_size={args.batch}",
         f"train.seed={seed}",
-        "train.threads=1",
         f"train.checkpoint_every={min(250, args.steps)}",
         *args.set,
     ]
 
 
-def checkpoint_step(run: Path) -> int | None:
-    return read_meta(run / CHECKPOINT)["step"] if (run / CHECKPOINT).exists() else None
-
-
 def train_run(method: str, seed: int, args) -> Path:
     """Train (or resume, or reuse) one run in its own process; returns its folder."""
     run = Path(args.out) / f"{method}-seed{seed}"
-    step = checkpoint_step(run)
-    preset, extra = METHODS[method][0], overrides(method, args, seed)
-    if step is not None and step > args.steps:
-        raise SystemExit(f"{run} is trained to step {step}, past --steps {args.steps}: choose another --out")
-    if step == args.steps:
-        return run
-    timing = run.parent / f"{run.name}.timing.json"  # outside RUN, whose folder `train` owns
-    if step is None:
-        shutil.rmtree(run, ignore_errors=True)  # a run stopped before its first checkpoint
-        timing.unlink(missing_ok=True)
-        command = ["train", preset, *extra, "--out", str(run)]
-    else:
-        command = ["train", *extra, "--out", str(run), "--resume"]  # the saved config, with these overrides
-    run.mkdir(parents=True, exist_ok=True)
-    spent = json.loads(timing.read_text())["seconds"] if timing.exists() else 0.0
-    start = time.perf_counter()
-    with (run.parent / f"{run.name}.train.log").open("a") as log:
-        done = subprocess.run(
-            [sys.executable, "-m", "contentpose.cli", *command, "--quiet"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "OMP_NUM_THREADS": "1"},
-        )
-    spent += time.perf_counter() - start
-    timing.write_text(json.dumps({"seconds": round(spent, 1), "steps": checkpoint_step(run)}))
-    if done.returncode != 0:
-        raise SystemExit(
-            f"training {run} failed (exit {done.returncode}); see {run.parent / (run.name + '.train.log')}"
-        )
-    print(f"trained {run.name}: {args.steps} steps, {spent:.0f} s in all", flush=True)
-    return run
+    return train_subprocess(METHODS[method][0], overrides(method, args, seed), run, args.steps)
 
 
 def evaluated(run: Path) -> bool:

@@ -37,14 +37,26 @@ def test_disentangle_benchmark(tmp_path):
         "--data",
         "moving_digits",
         "moving_sprites",
+        "--json",
+        str(tmp_path / "table.json"),
         "--set",
         *TINY,
     )
-    table = json.loads((tmp_path / "disentangle.json").read_text())["table"]
+    result = json.loads((tmp_path / "table.json").read_text())
+    assert result == json.loads((tmp_path / "disentangle.json").read_text())
+    table = result["table"]
     assert set(table) == {
         f"{d} / {m}" for d in ("moving_digits", "moving_sprites") for m in ("drnet", "mipae", "no-penalty")
     }
-    assert "group" in out and "±" in out
+    assert (
+        "classifier on swaps" in table["moving_digits / drnet"]
+        and len(result["per_seed"]["moving_digits / drnet"]) == 2
+    )
+    assert "moving_digits / baseline: content blind" in result["baselines"]
+    assert "moving_digits / real frames (classifier ceiling)" in result["baselines"]
+    assert all(len(s) == 2 for s in result["training_s"].values())
+    assert (tmp_path / "moving_digits" / "mipae" / "seed1.train.log").exists()
+    assert "group" in out and "±" in out and "content blind" in out
 
 
 @pytest.mark.slow
