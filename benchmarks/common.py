@@ -66,8 +66,10 @@ def train_subprocess(preset: str, extra: list[str], run: Path, steps: int) -> Pa
         command = ["train", *extra, "--out", str(run), "--resume"]  # the saved config, with these overrides
     run.mkdir(parents=True, exist_ok=True)
     spent = json.loads(timing.read_text())["seconds"] if timing.exists() else 0.0
+    log_path = run.parent / f"{run.name}.train.log"
+    print(f"training {run} to step {steps} (log: {log_path})", flush=True)
     start = time.perf_counter()
-    with (run.parent / f"{run.name}.train.log").open("a") as log:
+    with log_path.open("a") as log:
         done = subprocess.run(
             [sys.executable, "-m", "contentpose.cli", *command, "--quiet"],
             stdout=log,
@@ -77,8 +79,9 @@ def train_subprocess(preset: str, extra: list[str], run: Path, steps: int) -> Pa
     spent += time.perf_counter() - start
     timing.write_text(json.dumps({"seconds": round(spent, 1), "steps": checkpoint_step(run)}))
     if done.returncode != 0:
+        lines = [line for line in log_path.read_text().splitlines() if line.strip()]
         raise SystemExit(
-            f"training {run} failed (exit {done.returncode}); see {run.parent / (run.name + '.train.log')}"
+            f"training {run} failed: {lines[-1] if lines else f'exit {done.returncode}'} (log: {log_path})"
         )
     print(f"trained {run}: {steps} steps, {spent:.0f} s in all", flush=True)
     return run

@@ -27,6 +27,7 @@ import numpy as np
 
 from common import checkpoint_step, machine, train_subprocess
 from contentpose.config import load_config
+from contentpose.errors import UserError
 from contentpose.eval.evaluate import evaluate_runs
 
 METHODS = {
@@ -66,6 +67,12 @@ def evaluated(run: Path) -> bool:
     return "disentanglement" in entry and entry.get("step") == checkpoint_step(run)
 
 
+def training_seconds(run: Path) -> float | None:
+    """RUN.timing.json's seconds; None for a run trained outside this script."""
+    timing = run.with_name(f"{run.name}.timing.json")
+    return json.loads(timing.read_text())["seconds"] if timing.exists() else None
+
+
 def references(entry: dict) -> dict[str, dict[str, float]]:
     """The baselines and the classifier's ceiling of one eval.json, as table rows."""
     rows = {
@@ -98,7 +105,10 @@ def main() -> None:
         for method, extra in METHODS.items():
             for seed in range(args.seeds):
                 overrides = [f"data.name={data}", *extra, f"train.seed={seed}", *args.set]
-                steps = load_config(args.preset, overrides).train.steps  # bad overrides fail here, before training
+                try:  # a bad preset or override fails here, before any training
+                    steps = load_config(args.preset, overrides).train.steps
+                except UserError as err:
+                    raise SystemExit(f"disentangle.py: {err}") from None
                 jobs.append((data, method, overrides, out / data / method / f"seed{seed}", steps))
     with ThreadPoolExecutor(args.jobs) as pool:
         list(pool.map(lambda job: train_subprocess(args.preset, job[2], job[3], job[4]), jobs))
@@ -116,7 +126,7 @@ def main() -> None:
                 k: (float(np.mean([r[k] for r in rows])), float(np.std([r[k] for r in rows]))) for k in rows[0]
             }
             per_seed[name] = rows
-            seconds[name] = [json.loads(p.with_name(f"{p.name}.timing.json").read_text())["seconds"] for p in paths]
+            seconds[name] = [training_seconds(p) for p in paths]
             baselines.update({f"{data} / {k}": v for k, v in references(entries[0]).items()})
     columns = list(next(iter(table.values())))
     print(f"\nmachine: {machine()}; {args.seeds} seeds; preset {args.preset} {' '.join(args.set)}")

@@ -170,9 +170,10 @@ def test_runs_made_before_data_digits_keep_their_digits(tmp_path):
     assert (cfg.digits, cfg.mnist_path) == ("idx", "/mnist")
 
 
-def test_runs_naming_a_removed_setting_still_load(trained_run, tmp_path, capsys):
+def test_runs_naming_a_removed_setting_still_load(predictor_run, tmp_path, capsys):
     """A run written while an option existed that this version removed (here `model.move_pixels`) loads,
-    with one line naming the ignored setting; a key the user types is still refused."""
+    its checkpoint and pose predictor too, with one line naming the ignored setting; a key the user
+    types is still refused."""
     import json
     import shutil
 
@@ -180,20 +181,25 @@ def test_runs_naming_a_removed_setting_still_load(trained_run, tmp_path, capsys)
     from safetensors import safe_open
     from safetensors.torch import save_file
 
-    from contentpose.trained import load_run
+    from contentpose.trained import load_predictor, load_run
+
+    def add_removed_key(checkpoint):
+        with safe_open(checkpoint, "pt") as f:
+            tensors, meta = {k: f.get_tensor(k) for k in f.keys()}, json.loads(f.metadata()["contentpose"])  # noqa: SIM118
+        meta["config"]["model"]["move_pixels"] = False
+        save_file(tensors, checkpoint, metadata={"contentpose": json.dumps(meta)})
 
     run = tmp_path / "run"
-    shutil.copytree(trained_run, run)
+    shutil.copytree(predictor_run, run)
     raw = yaml.safe_load((run / "config.yaml").read_text())
     raw["model"]["move_pixels"] = False
     (run / "config.yaml").write_text(yaml.safe_dump(raw))
-    with safe_open(run / "checkpoint.safetensors", "pt") as f:
-        tensors, meta = {k: f.get_tensor(k) for k in f.keys()}, json.loads(f.metadata()["contentpose"])  # noqa: SIM118
-    meta["config"]["model"]["move_pixels"] = False
-    save_file(tensors, run / "checkpoint.safetensors", metadata={"contentpose": json.dumps(meta)})
+    add_removed_key(run / "checkpoint.safetensors")
+    add_removed_key(run / "predictor.safetensors")
 
     loaded = load_run(run, "cpu")
-    assert loaded.config.model == load_run(trained_run, "cpu").config.model
+    assert loaded.config.model == load_run(predictor_run, "cpu").config.model
+    assert load_predictor(loaded) is not None
     assert "ignored: model.move_pixels" in capsys.readouterr().err
     with pytest.raises(UserError, match="unknown config key 'model.move_pixels'"):
         load_config("quick", ["model.move_pixels=false"])

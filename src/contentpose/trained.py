@@ -258,9 +258,9 @@ def _load_networks(run: Path, device: str, kind: str):
             f"{run} holds a {cfg.objective.name} run; this command needs {KIND_NAMES.get(kind, kind)} run ({names})"
         )
     meta = read_meta(run / CHECKPOINT)
-    saved_raw = {"model": dict(meta.get("config", {}).get("model") or {})}
-    drop_unknown_keys(saved_raw)  # as in read_run_config, which named them
-    saved = config_from_dict(saved_raw).model
+    saved = {"model": meta.get("config", {}).get("model") or {}}
+    drop_unknown_keys(saved)  # as read_run_config does, which names them
+    saved = config_from_dict(saved).model
     if meta.get("objective") != cfg.objective.name or saved != cfg.model:
         raise UserError(f"checkpoint {run / CHECKPOINT} was written by a different model than {run / CONFIG} describes")
     dev = resolve_device(device)
@@ -275,8 +275,8 @@ def load_predictor(run: TrainedRun) -> PosePredictor:
     if not path.exists():
         raise UserError(f"{run.path} has no pose predictor yet; train one with: contentpose train-predictor {run.path}")
     meta = read_meta(path)
-    raw = dict(meta.get("config", {}))
-    drop_unknown_keys(raw)
+    raw = meta.get("config", {})
+    drop_unknown_keys(raw)  # as read_run_config does
     cfg = config_from_dict(raw)
     if meta.get("objective") != "pose_predictor" or cfg.model != run.config.model:
         raise UserError(f"{path} was not trained on this run's autoencoder")
