@@ -1,6 +1,7 @@
 """Sprites from the shared LPC sheets: the published recipe's counts, labels, split, check values and frame order."""
 
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -14,11 +15,13 @@ from contentpose.data.lpc_sprites import (
     CELL,
     POSES,
     SHEET_COLUMNS,
+    _cache_key,
     area_downsample,
     character_attributes,
     character_frames,
     frame_cells,
     frame_poses,
+    layer_files,
     motion_name,
     split_characters,
 )
@@ -116,3 +119,14 @@ def test_bad_path_and_missing_layer(lpc_root, tmp_path, fails_cleanly):
     )
     with pytest.raises(UserError, match="lpc_sprites frames are 64 px"):
         build_dataset(_cfg(lpc_root, "data.frame_size=128"), "train", cache_dir=tmp_path)
+
+
+def test_cache_key_follows_the_sheets_bytes_not_their_path_or_time(lpc_root, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(lpc_root, copy)  # new path and new modification times, same bytes
+    key = _cache_key(layer_files(lpc_root), 64)
+    assert _cache_key(layer_files(copy), 64) == key
+    assert _cache_key(layer_files(copy), 32) != key
+    sheet = copy / "hair" / "3.png"
+    sheet.write_bytes(sheet.read_bytes() + b"\0")  # one byte more in one sheet
+    assert _cache_key(layer_files(copy), 64) != key
