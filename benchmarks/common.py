@@ -14,8 +14,11 @@ from pathlib import Path
 import torch
 
 from contentpose.config import load_config
+from contentpose.runtime.progress import progress
 from contentpose.train.loop import train
-from contentpose.trained import CHECKPOINT, read_meta
+from contentpose.trained import CHECKPOINT, METRICS, read_meta
+
+POLL_S = 5  # how often a subprocess training's progress bar reads its log
 
 
 def machine() -> str:
@@ -46,6 +49,17 @@ def checkpoint_step(run: Path) -> int | None:
     return read_meta(run / CHECKPOINT)["step"] if (run / CHECKPOINT).exists() else None
 
 
+def logged_step(run: Path) -> int:
+    """The last step RUN/metrics.jsonl names (0 before the first log line)."""
+    lines = (run / METRICS).read_text().splitlines() if (run / METRICS).exists() else []
+    for line in reversed(lines):
+        try:
+            return int(json.loads(line)["step"])
+        except (ValueError, KeyError, TypeError):  # a line being written, or one without a step
+            continue
+    return 0
+
+
 def train_subprocess(preset: str, extra: list[str], run: Path, steps: int) -> Path:
     """Train (or resume, or reuse) RUN to `steps` in its own process with one thread; returns RUN.
 
@@ -69,13 +83,16 @@ def train_subprocess(preset: str, extra: list[str], run: Path, steps: int) -> Pa
     log_path = run.parent / f"{run.name}.train.log"
     print(f"training {run} to step {steps} (log: {log_path})", flush=True)
     start = time.perf_counter()
-    with log_path.open("a") as log:
-        done = subprocess.run(
+    with log_path.open("a") as log, progress(total=steps, initial=step or 0, desc=run.name, unit="step") as bar:
+        done = subprocess.Popen(
             [sys.executable, "-m", "contentpose.cli", *command, "--quiet"],
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "OMP_NUM_THREADS": "1"},
         )
+        while done.poll() is None:  # the quiet training logs its step: follow it
+            time.sleep(POLL_S)
+            bar.update(max(0, logged_step(run) - bar.n))
     spent += time.perf_counter() - start
     timing.write_text(json.dumps({"seconds": round(spent, 1), "steps": checkpoint_step(run)}))
     if done.returncode != 0:

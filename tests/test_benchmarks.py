@@ -264,3 +264,12 @@ def test_video_benchmark(tmp_path):
     result = json.loads((tmp_path / "video.json").read_text())
     assert len(result["held_out"]) == 4 and all("across_videos" in r for r in result["held_out"].values())
     assert picture.is_file() and picture.with_name("video_across.png").is_file()
+
+
+def test_subprocess_training_progress_reads_the_logged_step(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    from common import logged_step
+
+    assert logged_step(tmp_path) == 0  # no log yet
+    (tmp_path / "metrics.jsonl").write_text('{"loss": 0.5, "step": 25}\n{"loss": 0.4, "step": 50}\n{"loss": 0.')
+    assert logged_step(tmp_path) == 50  # the last line is still being written
