@@ -83,7 +83,10 @@ def train_subprocess(preset: str, extra: list[str], run: Path, steps: int) -> Pa
     log_path = run.parent / f"{run.name}.train.log"
     print(f"training {run} to step {steps} (log: {log_path})", flush=True)
     start = time.perf_counter()
-    with log_path.open("a") as log, progress(total=steps, initial=step or 0, desc=run.name, unit="step") as bar:
+    with (
+        log_path.open("a") as log,
+        progress(total=steps, initial=step or 0, desc=f"{run.parent.name}/{run.name}", unit="step") as bar,
+    ):
         done = subprocess.Popen(
             [sys.executable, "-m", "contentpose.cli", *command, "--quiet"],
             stdout=log,
