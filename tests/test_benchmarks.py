@@ -128,6 +128,7 @@ def test_network_probe_benchmark(tmp_path):
 
 @pytest.mark.slow
 def test_pose_benchmark(tmp_path):
+    (tmp_path / "pose.json").write_text(json.dumps({"pipeline": {"kept": 1}, "training": "old"}))
     out = _run(
         "pose.py",
         "--out",
@@ -152,6 +153,7 @@ def test_pose_benchmark(tmp_path):
     assert "posegen_notemporal: generated (normalised keypoints)" in out
     result = json.loads((tmp_path / "pose.json").read_text())
     assert set(result["training"]) == {"cvae", "lstm", "posegen", "posegen_notemporal"}
+    assert result["pipeline"] == {"kept": 1}  # what `contentpose predict` wrote there stays
     assert result["forecasting"]["horizon"] == 20 and set(result["transfer"]) == {"posegen", "posegen_notemporal"}
     assert (
         "keypoint regressor on the true frames (floor)" in out
