@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -43,6 +44,13 @@ def train_once(preset: str, run: Path, overrides: list[str]) -> dict:
     start = time.perf_counter()
     train(cfg, run, resume=(run / CHECKPOINT).exists(), quiet=True)
     return {"steps": cfg.train.steps, "seconds": round(time.perf_counter() - start, 1)}
+
+
+def positive_int(text: str) -> int:
+    """argparse type for counts such as --jobs: a whole number >= 1, or one clear line."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return int(text)
 
 
 def checkpoint_step(run: Path) -> int | None:
@@ -96,6 +104,7 @@ def train_subprocess(preset: str, extra: list[str], run: Path, steps: int) -> Pa
         while done.poll() is None:  # the quiet training logs its step: follow it
             time.sleep(POLL_S)
             bar.update(max(0, logged_step(run) - bar.n))
+        bar.update(max(0, logged_step(run) - bar.n))  # the last lines, written after the last poll
     spent += time.perf_counter() - start
     timing.write_text(json.dumps({"seconds": round(spent, 1), "steps": checkpoint_step(run)}))
     if done.returncode != 0:

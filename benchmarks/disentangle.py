@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import checkpoint_step, machine, train_subprocess
+from common import checkpoint_step, machine, positive_int, train_subprocess
 from contentpose.config import load_config
 from contentpose.errors import UserError
 from contentpose.eval.evaluate import evaluate_runs
@@ -93,9 +93,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="runs/disentangle")
     parser.add_argument("--preset", default="quick")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=positive_int, default=3)
     parser.add_argument("--data", nargs="+", default=["moving_digits"])
-    parser.add_argument("--jobs", type=int, default=2, help="trainings at once (one thread each)")
+    parser.add_argument("--jobs", type=positive_int, default=2, help="trainings at once (one thread each)")
     parser.add_argument("--json", help="also write the table here (e.g. docs/results/NAME.json)")
     parser.add_argument("--set", nargs="*", default=[], metavar="section.key=value")
     args = parser.parse_args()

@@ -54,7 +54,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from common import checkpoint_step, machine, train_subprocess
+from common import checkpoint_step, machine, positive_int, train_subprocess
 from contentpose.config import load_config
 from contentpose.data.lpc_sprites import MOTIONS, motion_name
 from contentpose.trained import load_run
@@ -184,10 +184,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="runs/sprites")
     parser.add_argument("--data", default=str(DATA.resolve()), help="the folder of LPC sheets")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=positive_int, default=3)
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--jobs", type=int, default=2, help="trainings at once (one thread each)")
+    parser.add_argument("--jobs", type=positive_int, default=2, help="trainings at once (one thread each)")
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     parser.add_argument("--json", default=str(ROOT / "docs" / "results" / "sprites.json"))
     parser.add_argument("--picture", default=str(ROOT / "docs" / "sprites_swap.png"))

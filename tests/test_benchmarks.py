@@ -275,3 +275,20 @@ def test_subprocess_training_progress_reads_the_logged_step(tmp_path, monkeypatc
     assert logged_step(tmp_path) == 0  # no log yet
     (tmp_path / "metrics.jsonl").write_text('{"loss": 0.5, "step": 25}\n{"loss": 0.4, "step": 50}\n{"loss": 0.')
     assert logged_step(tmp_path) == 50  # the last line is still being written
+
+
+def test_disentangle_benchmark_refuses_bad_input_in_one_line(tmp_path):
+    for args, message in [
+        (["--preset", "nope"], "disentangle.py:"),
+        (["--jobs", "0"], "argument --jobs: must be a whole number >= 1, got '0'"),
+        (["--seeds", "-1"], "argument --seeds: must be a whole number >= 1"),
+    ]:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "disentangle.py"), "--out", str(tmp_path), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode != 0 and "Traceback" not in done.stderr
+        assert message in done.stderr.strip().splitlines()[-1]
+    assert not list(tmp_path.iterdir())  # nothing trained
