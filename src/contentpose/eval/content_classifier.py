@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from contentpose.data.synthetic import START_TIMES
 from contentpose.models.content_classifier import ContentClassifier
-from contentpose.runtime.checkpoint import load_cached, save_checkpoint
+from contentpose.runtime.checkpoint import load_cached, save_cached
 from contentpose.runtime.progress import progress
 
 CLASSIFIER = "content_classifier.safetensors"
@@ -90,13 +90,8 @@ def content_classifier(run_path: Path, train_data, quiet: bool = False) -> Conte
     if load_cached(path, "classifier", model, {"data": data_cfg, "recipe": RECIPE, "steps": STEPS}):
         return model.eval()
     model = train_content_classifier(data, quiet=quiet)
-    save_checkpoint(
-        path,
-        {"classifier": model},
-        {},
-        rng={},
-        meta={"objective": "content_classifier", "data": data_cfg, "recipe": RECIPE, "steps": STEPS},
-    )
+    meta = {"objective": "content_classifier", "data": data_cfg, "recipe": RECIPE, "steps": STEPS}
+    save_cached(path, "classifier", model, meta)
     return model
 
 

@@ -18,7 +18,7 @@ from contentpose.data.figures import KEYPOINTS
 from contentpose.data.synthetic import START_TIMES
 from contentpose.errors import UserError
 from contentpose.models.keypoint_regressor import KeypointRegressor
-from contentpose.runtime.checkpoint import load_cached, save_checkpoint
+from contentpose.runtime.checkpoint import load_cached, save_cached
 from contentpose.runtime.progress import progress
 
 REGRESSOR = "keypoint_regressor.safetensors"
@@ -87,11 +87,6 @@ def keypoint_regressor(run_path: Path, train_data, steps: int | None = None, qui
     if load_cached(path, "regressor", model, {"data": data_cfg, "recipe": RECIPE, "steps": steps}):
         return model.eval()
     model = train_keypoint_regressor(data, steps, quiet=quiet)
-    save_checkpoint(
-        path,
-        {"regressor": model},
-        {},
-        rng={},
-        meta={"objective": "keypoint_regressor", "data": data_cfg, "recipe": RECIPE, "steps": steps},
-    )
+    meta = {"objective": "keypoint_regressor", "data": data_cfg, "recipe": RECIPE, "steps": steps}
+    save_cached(path, "regressor", model, meta)
     return model

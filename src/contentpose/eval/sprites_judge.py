@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from contentpose.data.lpc_sprites import ATTRIBUTES, LpcSprites, frame_poses
 from contentpose.models.sprites_judge import SpritesJudge
-from contentpose.runtime.checkpoint import load_cached, save_checkpoint
+from contentpose.runtime.checkpoint import load_cached, save_cached
 from contentpose.runtime.progress import progress
 
 RECIPE = 2  # bump when training changes, so cached judges are retrained
@@ -127,7 +127,7 @@ def save_judge(
         "steps": steps,
         "batch_size": batch_size,
     }
-    save_checkpoint(judge_path(train_data), {"judge": judge}, {}, rng={}, meta=meta)
+    save_cached(judge_path(train_data), "judge", judge, meta)
     return meta
 
 

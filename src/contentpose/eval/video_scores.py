@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from contentpose.data.synthetic import START_TIMES
 from contentpose.errors import UserError
 from contentpose.models.video_classifier import VideoClassifier
-from contentpose.runtime.checkpoint import load_cached, save_checkpoint
+from contentpose.runtime.checkpoint import load_cached, save_cached
 from contentpose.runtime.progress import progress
 
 CLASSIFIER = "video_classifier.safetensors"
@@ -113,7 +113,7 @@ def video_classifier(
         return model.eval(), meta["accuracy"]
     model, accuracy = train_video_classifier(train_data, test_data, frames, steps, quiet=quiet)
     meta = {"objective": "video_classifier", **want, "accuracy": accuracy}
-    save_checkpoint(path, {"classifier": model}, {}, rng={}, meta=meta)
+    save_cached(path, "classifier", model, meta)
     return model, accuracy
 
 

@@ -120,6 +120,12 @@ def load_checkpoint(
     return meta, rng
 
 
+def save_cached(path: Path, name: str, module: torch.nn.Module, meta: dict) -> None:
+    """Keep a trained helper network (a classifier, a judge) as `name` in a cache file with its
+    metadata, for `load_cached` to find: no optimiser, no random state."""
+    save_checkpoint(path, {name: module}, {}, rng={}, meta=meta)
+
+
 def load_cached(path: Path, name: str, module: torch.nn.Module, want: dict) -> dict | None:
     """Load `module` (saved as `name`) from a cache file whose metadata holds every item of `want`
     (data, recipe, steps: what makes it the same network); its metadata, or None when the file is
