@@ -103,8 +103,7 @@ class Model:
                 f"decode needs a content (..., {dc}) and a pose (..., {dp}); got "
                 f"{tuple(content.vector.shape)} and {tuple(pose.shape)}"
             )
-        needs_points = getattr(model.decoder, "points", 0) and content.points is None  # keypoint pose moves skips
-        if model.decoder.skips and (content.skips is None or needs_points):
+        if not model.complete(content):
             raise UserError(
                 "this run's decoder also needs the content encoder's skips (and points): pass what content() returned"
             )

@@ -72,6 +72,10 @@ class ModelConfig:
         # (with content_skips: the content frame's features moved from its keypoints to the pose's)
     )
     keypoint_coords: bool = False  # keypoint pose: cells are scored knowing their x, y (tells alike objects apart)
+    keypoint_move: Literal["features", "pixels"] = (
+        "features"  # keypoint pose with content_skips: move the content frame's features, or move the
+        # frame and encode each copy again (sharp at moves by part of a cell; more encoder work)
+    )
     first_block_norm: bool = False  # BatchNorm in the encoders' first conv block too (the published DrNet code's)
     disc_hidden: int = 100  # DrNet's scene discriminator
     critic_hidden: int = 512  # MIPAE's mutual-information critic
@@ -94,6 +98,8 @@ class ModelConfig:
     def __post_init__(self):
         if self.pose_head == "keypoints" and self.pose_dim % 2 and self.pose_dim > 0:  # <= 0: refused below
             raise UserError("model.pose_head=keypoints needs an even model.pose_dim (x and y of each keypoint)")
+        if self.keypoint_move == "pixels" and not (self.pose_head == "keypoints" and self.content_skips):
+            raise UserError("model.keypoint_move=pixels needs model.pose_head=keypoints and model.content_skips=true")
 
 
 # The pose penalty's weight as published, used where objective.beta is not given: DrNet's adversarial

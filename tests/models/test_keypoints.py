@@ -3,8 +3,8 @@ import torch
 
 from contentpose.config import ModelConfig, load_config
 from contentpose.errors import UserError
-from contentpose.models.autoencoder import ContentPoseAutoencoder, PairPass
-from contentpose.models.keypoints import KeypointDecoder, keypoint_maps, spatial_softargmax
+from contentpose.models.autoencoder import Content, ContentPoseAutoencoder, PairPass
+from contentpose.models.keypoints import KeypointDecoder, keypoint_maps, spatial_softargmax, translate
 
 
 def test_softargmax_finds_a_peak():
@@ -77,6 +77,42 @@ def test_warp_moves_features_from_the_content_points_to_the_pose_points():
     assert (unmoved > 0.5).nonzero().tolist() == [[5, 3]]
 
 
+def test_translate_moves_a_frame_by_the_points_displacement_in_pixels():
+    """One cell of the 16-cell keypoint grid is 4 px of a 64 px frame, whatever size is moved."""
+    frame = torch.zeros(1, 1, 64, 64)
+    frame[0, 0, 20, 12] = 1
+    cell = lambda row, col: [-1 + 2 * col / 15, -1 + 2 * row / 15]  # noqa: E731  (x, y) of a cell
+    source = torch.tensor([cell(5, 3) + cell(5, 3)])  # two points, one moved 4 cells down-right, one 2 up
+    target = torch.tensor([cell(9, 7) + cell(3, 3)])
+    moved = translate(frame, source, target, grid=16)  # (1, 2, 1, 64, 64)
+    assert (moved[0, 0, 0] > 0.99).nonzero().tolist() == [[36, 28]]
+    assert (moved[0, 1, 0] > 0.99).nonzero().tolist() == [[12, 12]]
+
+
+def test_moving_pixels_encodes_each_moved_frame():
+    cfg = ModelConfig(
+        content_dim=16, pose_dim=4, width=8, content_skips=True, pose_head="keypoints", keypoint_move="pixels"
+    )
+    model = ContentPoseAutoencoder(cfg, channels=1, frame_size=32).eval()
+    x = torch.rand(3, 1, 32, 32)
+    content = model.content(x)
+    assert content.frame is x and model.complete(content)
+    pose = model.pose(x.flip(0))
+    moved = model.moved(content, pose)  # (B, (K + 1) c, G, G): 2 moved copies and the unmoved features
+    assert moved.shape == (3, 3 * 16, 8, 8)
+    assert torch.allclose(moved[:, :16], model.content_encoder.stem(translate(x, content.points, pose, 8)[:, 0], 2))
+    assert torch.allclose(moved[:, 32:], content.skips[1])
+    assert model.decode(content, pose).shape == x.shape
+    assert not model.complete(Content(content.vector, content.skips, content.points))  # the frame is missing
+    rec, *_ = PairPass(model.train())(x, x.flip(0))
+    assert rec.shape == x.shape
+
+
+def test_moving_pixels_needs_keypoints_that_move_content():
+    with pytest.raises(UserError, match="keypoint_move=pixels needs"):
+        load_config("quick", ["model.keypoint_move=pixels", "model.content_skips=false"])
+
+
 def test_warp_content_carries_its_own_points():
     cfg = ModelConfig(content_dim=16, pose_dim=4, width=8, content_skips=True, pose_head="keypoints")
     model = ContentPoseAutoencoder(cfg, channels=1, frame_size=32)
@@ -88,6 +124,10 @@ def test_warp_content_carries_its_own_points():
     assert rec.shape == x.shape
     with pytest.raises(ValueError, match="warp=True"):
         model.decoder(content.vector, model.pose(x))
+    assert torch.equal(
+        model.decoder(content.vector, model.pose(x), model.moved(content, model.pose(x))),
+        model.decode(content, model.pose(x)),
+    )
 
 
 def test_coordinates_let_a_point_choose_a_side():

@@ -10,25 +10,29 @@ import torch.nn as nn
 from contentpose.config import ModelConfig
 from contentpose.models.decoder import Decoder
 from contentpose.models.encoder import Encoder
-from contentpose.models.keypoints import KeypointDecoder, KeypointEncoder
+from contentpose.models.keypoints import KeypointDecoder, KeypointEncoder, translate
 
 
 @dataclass
 class Content:
     """A frame's content: the vector (B, Dc); in the U-Net variant also the encoder's skips, and
     with keypoint pose and skips the frame's own keypoints (B, 2K), which say where the skips'
-    features are so the decoder can move them to the target pose."""
+    features are so the decoder can move them to the target pose; where the frame itself is moved
+    (model.keypoint_move=pixels), the frame (B, C, H, W)."""
 
     vector: torch.Tensor
     skips: list[torch.Tensor] | None = None
     points: torch.Tensor | None = None
+    frame: torch.Tensor | None = None
 
     def map(self, fn) -> Content:
         """The same content with `fn` applied to every tensor (e.g. repeat, slice, move)."""
+        opt = lambda t: None if t is None else fn(t)  # noqa: E731
         return Content(
             fn(self.vector),
             None if self.skips is None else [fn(s) for s in self.skips],
-            None if self.points is None else fn(self.points),
+            opt(self.points),
+            opt(self.frame),
         )
 
 
@@ -37,6 +41,7 @@ class ContentPoseAutoencoder(nn.Module):
 
     def __init__(self, cfg: ModelConfig, channels: int, frame_size: int):
         super().__init__()
+        self.move_pixels = cfg.keypoint_move == "pixels"  # validated with the config: keypoints with skips
         self.content_encoder = Encoder(
             channels,
             cfg.content_dim,
@@ -64,16 +69,46 @@ class ContentPoseAutoencoder(nn.Module):
         """Content of x (B, C, H, W); `pose`, x's own pose if already computed, saves a pass."""
         out = self.content_encoder(x)
         content = Content(*out) if isinstance(out, tuple) else Content(out)
-        if isinstance(self.decoder, KeypointDecoder) and self.decoder.skips:
+        if self.moves_content:
             content.points = self.pose(x) if pose is None else pose
+            content.frame = x if self.move_pixels else None
         return content
+
+    @property
+    def moves_content(self) -> bool:
+        """Whether the decoder moves the content frame's features to the pose's keypoints."""
+        return isinstance(self.decoder, KeypointDecoder) and self.decoder.skips
+
+    def complete(self, content: Content) -> bool:
+        """Whether `content` holds all this decoder reads (skips, points, the frame)."""
+        if not self.decoder.skips:
+            return True
+        if not self.moves_content:
+            return content.skips is not None
+        return (
+            content.skips is not None
+            and content.points is not None
+            and (content.frame is not None or not self.move_pixels)
+        )
+
+    def moved(self, content: Content, pose: torch.Tensor) -> torch.Tensor:
+        """The content frame's features at H/4, one copy moved by each keypoint's displacement to
+        `pose` (B, 2K), then one unmoved: (B, (K + 1) c, H/4, W/4). With keypoint_move=pixels the
+        frame is moved and encoded again, so a move by part of a cell stays sharp; otherwise the
+        features are moved, and blur (they are read between cells)."""
+        if not self.move_pixels:
+            return self.decoder.moved(content.skips[1], content.points, pose)
+        B, G = pose.shape[0], self.decoder.grid
+        frames = translate(content.frame, content.points, pose, G).flatten(0, 1)  # (B K, C, H, W)
+        features = self.content_encoder.stem(frames.to(content.frame.dtype), 2).reshape(B, -1, G, G)
+        return torch.cat([features.float(), content.skips[1].float()], dim=1)
 
     def pose(self, x: torch.Tensor) -> torch.Tensor:
         return self.pose_encoder(x)
 
     def decode(self, content: Content, pose: torch.Tensor) -> torch.Tensor:
         if isinstance(self.decoder, KeypointDecoder):
-            return self.decoder(content.vector, pose, content.skips, content.points)
+            return self.decoder(content.vector, pose, self.moved(content, pose) if self.decoder.skips else None)
         return self.decoder(content.vector, pose, content.skips)
 
     def forward(self, x_content: torch.Tensor, x_pose: torch.Tensor) -> torch.Tensor:

@@ -44,6 +44,12 @@ class Encoder(nn.Module):
         self.skips = skips
         self.apply(dcgan_init)
 
+    def stem(self, x: torch.Tensor, blocks: int) -> torch.Tensor:
+        """x (B, C, H, W) -> the features after the first `blocks` blocks, (B, c, H / 2^blocks, W / 2^blocks)."""
+        for block in self.blocks[:blocks]:
+            x = block(x)
+        return x
+
     def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
         features = []
         for block in self.blocks:

@@ -47,6 +47,23 @@ def keypoint_maps(points: torch.Tensor, size: int, sigma: float = 0.1) -> torch.
     return torch.cat([bump, dx, dy], dim=1)
 
 
+def translate(x: torch.Tensor, source: torch.Tensor, target: torch.Tensor, grid: int) -> torch.Tensor:
+    """x (B, c, S, S) and points (B, 2K) read on a grid of `grid` cells -> (B, K, c, S, S): K copies
+    of x, each moved by one point's displacement from `source` to `target` (bilinear, zeros enter).
+
+    Points are in [-1, 1] between the first and last cell centres of their grid, so a move of d is
+    d (grid - 1) / grid in the [-1, 1] span of x's edges, whatever x's size S: x may be the frame.
+    """
+    B, c, S, _ = x.shape
+    K = source.shape[1] // 2
+    shift = (target - source).float().view(B * K, 1, 1, 2) * (grid - 1) / grid  # (x, y)
+    g = (torch.arange(S, device=x.device, dtype=torch.float32) * 2 + 1) / S - 1  # cell centres of x
+    base = torch.stack(torch.meshgrid(g, g, indexing="xy"), dim=-1)  # (S, S, 2): x, y of each cell
+    f = x.float().repeat_interleave(K, 0)  # (B K, c, S, S)
+    moved = nn.functional.grid_sample(f, base - shift, align_corners=False)  # read where the point came from
+    return moved.view(B, K, c, S, S)
+
+
 class KeypointEncoder(nn.Module):
     """x (B, C, H, W) -> K points (B, 2K) in [-1, 1], read on a grid of H/4 cells.
 
@@ -87,11 +104,11 @@ class KeypointDecoder(nn.Module):
     On a grid of H/4 cells: the content projected and copied to every cell, beside the points'
     maps; three 3x3 convs there, then two stride-2 transposed convs up to the frame.
 
-    With `warp=True` the decoder also takes the content frame's encoder features at that grid
-    (its skips) and its own points: K copies of the features, each moved by one point's
-    displacement from the content frame to the target pose, and one copy unmoved (what stays,
-    e.g. the background), join the input (Monkey-Net's idea, Siarohin et al., CVPR 2019, with
-    translations only).
+    With `warp=True` the decoder also takes the content frame's encoder features at that grid:
+    K copies, each moved by one point's displacement from the content frame to the target pose,
+    and one copy unmoved (what stays, e.g. the background), join the input (Monkey-Net's idea,
+    Siarohin et al., CVPR 2019, with translations only). `moved` moves the features themselves;
+    the autoencoder may instead encode moved copies of the frame (model.keypoint_move).
     """
 
     def __init__(self, content_dim: int, points: int, channels: int, frame_size: int, width: int, warp: bool = False):
@@ -107,32 +124,19 @@ class KeypointDecoder(nn.Module):
         self.out = nn.Sequential(nn.ConvTranspose2d(c1, channels, 4, 2, 1), Sigmoid32())
         self.apply(dcgan_init)
 
-    def forward(
-        self,
-        content: torch.Tensor,
-        pose: torch.Tensor,
-        skips: list[torch.Tensor] | None = None,
-        points: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """content (B, Dc), pose (B, 2K); with warp, skips finest-first as the encoder returns
-        them and the content frame's points (B, 2K)."""
-        if self.skips != (skips is not None and points is not None):
-            raise ValueError(f"this decoder was built with warp={self.skips}: it needs skips and points iff warp")
+    def forward(self, content: torch.Tensor, pose: torch.Tensor, moved: torch.Tensor | None = None) -> torch.Tensor:
+        """content (B, Dc), pose (B, 2K); with warp, the content frame's features moved to the pose
+        and unmoved, (B, (K + 1) c, G, G) as `moved` returns them."""
+        if self.skips != (moved is not None):
+            raise ValueError(f"this decoder was built with warp={self.skips}: it needs moved features iff warp")
         G = self.grid
         c = self.content(content)[:, :, None, None].expand(-1, -1, G, G)  # (B, hidden, G, G)
         parts = [c, keypoint_maps(pose, G).to(c.dtype)]  # maps (B, 3K, G, G)
         if self.skips:
-            parts.append(self.moved(skips[1], points, pose).to(c.dtype))
+            parts.append(moved.to(c.dtype))
         return self.out(self.body(torch.cat(parts, dim=1)))
 
     def moved(self, features: torch.Tensor, source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """features (B, c, G, G) at points `source` (B, 2K) -> (B, (K + 1) c, G, G): one copy
         shifted by each point's move to `target` (B, 2K), then the features as they are."""
-        B, c = features.shape[:2]
-        K, G = self.points, self.grid
-        shift = (target - source).float().view(B * K, 1, 1, 2)  # (x, y) in the [-1, 1] frame
-        g = _grid(G, features.device, torch.float32)
-        base = torch.stack(torch.meshgrid(g, g, indexing="xy"), dim=-1)  # (G, G, 2): x, y of each cell
-        f = features.float().repeat_interleave(K, 0)  # (B K, c, G, G)
-        shifted = nn.functional.grid_sample(f, base - shift, align_corners=True)  # read where the point came from
-        return torch.cat([shifted.view(B, K * c, G, G), features.float()], dim=1)
+        return torch.cat([translate(features, source, target, self.grid).flatten(1, 2), features.float()], dim=1)
