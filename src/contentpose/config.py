@@ -72,6 +72,7 @@ class ModelConfig:
         # (with content_skips: the content frame's features moved from its keypoints to the pose's)
     )
     keypoint_coords: bool = False  # keypoint pose: cells are scored knowing their x, y (tells alike objects apart)
+    keypoint_antialias: bool = False  # keypoint pose: blur before each subsampling, so points follow 1 px moves
     keypoint_move: Literal["features", "pixels"] = (
         "features"  # keypoint pose with content_skips: move the content frame's features, or move the
         # frame and encode each copy again (sharp at moves by part of a cell; more encoder work)
@@ -98,6 +99,8 @@ class ModelConfig:
     def __post_init__(self):
         if self.pose_head == "keypoints" and self.pose_dim % 2 and self.pose_dim > 0:  # <= 0: refused below
             raise UserError("model.pose_head=keypoints needs an even model.pose_dim (x and y of each keypoint)")
+        if self.keypoint_antialias and self.pose_head != "keypoints":
+            raise UserError("model.keypoint_antialias=true needs model.pose_head=keypoints")
         if self.keypoint_move == "pixels" and not (self.pose_head == "keypoints" and self.content_skips):
             raise UserError("model.keypoint_move=pixels needs model.pose_head=keypoints and model.content_skips=true")
 

@@ -108,6 +108,14 @@ def test_moving_pixels_encodes_each_moved_frame():
     assert rec.shape == x.shape
 
 
+def test_antialiased_keypoints_need_keypoint_pose():
+    with pytest.raises(UserError, match="keypoint_antialias=true needs"):
+        load_config("quick", ["model.keypoint_antialias=true", "model.pose_head=vector", "model.pose_dim=4"])
+    cfg = load_config("standard", ["model.keypoint_antialias=true"]).model
+    model = ContentPoseAutoencoder(cfg, channels=1, frame_size=64)
+    assert model.pose(torch.rand(2, 1, 64, 64)).shape == (2, cfg.pose_dim)
+
+
 def test_moving_pixels_needs_keypoints_that_move_content():
     with pytest.raises(UserError, match="keypoint_move=pixels needs"):
         load_config("quick", ["model.keypoint_move=pixels", "model.content_skips=false"])

@@ -54,7 +54,13 @@ class ContentPoseAutoencoder(nn.Module):
         if cfg.pose_head == "keypoints":
             points = cfg.pose_dim // 2
             self.pose_encoder = KeypointEncoder(
-                channels, points, frame_size, cfg.width, cfg.first_block_norm, coords=cfg.keypoint_coords
+                channels,
+                points,
+                frame_size,
+                cfg.width,
+                cfg.first_block_norm,
+                coords=cfg.keypoint_coords,
+                antialias=cfg.keypoint_antialias,
             )
             self.decoder = KeypointDecoder(
                 cfg.content_dim, points, channels, frame_size, cfg.width, warp=cfg.content_skips

@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from contentpose.models.blocks import Sigmoid32, channel_plan, dcgan_init, down, up
+from contentpose.models.blocks import Sigmoid32, channel_plan, dcgan_init, down, smooth_down, up
 
 
 def _grid(size: int, device, dtype) -> torch.Tensor:
@@ -69,17 +69,27 @@ class KeypointEncoder(nn.Module):
 
     With `coords=True` the layer that scores the cells also sees each cell's x and y, so a point
     can prefer one side: without it, a feature map that fires on two alike objects (two digits)
-    puts its point between them.
+    puts its point between them. With `antialias=True` each stride-2 conv becomes a stride-1 conv
+    and a blur before subsampling (BlurDown), so the points move with the frame by a pixel too, not
+    only by whole cells.
     """
 
     def __init__(
-        self, channels: int, points: int, frame_size: int, width: int, first_norm: bool = False, coords: bool = False
+        self,
+        channels: int,
+        points: int,
+        frame_size: int,
+        width: int,
+        first_norm: bool = False,
+        coords: bool = False,
+        antialias: bool = False,
     ):
         super().__init__()
         c1, c2 = channel_plan(frame_size, width)[:2]
+        block = smooth_down if antialias else down
         self.body = nn.Sequential(
-            down(channels, c1, norm=first_norm),
-            down(c1, c2),
+            block(channels, c1, norm=first_norm),
+            block(c1, c2),
             nn.Conv2d(c2, c2, 3, 1, 1, bias=False),
             nn.BatchNorm2d(c2),
             nn.LeakyReLU(0.2, inplace=True),
