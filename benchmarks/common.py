@@ -91,22 +91,28 @@ def train_subprocess(preset: str, extra: list[str], run: Path, steps: int) -> Pa
     log_path = run.parent / f"{run.name}.train.log"
     print(f"training {run} to step {steps} (log: {log_path})", flush=True)
     start = time.perf_counter()
-    with (
-        log_path.open("a") as log,
-        progress(total=steps, initial=step or 0, desc=f"{run.parent.name}/{run.name}", unit="step") as bar,
-    ):
-        done = subprocess.Popen(
-            [sys.executable, "-m", "contentpose.cli", *command, "--quiet"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "OMP_NUM_THREADS": "1"},
-        )
-        while done.poll() is None:  # the quiet training logs its step: follow it
-            time.sleep(POLL_S)
-            bar.update(max(0, logged_step(run) - bar.n))
-        bar.update(max(0, logged_step(run) - bar.n))  # the last lines, written after the last poll
-    spent += time.perf_counter() - start
-    timing.write_text(json.dumps({"seconds": round(spent, 1), "steps": checkpoint_step(run)}))
+    try:
+        with (
+            log_path.open("a") as log,
+            progress(total=steps, initial=step or 0, desc=f"{run.parent.name}/{run.name}", unit="step") as bar,
+        ):
+            done = subprocess.Popen(
+                [sys.executable, "-m", "contentpose.cli", *command, "--quiet"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "OMP_NUM_THREADS": "1"},
+            )
+            try:
+                while done.poll() is None:  # the quiet training logs its step: follow it
+                    time.sleep(POLL_S)
+                    bar.update(max(0, logged_step(run) - bar.n))
+            except KeyboardInterrupt:
+                done.wait()  # Ctrl-C reached the training too: it saves its checkpoint, then exits
+                raise
+            bar.update(max(0, logged_step(run) - bar.n))  # the last lines, written after the last poll
+    finally:  # an interrupted run keeps the time it spent, for the resumed one to add to
+        spent += time.perf_counter() - start
+        timing.write_text(json.dumps({"seconds": round(spent, 1), "steps": checkpoint_step(run)}))
     if done.returncode != 0:
         lines = [line for line in log_path.read_text().splitlines() if line.strip()]
         raise SystemExit(

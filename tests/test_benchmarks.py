@@ -277,6 +277,27 @@ def test_subprocess_training_progress_reads_the_logged_step(tmp_path, monkeypatc
     assert logged_step(tmp_path) == 50  # the last line is still being written
 
 
+def test_interrupted_subprocess_training_keeps_its_time(tmp_path, monkeypatch):
+    """Ctrl-C while a benchmark follows a training: it waits for the training to save and stop,
+    writes the time spent so far to RUN.timing.json (a resumed run adds to it), then stops."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import common
+
+    child = [sys.executable, "-c", "import time; time.sleep(0.5)"]  # stands in for the training's process
+    real_popen = common.subprocess.Popen
+    monkeypatch.setattr(common.subprocess, "Popen", lambda command, **kw: real_popen(child, **kw))
+
+    def interrupt(seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(common.time, "sleep", interrupt)
+    run = tmp_path / "runs" / "seed0"
+    with pytest.raises(KeyboardInterrupt):
+        common.train_subprocess("quick", [], run, steps=10)
+    timing = json.loads((tmp_path / "runs" / "seed0.timing.json").read_text())
+    assert timing["seconds"] >= 0.4 and timing["steps"] is None  # it waited for the child; no checkpoint
+
+
 def test_disentangle_benchmark_refuses_bad_input_in_one_line(tmp_path):
     for args, message in [
         (["--preset", "nope"], "disentangle.py:"),
