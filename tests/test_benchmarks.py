@@ -313,3 +313,18 @@ def test_disentangle_benchmark_refuses_bad_input_in_one_line(tmp_path):
         assert done.returncode != 0 and "Traceback" not in done.stderr
         assert message in done.stderr.strip().splitlines()[-1]
     assert not list(tmp_path.iterdir())  # nothing trained
+
+
+def test_shift_benchmark_scores_each_shift(tiny_run, with_classifier, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import shift  # in this process, where the session's short content classifier is valid
+
+    run = with_classifier(Path(shutil.copytree(tiny_run, tmp_path / "run")))
+    monkeypatch.setattr(sys, "argv", ["shift.py", str(run), "--json", str(tmp_path / "shift.json")])
+    shift.main()
+    assert "point error" in capsys.readouterr().out
+    rows = json.loads((tmp_path / "shift.json").read_text())["shifts"][str(run)]
+    assert [r["shift_px"] for r in rows] == [0, 1, 2, 3, 4, 6, 8]
+    assert rows[0]["point_error_px_median"] == 0 and all(0 <= r["classifier"] <= 1 for r in rows)
