@@ -12,6 +12,9 @@ over N quick steps.
     python benchmarks/throughput.py [--presets quick paper] [--variants fp32 fp32+compile bf16]
                                     [--steps 10] [--soak 1000]
     python benchmarks/throughput.py --profile paper      # where one step's time goes
+
+A preset may carry overrides, PRESET:key=value,key=value (e.g. standard:model.keypoint_move=pixels),
+to compare a setting's cost with the preset's in one run.
 """
 
 from __future__ import annotations
@@ -66,9 +69,15 @@ VARIANTS = {
 }
 
 
+def preset_config(spec: str, overrides: list[str]):
+    """The config of PRESET or PRESET:key=value,key=value, with `overrides` after the spec's own."""
+    name, _, sets = spec.partition(":")
+    return load_config(name, [*(sets.split(",") if sets else []), *overrides])
+
+
 def step_figures(preset: str, variant: str, device: torch.device, steps: int) -> dict:
     """The training step as `contentpose train` runs it (same runtime: layout, precision, compile)."""
-    cfg = load_config(preset, VARIANTS[variant] + [f"train.device={device}"])
+    cfg = preset_config(preset, VARIANTS[variant] + [f"train.device={device}"])
     rt = start_runtime(cfg.train)
     objective, sampler = build_training(cfg, rt, quiet=True)
     for _ in range(3):  # warm-up (and compilation)
@@ -100,7 +109,7 @@ def profile_table(preset: str, device: torch.device, rows: int = 15) -> str:
     """torch.profiler's table of one training step of `preset` (fp32), busiest operators first."""
     from torch.profiler import ProfilerActivity, profile
 
-    cfg = load_config(preset, [f"train.device={device}", "train.precision=fp32"])
+    cfg = preset_config(preset, [f"train.device={device}", "train.precision=fp32"])
     objective, sampler = build_training(cfg, start_runtime(cfg.train), quiet=True)
     for _ in range(2):
         objective.step(*sampler())
@@ -117,7 +126,7 @@ def loop_samples_per_s(preset: str, device: torch.device, steps: int) -> float:
     """Samples per second of `contentpose train` itself over `steps` steps (data drawn on the hot
     path, logging, progress bar), as its metrics log reports them."""
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = load_config(
+        cfg = preset_config(
             preset,
             [
                 f"train.device={device}",

@@ -91,6 +91,7 @@ def test_throughput_benchmark(tmp_path):
         "throughput.py",
         "--presets",
         "quick",
+        "quick:model.keypoint_antialias=true,model.keypoint_move=pixels",
         "--variants",
         "fp32",
         "bf16",
@@ -108,6 +109,8 @@ def test_throughput_benchmark(tmp_path):
     assert "of matmul" in out and "contentpose train" in out and q["train_command_samples_per_s"] > 0
     for variant in ("fp32", "bf16"):
         assert q[variant]["gflop_per_step"] > 0 and 0 < q[variant]["ratio_to_matmul"] < 2
+    exact = result["presets"]["quick:model.keypoint_antialias=true,model.keypoint_move=pixels"]["fp32"]
+    assert exact["gflop_per_step"] > q["fp32"]["gflop_per_step"]  # the overrides reached the network
     table = _run("throughput.py", "--profile", "quick", "--device", "cpu")
     assert "aten::convolution_backward" in table and "Self CPU" in table
     assert result["rollout_frames_per_s"] > 0 and set(result["soak"]["rss_mib"]) == {"2", "20"}
