@@ -67,6 +67,10 @@ class ModelConfig:
     width: int = 64  # channels of the first conv block (doubles per block, max 8x)
     content_skips: bool = False  # U-Net variant: decoder takes skips from the content frame
     content_pool: bool = False  # content encoder ends in a max over positions (little position in content)
+    content_encoder: Literal["dcgan", "palette"] = (
+        "dcgan"  # content encoder: DCGAN's conv stack, or palette (each pixel's colour and row, a max over
+        # positions: no column layout, so not which way a character faces)
+    )
     pose_head: Literal["vector", "keypoints"] = (
         "vector"  # pose as a vector (DrNet's), or as pose_dim/2 keypoints drawn by the decoder
         # (with content_skips: the content frame's features moved from its keypoints to the pose's)
@@ -99,6 +103,10 @@ class ModelConfig:
     def __post_init__(self):
         if self.pose_head == "keypoints" and self.pose_dim % 2 and self.pose_dim > 0:  # <= 0: refused below
             raise UserError("model.pose_head=keypoints needs an even model.pose_dim (x and y of each keypoint)")
+        if self.content_encoder == "palette" and self.content_skips:
+            raise UserError(
+                "model.content_encoder=palette has no feature maps to pass on: set model.content_skips=false"
+            )
         if self.keypoint_antialias and self.pose_head != "keypoints":
             raise UserError("model.keypoint_antialias=true needs model.pose_head=keypoints")
         if self.keypoint_move == "pixels" and not (self.pose_head == "keypoints" and self.content_skips):

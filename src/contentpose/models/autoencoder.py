@@ -11,6 +11,7 @@ from contentpose.config import ModelConfig
 from contentpose.models.decoder import Decoder
 from contentpose.models.encoder import Encoder
 from contentpose.models.keypoints import KeypointDecoder, KeypointEncoder, translate
+from contentpose.models.palette import PaletteEncoder
 
 
 @dataclass
@@ -42,14 +43,18 @@ class ContentPoseAutoencoder(nn.Module):
     def __init__(self, cfg: ModelConfig, channels: int, frame_size: int):
         super().__init__()
         self.move_pixels = cfg.keypoint_move == "pixels"  # validated with the config: keypoints with skips
-        self.content_encoder = Encoder(
-            channels,
-            cfg.content_dim,
-            frame_size,
-            cfg.width,
-            skips=cfg.content_skips,
-            pool=cfg.content_pool,
-            first_norm=cfg.first_block_norm,
+        self.content_encoder = (
+            PaletteEncoder(channels, cfg.content_dim, cfg.width)
+            if cfg.content_encoder == "palette"
+            else Encoder(
+                channels,
+                cfg.content_dim,
+                frame_size,
+                cfg.width,
+                skips=cfg.content_skips,
+                pool=cfg.content_pool,
+                first_norm=cfg.first_block_norm,
+            )
         )
         if cfg.pose_head == "keypoints":
             points = cfg.pose_dim // 2

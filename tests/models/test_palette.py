@@ -1,0 +1,28 @@
+import pytest
+import torch
+
+from contentpose.config import load_config
+from contentpose.errors import UserError
+from contentpose.models.autoencoder import ContentPoseAutoencoder
+from contentpose.models.palette import PaletteEncoder
+
+
+def test_palette_content_ignores_the_column_layout_but_not_the_rows():
+    enc = PaletteEncoder(3, 16, width=8).eval()
+    x = torch.zeros(2, 3, 32, 32)
+    x[:, 0, :10, 4:20] = 1  # red above blue, to the left
+    x[:, 2, 20:, 8:28] = 1
+    content = enc(x)
+    assert content.shape == (2, 16)
+    change = lambda y: (enc(y) - content).abs().max().item()  # noqa: E731
+    assert change(x[..., torch.randperm(32)]) < 1e-7 and change(x.flip(-1)) < 1e-7  # nor which way it faces
+    assert change(x.flip(-2)) > 1e-5  # blue above red is another content
+
+
+def test_palette_autoencoder_decodes_and_refuses_skips():
+    cfg = load_config("lpc_sprites", ["model.content_encoder=palette", "data.path=/sprites"]).model
+    model = ContentPoseAutoencoder(cfg, channels=3, frame_size=32)
+    x = torch.rand(4, 3, 32, 32)
+    assert model(x, x.flip(0)).shape == x.shape
+    with pytest.raises(UserError, match="palette has no feature maps"):
+        load_config("lpc_sprites", ["model.content_encoder=palette", "model.content_skips=true", "data.path=/s"])
