@@ -3,7 +3,8 @@
 For each RUN (a Moving Digits run with keypoint pose), on the held-out clips at one time: the
 content of frame x decoded with the pose of x shifted by s pixels right and down (zeros enter).
 Printed per shift: how far the points moved (their error against s, in pixels), the classifier
-naming the digits in the output, and the output's mean squared error against the shifted frame.
+naming the digits in the output (beside its score on the real shifted frame, the ceiling), and
+the output's mean squared error against the shifted frame (beside copying the unshifted frame).
 A shift by whole cells of the keypoint grid (4 px at 64 px) is where a strided encoder is exact.
 
     python benchmarks/shift.py RUN [RUN ...] [--json docs/results/shift.json]
@@ -18,6 +19,7 @@ from pathlib import Path
 import torch
 
 from common import machine
+from contentpose.errors import UserError
 from contentpose.eval.content_classifier import content_classifier, label_accuracy
 from contentpose.trained import load_run
 
@@ -32,13 +34,16 @@ def shifted(x: torch.Tensor, s: int) -> torch.Tensor:
 
 
 def shift_scores(path: Path) -> list[dict]:
-    run = load_run(path)
+    try:
+        run = load_run(path)
+    except UserError as err:
+        raise SystemExit(f"{path}: {err}") from None
     model = run.model
     if getattr(model.decoder, "points", None) is None:
         raise SystemExit(f"{path} does not have keypoint pose (model.pose_head=keypoints)")
     test, train = run.dataset("test"), run.dataset("train")
-    if not hasattr(test, "content_groups"):
-        raise SystemExit(f"{path} is not trained on synthetic data with content labels")
+    if not (hasattr(test, "content_groups") and hasattr(test, "positions")):
+        raise SystemExit(f"{path} is not trained on synthetic clips with content labels (e.g. moving_digits)")
     classifier = content_classifier(run.path, train)  # trained now if the run has none (not under no_grad)
     with torch.no_grad():
         return _scores(model, classifier, test)
@@ -66,6 +71,10 @@ def _scores(model, classifier, test) -> list[dict]:
                     label_accuracy(classifier(out), clips.label, test.content_groups).float().mean().item(), 3
                 ),
                 "mse": round(((out - target) ** 2).mean().item(), 5),
+                "classifier_on_shifted_frame": round(  # the ceiling
+                    label_accuracy(classifier(target), clips.label, test.content_groups).float().mean().item(), 3
+                ),
+                "mse_copy_unshifted": round(((x - target) ** 2).mean().item(), 5),  # a decoder that ignores pose
             }
         )
     return rows
@@ -82,11 +91,15 @@ def main() -> None:
     for path in args.runs:
         rows = shift_scores(path)
         result["shifts"][str(path)] = rows
-        print(f"\n{path}\n  shift  point error (median / mean px)  classifier  MSE")
+        print(
+            f"\n{path}\n  shift  point error (median / mean px)  classifier (real shifted frame)"
+            "  MSE (copy the unshifted frame)"
+        )
         for r in rows:
             print(
                 f"  {r['shift_px']:>3} px  {r['point_error_px_median']:>6.2f} / {r['point_error_px_mean']:<6.2f}"
-                f"            {r['classifier']:.3f}      {r['mse']:.4f}"
+                f"            {r['classifier']:.3f} ({r['classifier_on_shifted_frame']:.3f})"
+                f"               {r['mse']:.4f} ({r['mse_copy_unshifted']:.4f})"
             )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from common import machine
 from contentpose.config import load_config
 from contentpose.data import build_dataset
+from contentpose.errors import UserError
 from contentpose.models.pose_predictor import PosePredictor
 from contentpose.models.video_predictor import VideoPredictor
 from contentpose.objectives import build_objective
@@ -177,6 +178,11 @@ def main() -> None:
     parser.add_argument("--out", default="runs/bench/throughput.json")
     parser.add_argument("--profile", metavar="PRESET", help="only print torch.profiler's table of one step of PRESET")
     args = parser.parse_args()
+    for spec in [*args.presets, *([args.profile] if args.profile else [])]:
+        try:
+            preset_config(spec, [])
+        except UserError as err:  # a wrong preset or key: one line before any timing
+            raise SystemExit(f"{spec}: {err}") from None
     device = resolve_device(args.device)
     if args.profile:
         print(profile_table(args.profile, device))

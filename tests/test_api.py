@@ -205,8 +205,21 @@ def test_keypoint_warp_content_carries_its_points_through_the_api(tmp_path):
     moved = model.decode(content, model.pose(clip))  # one frame's content in five poses
     assert moved.shape == (5, 1, 32, 32)
     assert torch.allclose(moved, model.transfer(clip[:1], clip)[0], atol=1e-5)
-    with pytest.raises(UserError, match="skips \\(and points\\)"):
+    with pytest.raises(UserError, match="skips \\(and points"):
         model.decode(content.vector, model.pose(clip))
+
+
+def test_moved_pixels_content_carries_its_frame_through_the_api(tmp_path):
+    over = [*TINY, "model.keypoint_move=pixels", "model.keypoint_antialias=true"]
+    model = contentpose.load(untrained_run(tmp_path / "run", "quick", over), device="cpu")
+    clip = model.clip("test", 0, frames=5)
+    content = model.content(clip[0])
+    assert torch.equal(content.frame, clip[0])
+    moved = model.decode(content, model.pose(clip))
+    assert torch.allclose(moved, model.transfer(clip[:1], clip)[0], atol=1e-5)
+    content.frame = None
+    with pytest.raises(UserError, match="the frame"):
+        model.decode(content, model.pose(clip))
 
 
 def test_a_bare_content_vector_decodes_in_a_run_without_skips(tmp_path):

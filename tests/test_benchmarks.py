@@ -318,6 +318,22 @@ def test_disentangle_benchmark_refuses_bad_input_in_one_line(tmp_path):
     assert not list(tmp_path.iterdir())  # nothing trained
 
 
+def test_shift_and_throughput_refuse_bad_input_in_one_line(tmp_path):
+    from conftest import untrained_run
+
+    vector = untrained_run(tmp_path / "vector", "quick", [*TINY, "model.pose_head=vector", "model.pose_dim=5"])
+    for script, args, message in [
+        ("shift.py", [str(tmp_path / "nowhere")], "nowhere"),
+        ("shift.py", [str(vector)], "does not have keypoint pose"),
+        ("throughput.py", ["--presets", "standard:model.nope=1"], "nope"),
+    ]:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / script), *args], capture_output=True, text=True
+        )
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode != 0 and len(lines) == 1 and message in lines[0], done.stderr[-500:]
+
+
 def test_shift_benchmark_scores_each_shift(tiny_run, with_classifier, tmp_path, monkeypatch, capsys):
     import shutil
 
@@ -331,3 +347,4 @@ def test_shift_benchmark_scores_each_shift(tiny_run, with_classifier, tmp_path, 
     rows = json.loads((tmp_path / "shift.json").read_text())["shifts"][str(run)]
     assert [r["shift_px"] for r in rows] == [0, 1, 2, 3, 4, 6, 8]
     assert rows[0]["point_error_px_median"] == 0 and all(0 <= r["classifier"] <= 1 for r in rows)
+    assert rows[0]["mse_copy_unshifted"] == 0 < rows[1]["mse_copy_unshifted"]  # the baseline beside each shift

@@ -19,6 +19,14 @@ def test_palette_content_ignores_the_column_layout_but_not_the_rows():
     assert change(x.flip(-2)) > 1e-5  # blue above red is another content
 
 
+def test_palette_content_is_the_same_in_training_and_in_eval():
+    """Its pooled features vary little between frames: batch statistics (BatchNorm) made eval-mode
+    content differ from training's, and reconstructions fail in eval."""
+    enc = PaletteEncoder(3, 16, width=8)
+    x = torch.rand(8, 3, 32, 32)
+    assert torch.allclose(enc.train()(x), enc.eval()(x))
+
+
 def test_palette_autoencoder_decodes_and_refuses_skips():
     cfg = load_config("lpc_sprites", ["model.content_encoder=palette", "data.path=/sprites"]).model
     model = ContentPoseAutoencoder(cfg, channels=3, frame_size=32)

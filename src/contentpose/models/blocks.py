@@ -41,9 +41,9 @@ def down(cin: int, cout: int, norm: bool = True) -> nn.Sequential:
 
 class BlurDown(nn.Module):
     """Blur with the binomial [1, 2, 1] x [1, 2, 1] filter, then keep every second pixel:
-    (B, c, H, W) -> (B, c, H/2, W/2). Features then move little more than the input when it moves
-    by a pixel, where a stride-2 conv's alias (Zhang, "Making Convolutional Networks Shift-Invariant
-    Again", ICML 2019)."""
+    (B, c, H, W) -> (B, c, H/2, W/2). When the input moves by one pixel, the output changes
+    smoothly; after a stride-2 conv it can jump, because the conv aliases (Zhang, "Making
+    Convolutional Networks Shift-Invariant Again", ICML 2019)."""
 
     def __init__(self, channels: int):
         super().__init__()
