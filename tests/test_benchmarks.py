@@ -325,6 +325,7 @@ def test_shift_and_throughput_refuse_bad_input_in_one_line(tmp_path):
     for script, args, message in [
         ("shift.py", [str(tmp_path / "nowhere")], "nowhere"),
         ("shift.py", [str(vector)], "does not have keypoint pose"),
+        ("within_clip.py", [str(vector)], "does not have keypoint pose"),
         ("throughput.py", ["--presets", "standard:model.nope=1"], "nope"),
     ]:
         done = subprocess.run(
@@ -348,3 +349,29 @@ def test_shift_benchmark_scores_each_shift(tiny_run, with_classifier, tmp_path, 
     assert [r["shift_px"] for r in rows] == [0, 1, 2, 3, 4, 6, 8]
     assert rows[0]["point_error_px_median"] == 0 and all(0 <= r["classifier"] <= 1 for r in rows)
     assert rows[0]["mse_copy_unshifted"] == 0 < rows[1]["mse_copy_unshifted"]  # the baseline beside each shift
+
+
+def test_within_clip_benchmark_splits_pairs_by_overlap(tmp_path, monkeypatch, capsys):
+    from conftest import untrained_run
+
+    from contentpose.eval import content_classifier as cc
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import within_clip  # in this process, with a classifier trained for a few steps
+
+    monkeypatch.setattr(cc, "STEPS", 5)
+    one = untrained_run(tmp_path / "one", "quick", TINY)
+    monkeypatch.setattr(sys, "argv", ["within_clip.py", str(one)])
+    with pytest.raises(SystemExit, match="two-digit"):
+        within_clip.main()
+
+    run = untrained_run(tmp_path / "two", "standard", TINY)
+    monkeypatch.setattr(sys, "argv", ["within_clip.py", str(run), "--json", str(tmp_path / "w.json")])
+    within_clip.main()
+    assert "digits overlap in a frame" in capsys.readouterr().out
+    rows = json.loads((tmp_path / "w.json").read_text())["runs"][str(run)]
+    share = lambda name: rows[name]["share"]  # noqa: E731
+    assert share("all") == 1 and share("digits overlap in a frame") + share("digits apart in both") == pytest.approx(1)
+    parts = share("apart, points keep their digits") + share("apart, a point switches digits")
+    assert parts == pytest.approx(share("digits apart in both"), abs=2e-3)
+    assert 0 <= rows["all"]["classifier"] <= 1 and 0 <= rows["all"]["ceiling"] <= 1
