@@ -81,6 +81,10 @@ class ModelConfig:
         "features"  # keypoint pose with content_skips: move the content frame's features, or move the
         # frame and encode each copy again (sharp at moves by part of a cell; more encoder work)
     )
+    pose_input: Literal["frame", "silhouette"] = (
+        "frame"  # what the pose encoder sees: the frame, or its silhouette (1 where any channel is above
+        # 0.05; for objects on black), so the pose cannot carry colours
+    )
     first_block_norm: bool = False  # BatchNorm in the encoders' first conv block too (the published DrNet code's)
     disc_hidden: int = 100  # DrNet's scene discriminator
     critic_hidden: int = 512  # MIPAE's mutual-information critic

@@ -34,3 +34,14 @@ def test_palette_autoencoder_decodes_and_refuses_skips():
     assert model(x, x.flip(0)).shape == x.shape
     with pytest.raises(UserError, match="palette has no feature maps"):
         load_config("lpc_sprites", ["model.content_encoder=palette", "model.content_skips=true", "data.path=/s"])
+
+
+def test_palette_content_tells_how_much_of_a_colour_not_only_whether():
+    """Half of its features are means over positions: a longer red band is another content, while
+    the features kept by a max see the same colours at the same rows."""
+    enc = PaletteEncoder(3, 16, width=8).eval()
+    narrow, wide = torch.zeros(2, 1, 3, 32, 32)
+    narrow[0, 0, 4:8, :4] = 1
+    wide[0, 0, 4:8, :20] = 1
+    a, b = enc(narrow), enc(wide)
+    assert torch.equal(a[:, :8], b[:, :8]) and not torch.allclose(a[:, 8:], b[:, 8:], rtol=0.01, atol=0)

@@ -37,12 +37,22 @@ class Content:
         )
 
 
+def pose_view(x: torch.Tensor, view: str) -> torch.Tensor:
+    """What the pose encoder sees of x (B, C, H, W): x itself, or its silhouette (B, 1, H, W), 1
+    where any channel is above 0.05 (for objects on black)."""
+    if view == "silhouette":
+        return (x.amax(dim=1, keepdim=True) > 0.05).to(x.dtype)
+    return x
+
+
 class ContentPoseAutoencoder(nn.Module):
     """x (B, C, H, W) -> Content, pose (B, Dp) -> D(content, pose) (B, C, H, W)."""
 
     def __init__(self, cfg: ModelConfig, channels: int, frame_size: int):
         super().__init__()
         self.move_pixels = cfg.keypoint_move == "pixels"  # validated with the config: keypoints with skips
+        self.pose_input = cfg.pose_input
+        pose_channels = channels if cfg.pose_input == "frame" else 1
         self.content_encoder = (
             PaletteEncoder(channels, cfg.content_dim, cfg.width)
             if cfg.content_encoder == "palette"
@@ -59,7 +69,7 @@ class ContentPoseAutoencoder(nn.Module):
         if cfg.pose_head == "keypoints":
             points = cfg.pose_dim // 2
             self.pose_encoder = KeypointEncoder(
-                channels,
+                pose_channels,
                 points,
                 frame_size,
                 cfg.width,
@@ -71,7 +81,9 @@ class ContentPoseAutoencoder(nn.Module):
                 cfg.content_dim, points, channels, frame_size, cfg.width, warp=cfg.content_skips
             )
         else:
-            self.pose_encoder = Encoder(channels, cfg.pose_dim, frame_size, cfg.width, first_norm=cfg.first_block_norm)
+            self.pose_encoder = Encoder(
+                pose_channels, cfg.pose_dim, frame_size, cfg.width, first_norm=cfg.first_block_norm
+            )
             self.decoder = Decoder(
                 cfg.content_dim, cfg.pose_dim, channels, frame_size, cfg.width, skips=cfg.content_skips
             )
@@ -115,7 +127,7 @@ class ContentPoseAutoencoder(nn.Module):
         return torch.cat([features.float(), content.skips[1].float()], dim=1)
 
     def pose(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pose_encoder(x)
+        return self.pose_encoder(pose_view(x, self.pose_input))
 
     def decode(self, content: Content, pose: torch.Tensor) -> torch.Tensor:
         if isinstance(self.decoder, KeypointDecoder):
