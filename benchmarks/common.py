@@ -1,4 +1,5 @@
-"""What every benchmark prints first, the machine its figures come from; and training a run once."""
+"""What every benchmark prints first, the machine its figures come from; training a run once; and
+opening a keypoint run with its content classifier."""
 
 from __future__ import annotations
 
@@ -15,11 +16,41 @@ from pathlib import Path
 import torch
 
 from contentpose.config import load_config
+from contentpose.errors import UserError
+from contentpose.eval.content_classifier import content_classifier
 from contentpose.runtime.progress import progress
 from contentpose.train.loop import train
-from contentpose.trained import CHECKPOINT, METRICS, read_meta
+from contentpose.trained import CHECKPOINT, METRICS, load_run, read_meta
 
 POLL_S = 5  # how often a subprocess training's progress bar reads its log
+
+
+def keypoint_digits_run(path: Path):
+    """A run with keypoint pose on synthetic clips with content labels (Moving Digits) -> its model,
+    test and train data and content classifier (trained now if the run has none); otherwise exits
+    with one line."""
+    try:
+        run = load_run(path)
+    except UserError as err:
+        raise SystemExit(f"{path}: {err}") from None
+    if getattr(run.model.decoder, "points", None) is None:
+        raise SystemExit(f"{path} does not have keypoint pose (model.pose_head=keypoints)")
+    test, train_data = run.dataset("test"), run.dataset("train")
+    if not (hasattr(test, "content_groups") and hasattr(test, "positions")):
+        raise SystemExit(f"{path} is not trained on synthetic clips with content labels (e.g. moving_digits)")
+    return run.model, test, train_data, content_classifier(run.path, train_data)  # not under no_grad
+
+
+def runs_and_json(doc: str) -> argparse.Namespace:
+    """The command line of a benchmark that reads trained RUNs: `RUN [RUN ...] [--json FILE]`; prints
+    the machine first and uses one thread, so figures compare across machines."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("runs", nargs="+", type=Path)
+    parser.add_argument("--json", type=Path, help="also write the tables here")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    print(f"machine: {machine()}")
+    return args
 
 
 def machine() -> str:

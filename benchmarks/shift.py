@@ -12,16 +12,13 @@ A shift by whole cells of the keypoint grid (4 px at 64 px) is where a strided e
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import torch
 
-from common import machine
-from contentpose.errors import UserError
-from contentpose.eval.content_classifier import content_classifier, label_accuracy
-from contentpose.trained import load_run
+from common import keypoint_digits_run, machine, runs_and_json
+from contentpose.eval.content_classifier import label_accuracy
 
 SHIFTS = (0, 1, 2, 3, 4, 6, 8)
 
@@ -34,17 +31,7 @@ def shifted(x: torch.Tensor, s: int) -> torch.Tensor:
 
 
 def shift_scores(path: Path) -> list[dict]:
-    try:
-        run = load_run(path)
-    except UserError as err:
-        raise SystemExit(f"{path}: {err}") from None
-    model = run.model
-    if getattr(model.decoder, "points", None) is None:
-        raise SystemExit(f"{path} does not have keypoint pose (model.pose_head=keypoints)")
-    test, train = run.dataset("test"), run.dataset("train")
-    if not (hasattr(test, "content_groups") and hasattr(test, "positions")):
-        raise SystemExit(f"{path} is not trained on synthetic clips with content labels (e.g. moving_digits)")
-    classifier = content_classifier(run.path, train)  # trained now if the run has none (not under no_grad)
+    model, test, _, classifier = keypoint_digits_run(path)
     with torch.no_grad():
         return _scores(model, classifier, test)
 
@@ -81,12 +68,7 @@ def _scores(model, classifier, test) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", nargs="+", type=Path)
-    parser.add_argument("--json", type=Path, help="also write the tables here")
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    print(f"machine: {machine()}")
+    args = runs_and_json(__doc__)
     result = {"machine": machine(), "shifts": {}}
     for path in args.runs:
         rows = shift_scores(path)

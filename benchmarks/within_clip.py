@@ -13,16 +13,13 @@ nearest digit differs). Beside each share: the classifier on the real frame t + 
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import torch
 
-from common import machine
-from contentpose.errors import UserError
-from contentpose.eval.content_classifier import content_classifier, label_accuracy
-from contentpose.trained import load_run
+from common import keypoint_digits_run, machine, runs_and_json
+from contentpose.eval.content_classifier import label_accuracy
 
 MAX_K = 12  # frames between content and pose, as the standard preset trains (data.max_offset)
 APART = 0.8  # digits are apart when their centres are further than this many digit widths
@@ -30,17 +27,9 @@ LIVE_PX = 10  # a point follows a digit when its mean distance to the nearest ce
 
 
 def within_clip_scores(path: Path) -> dict:
-    try:
-        run = load_run(path)
-    except UserError as err:
-        raise SystemExit(f"{path}: {err}") from None
-    model = run.model
-    if getattr(model.decoder, "points", None) is None:
-        raise SystemExit(f"{path} does not have keypoint pose (model.pose_head=keypoints)")
-    test, train = run.dataset("test"), run.dataset("train")
-    if not (hasattr(test, "content_groups") and hasattr(test, "positions")) or test.num_objects != 2:
+    model, test, _, classifier = keypoint_digits_run(path)
+    if test.num_objects != 2:
         raise SystemExit(f"{path} is not trained on two-digit Moving Digits clips (the standard preset)")
-    classifier = content_classifier(run.path, train)  # trained now if the run has none (not under no_grad)
     with torch.no_grad():
         return _scores(model, classifier, test)
 
@@ -94,12 +83,7 @@ def _scores(model, classifier, test) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", nargs="+", type=Path)
-    parser.add_argument("--json", type=Path, help="also write the tables here")
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    print(f"machine: {machine()}")
+    args = runs_and_json(__doc__)
     result = {"machine": machine(), "max_k": MAX_K, "runs": {}}
     for path in args.runs:
         scores = within_clip_scores(path)
