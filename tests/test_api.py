@@ -228,3 +228,15 @@ def test_a_bare_content_vector_decodes_in_a_run_without_skips(tmp_path):
     clip = model.clip("test", 0, frames=5)
     content = model.content(clip[0])
     assert torch.allclose(model.decode(content.vector, model.pose(clip)), model.decode(content, model.pose(clip)))
+
+
+def test_opening_a_run_that_is_still_training_says_so(tmp_path, capsys):
+    from contentpose.runtime.lock import run_lock
+
+    run = untrained_run(tmp_path / "run", "quick", TINY)
+    load_run(run, "cpu")
+    assert "still training" not in capsys.readouterr().err
+    with run_lock(run):
+        load_run(run, "cpu")
+        err = capsys.readouterr().err
+    assert "still training" in err and "checkpoint at step 0" in err

@@ -29,6 +29,7 @@ from contentpose.models.vgan import FrameEncoder, VideoGenerator, VideoParts
 from contentpose.objectives import OBJECTIVES
 from contentpose.runtime import resolve_device
 from contentpose.runtime.checkpoint import load_checkpoint, read_meta
+from contentpose.runtime.lock import training_process
 
 CONFIG = "config.yaml"
 METRICS = "metrics.jsonl"
@@ -266,6 +267,11 @@ def _load_networks(run: Path, device: str, kind: str):
     dev = resolve_device(device)
     nets = objective.networks(cfg, data_channels(cfg.data))
     load_checkpoint(run / CHECKPOINT, nets)
+    if (pid := training_process(run)) is not None:
+        print(
+            f"note: process {pid} is still training in {run}; this reads its checkpoint at step {meta['step']}",
+            file=sys.stderr,
+        )
     return cfg, {name: net.to(dev).eval() for name, net in nets.items()}, meta["step"], dev
 
 

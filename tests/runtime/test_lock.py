@@ -5,7 +5,7 @@ import os
 import pytest
 
 from contentpose.errors import UserError
-from contentpose.runtime.lock import LOCK, run_lock
+from contentpose.runtime.lock import LOCK, run_lock, training_process
 
 
 def test_lock_holds_the_pid_and_refuses_a_second_holder(tmp_path):
@@ -33,3 +33,18 @@ def test_a_stale_lock_file_of_a_dead_process_does_not_block(tmp_path):
     with run_lock(tmp_path):
         assert (tmp_path / LOCK).read_text().strip() == str(os.getpid())
     assert not (tmp_path / LOCK).exists()
+
+
+def test_training_process_names_the_holder_while_it_trains(tmp_path):
+    run = tmp_path / "run"
+    assert training_process(run) is None  # no folder yet
+    with run_lock(run):
+        (run / "keep").write_text("")  # so the folder stays after the lock goes
+        assert training_process(run) == str(os.getpid())
+        with run_lock(tmp_path / "other"):  # looking did not take the lock from its holder
+            pass
+        with pytest.raises(UserError, match="in use"), run_lock(run):
+            pass
+    assert training_process(run) is None
+    (run / LOCK).write_text("12345\n")  # a stale file of a dead process
+    assert training_process(run) is None

@@ -42,6 +42,21 @@ def run_lock(run: Path):
         _remove_empty(created)
 
 
+def training_process(run: Path) -> str | None:
+    """Who is training in `run` now (the pid in RUN/.lock, whose lock is held), or None."""
+    try:
+        fd = os.open(Path(run) / LOCK, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # refused only while a training holds it
+    except BlockingIOError:
+        return os.read(fd, 32).decode(errors="replace").strip() or "another process"
+    finally:
+        os.close(fd)  # releases the shared lock at once
+    return None
+
+
 def _acquire(path: Path) -> int:
     """An open descriptor of `path` with the exclusive lock held."""
     while True:
