@@ -156,6 +156,7 @@ class TrainConfig:
     steps: int = 10000
     batch_size: int = 100
     lr: float = 2e-3
+    lr_decay: Literal["none", "cosine"] = "none"  # cosine: the learning rate falls to lr / 10 over the steps
     beta1: float = 0.5
     beta2: float = 0.999
     seed: int = 0

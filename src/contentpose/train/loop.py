@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -46,6 +47,17 @@ class Schedule:
     steps: int
     log_every: int
     checkpoint_every: int
+    lr_decay: str = "none"  # cosine: every optimiser's learning rate falls to LR_FLOOR of its own
+
+    def lr_factor(self, step: int) -> float:
+        """The share of its initial learning rate an optimiser uses at `step` (0-based)."""
+        if self.lr_decay == "none":
+            return 1.0
+        cosine = 0.5 * (1 + math.cos(math.pi * min(step / self.steps, 1.0)))
+        return LR_FLOOR + (1 - LR_FLOOR) * cosine
+
+
+LR_FLOOR = 0.1  # nanoGPT's min_lr = lr / 10
 
 
 def train(cfg: Config, run: Path, resume: bool = False, quiet: bool = False) -> Path:
@@ -73,7 +85,7 @@ def _fit_run(run: Path, cfg: Config, rt: Runtime, resume: bool, quiet: bool) -> 
     fit(
         objective,
         sampler,
-        Schedule(t.steps, t.log_every, t.checkpoint_every),
+        Schedule(t.steps, t.log_every, t.checkpoint_every, t.lr_decay),
         run / CHECKPOINT,
         run / METRICS,
         meta={"config": cfg.to_dict()},
@@ -202,6 +214,9 @@ def fit(
             _truncate_metrics(metrics_path, start)
     if rt.is_main and on_start:
         on_start()
+    groups = [g for opt in objective.optimizers.values() for g in opt.param_groups]
+    for g in groups:  # `initial_lr` (torch's own schedulers' key) is saved with the optimiser
+        g.setdefault("initial_lr", g["lr"])
 
     def check_finite(step: int, weights: bool = False) -> None:
         """Losses (`sums`, already averaged over ranks) and, with `weights`, the weights (alike on every rank)."""
@@ -256,6 +271,8 @@ def fit(
     try:
         with contextlib.closing(log) if log else contextlib.nullcontext():
             for step in bar:
+                for g in groups:
+                    g["lr"] = g["initial_lr"] * schedule.lr_factor(step)
                 batch = sampler()
                 for key, value in objective.step(*batch).items():
                     sums[key] = sums.get(key, 0) + value
