@@ -45,3 +45,27 @@ def test_palette_content_tells_how_much_of_a_colour_not_only_whether():
     wide[0, 0, 4:8, :20] = 1
     a, b = enc(narrow), enc(wide)
     assert torch.equal(a[:, :8], b[:, :8]) and not torch.allclose(a[:, 8:], b[:, 8:], rtol=0.01, atol=0)
+
+
+def _every_pixel(enc: PaletteEncoder, x: torch.Tensor) -> torch.Tensor:
+    """The encoder's definition, run on every pixel: what skipping the black ones must equal."""
+    B, C, H, W = x.shape
+    rows = torch.linspace(-1, 1, H)[None, :, None, None].expand(B, H, W, 1)
+    h = enc.pixels(torch.cat([x.permute(0, 2, 3, 1), rows], -1)).flatten(1, 2)  # (B, H * W, hidden)
+    return torch.tanh(torch.cat([enc.strongest(h).amax(1), enc.amount(h).mean(1)], 1))
+
+
+@pytest.mark.parametrize("black", ["mostly", "none", "all"])
+def test_running_on_lit_pixels_only_equals_running_on_every_pixel(black):
+    torch.manual_seed(0)
+    enc = PaletteEncoder(3, 16, width=8)
+    x = torch.rand(4, 3, 16, 16)
+    if black == "mostly":
+        x = x * (torch.rand(4, 1, 16, 16) < 0.3)  # 30% lit, as a Sprites frame
+    elif black == "all":
+        x = torch.zeros_like(x)
+    fast, slow = enc(x), _every_pixel(enc, x)
+    torch.testing.assert_close(fast, slow)
+    grads = [torch.autograd.grad(out.pow(2).sum(), list(enc.parameters())) for out in (fast, slow)]
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
