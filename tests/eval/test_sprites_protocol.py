@@ -108,6 +108,22 @@ def test_copies_have_the_known_answers(tiny_judge, baselines, lpc_sprites):
     assert swapped == pytest.approx(base["copy_motion"], abs=1e-3)
 
 
+def test_redrawing_is_judged_against_a_itself(tiny_judge, lpc_sprites):
+    """With `redraw`, the transfer gets (A, A) and is judged on A's attributes and A's motion: an
+    exact redraw scores the judge's own accuracy on A and the PSNR cap; drawing the mirrored
+    sequence keeps its attributes for the judge but loses the left/right facing."""
+    test, pairs = lpc_sprites["test"], PAIRS
+    a, _ = sprite_pairs(test, pairs)
+    seen = []
+    exact = sprites_transfer(lambda c, m: seen.append(torch.equal(c, m)) or m, tiny_judge, test, pairs, redraw=True)
+    assert all(seen) and exact["psnr"] == pytest.approx(100)
+    on_a = judge_accuracy(tiny_judge, test, a)
+    for key in ("body", "bottomwear", "topwear", "hair", "all_attributes", "motion"):
+        assert exact[key] == pytest.approx(on_a[key], abs=1e-4)
+    mirrored = sprites_transfer(lambda c, m: m.flip(-1), tiny_judge, test, pairs, redraw=True)
+    assert mirrored["psnr"] < 40 and mirrored["motion"] < exact["motion"]
+
+
 def test_swap_is_scored_against_a_in_b_motion(tiny_judge, baselines, lpc_sprites):
     """The true answer of (A, B) is A's character in B's motion; a transfer that returns it scores the
     PSNR cap and SSIM 1, and the copies and the content-blind baseline score far below it."""
@@ -211,8 +227,10 @@ def test_evaluate_end_to_end_on_a_tiny_lpc_sprites_run(lpc_root, lpc_sprites, ca
     }
     assert {factors[k]["group"] for k in ("action", "facing", "frame")} == {"pose"}
     assert -1 <= full["disentanglement"]["group"]["score"] <= 1
+    assert set(entry["redraw"]) == set(entry["model"])
     printed = capsys.readouterr().out
     assert "content-blind (mean character)" in printed and "pose factors action, facing, frame" in printed
+    assert "redrawing A (A's content, A's poses)" in printed
 
 
 @pytest.mark.slow

@@ -90,7 +90,7 @@ def evaluate_runs(paths: list[Path], device: str = "auto", out: Path | None = No
             if hasattr(data, "clip_labels"):  # labelled real clips (KTH actions)
                 entry["action_probes"] = action_probes(run.model, run.dataset("train"), data)
             if sprites is not None:
-                entry["sprites"] = sprites.score(run.transfer)
+                entry["sprites"] = sprites.score(run.transfer, redraw=True)
                 entry["disentanglement"] = disentanglement(run.model, data)
             else:  # real clips: transfer within a clip next to the nearest training frame
                 entry["held_out"] = held_out_video_scores(

@@ -82,7 +82,7 @@ def sprites_generation(run: TrainedSequenceVAE, protocol: SpritesProtocol, seed:
     sequence has no true frames (f or z is drawn), so those two get no PSNR/SSIM."""
     g = torch.Generator().manual_seed(seed)
     out = {
-        "swap": protocol.score(run.transfer),
+        "swap": protocol.score(run.transfer, redraw=True),
         "fixed_motion": protocol.score(lambda content, motion: run.sample_static(motion, g)),
         "fixed_content": protocol.score(lambda content, motion: run.sample_dynamic(content, motion.shape[1], g)),
     }

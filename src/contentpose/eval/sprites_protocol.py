@@ -159,11 +159,19 @@ def sprites_baselines(
 
 @torch.no_grad()
 def sprites_transfer(
-    transfer: Transfer, judge: SpritesJudge, test: LpcSprites, pairs: int = PAIRS, seed: int = SEED
+    transfer: Transfer,
+    judge: SpritesJudge,
+    test: LpcSprites,
+    pairs: int = PAIRS,
+    seed: int = SEED,
+    redraw: bool = False,
 ) -> dict:
     """The judge on transfer(A, B) for the protocol's pairs: A's attributes, B's motion; and the
-    swap's PSNR/SSIM against A's character in B's motion."""
+    swap's PSNR/SSIM against A's character in B's motion. With `redraw`, transfer(A, A) against A:
+    what the model keeps of a sequence when nothing is swapped (a ceiling for its swaps)."""
     a, b = sprite_pairs(test, pairs, seed)
+    if redraw:
+        b = a
     truth, fidelity = swap_truth(test, a, b), {"psnr": [], "ssim": []}
 
     def frames(r):  # each batch is scored against its true answer on the way to the judge
@@ -252,12 +260,15 @@ class SpritesProtocol:
         self.judge_info = {k: meta[k] for k in ("accuracy", "train_seconds", "recipe", "frame_size")}
         self.baselines = None
 
-    def score(self, transfer: Transfer) -> dict:
-        """eval.json's "sprites" entry of a run whose `transfer(content, motion)` draws A's content in B's motion."""
+    def score(self, transfer: Transfer, redraw: bool = False) -> dict:
+        """eval.json's "sprites" entry of a run whose `transfer(content, motion)` draws A's content in B's
+        motion; with `redraw`, also its "redraw" entry: transfer(A, A) judged against A."""
         if self.baselines is None:
             self.baselines = sprites_baselines(self.judge, self.train, self.test, self.pairs, self.seed)
+        scored = lambda own: sprites_transfer(transfer, self.judge, self.test, self.pairs, self.seed, own)  # noqa: E731
         return {
-            "model": sprites_transfer(transfer, self.judge, self.test, self.pairs, self.seed),
+            "model": scored(False),
+            **({"redraw": scored(True)} if redraw else {}),
             "baselines": self.baselines,
             "judge": self.judge_info,
         }
@@ -303,6 +314,8 @@ def format_sprites(runs: dict[str, dict]) -> str:
 
     for name, entry in runs.items():
         lines.append(row(name, entry["model"]))
+        if "redraw" in entry:  # against A itself: A's attributes and A's motion
+            lines.append(row("  redrawing A (A's content, A's poses)", entry["redraw"]))
     lines += [row(label, base[key]) for key, label in ROWS]
     lines.append(_judge_line(judge))
     return "\n".join(lines)
