@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 from filelock import FileLock
 
 from contentpose.config import load_config
@@ -117,6 +118,24 @@ def digits_loaded_once():
 def tiny_config():
     """`quick` with TINY."""
     return load_config("quick", TINY)
+
+
+class OnesSampler:
+    """The smallest sampler `fit` accepts: the same batch (4, 3) of ones every step, no state."""
+
+    def __call__(self):
+        return (torch.ones(4, 3),)
+
+    def state(self):
+        return torch.zeros(1)
+
+    def load_state(self, state):
+        pass
+
+
+@pytest.fixture
+def ones_sampler():
+    return OnesSampler()
 
 
 @pytest.fixture(autouse=True)

@@ -32,24 +32,13 @@ class Exploding:
         return {"loss": loss.detach()}
 
 
-class Batches:
-    def __call__(self):
-        return (torch.ones(4, 3),)
-
-    def state(self):
-        return torch.zeros(1)
-
-    def load_state(self, state):
-        pass
-
-
 @pytest.mark.parametrize("blow_up", [7, 10])  # mid-interval, and on the step that logs
-def test_divergence_stops_and_keeps_the_last_good_checkpoint(tmp_path, blow_up):
+def test_divergence_stops_and_keeps_the_last_good_checkpoint(tmp_path, blow_up, ones_sampler):
     ckpt, log = tmp_path / "checkpoint.safetensors", tmp_path / "metrics.jsonl"
     with pytest.raises(UserError, match="diverged") as err:
         fit(
             Exploding(blow_up),
-            Batches(),
+            ones_sampler,
             Schedule(steps=30, log_every=2, checkpoint_every=5),
             ckpt,
             log,

@@ -38,22 +38,11 @@ class TwoOptimisers:
         return {"loss": loss.detach()}
 
 
-class Batches:
-    def __call__(self):
-        return (torch.ones(4, 3),)
-
-    def state(self):
-        return torch.zeros(1)
-
-    def load_state(self, state):
-        pass
-
-
-def _fit(objective, tmp_path, steps, resume=False, decay="cosine"):
+def _fit(objective, sampler, tmp_path, steps, resume=False, decay="cosine"):
     tmp_path.mkdir(exist_ok=True)
     fit(
         objective,
-        Batches(),
+        sampler,
         Schedule(steps=steps, log_every=1, checkpoint_every=5, lr_decay=decay),
         tmp_path / "checkpoint.safetensors",
         tmp_path / "metrics.jsonl",
@@ -74,9 +63,9 @@ def test_cosine_factor_runs_from_one_to_the_floor():
     assert Schedule(steps=100, log_every=1, checkpoint_every=10).lr_factor(70) == 1.0
 
 
-def test_each_optimiser_decays_from_its_own_rate_and_the_log_shows_it(tmp_path):
+def test_each_optimiser_decays_from_its_own_rate_and_the_log_shows_it(tmp_path, ones_sampler):
     objective = TwoOptimisers()
-    _fit(objective, tmp_path, steps=20)
+    _fit(objective, ones_sampler, tmp_path, steps=20)
     g, d = zip(*objective.seen)
     expected = [0.5 * (1 + math.cos(math.pi * k / 20)) * (1 - LR_FLOOR) + LR_FLOOR for k in range(20)]
     assert g == pytest.approx([0.01 * f for f in expected])
@@ -85,20 +74,20 @@ def test_each_optimiser_decays_from_its_own_rate_and_the_log_shows_it(tmp_path):
     assert logged == pytest.approx(g)  # the rate each logged step used
 
 
-def test_an_interrupted_run_resumes_on_the_same_curve(tmp_path):
+def test_an_interrupted_run_resumes_on_the_same_curve(tmp_path, ones_sampler):
     whole = TwoOptimisers()
-    _fit(whole, tmp_path / "whole", steps=20)
+    _fit(whole, ones_sampler, tmp_path / "whole", steps=20)
     with pytest.raises(KeyboardInterrupt):
-        _fit(TwoOptimisers(interrupt_at=13), tmp_path / "split", steps=20)  # checkpoint at step 13
+        _fit(TwoOptimisers(interrupt_at=13), ones_sampler, tmp_path / "split", steps=20)  # checkpoint at step 13
     second = TwoOptimisers()
-    _fit(second, tmp_path / "split", steps=20, resume=True)
+    _fit(second, ones_sampler, tmp_path / "split", steps=20, resume=True)
     assert len(second.seen) == 7
     assert [lr for pair in second.seen for lr in pair] == pytest.approx([lr for pair in whole.seen[13:] for lr in pair])
 
 
-def test_no_decay_keeps_the_rate(tmp_path):
+def test_no_decay_keeps_the_rate(tmp_path, ones_sampler):
     objective = TwoOptimisers()
-    _fit(objective, tmp_path, steps=6, decay="none")
+    _fit(objective, ones_sampler, tmp_path, steps=6, decay="none")
     assert set(objective.seen) == {(0.01, 0.04)}
 
 
