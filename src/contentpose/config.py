@@ -71,6 +71,7 @@ class ModelConfig:
         "dcgan"  # content encoder: DCGAN's conv stack, or palette (each pixel's colour and row, a max over
         # positions: no column layout, so not which way a character faces)
     )
+    palette_frequencies: int = 0  # palette: each colour and row also enters as sin, cos of 2^k pi v, k < this
     pose_head: Literal["vector", "keypoints"] = (
         "vector"  # pose as a vector (DrNet's), or as pose_dim/2 keypoints drawn by the decoder
         # (with content_skips: the content frame's features moved from its keypoints to the pose's)

@@ -51,14 +51,16 @@ def _every_pixel(enc: PaletteEncoder, x: torch.Tensor) -> torch.Tensor:
     """The encoder's definition, run on every pixel: what skipping the black ones must equal."""
     B, C, H, W = x.shape
     rows = torch.linspace(-1, 1, H)[None, :, None, None].expand(B, H, W, 1)
-    h = enc.pixels(torch.cat([x.permute(0, 2, 3, 1), rows], -1)).flatten(1, 2)  # (B, H * W, hidden)
+    v = torch.cat([x.permute(0, 2, 3, 1), rows], -1).flatten(0, 2)  # (B * H * W, C + 1)
+    h = enc.pixels(enc._features(v)).view(B, H * W, -1)  # (B, H * W, hidden)
     return torch.tanh(torch.cat([enc.strongest(h).amax(1), enc.amount(h).mean(1)], 1))
 
 
+@pytest.mark.parametrize("frequencies", [0, 2])
 @pytest.mark.parametrize("black", ["mostly", "none", "all"])
-def test_running_on_lit_pixels_only_equals_running_on_every_pixel(black):
+def test_running_on_lit_pixels_only_equals_running_on_every_pixel(black, frequencies):
     torch.manual_seed(0)
-    enc = PaletteEncoder(3, 16, width=8)
+    enc = PaletteEncoder(3, 16, width=8, frequencies=frequencies)
     x = torch.rand(4, 3, 16, 16)
     if black == "mostly":
         x = x * (torch.rand(4, 1, 16, 16) < 0.3)  # 30% lit, as a Sprites frame
@@ -69,3 +71,16 @@ def test_running_on_lit_pixels_only_equals_running_on_every_pixel(black):
     grads = [torch.autograd.grad(out.pow(2).sum(), list(enc.parameters())) for out in (fast, slow)]
     for a, b in zip(*grads):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_frequencies_feed_sines_and_cosines_of_colours_and_rows():
+    """With F frequencies the pixel MLP reads (C + 1)(1 + 2F) numbers per pixel: the values, then
+    sin and cos of 2^k pi v. The column layout still does not reach the content."""
+    enc = PaletteEncoder(3, 16, width=8, frequencies=3)
+    assert enc.pixels[0].in_features == 4 * 7
+    v = torch.tensor([[0.5, 0.25, 0.0, -1.0]])
+    f = enc._features(v).view(4 * 7)
+    angles = torch.pi * v[0, :, None] * torch.tensor([1.0, 2.0, 4.0])  # (4 inputs, 3 frequencies)
+    torch.testing.assert_close(f, torch.cat([v[0], angles.sin().flatten(), angles.cos().flatten()]))
+    x = torch.rand(3, 3, 16, 16) * (torch.rand(3, 1, 16, 16) < 0.3)
+    torch.testing.assert_close(enc(x[..., torch.randperm(16)]), enc(x))

@@ -54,7 +54,7 @@ class ContentPoseAutoencoder(nn.Module):
         self.pose_input = cfg.pose_input
         pose_channels = channels if cfg.pose_input == "frame" else 1
         self.content_encoder = (
-            PaletteEncoder(channels, cfg.content_dim, cfg.width)
+            PaletteEncoder(channels, cfg.content_dim, cfg.width, cfg.palette_frequencies)
             if cfg.content_encoder == "palette"
             else Encoder(
                 channels,

@@ -25,11 +25,11 @@ from contentpose.models.blocks import dcgan_init
 class PaletteEncoder(nn.Module):
     """x (B, C, H, W) -> content (B, dim) in [-1, 1], the same for any arrangement of columns."""
 
-    def __init__(self, channels: int, dim: int, width: int):
+    def __init__(self, channels: int, dim: int, width: int, frequencies: int = 0):
         super().__init__()
-        hidden = 4 * width
+        hidden, self.frequencies = 4 * width, frequencies
         self.pixels = nn.Sequential(
-            nn.Linear(channels + 1, hidden),
+            nn.Linear((channels + 1) * (1 + 2 * frequencies), hidden),
             nn.LeakyReLU(0.2, inplace=True),
             nn.Linear(hidden, hidden),
             nn.LeakyReLU(0.2, inplace=True),
@@ -48,7 +48,7 @@ class PaletteEncoder(nn.Module):
         image, row, _ = lit.nonzero(as_tuple=True)  # (N,) each
         lit_in = torch.cat([pixels[lit], rows[row, None]], -1)  # (N, C + 1)
         black_in = torch.cat([rows.new_zeros(H, C), rows[:, None]], -1)  # (H, C + 1)
-        h = self.pixels(torch.cat([lit_in, black_in]))  # (N + H, hidden)
+        h = self.pixels(self._features(torch.cat([lit_in, black_in])))  # (N + H, hidden)
         h_lit, h_black = h[: len(lit_in)], h[len(lit_in) :]
         blacks = (~lit).sum(2).to(h.dtype)  # (B, H): black pixels per row
 
@@ -60,3 +60,11 @@ class PaletteEncoder(nn.Module):
         total = h.new_zeros(B, h.shape[1]).index_add(0, image, h_lit) + blacks @ h_black  # (B, hidden)
         amount = self.amount(total / (H * W))  # (B, dim // 2)
         return torch.tanh(torch.cat([strongest, amount], dim=1))  # (B, dim)
+
+    def _features(self, v: torch.Tensor) -> torch.Tensor:
+        """(n, C + 1) colours and rows -> (n, (C + 1)(1 + 2F)): with F frequencies, also sin and cos
+        of 2^k pi v, so that alike colours (two skin tones) can get unlike responses."""
+        if not self.frequencies:
+            return v
+        angles = v[..., None] * (torch.pi * 2 ** torch.arange(self.frequencies, device=v.device, dtype=v.dtype))
+        return torch.cat([v, angles.sin().flatten(1), angles.cos().flatten(1)], -1)
