@@ -212,11 +212,10 @@ def test_sprites_benchmark(lpc_sprites, tmp_path):
         "train.device=cpu",
     )
     result = json.loads((tmp_path / "sprites.json").read_text())
+    methods = ("drnet", "mipae", "no-penalty", "keypoints")  # the default: all but the lpc_sprites preset
     assert set(result["table"]) == {
-        "drnet",
-        "mipae",
-        "no-penalty",
-        "keypoints",
+        *methods,
+        *(f"{m}: redrawing A" for m in methods),
         "dsvae: swap (f of A, z of B)",
         "dsvae: z of B, f ~ p(f)",
     }
@@ -243,6 +242,7 @@ def test_sprites_benchmark(lpc_sprites, tmp_path):
         str(tmp_path / "again.json"),
         "--methods",
         "drnet",
+        "lpc_sprites",
         "--picture",
         str(tmp_path / "swap2.png"),
         "--set",
@@ -251,9 +251,12 @@ def test_sprites_benchmark(lpc_sprites, tmp_path):
         "train.device=cpu",
     )
     assert "trained drnet" not in again
-    assert json.loads((tmp_path / "again.json").read_text())["training_s"] == {
+    second = json.loads((tmp_path / "again.json").read_text())
+    assert {k: v for k, v in second["training_s"].items() if k.startswith("drnet")} == {
         k: v for k, v in result["training_s"].items() if k.startswith("drnet")
     }
+    assert {"lpc_sprites-seed0", "lpc_sprites-seed1"} <= set(second["training_s"])  # the preset, trained now
+    assert {"lpc_sprites", "lpc_sprites: redrawing A"} <= set(second["table"])
 
 
 @pytest.mark.slow
