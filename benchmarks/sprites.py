@@ -212,11 +212,16 @@ def main() -> None:
         runs = list(pool.map(lambda job: train_run(*job, args), jobs))
     train_wall = time.perf_counter() - start
     by_method = {m: [r for (mm, _), r in zip(jobs, runs) if mm == m] for m in args.methods}
-    for group in ([r for m in CONTENT_POSE if m in by_method for r in by_method[m]], by_method.get("dsvae", [])):
+    groups = {  # one `evaluate` call per data config (the preset's differs from quick's) and model kind
+        "eval-autoencoders.json": [
+            r for m in CONTENT_POSE if m in by_method and m != "lpc_sprites" for r in by_method[m]
+        ],
+        "eval-preset.json": by_method.get("lpc_sprites", []),
+        "eval-dsvae.json": by_method.get("dsvae", []),
+    }
+    for name, group in groups.items():
         if group and (args.reevaluate or not all(evaluated(r) for r in group)):
-            evaluate(
-                group, out / ("eval-dsvae.json" if group[0].name.startswith("dsvae") else "eval-autoencoders.json")
-            )
+            evaluate(group, out / name)
     eval_wall = time.perf_counter() - start - train_wall
 
     table, seconds, per_seed, first = {}, {}, {}, None
