@@ -378,3 +378,23 @@ def test_within_clip_benchmark_splits_pairs_by_overlap(tmp_path, monkeypatch, ca
     parts = share("apart, points keep their digits") + share("apart, a point switches digits")
     assert parts == pytest.approx(share("digits apart in both"), abs=2e-3)
     assert 0 <= rows["all"]["classifier"] <= 1 and 0 <= rows["all"]["ceiling"] <= 1
+
+
+def test_palette_speed_benchmark(lpc_root, tmp_path):
+    out = _run(
+        "palette_speed.py",
+        "--data",
+        str(lpc_root),
+        "--batch",
+        "8",
+        "--repeats",
+        "1",
+        "--json",
+        str(tmp_path / "p.json"),
+    )
+    result = json.loads((tmp_path / "p.json").read_text())
+    assert "machine:" in out and 0.5 < result["black_share"] < 0.95
+    assert result["ms_every_pixel"] > 0 and result["speed_up"] == pytest.approx(
+        result["ms_every_pixel"] / result["ms_skipping_black"],
+        rel=0.05,  # from the unrounded times
+    )

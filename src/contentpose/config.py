@@ -108,6 +108,8 @@ class ModelConfig:
     def __post_init__(self):
         if self.pose_head == "keypoints" and self.pose_dim % 2 and self.pose_dim > 0:  # <= 0: refused below
             raise UserError("model.pose_head=keypoints needs an even model.pose_dim (x and y of each keypoint)")
+        if self.palette_frequencies < 0:
+            raise UserError(f"model.palette_frequencies must be 0 or more; got {self.palette_frequencies}")
         if self.content_encoder == "palette" and self.content_skips:
             raise UserError(
                 "model.content_encoder=palette has no feature maps to pass on: set model.content_skips=false"

@@ -84,3 +84,9 @@ def test_frequencies_feed_sines_and_cosines_of_colours_and_rows():
     torch.testing.assert_close(f, torch.cat([v[0], angles.sin().flatten(), angles.cos().flatten()]))
     x = torch.rand(3, 3, 16, 16) * (torch.rand(3, 1, 16, 16) < 0.3)
     torch.testing.assert_close(enc(x[..., torch.randperm(16)]), enc(x))
+
+
+def test_a_negative_frequency_count_is_refused_in_one_line():
+    with pytest.raises(UserError, match="palette_frequencies must be 0 or more") as err:
+        load_config("lpc_sprites", ["data.path=/s", "model.palette_frequencies=-1"])
+    assert "\n" not in str(err.value)
