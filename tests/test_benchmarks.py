@@ -1,8 +1,11 @@
 """The benchmark scripts run end to end on tiny settings (slow: `make test-all`)."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -11,12 +14,21 @@ from conftest import TINY, coloured_videos
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _run(script, *args):
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / script), *args], capture_output=True, text=True, timeout=900
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
+def _run(script, *args, timeout=900):
+    """Run a benchmark script; on a timeout, kill it with every process it started (its own group),
+    so no training or `contentpose evaluate` it spawned outlives the test."""
+    command = [sys.executable, str(ROOT / "benchmarks" / script), *args]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ) as child:
+        try:
+            stdout, stderr = child.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
+            pytest.fail(f"{script} ran past {timeout} s; it and its children were killed")
+    assert child.returncode == 0, stderr[-2000:]
+    return stdout
 
 
 @pytest.mark.slow
@@ -398,3 +410,25 @@ def test_palette_speed_benchmark(lpc_root, tmp_path):
         result["ms_every_pixel"] / result["ms_skipping_black"],
         rel=0.05,  # from the unrounded times
     )
+
+
+def test_a_timed_out_benchmark_takes_its_children_with_it(tmp_path):
+    script = tmp_path / "hangs.py"
+    pid_file = tmp_path / "grandchild.pid"
+    script.write_text(
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'],"
+        " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+        f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+        "time.sleep(120)\n"
+    )
+    with pytest.raises(pytest.fail.Exception, match="ran past 3 s"):
+        _run(str(script), timeout=3)
+    grandchild = int(pid_file.read_text())
+    for _ in range(50):  # killed, then reaped by init
+        try:
+            os.kill(grandchild, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    pytest.fail(f"the benchmark's child {grandchild} outlived it")
