@@ -82,6 +82,8 @@ class ModelConfig:
         "features"  # keypoint pose with content_skips: move the content frame's features, or move the
         # frame and encode each copy again (sharp at moves by part of a cell; more encoder work)
     )
+    keypoint_parts: bool = False  # keypoint pose, moved features: a learned soft split of the content frame's
+    # features into one part per point (and a rest), each part moved by its own point only
     pose_input: Literal["frame", "silhouette"] = (
         "frame"  # what the pose encoder sees: the frame, or its silhouette (1 where any channel is above
         # 0.05; for objects on black), so the pose cannot carry colours
@@ -118,6 +120,13 @@ class ModelConfig:
             raise UserError("model.keypoint_antialias=true needs model.pose_head=keypoints")
         if self.keypoint_move == "pixels" and not (self.pose_head == "keypoints" and self.content_skips):
             raise UserError("model.keypoint_move=pixels needs model.pose_head=keypoints and model.content_skips=true")
+        if self.keypoint_parts and not (
+            self.pose_head == "keypoints" and self.content_skips and self.keypoint_move == "features"
+        ):
+            raise UserError(
+                "model.keypoint_parts=true needs model.pose_head=keypoints, model.content_skips=true"
+                " and model.keypoint_move=features"
+            )
 
 
 # The pose penalty's weight as published, used where objective.beta is not given: DrNet's adversarial

@@ -156,3 +156,42 @@ def test_coordinates_let_a_point_choose_a_side():
         with_xy.score.weight[0, -2] = 50.0  # prefer large x
         between, right = plain(x)[0, 0], with_xy(x)[0, 0]
     assert abs(between) < 0.2 and right > 0.5
+
+
+def test_parts_move_each_part_with_its_own_point_only():
+    """With parts, copy k holds part k of the features, moved by point k; a segmentation that gives
+    each of two features wholly to one point moves each feature by its own point's displacement."""
+    dec = KeypointDecoder(8, points=2, channels=1, frame_size=64, width=8, warp=True, parts=True)
+    features = torch.zeros(1, 8, 16, 16)
+    features[0, :, 5, 3] = 1  # one object at row 5, column 3, the other at row 10, column 10
+    features[0, :, 10, 10] = 1
+    cell = lambda row, col: [-1 + 2 * col / 15, -1 + 2 * row / 15]  # noqa: E731  (x, y) of a cell
+    source = torch.tensor([cell(5, 3) + cell(10, 10)])
+    target = torch.tensor([cell(7, 3) + cell(10, 12)])  # point 1 moves 2 rows down, point 2 two columns right
+    left = torch.zeros(1, 3, 16, 16)
+    left[:, 0, :, :8], left[:, 1, :, 8:] = 1, 1  # part 1: the left half; part 2: the right half; no rest
+    dec.parts = lambda f, p: left  # the learned split replaced by a known one
+    moved = dec.moved(features, source, target)[0].view(3, 8, 16, 16)[:, 0]
+    assert (moved[0] > 0.5).nonzero().tolist() == [[7, 3]]  # only the first object, moved by point 1
+    assert (moved[1] > 0.5).nonzero().tolist() == [[10, 12]]  # only the second, moved by point 2
+    assert (moved[2] > 0.5).nonzero().tolist() == [[5, 3], [10, 10]]  # the unmoved copy holds both
+
+
+def test_parts_split_sums_to_one_and_trains():
+    cfg = load_config("standard", ["model.keypoint_parts=true", "model.width=8"]).model
+    model = ContentPoseAutoencoder(cfg, channels=1, frame_size=64)
+    x = torch.rand(3, 1, 64, 64)
+    content = model.content(x)
+    weights = model.decoder.parts(content.skips[1], content.points)
+    assert weights.shape == (3, cfg.pose_dim // 2 + 1, 16, 16)
+    assert torch.allclose(weights.sum(1), torch.ones(3, 16, 16))
+    rec, *_ = PairPass(model)(x, x.flip(0))
+    rec.mean().backward()
+    assert model.decoder.segment[0].weight.grad.abs().sum() > 0  # the split learns from the reconstruction
+
+
+def test_parts_need_moved_features():
+    with pytest.raises(UserError, match="keypoint_parts=true needs"):
+        load_config("standard", ["model.keypoint_parts=true", "model.keypoint_move=pixels"])
+    with pytest.raises(UserError, match="keypoint_parts=true needs"):
+        load_config("quick", ["model.keypoint_parts=true", "model.content_skips=false"])

@@ -78,7 +78,13 @@ class ContentPoseAutoencoder(nn.Module):
                 antialias=cfg.keypoint_antialias,
             )
             self.decoder = KeypointDecoder(
-                cfg.content_dim, points, channels, frame_size, cfg.width, warp=cfg.content_skips
+                cfg.content_dim,
+                points,
+                channels,
+                frame_size,
+                cfg.width,
+                warp=cfg.content_skips,
+                parts=cfg.keypoint_parts,
             )
         else:
             self.pose_encoder = Encoder(
