@@ -203,3 +203,22 @@ def test_runs_naming_a_removed_setting_still_load(predictor_run, tmp_path, capsy
     assert "ignored: model.move_pixels" in capsys.readouterr().err
     with pytest.raises(UserError, match="unknown config key 'model.move_pixels'"):
         load_config("quick", ["model.move_pixels=false"])
+
+
+@pytest.mark.parametrize(
+    "preset, overrides, message",
+    [
+        ("dsvae_sprites", ["model.pose_input=silhouette"], "model.pose_input only apply to the content/pose"),
+        ("setgan_quick", ["model.content_encoder=palette"], "model.content_encoder only apply"),
+        ("vgan_quick", ["model.palette_frequencies=4"], "not objective vgan"),
+        ("quick", ["model.pose_input=silhouette", "data.background=texture"], "needs data.background=none"),
+    ],
+)
+def test_options_that_would_be_ignored_are_refused(preset, overrides, message):
+    with pytest.raises(UserError, match=message):
+        load_config(preset, overrides)
+
+
+def test_autoencoder_options_load_for_autoencoders():
+    cfg = load_config("quick", ["model.pose_input=silhouette", "objective.name=mipae"])
+    assert cfg.model.pose_input == "silhouette" and cfg.objective.name == "mipae"

@@ -129,6 +129,17 @@ class ModelConfig:
             )
 
 
+AUTOENCODER_OBJECTIVES = ("drnet", "mipae")
+AUTOENCODER_ONLY = (  # model options read by the content/pose autoencoders alone
+    "content_encoder",
+    "palette_frequencies",
+    "pose_input",
+    "keypoint_antialias",
+    "keypoint_move",
+    "keypoint_parts",
+)
+
+
 # The pose penalty's weight as published, used where objective.beta is not given: DrNet's adversarial
 # term 0.1 (Moving MNIST; 1e-4 for KTH), MIPAE's mutual information 1e-4. Objectives without a pose
 # penalty ignore beta (0).
@@ -203,6 +214,22 @@ class Config:
     objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     predictor: PredictorConfig = field(default_factory=PredictorConfig)
+
+    def __post_init__(self):
+        """Choices that span sections. Options only the content/pose autoencoders read are refused for
+        other objectives, so a run never silently ignores them."""
+        model, defaults = self.model, ModelConfig()
+        if self.objective.name not in AUTOENCODER_OBJECTIVES:
+            ignored = [f"model.{key}" for key in AUTOENCODER_ONLY if getattr(model, key) != getattr(defaults, key)]
+            if ignored:
+                raise UserError(
+                    f"{', '.join(ignored)} only apply to the content/pose autoencoders "
+                    f"(objective {' or '.join(AUTOENCODER_OBJECTIVES)}), not objective {self.objective.name}"
+                )
+        if model.pose_input == "silhouette" and self.data.background != "none":
+            raise UserError(
+                "model.pose_input=silhouette finds objects as pixels brighter than black: it needs data.background=none"
+            )
 
     def to_dict(self) -> dict:
         return asdict(self)
