@@ -41,16 +41,26 @@ def keypoint_digits_run(path: Path):
     return run.model, test, train_data, content_classifier(run.path, train_data)  # not under no_grad
 
 
-def runs_and_json(doc: str) -> argparse.Namespace:
-    """The command line of a benchmark that reads trained RUNs: `RUN [RUN ...] [--json FILE]`; prints
-    the machine first and uses one thread, so figures compare across machines."""
+def runs_and_json(doc: str, picture: bool = False) -> argparse.Namespace:
+    """The command line of a benchmark that reads trained RUNs: `RUN [RUN ...] [--json FILE]` (and
+    with `picture`, `[--picture PNG]`); prints the machine first and uses one thread, so figures
+    compare across machines."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path)
     parser.add_argument("--json", type=Path, help="also write the tables here")
+    if picture:
+        parser.add_argument("--picture", type=Path, help="the first run's picture, as a PNG")
     args = parser.parse_args()
     torch.set_num_threads(1)
     print(f"machine: {machine()}")
     return args
+
+
+def write_json(path: Path | None, result: dict) -> None:
+    """Write a benchmark's tables to `path` (its --json), creating the folder; None writes nothing."""
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result, indent=2) + "\n")
 
 
 def machine() -> str:

@@ -14,15 +14,13 @@ baseline beside it ignores what the frame shows: each cell goes wholly to its ne
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
 from pathlib import Path
 
 import torch
 from within_clip import APART, LIVE_PX, _centres
 
-from common import keypoint_digits_run, machine
+from common import keypoint_digits_run, machine, runs_and_json, write_json
 from contentpose.viz.grid import save_grid
 
 COVER = 0.25  # a digit covers a cell when its ink fills this share of the cell's pixels
@@ -128,13 +126,7 @@ def _picture(s: dict, path: Path) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", nargs="+", type=Path)
-    parser.add_argument("--json", type=Path, help="also write the table here")
-    parser.add_argument("--picture", type=Path, help="the first run's frames and their split, as a PNG")
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    print(f"machine: {machine()}")
+    args = runs_and_json(__doc__, picture=True)
     result = {"machine": machine(), "cover": COVER, "runs": {}}
     for number, path in enumerate(args.runs):
         split = _split(path)
@@ -147,9 +139,7 @@ def main() -> None:
                 print(f"  {name:<18}{r['share']:.2f}  {values}")
         if args.picture and number == 0:
             print(f"picture (frames; their split, one colour per live point): {_picture(split, args.picture)}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    write_json(args.json, result)
 
 
 if __name__ == "__main__":

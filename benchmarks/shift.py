@@ -12,12 +12,11 @@ A shift by whole cells of the keypoint grid (4 px at 64 px) is where a strided e
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 
-from common import keypoint_digits_run, machine, runs_and_json
+from common import keypoint_digits_run, machine, runs_and_json, write_json
 from contentpose.eval.content_classifier import label_accuracy
 
 SHIFTS = (0, 1, 2, 3, 4, 6, 8)
@@ -83,9 +82,7 @@ def main() -> None:
                 f"            {r['classifier']:.3f} ({r['classifier_on_shifted_frame']:.3f})"
                 f"               {r['mse']:.4f} ({r['mse_copy_unshifted']:.4f})"
             )
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    write_json(args.json, result)
 
 
 if __name__ == "__main__":

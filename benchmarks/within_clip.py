@@ -13,12 +13,11 @@ nearest digit differs). Beside each share: the classifier on the real frame t + 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 
-from common import keypoint_digits_run, machine, runs_and_json
+from common import keypoint_digits_run, machine, runs_and_json, write_json
 from contentpose.eval.content_classifier import label_accuracy
 
 MAX_K = 12  # frames between content and pose, as the standard preset trains (data.max_offset)
@@ -93,9 +92,7 @@ def main() -> None:
             if isinstance(r, dict):
                 accuracy = "-" if r["classifier"] is None else f"{r['classifier']:.3f} ({r['ceiling']:.3f})"
                 print(f"  {name:<34}{r['share']:.2f}   {accuracy}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    write_json(args.json, result)
 
 
 if __name__ == "__main__":
