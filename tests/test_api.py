@@ -205,7 +205,7 @@ def test_keypoint_warp_content_carries_its_points_through_the_api(tmp_path):
     moved = model.decode(content, model.pose(clip))  # one frame's content in five poses
     assert moved.shape == (5, 1, 32, 32)
     assert torch.allclose(moved, model.transfer(clip[:1], clip)[0], atol=1e-5)
-    with pytest.raises(UserError, match="skips \\(and points"):
+    with pytest.raises(UserError, match="needs what content\\(\\) returned"):
         model.decode(content.vector, model.pose(clip))
 
 

@@ -84,6 +84,8 @@ class ModelConfig:
     )
     keypoint_parts: bool = False  # keypoint pose, moved features: a learned soft split of the content frame's
     # features into one part per point (and a rest), each part moved by its own point only
+    keypoint_glimpses: bool = False  # keypoint pose: the frame is drawn as one patch per point, decoded from a
+    # window of the content frame centred on that point and pasted at the pose's point (objects on black)
     pose_input: Literal["frame", "silhouette"] = (
         "frame"  # what the pose encoder sees: the frame, or its silhouette (1 where any channel is above
         # 0.05; for objects on black), so the pose cannot carry colours
@@ -120,6 +122,10 @@ class ModelConfig:
             raise UserError("model.keypoint_antialias=true needs model.pose_head=keypoints")
         if self.keypoint_move == "pixels" and not (self.pose_head == "keypoints" and self.content_skips):
             raise UserError("model.keypoint_move=pixels needs model.pose_head=keypoints and model.content_skips=true")
+        if self.keypoint_glimpses and not (self.pose_head == "keypoints" and not self.content_skips):
+            raise UserError(
+                "model.keypoint_glimpses=true needs model.pose_head=keypoints and model.content_skips=false"
+            )
         if self.keypoint_parts and not (
             self.pose_head == "keypoints" and self.content_skips and self.keypoint_move == "features"
         ):
@@ -137,6 +143,7 @@ AUTOENCODER_ONLY = (  # model options read by the content/pose autoencoders alon
     "keypoint_antialias",
     "keypoint_move",
     "keypoint_parts",
+    "keypoint_glimpses",
 )
 
 
@@ -226,6 +233,8 @@ class Config:
                     f"{', '.join(ignored)} only apply to the content/pose autoencoders "
                     f"(objective {' or '.join(AUTOENCODER_OBJECTIVES)}), not objective {self.objective.name}"
                 )
+        if model.keypoint_glimpses and self.data.background != "none":
+            raise UserError("model.keypoint_glimpses=true draws objects on black: it needs data.background=none")
         if model.pose_input == "silhouette" and self.data.background != "none":
             raise UserError(
                 "model.pose_input=silhouette finds objects as pixels brighter than black: it needs data.background=none"

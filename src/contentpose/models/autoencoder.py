@@ -10,6 +10,7 @@ import torch.nn as nn
 from contentpose.config import ModelConfig
 from contentpose.models.decoder import Decoder
 from contentpose.models.encoder import Encoder
+from contentpose.models.glimpses import Glimpses
 from contentpose.models.keypoints import KeypointDecoder, KeypointEncoder, translate
 from contentpose.models.palette import PaletteEncoder
 
@@ -86,6 +87,8 @@ class ContentPoseAutoencoder(nn.Module):
                 warp=cfg.content_skips,
                 parts=cfg.keypoint_parts,
             )
+            if cfg.keypoint_glimpses:  # validated with the config: keypoints without skips
+                self.glimpses = Glimpses(channels, frame_size, cfg.width, grid=frame_size // 4)
         else:
             self.pose_encoder = Encoder(
                 pose_channels, cfg.pose_dim, frame_size, cfg.width, first_norm=cfg.first_block_norm
@@ -100,16 +103,23 @@ class ContentPoseAutoencoder(nn.Module):
         content = Content(*out) if isinstance(out, tuple) else Content(out)
         if self.moves_content:
             content.points = self.pose(x) if pose is None else pose
-            content.frame = x if self.move_pixels else None
+            content.frame = x if self.move_pixels or self.uses_glimpses else None
         return content
 
     @property
+    def uses_glimpses(self) -> bool:
+        """Whether frames are drawn as one patch per keypoint (model.keypoint_glimpses)."""
+        return hasattr(self, "glimpses")
+
+    @property
     def moves_content(self) -> bool:
-        """Whether the decoder moves the content frame's features to the pose's keypoints."""
-        return isinstance(self.decoder, KeypointDecoder) and self.decoder.skips
+        """Whether the decoder moves the content frame (its features, or its windows) to the pose's keypoints."""
+        return isinstance(self.decoder, KeypointDecoder) and (self.decoder.skips or self.uses_glimpses)
 
     def complete(self, content: Content) -> bool:
         """Whether `content` holds all this decoder reads (skips, points, the frame)."""
+        if self.uses_glimpses:
+            return content.points is not None and content.frame is not None
         if not self.decoder.skips:
             return True
         if not self.moves_content:
@@ -136,6 +146,8 @@ class ContentPoseAutoencoder(nn.Module):
         return self.pose_encoder(pose_view(x, self.pose_input))
 
     def decode(self, content: Content, pose: torch.Tensor) -> torch.Tensor:
+        if self.uses_glimpses:
+            return self.glimpses(content.frame, content.points, pose)
         if isinstance(self.decoder, KeypointDecoder):
             return self.decoder(content.vector, pose, self.moved(content, pose) if self.decoder.skips else None)
         return self.decoder(content.vector, pose, content.skips)

@@ -1,0 +1,80 @@
+"""Content per keypoint: each point's glimpse of the content frame, drawn again at the target's points.
+
+A frame of rigidly moving objects (digits) is its objects pasted where they are. Each of the K
+points of the content frame cuts a P x P window centred on itself (P = H / 2), an encoder reads
+the window to a code (B, K, D), a decoder draws the code as an H x H patch (so a point off its
+object's centre still covers all of it), and the patch is pasted centred on the same point of
+the target pose; the frame is the max over the K patches, as
+Moving Digits draws overlapping digits. Where two digits overlap in the content frame, each window
+is centred on one of them, so its code can hold that digit and not the other, which moved
+features (keypoints.KeypointDecoder) cannot: their cells hold both. After the glimpses of
+Attend-Infer-Repeat (Eslami et al., NeurIPS 2016), with translations only.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from contentpose.models.decoder import Decoder
+from contentpose.models.encoder import Encoder
+
+FLOOR = 1e-3  # the least a pixel outside every patch shows: a bounded BCE there (it has no gradient)
+
+
+def _centres(points: torch.Tensor, grid: int) -> torch.Tensor:
+    """Points (B, 2K) in [-1, 1] between the first and last cell centres of a `grid`-cell grid ->
+    (B K, 2) x, y in grid_sample's [-1, 1] span of the frame's edges."""
+    return points.float().reshape(-1, 2) * (grid - 1) / grid
+
+
+def _affine(scale: float, shift: torch.Tensor) -> torch.Tensor:
+    """(N, 2, 3) affine maps x -> scale x + shift, for grid_sample."""
+    theta = shift.new_zeros(len(shift), 2, 3)
+    theta[:, 0, 0] = theta[:, 1, 1] = scale
+    theta[:, :, 2] = shift
+    return theta
+
+
+class Glimpses(nn.Module):
+    """frame (B, C, H, W) at its points (B, 2K), target points (B, 2K) -> frame (B, C, H, W) in [0, 1].
+
+    `grid` is the keypoint grid the points are read on (H/4 cells); `code` the size of each
+    window's code; the window encoder is a DCGAN stack at P = H / 2 pixels, the patch decoder one
+    at H."""
+
+    def __init__(self, channels: int, frame_size: int, width: int, grid: int, code: int = 64):
+        super().__init__()
+        self.window, self.size, self.grid = frame_size // 2, frame_size, grid
+        self.encoder = Encoder(channels, code, self.window, width)
+        self.decoder = Decoder(code, 0, channels, self.window, width)
+
+    def windows(self, frame: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
+        """The P x P window of `frame` (B, C, H, W) centred on each point (B, 2K): (B, K, C, P, P)."""
+        B, C = frame.shape[:2]
+        K, P = points.shape[1] // 2, self.window
+        where = _affine(P / self.size, _centres(points, self.grid))
+        grid = nn.functional.affine_grid(where, (B * K, C, P, P), align_corners=False)
+        out = nn.functional.grid_sample(frame.float().repeat_interleave(K, 0), grid, align_corners=False)
+        return out.view(B, K, C, P, P)
+
+    def codes(self, frame: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
+        """Each point's window read to a code: (B, K, D)."""
+        w = self.windows(frame, points)
+        return self.encoder(w.flatten(0, 1).to(frame.dtype)).view(*w.shape[:2], -1)
+
+    def paste(self, patches: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
+        """Patches (B, K, C, S, S) of any size S, each centred on its point (B, 2K) in an H x H
+        frame, zeros around: (B, K, C, H, W)."""
+        B, K, C, P, _ = patches.shape
+        scale = self.size / P
+        where = _affine(scale, -scale * _centres(points, self.grid))
+        grid = nn.functional.affine_grid(where, (B * K, C, self.size, self.size), align_corners=False)
+        out = nn.functional.grid_sample(patches.flatten(0, 1).float(), grid, align_corners=False)
+        return out.view(B, K, C, self.size, self.size)
+
+    def forward(self, frame: torch.Tensor, source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        codes = self.codes(frame, source)  # (B, K, D)
+        B, K = codes.shape[:2]
+        patches = self.decoder(codes.flatten(0, 1), codes.new_zeros(B * K, 0)).view(B, K, -1, self.window, self.window)
+        return self.paste(patches, target).amax(dim=1).clamp(min=FLOOR)

@@ -1,0 +1,44 @@
+import pytest
+import torch
+
+from contentpose.config import load_config
+from contentpose.errors import UserError
+from contentpose.models.autoencoder import Content, ContentPoseAutoencoder, PairPass
+from contentpose.models.glimpses import Glimpses
+
+cell = lambda row, col: [-1 + 2 * col / 15, -1 + 2 * row / 15]  # noqa: E731  (x, y) of a cell of the 16-cell grid
+
+
+def test_a_window_pasted_at_another_point_moves_by_the_points_displacement():
+    glimpses = Glimpses(1, frame_size=64, width=8, grid=16)
+    frame = torch.zeros(1, 1, 64, 64)
+    frame[0, 0, 20:30, 10:18] = 1
+    source = torch.tensor([cell(6, 3) + cell(12, 12)])
+    window = glimpses.windows(frame, source)  # (1, 2, 1, 32, 32)
+    assert window.shape == (1, 2, 1, 32, 32) and window[0, 0].sum() == pytest.approx(80) and window[0, 1].sum() == 0
+    assert torch.allclose(glimpses.paste(window, source)[0, 0], frame[0], atol=1e-5)  # back where it was cut
+    moved = glimpses.paste(window, torch.tensor([cell(10, 7) + cell(12, 12)]))[0, 0, 0]  # 4 cells = 16 px
+    expected = torch.zeros(64, 64)
+    expected[36:46, 26:34] = 1
+    assert torch.allclose(moved, expected, atol=1e-5)
+
+
+def test_glimpse_model_draws_each_points_window_and_trains():
+    cfg = load_config("standard", ["model.keypoint_glimpses=true", "model.content_skips=false", "model.width=8"]).model
+    model = ContentPoseAutoencoder(cfg, channels=1, frame_size=64)
+    x = torch.rand(3, 1, 64, 64)
+    content = model.content(x)
+    assert content.frame is x and model.complete(content)
+    assert not model.complete(Content(content.vector, points=content.points))  # the frame is missing
+    rec, *_ = PairPass(model)(x, x.flip(0))
+    assert rec.shape == x.shape and 0 <= rec.min() and rec.max() <= 1
+    rec.mean().backward()
+    assert model.glimpses.encoder.blocks[0][0].weight.grad.abs().sum() > 0
+    assert model.pose_encoder.score.weight.grad.abs().sum() > 0  # the points learn where to cut and paste
+
+
+def test_glimpses_need_keypoints_without_skips_on_black():
+    with pytest.raises(UserError, match="keypoint_glimpses=true needs"):
+        load_config("standard", ["model.keypoint_glimpses=true"])  # standard has content skips
+    with pytest.raises(UserError, match="needs data.background=none"):
+        load_config("quick", ["model.keypoint_glimpses=true", "model.content_skips=false", "data.background=texture"])
