@@ -117,10 +117,7 @@ class Model:
             ) from None
         flat = lambda t, tail: t.to(self.device).float().expand(*lead, *tail).reshape(-1, *tail)  # noqa: E731
         tail = lambda t: t.shape[content.vector.dim() - 1 :]  # noqa: E731
-        flat_content = (
-            Content(flat(content.vector, (dc,))) if not model.decoder.skips else content.map(lambda t: flat(t, tail(t)))
-        )
-        frames = model.decode(flat_content, flat(pose, (dp,)))
+        frames = model.decode(content.map(lambda t: flat(t, tail(t))), flat(pose, (dp,)))
         return frames.float().cpu().reshape(*lead, *frames.shape[1:])
 
     def transfer(self, content_frames: torch.Tensor, motion_frames: torch.Tensor) -> torch.Tensor:

@@ -77,6 +77,8 @@ class ModelConfig:
         # (with content_skips: the content frame's features moved from its keypoints to the pose's)
     )
     keypoint_coords: bool = False  # keypoint pose: cells are scored knowing their x, y (tells alike objects apart)
+    keypoint_separation: float = 0.0  # keypoint pose: point k avoids points 1..k-1 (a Gaussian of this width,
+    # in frame widths, scales its softmax down near them), so alike objects get one point each; 0: off
     keypoint_antialias: bool = False  # keypoint pose: blur before each subsampling, so points follow 1 px moves
     keypoint_move: Literal["features", "pixels"] = (
         "features"  # keypoint pose with content_skips: move the content frame's features, or move the
@@ -86,6 +88,7 @@ class ModelConfig:
     # features into one part per point (and a rest), each part moved by its own point only
     keypoint_glimpses: bool = False  # keypoint pose: the frame is drawn as one patch per point, decoded from a
     # window of the content frame centred on that point and pasted at the pose's point (objects on black)
+    glimpse_window: int = 0  # keypoint_glimpses: each window's side in frame pixels (0: half the frame)
     pose_input: Literal["frame", "silhouette"] = (
         "frame"  # what the pose encoder sees: the frame, or its silhouette (1 where any channel is above
         # 0.05; for objects on black), so the pose cannot carry colours
@@ -118,6 +121,10 @@ class ModelConfig:
             raise UserError(
                 "model.content_encoder=palette has no feature maps to pass on: set model.content_skips=false"
             )
+        if self.keypoint_separation < 0 or (self.keypoint_separation and self.pose_head != "keypoints"):
+            raise UserError("model.keypoint_separation must be 0 or more, and above 0 needs model.pose_head=keypoints")
+        if self.glimpse_window < 0 or (self.glimpse_window and not self.keypoint_glimpses):
+            raise UserError("model.glimpse_window must be 0 or more, and above 0 needs model.keypoint_glimpses=true")
         if self.keypoint_antialias and self.pose_head != "keypoints":
             raise UserError("model.keypoint_antialias=true needs model.pose_head=keypoints")
         if self.keypoint_move == "pixels" and not (self.pose_head == "keypoints" and self.content_skips):
@@ -140,10 +147,13 @@ AUTOENCODER_ONLY = (  # model options read by the content/pose autoencoders alon
     "content_encoder",
     "palette_frequencies",
     "pose_input",
+    "keypoint_coords",
+    "keypoint_separation",
     "keypoint_antialias",
     "keypoint_move",
     "keypoint_parts",
     "keypoint_glimpses",
+    "glimpse_window",
 )
 
 
@@ -233,6 +243,10 @@ class Config:
                     f"{', '.join(ignored)} only apply to the content/pose autoencoders "
                     f"(objective {' or '.join(AUTOENCODER_OBJECTIVES)}), not objective {self.objective.name}"
                 )
+        if model.glimpse_window > self.data.frame_size:
+            raise UserError(
+                f"model.glimpse_window ({model.glimpse_window}) is wider than the frame ({self.data.frame_size} px)"
+            )
         if model.keypoint_glimpses and self.data.background != "none":
             raise UserError("model.keypoint_glimpses=true draws objects on black: it needs data.background=none")
         if model.pose_input == "silhouette" and self.data.background != "none":

@@ -23,6 +23,19 @@ def test_a_window_pasted_at_another_point_moves_by_the_points_displacement():
     assert torch.allclose(moved, expected, atol=1e-5)
 
 
+def test_a_wider_window_is_read_at_the_same_pixels_and_pasted_back_over_its_extent():
+    glimpses = Glimpses(1, frame_size=64, width=8, grid=16, extent=48)
+    frame = torch.zeros(1, 1, 64, 64)
+    frame[0, 0, 20:44, 20:44] = 1  # 24 px: wider than half a 32 px window around the centre cell
+    centre = torch.tensor([[0.0, 0.0]])  # between the middle cells: the frame's centre
+    window = glimpses.windows(frame, centre)  # (1, 1, 1, 32, 32): 48 px read at 32
+    assert window.shape == (1, 1, 1, 32, 32) and window.sum() == pytest.approx(24 * 24 * (32 / 48) ** 2, rel=0.02)
+    back = glimpses.paste(window, centre)[0, 0, 0]  # back where it was cut, edges blurred by the resampling
+    assert back.sum() == pytest.approx(24 * 24, rel=0.01) and back[21:43, 21:43].min() > 0.99
+    assert back[:19].abs().max() == back[45:].abs().max() == back[:, :19].abs().max() == back[:, 45:].abs().max() == 0
+    assert Glimpses(1, 64, 8, 16).extent == 32  # half the frame unless told
+
+
 def test_glimpse_model_draws_each_points_window_and_trains():
     cfg = load_config("standard", ["model.keypoint_glimpses=true", "model.content_skips=false", "model.width=8"]).model
     model = ContentPoseAutoencoder(cfg, channels=1, frame_size=64)
@@ -33,7 +46,8 @@ def test_glimpse_model_draws_each_points_window_and_trains():
     rec, *_ = PairPass(model)(x, x.flip(0))
     assert rec.shape == x.shape and 0 <= rec.min() and rec.max() <= 1
     rec.mean().backward()
-    assert model.glimpses.encoder.blocks[0][0].weight.grad.abs().sum() > 0
+    assert not any("KeypointDecoder" in type(m).__name__ for m in model.modules())  # nothing built unused
+    assert model.decoder.encoder.blocks[0][0].weight.grad.abs().sum() > 0
     assert model.pose_encoder.score.weight.grad.abs().sum() > 0  # the points learn where to cut and paste
 
 
@@ -42,3 +56,9 @@ def test_glimpses_need_keypoints_without_skips_on_black():
         load_config("standard", ["model.keypoint_glimpses=true"])  # standard has content skips
     with pytest.raises(UserError, match="needs data.background=none"):
         load_config("quick", ["model.keypoint_glimpses=true", "model.content_skips=false", "data.background=texture"])
+    with pytest.raises(UserError, match="glimpse_window must be"):
+        load_config("standard", ["model.glimpse_window=40"])  # no glimpses
+    with pytest.raises(UserError, match="wider than the frame"):
+        load_config(
+            "standard", ["model.keypoint_glimpses=true", "model.content_skips=false", "model.glimpse_window=80"]
+        )

@@ -14,6 +14,37 @@ def test_softargmax_finds_a_peak():
     assert torch.allclose(spatial_softargmax(logits), torch.tensor([[0.5, -0.5, -1.0, 1.0]]), atol=1e-4)
 
 
+def test_separation_gives_two_alike_objects_one_point_each():
+    """Two points whose maps both fire on two alike objects: unseparated, both land between them;
+    separated, the second avoids the first's object and takes the other."""
+    logits = torch.full((1, 2, 9, 9), -30.0)
+    logits[0, :, 4, 1] = logits[0, :, 4, 7] = 30.0  # both maps: x = -0.75 and x = 0.75, y = 0
+    logits[0, 0, 4, 1] += 5.0  # the first map leans left
+    plain, apart = spatial_softargmax(logits), spatial_softargmax(logits, separation=0.15)
+    assert plain[0, 2].abs() < 0.5  # the second point sits between the objects
+    assert torch.allclose(apart, torch.tensor([[-0.75, 0.0, 0.75, 0.0]]), atol=0.05)
+    assert torch.allclose(spatial_softargmax(logits[:, :1], separation=0.15), plain[:, :2])  # the first is unchanged
+
+
+def test_separation_lets_later_points_learn():
+    logits = torch.randn(2, 3, 8, 8, requires_grad=True)
+    spatial_softargmax(logits, separation=0.1)[:, 4:].sum().backward()
+    assert logits.grad[:, 2].abs().sum() > 0 and logits.grad[:, :2].abs().sum() == 0  # earlier points held fixed
+
+
+def test_separation_needs_keypoints():
+    with pytest.raises(UserError, match="keypoint_separation"):
+        ModelConfig(keypoint_separation=0.1)
+    with pytest.raises(UserError, match="keypoint_separation"):
+        ModelConfig(pose_head="keypoints", pose_dim=4, keypoint_separation=-1)
+    assert (
+        ContentPoseAutoencoder(
+            ModelConfig(pose_head="keypoints", pose_dim=4, width=8, keypoint_separation=0.2), 1, 32
+        ).pose_encoder.separation
+        == 0.2
+    )
+
+
 def test_keypoint_maps_peak_and_offsets_at_the_point():
     maps = keypoint_maps(torch.tensor([[0.5, -0.5]]), size=9)  # (1, 3, 9, 9)
     bump, dx, dy = maps[0]

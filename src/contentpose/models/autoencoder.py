@@ -77,18 +77,21 @@ class ContentPoseAutoencoder(nn.Module):
                 cfg.first_block_norm,
                 coords=cfg.keypoint_coords,
                 antialias=cfg.keypoint_antialias,
+                separation=cfg.keypoint_separation,
             )
-            self.decoder = KeypointDecoder(
-                cfg.content_dim,
-                points,
-                channels,
-                frame_size,
-                cfg.width,
-                warp=cfg.content_skips,
-                parts=cfg.keypoint_parts,
+            self.decoder = (
+                Glimpses(channels, frame_size, cfg.width, grid=frame_size // 4, extent=cfg.glimpse_window)
+                if cfg.keypoint_glimpses  # validated with the config: keypoints without skips
+                else KeypointDecoder(
+                    cfg.content_dim,
+                    points,
+                    channels,
+                    frame_size,
+                    cfg.width,
+                    warp=cfg.content_skips,
+                    parts=cfg.keypoint_parts,
+                )
             )
-            if cfg.keypoint_glimpses:  # validated with the config: keypoints without skips
-                self.glimpses = Glimpses(channels, frame_size, cfg.width, grid=frame_size // 4)
         else:
             self.pose_encoder = Encoder(
                 pose_channels, cfg.pose_dim, frame_size, cfg.width, first_norm=cfg.first_block_norm
@@ -109,12 +112,12 @@ class ContentPoseAutoencoder(nn.Module):
     @property
     def uses_glimpses(self) -> bool:
         """Whether frames are drawn as one patch per keypoint (model.keypoint_glimpses)."""
-        return hasattr(self, "glimpses")
+        return isinstance(self.decoder, Glimpses)
 
     @property
     def moves_content(self) -> bool:
         """Whether the decoder moves the content frame (its features, or its windows) to the pose's keypoints."""
-        return isinstance(self.decoder, KeypointDecoder) and (self.decoder.skips or self.uses_glimpses)
+        return self.uses_glimpses or (isinstance(self.decoder, KeypointDecoder) and self.decoder.skips)
 
     def complete(self, content: Content) -> bool:
         """Whether `content` holds all this decoder reads (skips, points, the frame)."""
@@ -147,7 +150,7 @@ class ContentPoseAutoencoder(nn.Module):
 
     def decode(self, content: Content, pose: torch.Tensor) -> torch.Tensor:
         if self.uses_glimpses:
-            return self.glimpses(content.frame, content.points, pose)
+            return self.decoder(content.frame, content.points, pose)
         if isinstance(self.decoder, KeypointDecoder):
             return self.decoder(content.vector, pose, self.moved(content, pose) if self.decoder.skips else None)
         return self.decoder(content.vector, pose, content.skips)

@@ -1,11 +1,10 @@
 """Content per keypoint: each point's glimpse of the content frame, drawn again at the target's points.
 
 A frame of rigidly moving objects (digits) is its objects pasted where they are. Each of the K
-points of the content frame cuts a P x P window centred on itself (P = H / 2), an encoder reads
-the window to a code (B, K, D), a decoder draws the code as an H x H patch (so a point off its
-object's centre still covers all of it), and the patch is pasted centred on the same point of
-the target pose; the frame is the max over the K patches, as
-Moving Digits draws overlapping digits. Where two digits overlap in the content frame, each window
+points of the content frame cuts a window of `extent` frame pixels centred on itself (read at
+P = H / 2 pixels), an encoder reads the window to a code (B, K, D), a decoder draws the code as a
+P x P patch, and the patch is pasted over the same extent centred on the same point of the target
+pose; the frame is the max over the K patches, as Moving Digits draws overlapping digits. Where two digits overlap in the content frame, each window
 is centred on one of them, so its code can hold that digit and not the other, which moved
 features (keypoints.KeypointDecoder) cannot: their cells hold both. After the glimpses of
 Attend-Infer-Repeat (Eslami et al., NeurIPS 2016), with translations only.
@@ -39,21 +38,22 @@ def _affine(scale: float, shift: torch.Tensor) -> torch.Tensor:
 class Glimpses(nn.Module):
     """frame (B, C, H, W) at its points (B, 2K), target points (B, 2K) -> frame (B, C, H, W) in [0, 1].
 
-    `grid` is the keypoint grid the points are read on (H/4 cells); `code` the size of each
-    window's code; the window encoder is a DCGAN stack at P = H / 2 pixels, the patch decoder one
-    at H."""
+    `grid` is the keypoint grid the points are read on (H/4 cells); `extent` the window's side in
+    frame pixels (0: H / 2); `code` the size of each window's code. The window encoder and the
+    patch decoder are DCGAN stacks at P = H / 2 pixels."""
 
-    def __init__(self, channels: int, frame_size: int, width: int, grid: int, code: int = 64):
+    def __init__(self, channels: int, frame_size: int, width: int, grid: int, extent: int = 0, code: int = 64):
         super().__init__()
         self.window, self.size, self.grid = frame_size // 2, frame_size, grid
+        self.extent = extent or self.window
         self.encoder = Encoder(channels, code, self.window, width)
         self.decoder = Decoder(code, 0, channels, self.window, width)
 
     def windows(self, frame: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
-        """The P x P window of `frame` (B, C, H, W) centred on each point (B, 2K): (B, K, C, P, P)."""
+        """The window of `frame` (B, C, H, W) centred on each point (B, 2K), read at P x P: (B, K, C, P, P)."""
         B, C = frame.shape[:2]
         K, P = points.shape[1] // 2, self.window
-        where = _affine(P / self.size, _centres(points, self.grid))
+        where = _affine(self.extent / self.size, _centres(points, self.grid))
         grid = nn.functional.affine_grid(where, (B * K, C, P, P), align_corners=False)
         out = nn.functional.grid_sample(frame.float().repeat_interleave(K, 0), grid, align_corners=False)
         return out.view(B, K, C, P, P)
@@ -64,10 +64,10 @@ class Glimpses(nn.Module):
         return self.encoder(w.flatten(0, 1).to(frame.dtype)).view(*w.shape[:2], -1)
 
     def paste(self, patches: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
-        """Patches (B, K, C, S, S) of any size S, each centred on its point (B, 2K) in an H x H
-        frame, zeros around: (B, K, C, H, W)."""
+        """Patches (B, K, C, S, S) of any size S, each spread over the window's extent centred on its
+        point (B, 2K) in an H x H frame, zeros around: (B, K, C, H, W)."""
         B, K, C, P, _ = patches.shape
-        scale = self.size / P
+        scale = self.size / self.extent
         where = _affine(scale, -scale * _centres(points, self.grid))
         grid = nn.functional.affine_grid(where, (B * K, C, self.size, self.size), align_corners=False)
         out = nn.functional.grid_sample(patches.flatten(0, 1).float(), grid, align_corners=False)

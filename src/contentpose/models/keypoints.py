@@ -23,15 +23,30 @@ def _grid(size: int, device, dtype) -> torch.Tensor:
     return torch.linspace(-1, 1, size, device=device, dtype=dtype)
 
 
-def spatial_softargmax(logits: torch.Tensor) -> torch.Tensor:
+def spatial_softargmax(logits: torch.Tensor, separation: float = 0.0) -> torch.Tensor:
     """Expected (x, y) of a softmax over positions: logits (B, K, G, G) -> points (B, 2K) in
-    [-1, 1], ordered x_1, y_1, x_2, y_2, ..."""
+    [-1, 1], ordered x_1, y_1, x_2, y_2, ...
+
+    With `separation` > 0 the points are read in turn, and point k's probabilities are scaled
+    by 1 - exp(-d^2 / 2 separation^2) at distance d (in frame widths) from each earlier point
+    (held fixed): a point cannot settle on an object an earlier point holds, so alike objects
+    (two digits) get one point each rather than two points each, or one between them.
+    """
     B, K, G, _ = logits.shape
-    p = logits.float().flatten(2).softmax(-1).view(B, K, G, G)
-    g = _grid(G, logits.device, p.dtype)
-    x = (p.sum(2) * g).sum(-1)  # (B, K): mass over columns
-    y = (p.sum(3) * g).sum(-1)  # (B, K): mass over rows
-    return torch.stack([x, y], dim=2).flatten(1)
+    g = _grid(G, logits.device, torch.float32)
+    gx, gy = g.repeat(G), g.repeat_interleave(G)  # x, y of each cell, rows first
+    logits = logits.float().flatten(2)  # (B, K, G G)
+    if not separation:
+        p = logits.softmax(-1)
+        return torch.stack([(p * gx).sum(-1), (p * gy).sum(-1)], dim=2).flatten(1)
+    points, damp = [], torch.zeros_like(logits[:, 0])
+    for k in range(K):
+        p = (logits[:, k] + damp).softmax(-1)  # (B, G G)
+        x, y = (p * gx).sum(-1), (p * gy).sum(-1)
+        points.append(torch.stack([x, y], dim=1))
+        d2 = ((gx - x.detach()[:, None]) ** 2 + (gy - y.detach()[:, None]) ** 2) / 4  # [-1, 1] spans ~2 widths
+        damp = damp + torch.log1p(-torch.exp(-d2 / (2 * separation**2)).clamp(max=1 - 1e-6))
+    return torch.stack(points, dim=1).flatten(1)
 
 
 def keypoint_maps(points: torch.Tensor, size: int, sigma: float = 0.1) -> torch.Tensor:
@@ -72,7 +87,8 @@ class KeypointEncoder(nn.Module):
     can prefer one side: without it, a feature map that fires on two alike objects (two digits)
     puts its point between them. With `antialias=True` each stride-2 conv becomes a stride-1 conv
     and a blur before subsampling (BlurDown), so the points move with the frame by a pixel too, not
-    only by whole cells.
+    only by whole cells. With `separation` > 0 each point avoids the earlier points
+    (`spatial_softargmax`).
     """
 
     def __init__(
@@ -84,6 +100,7 @@ class KeypointEncoder(nn.Module):
         first_norm: bool = False,
         coords: bool = False,
         antialias: bool = False,
+        separation: float = 0.0,
     ):
         super().__init__()
         c1, c2 = channel_plan(frame_size, width)[:2]
@@ -95,7 +112,7 @@ class KeypointEncoder(nn.Module):
             nn.BatchNorm2d(c2),
             nn.LeakyReLU(0.2, inplace=True),
         )
-        self.coords = coords
+        self.coords, self.separation = coords, separation
         self.score = nn.Conv2d(c2 + 2 * coords, points, 1, bias=False)  # a bias moves every cell alike: no use
         self.apply(dcgan_init)
 
@@ -106,7 +123,7 @@ class KeypointEncoder(nn.Module):
             g = _grid(G, h.device, h.dtype)
             xy = torch.stack(torch.meshgrid(g, g, indexing="xy"))  # (2, G, G): x, y of each cell
             h = torch.cat([h, xy.expand(B, -1, -1, -1)], dim=1)
-        return spatial_softargmax(self.score(h))
+        return spatial_softargmax(self.score(h), self.separation)
 
 
 class KeypointDecoder(nn.Module):
