@@ -33,7 +33,7 @@ def keypoint_digits_run(path: Path):
         run = load_run(path)
     except UserError as err:
         raise SystemExit(f"{path}: {err}") from None
-    if getattr(run.model.decoder, "points", None) is None:
+    if run.config.model.pose_head != "keypoints":
         raise SystemExit(f"{path} does not have keypoint pose (model.pose_head=keypoints)")
     test, train_data = run.dataset("test"), run.dataset("train")
     if not (hasattr(test, "content_groups") and hasattr(test, "positions")):

@@ -106,7 +106,7 @@ class Model:
         if not model.complete(content):
             raise UserError(
                 "this run's decoder also needs what content() returned beside the vector (the content encoder's skips, "
-                "points, and with keypoint_move=pixels or keypoint_glimpses the frame): pass it whole"
+                "points, and with keypoint_move=pixels the frame): pass it whole"
             )
         try:
             lead = torch.broadcast_shapes(content.vector.shape[:-1], pose.shape[:-1])

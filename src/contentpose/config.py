@@ -87,7 +87,8 @@ class ModelConfig:
     keypoint_parts: bool = False  # keypoint pose, moved features: a learned soft split of the content frame's
     # features into one part per point (and a rest), each part moved by its own point only
     keypoint_glimpses: bool = False  # keypoint pose: the frame is drawn as one patch per point, decoded from a
-    # window of the content frame centred on that point and pasted at the pose's point (objects on black)
+    # window of the content frame centred on that point and pasted at the pose's point (objects on black);
+    # the content is the windows' codes, content_dim / (pose_dim / 2) each
     glimpse_window: int = 0  # keypoint_glimpses: each window's side in frame pixels (0: half the frame)
     pose_input: Literal["frame", "silhouette"] = (
         "frame"  # what the pose encoder sees: the frame, or its silhouette (1 where any channel is above
@@ -132,6 +133,16 @@ class ModelConfig:
         if self.keypoint_glimpses and not (self.pose_head == "keypoints" and not self.content_skips):
             raise UserError(
                 "model.keypoint_glimpses=true needs model.pose_head=keypoints and model.content_skips=false"
+            )
+        if self.keypoint_glimpses and (self.content_pool or self.content_encoder != "dcgan" or self.first_block_norm):
+            raise UserError(
+                "model.keypoint_glimpses=true reads content with its own window encoder: set model.content_pool=false,"
+                " model.content_encoder=dcgan and model.first_block_norm=false"
+            )
+        if self.keypoint_glimpses and self.pose_dim > 1 and self.content_dim % (self.pose_dim // 2):
+            raise UserError(
+                f"model.keypoint_glimpses=true splits model.content_dim ({self.content_dim}) into one code per"
+                f" point: it must be a multiple of the {self.pose_dim // 2} points"
             )
         if self.keypoint_parts and not (
             self.pose_head == "keypoints" and self.content_skips and self.keypoint_move == "features"

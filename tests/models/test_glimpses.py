@@ -5,6 +5,7 @@ from contentpose.config import load_config
 from contentpose.errors import UserError
 from contentpose.models.autoencoder import Content, ContentPoseAutoencoder, PairPass
 from contentpose.models.glimpses import Glimpses
+from contentpose.models.keypoints import KeypointDecoder
 
 cell = lambda row, col: [-1 + 2 * col / 15, -1 + 2 * row / 15]  # noqa: E731  (x, y) of a cell of the 16-cell grid
 
@@ -36,29 +37,38 @@ def test_a_wider_window_is_read_at_the_same_pixels_and_pasted_back_over_its_exte
     assert Glimpses(1, 64, 8, 16).extent == 32  # half the frame unless told
 
 
-def test_glimpse_model_draws_each_points_window_and_trains():
-    cfg = load_config("standard", ["model.keypoint_glimpses=true", "model.content_skips=false", "model.width=8"]).model
+def test_glimpse_model_reads_content_as_one_code_per_point_and_trains():
+    cfg = load_config(
+        "standard",
+        ["model.keypoint_glimpses=true", "model.content_skips=false", "model.content_pool=false", "model.width=8"],
+    ).model
     model = ContentPoseAutoencoder(cfg, channels=1, frame_size=64)
+    assert model.content_encoder is None  # nothing built unused
+    assert not any(isinstance(m, KeypointDecoder) for m in model.modules())
     x = torch.rand(3, 1, 64, 64)
     content = model.content(x)
-    assert content.frame is x and model.complete(content)
-    assert not model.complete(Content(content.vector, points=content.points))  # the frame is missing
-    rec, *_ = PairPass(model)(x, x.flip(0))
-    assert rec.shape == x.shape and 0 <= rec.min() and rec.max() <= 1
-    rec.mean().backward()
-    assert not any("KeypointDecoder" in type(m).__name__ for m in model.modules())  # nothing built unused
+    codes = model.decoder.codes(x, model.pose(x))  # (3, 4, 32): 128 / 4 points
+    assert codes.shape == (3, 4, 32) and torch.equal(content.vector, codes.flatten(1))
+    assert model.complete(Content(content.vector))  # the codes are all the decoder reads
+    assert torch.equal(model.decode(content, model.pose(x)), model(x, x))
+    rec, c_t, *_ = PairPass(model)(x, x.flip(0))
+    assert rec.shape == x.shape and 0 <= rec.min() and rec.max() <= 1 and c_t.shape == (3, 128)
+    (rec.mean() + c_t.mean()).backward()
     assert model.decoder.encoder.blocks[0][0].weight.grad.abs().sum() > 0
     assert model.pose_encoder.score.weight.grad.abs().sum() > 0  # the points learn where to cut and paste
 
 
 def test_glimpses_need_keypoints_without_skips_on_black():
+    glimpses = ["model.keypoint_glimpses=true", "model.content_skips=false", "model.content_pool=false"]
     with pytest.raises(UserError, match="keypoint_glimpses=true needs"):
         load_config("standard", ["model.keypoint_glimpses=true"])  # standard has content skips
     with pytest.raises(UserError, match="needs data.background=none"):
-        load_config("quick", ["model.keypoint_glimpses=true", "model.content_skips=false", "data.background=texture"])
+        load_config("quick", glimpses + ["data.background=texture"])
+    with pytest.raises(UserError, match="own window encoder"):
+        load_config("standard", ["model.keypoint_glimpses=true", "model.content_skips=false"])  # pooled content
+    with pytest.raises(UserError, match="multiple of the 3 points"):
+        load_config("standard", glimpses + ["model.pose_dim=6"])
     with pytest.raises(UserError, match="glimpse_window must be"):
         load_config("standard", ["model.glimpse_window=40"])  # no glimpses
     with pytest.raises(UserError, match="wider than the frame"):
-        load_config(
-            "standard", ["model.keypoint_glimpses=true", "model.content_skips=false", "model.glimpse_window=80"]
-        )
+        load_config("standard", glimpses + ["model.glimpse_window=80"])

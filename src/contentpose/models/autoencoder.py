@@ -17,10 +17,10 @@ from contentpose.models.palette import PaletteEncoder
 
 @dataclass
 class Content:
-    """A frame's content: the vector (B, Dc); in the U-Net variant also the encoder's skips, and
-    with keypoint pose and skips the frame's own keypoints (B, 2K), which say where the skips'
-    features are so the decoder can move them to the target pose; where the frame itself is moved
-    (model.keypoint_move=pixels), the frame (B, C, H, W)."""
+    """A frame's content: the vector (B, Dc) (with glimpses, each point's code, K codes of Dc / K);
+    in the U-Net variant also the encoder's skips, and with keypoint pose and skips the frame's own
+    keypoints (B, 2K), which say where the skips' features are so the decoder can move them to the
+    target pose; where the frame itself is moved (model.keypoint_move=pixels), the frame (B, C, H, W)."""
 
     vector: torch.Tensor
     skips: list[torch.Tensor] | None = None
@@ -55,7 +55,9 @@ class ContentPoseAutoencoder(nn.Module):
         self.pose_input = cfg.pose_input
         pose_channels = channels if cfg.pose_input == "frame" else 1
         self.content_encoder = (
-            PaletteEncoder(channels, cfg.content_dim, cfg.width, cfg.palette_frequencies)
+            None  # with glimpses the content is the windows' codes, read by the decoder's own encoder
+            if cfg.keypoint_glimpses
+            else PaletteEncoder(channels, cfg.content_dim, cfg.width, cfg.palette_frequencies)
             if cfg.content_encoder == "palette"
             else Encoder(
                 channels,
@@ -80,7 +82,14 @@ class ContentPoseAutoencoder(nn.Module):
                 separation=cfg.keypoint_separation,
             )
             self.decoder = (
-                Glimpses(channels, frame_size, cfg.width, grid=frame_size // 4, extent=cfg.glimpse_window)
+                Glimpses(
+                    channels,
+                    frame_size,
+                    cfg.width,
+                    grid=frame_size // 4,
+                    extent=cfg.glimpse_window,
+                    code=cfg.content_dim // points,  # validated with the config: a whole number
+                )
                 if cfg.keypoint_glimpses  # validated with the config: keypoints without skips
                 else KeypointDecoder(
                     cfg.content_dim,
@@ -102,11 +111,13 @@ class ContentPoseAutoencoder(nn.Module):
 
     def content(self, x: torch.Tensor, pose: torch.Tensor | None = None) -> Content:
         """Content of x (B, C, H, W); `pose`, x's own pose if already computed, saves a pass."""
+        if self.uses_glimpses:  # the window around each of x's own points, read to a code
+            return Content(self.decoder.codes(x, self.pose(x) if pose is None else pose).flatten(1))
         out = self.content_encoder(x)
         content = Content(*out) if isinstance(out, tuple) else Content(out)
         if self.moves_content:
             content.points = self.pose(x) if pose is None else pose
-            content.frame = x if self.move_pixels or self.uses_glimpses else None
+            content.frame = x if self.move_pixels else None
         return content
 
     @property
@@ -116,14 +127,12 @@ class ContentPoseAutoencoder(nn.Module):
 
     @property
     def moves_content(self) -> bool:
-        """Whether the decoder moves the content frame (its features, or its windows) to the pose's keypoints."""
-        return self.uses_glimpses or (isinstance(self.decoder, KeypointDecoder) and self.decoder.skips)
+        """Whether the decoder moves the content frame's features to the pose's keypoints."""
+        return isinstance(self.decoder, KeypointDecoder) and self.decoder.skips
 
     def complete(self, content: Content) -> bool:
         """Whether `content` holds all this decoder reads (skips, points, the frame)."""
-        if self.uses_glimpses:
-            return content.points is not None and content.frame is not None
-        if not self.decoder.skips:
+        if self.uses_glimpses or not self.decoder.skips:
             return True
         if not self.moves_content:
             return content.skips is not None
@@ -150,7 +159,7 @@ class ContentPoseAutoencoder(nn.Module):
 
     def decode(self, content: Content, pose: torch.Tensor) -> torch.Tensor:
         if self.uses_glimpses:
-            return self.decoder(content.frame, content.points, pose)
+            return self.decoder(content.vector.view(len(pose), pose.shape[1] // 2, -1), pose)
         if isinstance(self.decoder, KeypointDecoder):
             return self.decoder(content.vector, pose, self.moved(content, pose) if self.decoder.skips else None)
         return self.decoder(content.vector, pose, content.skips)

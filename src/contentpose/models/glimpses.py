@@ -2,7 +2,7 @@
 
 A frame of rigidly moving objects (digits) is its objects pasted where they are. Each of the K
 points of the content frame cuts a window of `extent` frame pixels centred on itself (read at
-P = H / 2 pixels), an encoder reads the window to a code (B, K, D), a decoder draws the code as a
+P = H / 2 pixels), an encoder reads the window to a code (B, K, D) (the frame's content is the K codes), a decoder draws the code as a
 P x P patch, and the patch is pasted over the same extent centred on the same point of the target
 pose; the frame is the max over the K patches, as Moving Digits draws overlapping digits. Where two digits overlap in the content frame, each window
 is centred on one of them, so its code can hold that digit and not the other, which moved
@@ -73,8 +73,8 @@ class Glimpses(nn.Module):
         out = nn.functional.grid_sample(patches.flatten(0, 1).float(), grid, align_corners=False)
         return out.view(B, K, C, self.size, self.size)
 
-    def forward(self, frame: torch.Tensor, source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        codes = self.codes(frame, source)  # (B, K, D)
+    def forward(self, codes: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Each code (B, K, D) drawn as a patch and pasted at its target point (B, 2K): (B, C, H, W)."""
         B, K = codes.shape[:2]
         patches = self.decoder(codes.flatten(0, 1), codes.new_zeros(B * K, 0)).view(B, K, -1, self.window, self.window)
         return self.paste(patches, target).amax(dim=1).clamp(min=FLOOR)
