@@ -88,7 +88,8 @@ class ModelConfig:
     # features into one part per point (and a rest), each part moved by its own point only
     keypoint_glimpses: bool = False  # keypoint pose: the frame is drawn as one patch per point, decoded from a
     # window of the content frame centred on that point and pasted at the pose's point (objects on black);
-    # the content is the windows' codes, content_dim / (pose_dim / 2) each
+    # the content is the windows' codes, content_dim / (pose_dim / 2) each; with content_skips the
+    # window's encoder passes its feature maps to the patch's decoder (a U-Net per window)
     glimpse_window: int = 0  # keypoint_glimpses: each window's side in frame pixels (0: half the frame)
     pose_input: Literal["frame", "silhouette"] = (
         "frame"  # what the pose encoder sees: the frame, or its silhouette (1 where any channel is above
@@ -130,9 +131,12 @@ class ModelConfig:
             raise UserError("model.keypoint_antialias=true needs model.pose_head=keypoints")
         if self.keypoint_move == "pixels" and not (self.pose_head == "keypoints" and self.content_skips):
             raise UserError("model.keypoint_move=pixels needs model.pose_head=keypoints and model.content_skips=true")
-        if self.keypoint_glimpses and not (self.pose_head == "keypoints" and not self.content_skips):
+        if self.keypoint_glimpses and not (
+            self.pose_head == "keypoints" and self.keypoint_move == "features" and not self.keypoint_parts
+        ):
             raise UserError(
-                "model.keypoint_glimpses=true needs model.pose_head=keypoints and model.content_skips=false"
+                "model.keypoint_glimpses=true needs model.pose_head=keypoints, and moves windows, not features:"
+                " it takes neither model.keypoint_move=pixels nor model.keypoint_parts=true"
             )
         if self.keypoint_glimpses and (self.content_pool or self.content_encoder != "dcgan" or self.first_block_norm):
             raise UserError(

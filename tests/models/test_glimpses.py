@@ -47,8 +47,8 @@ def test_glimpse_model_reads_content_as_one_code_per_point_and_trains():
     assert not any(isinstance(m, KeypointDecoder) for m in model.modules())
     x = torch.rand(3, 1, 64, 64)
     content = model.content(x)
-    codes = model.decoder.codes(x, model.pose(x))  # (3, 4, 32): 128 / 4 points
-    assert codes.shape == (3, 4, 32) and torch.equal(content.vector, codes.flatten(1))
+    codes, skips = model.decoder.read(x, model.pose(x))  # (3, 4, 32): 128 / 4 points; no skips
+    assert codes.shape == (3, 4, 32) and skips is None and torch.equal(content.vector, codes.flatten(1))
     assert model.complete(Content(content.vector))  # the codes are all the decoder reads
     assert torch.equal(model.decode(content, model.pose(x)), model(x, x))
     rec, c_t, *_ = PairPass(model)(x, x.flip(0))
@@ -58,10 +58,25 @@ def test_glimpse_model_reads_content_as_one_code_per_point_and_trains():
     assert model.pose_encoder.score.weight.grad.abs().sum() > 0  # the points learn where to cut and paste
 
 
-def test_glimpses_need_keypoints_without_skips_on_black():
+def test_glimpses_with_skips_carry_each_windows_feature_maps_to_its_patch():
+    cfg = load_config("standard", ["model.keypoint_glimpses=true", "model.content_pool=false", "model.width=8"]).model
+    model = ContentPoseAutoencoder(cfg, channels=1, frame_size=64)
+    x = torch.rand(2, 1, 64, 64)
+    content = model.content(x)
+    assert [tuple(f.shape) for f in content.skips] == [(2, 4, 8, 16, 16), (2, 4, 16, 8, 8), (2, 4, 32, 4, 4)]
+    assert model.complete(content) and not model.complete(Content(content.vector))  # skips are read
+    rec = model.decode(content, model.pose(x))
+    rec.mean().backward()
+    assert model.decoder.decoder.out[0].weight.grad.abs().sum() > 0
+    assert model.decoder.encoder.blocks[0][0].weight.grad.abs().sum() > 0
+
+
+def test_glimpses_need_keypoints_moving_windows_on_black():
     glimpses = ["model.keypoint_glimpses=true", "model.content_skips=false", "model.content_pool=false"]
-    with pytest.raises(UserError, match="keypoint_glimpses=true needs"):
-        load_config("standard", ["model.keypoint_glimpses=true"])  # standard has content skips
+    with pytest.raises(UserError, match="keypoint_glimpses=true needs model.pose_head=keypoints"):
+        load_config("quick", glimpses + ["model.pose_head=vector"])
+    with pytest.raises(UserError, match="neither model.keypoint_move=pixels"):
+        load_config("standard", glimpses + ["model.content_skips=true", "model.keypoint_move=pixels"])
     with pytest.raises(UserError, match="needs data.background=none"):
         load_config("quick", glimpses + ["data.background=texture"])
     with pytest.raises(UserError, match="own window encoder"):

@@ -89,6 +89,7 @@ class ContentPoseAutoencoder(nn.Module):
                     grid=frame_size // 4,
                     extent=cfg.glimpse_window,
                     code=cfg.content_dim // points,  # validated with the config: a whole number
+                    skips=cfg.content_skips,
                 )
                 if cfg.keypoint_glimpses  # validated with the config: keypoints without skips
                 else KeypointDecoder(
@@ -111,8 +112,9 @@ class ContentPoseAutoencoder(nn.Module):
 
     def content(self, x: torch.Tensor, pose: torch.Tensor | None = None) -> Content:
         """Content of x (B, C, H, W); `pose`, x's own pose if already computed, saves a pass."""
-        if self.uses_glimpses:  # the window around each of x's own points, read to a code
-            return Content(self.decoder.codes(x, self.pose(x) if pose is None else pose).flatten(1))
+        if self.uses_glimpses:  # the window around each of x's own points, read to a code (and skips)
+            codes, skips = self.decoder.read(x, self.pose(x) if pose is None else pose)
+            return Content(codes.flatten(1), skips)
         out = self.content_encoder(x)
         content = Content(*out) if isinstance(out, tuple) else Content(out)
         if self.moves_content:
@@ -132,7 +134,7 @@ class ContentPoseAutoencoder(nn.Module):
 
     def complete(self, content: Content) -> bool:
         """Whether `content` holds all this decoder reads (skips, points, the frame)."""
-        if self.uses_glimpses or not self.decoder.skips:
+        if not self.decoder.skips:
             return True
         if not self.moves_content:
             return content.skips is not None
@@ -159,7 +161,7 @@ class ContentPoseAutoencoder(nn.Module):
 
     def decode(self, content: Content, pose: torch.Tensor) -> torch.Tensor:
         if self.uses_glimpses:
-            return self.decoder(content.vector.view(len(pose), pose.shape[1] // 2, -1), pose)
+            return self.decoder(content.vector.view(len(pose), pose.shape[1] // 2, -1), pose, content.skips)
         if isinstance(self.decoder, KeypointDecoder):
             return self.decoder(content.vector, pose, self.moved(content, pose) if self.decoder.skips else None)
         return self.decoder(content.vector, pose, content.skips)

@@ -36,18 +36,23 @@ def _affine(scale: float, shift: torch.Tensor) -> torch.Tensor:
 
 
 class Glimpses(nn.Module):
-    """frame (B, C, H, W) at its points (B, 2K), target points (B, 2K) -> frame (B, C, H, W) in [0, 1].
+    """`read`: frame (B, C, H, W) at its points (B, 2K) -> codes (B, K, D) (and skips); `forward`:
+    codes (and skips) at target points (B, 2K) -> frame (B, C, H, W) in [0, 1].
 
     `grid` is the keypoint grid the points are read on (H/4 cells); `extent` the window's side in
     frame pixels (0: H / 2); `code` the size of each window's code. The window encoder and the
-    patch decoder are DCGAN stacks at P = H / 2 pixels."""
+    patch decoder are DCGAN stacks at P = H / 2 pixels; with `skips` a U-Net, whose patch decoder
+    also sees the window encoder's feature maps, so it can draw the window's pixels again (and
+    leave out what belongs to another point)."""
 
-    def __init__(self, channels: int, frame_size: int, width: int, grid: int, extent: int = 0, code: int = 64):
+    def __init__(
+        self, channels: int, frame_size: int, width: int, grid: int, extent: int = 0, code: int = 64, skips: bool = False
+    ):
         super().__init__()
-        self.window, self.size, self.grid = frame_size // 2, frame_size, grid
+        self.window, self.size, self.grid, self.skips = frame_size // 2, frame_size, grid, skips
         self.extent = extent or self.window
-        self.encoder = Encoder(channels, code, self.window, width)
-        self.decoder = Decoder(code, 0, channels, self.window, width)
+        self.encoder = Encoder(channels, code, self.window, width, skips=skips)
+        self.decoder = Decoder(code, 0, channels, self.window, width, skips=skips)
 
     def windows(self, frame: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
         """The window of `frame` (B, C, H, W) centred on each point (B, 2K), read at P x P: (B, K, C, P, P)."""
@@ -58,10 +63,15 @@ class Glimpses(nn.Module):
         out = nn.functional.grid_sample(frame.float().repeat_interleave(K, 0), grid, align_corners=False)
         return out.view(B, K, C, P, P)
 
-    def codes(self, frame: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
-        """Each point's window read to a code: (B, K, D)."""
+    def read(self, frame: torch.Tensor, points: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor] | None]:
+        """Each point's window read to a code (B, K, D); with skips also the encoder's feature maps,
+        finest first, each (B, K, c, h, w)."""
         w = self.windows(frame, points)
-        return self.encoder(w.flatten(0, 1).to(frame.dtype)).view(*w.shape[:2], -1)
+        B, K = w.shape[:2]
+        out = self.encoder(w.flatten(0, 1).to(frame.dtype))
+        codes, features = out if self.skips else (out, None)
+        skips = None if features is None else [f.view(B, K, *f.shape[1:]) for f in features]
+        return codes.view(B, K, -1), skips
 
     def paste(self, patches: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
         """Patches (B, K, C, S, S) of any size S, each spread over the window's extent centred on its
@@ -73,8 +83,13 @@ class Glimpses(nn.Module):
         out = nn.functional.grid_sample(patches.flatten(0, 1).float(), grid, align_corners=False)
         return out.view(B, K, C, self.size, self.size)
 
-    def forward(self, codes: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """Each code (B, K, D) drawn as a patch and pasted at its target point (B, 2K): (B, C, H, W)."""
+    def forward(
+        self, codes: torch.Tensor, target: torch.Tensor, skips: list[torch.Tensor] | None = None
+    ) -> torch.Tensor:
+        """Each code (B, K, D) (with its skips, as `read` returns them) drawn as a patch and pasted at
+        its target point (B, 2K): (B, C, H, W)."""
         B, K = codes.shape[:2]
-        patches = self.decoder(codes.flatten(0, 1), codes.new_zeros(B * K, 0)).view(B, K, -1, self.window, self.window)
+        flat = None if skips is None else [f.flatten(0, 1) for f in skips]
+        patches = self.decoder(codes.flatten(0, 1), codes.new_zeros(B * K, 0), flat)
+        patches = patches.view(B, K, -1, self.window, self.window)
         return self.paste(patches, target).amax(dim=1).clamp(min=FLOOR)
