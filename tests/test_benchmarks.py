@@ -432,29 +432,3 @@ def test_a_timed_out_benchmark_takes_its_children_with_it(tmp_path):
             return
         time.sleep(0.1)
     pytest.fail(f"the benchmark's child {grandchild} outlived it")
-
-
-def test_parts_benchmark_reads_the_split_against_each_digit(tmp_path, monkeypatch, capsys):
-    from conftest import untrained_run
-
-    from contentpose.eval import content_classifier as cc
-
-    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
-    import parts  # in this process, with a classifier trained for a few steps
-
-    monkeypatch.setattr(cc, "STEPS", 5)
-    plain = untrained_run(tmp_path / "plain", "standard", TINY)
-    monkeypatch.setattr(sys, "argv", ["parts.py", str(plain)])
-    with pytest.raises(SystemExit, match="keypoint_parts=true"):
-        parts.main()
-
-    run = untrained_run(tmp_path / "parts", "standard", [*TINY, "model.keypoint_parts=true"])
-    out = tmp_path / "parts.json"
-    monkeypatch.setattr(sys, "argv", ["parts.py", str(run), "--json", str(out), "--picture", str(tmp_path / "p.png")])
-    parts.main()
-    assert "nearest point" in capsys.readouterr().out and (tmp_path / "p.png").stat().st_size > 0
-    rows = json.loads(out.read_text())["runs"][str(run)]
-    assert rows["digits overlap"]["share"] + rows["digits apart"]["share"] == pytest.approx(1)
-    for row in (r for r in rows.values() if isinstance(r, dict) and r["own"] is not None):
-        assert row["own"] + row["other"] + row["rest"] == pytest.approx(1, abs=1e-3)
-        assert 0 <= row["nearest point: own"] <= 1

@@ -84,8 +84,6 @@ class ModelConfig:
         "features"  # keypoint pose with content_skips: move the content frame's features, or move the
         # frame and encode each copy again (sharp at moves by part of a cell; more encoder work)
     )
-    keypoint_parts: bool = False  # keypoint pose, moved features: a learned soft split of the content frame's
-    # features into one part per point (and a rest), each part moved by its own point only
     keypoint_glimpses: bool = False  # keypoint pose: the frame is drawn as one patch per point, decoded from a
     # window of the content frame centred on that point and pasted at the pose's point (objects on black);
     # the content is the windows' codes, content_dim / (pose_dim / 2) each; with content_skips the
@@ -131,12 +129,10 @@ class ModelConfig:
             raise UserError("model.keypoint_antialias=true needs model.pose_head=keypoints")
         if self.keypoint_move == "pixels" and not (self.pose_head == "keypoints" and self.content_skips):
             raise UserError("model.keypoint_move=pixels needs model.pose_head=keypoints and model.content_skips=true")
-        if self.keypoint_glimpses and not (
-            self.pose_head == "keypoints" and self.keypoint_move == "features" and not self.keypoint_parts
-        ):
+        if self.keypoint_glimpses and not (self.pose_head == "keypoints" and self.keypoint_move == "features"):
             raise UserError(
-                "model.keypoint_glimpses=true needs model.pose_head=keypoints, and moves windows, not features:"
-                " it takes neither model.keypoint_move=pixels nor model.keypoint_parts=true"
+                "model.keypoint_glimpses=true needs model.pose_head=keypoints, and moves windows: it does not"
+                " take model.keypoint_move=pixels"
             )
         if self.keypoint_glimpses and (self.content_pool or self.content_encoder != "dcgan" or self.first_block_norm):
             raise UserError(
@@ -147,13 +143,6 @@ class ModelConfig:
             raise UserError(
                 f"model.keypoint_glimpses=true splits model.content_dim ({self.content_dim}) into one code per"
                 f" point: it must be a multiple of the {self.pose_dim // 2} points"
-            )
-        if self.keypoint_parts and not (
-            self.pose_head == "keypoints" and self.content_skips and self.keypoint_move == "features"
-        ):
-            raise UserError(
-                "model.keypoint_parts=true needs model.pose_head=keypoints, model.content_skips=true"
-                " and model.keypoint_move=features"
             )
 
 
@@ -166,7 +155,6 @@ AUTOENCODER_ONLY = (  # model options read by the content/pose autoencoders alon
     "keypoint_separation",
     "keypoint_antialias",
     "keypoint_move",
-    "keypoint_parts",
     "keypoint_glimpses",
     "glimpse_window",
 )

@@ -75,7 +75,7 @@ def test_glimpses_need_keypoints_moving_windows_on_black():
     glimpses = ["model.keypoint_glimpses=true", "model.content_skips=false", "model.content_pool=false"]
     with pytest.raises(UserError, match="keypoint_glimpses=true needs model.pose_head=keypoints"):
         load_config("quick", glimpses + ["model.pose_head=vector"])
-    with pytest.raises(UserError, match="neither model.keypoint_move=pixels"):
+    with pytest.raises(UserError, match="does not take model.keypoint_move=pixels"):
         load_config("standard", glimpses + ["model.content_skips=true", "model.keypoint_move=pixels"])
     with pytest.raises(UserError, match="needs data.background=none"):
         load_config("quick", glimpses + ["data.background=texture"])

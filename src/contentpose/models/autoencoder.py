@@ -99,7 +99,6 @@ class ContentPoseAutoencoder(nn.Module):
                     frame_size,
                     cfg.width,
                     warp=cfg.content_skips,
-                    parts=cfg.keypoint_parts,
                 )
             )
         else:

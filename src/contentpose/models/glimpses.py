@@ -46,7 +46,14 @@ class Glimpses(nn.Module):
     leave out what belongs to another point)."""
 
     def __init__(
-        self, channels: int, frame_size: int, width: int, grid: int, extent: int = 0, code: int = 64, skips: bool = False
+        self,
+        channels: int,
+        frame_size: int,
+        width: int,
+        grid: int,
+        extent: int = 0,
+        code: int = 64,
+        skips: bool = False,
     ):
         super().__init__()
         self.window, self.size, self.grid, self.skips = frame_size // 2, frame_size, grid, skips

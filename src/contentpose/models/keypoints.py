@@ -65,7 +65,6 @@ def keypoint_maps(points: torch.Tensor, size: int, sigma: float = 0.1) -> torch.
 def translate(x: torch.Tensor, source: torch.Tensor, target: torch.Tensor, grid: int) -> torch.Tensor:
     """x (B, c, S, S) and points (B, 2K) read on a grid of `grid` cells -> (B, K, c, S, S): K copies
     of x, each moved by one point's displacement from `source` to `target` (bilinear, zeros enter).
-    x may also be one copy per point, (B, K, c, S, S): copy k is moved by point k.
 
     Points are in [-1, 1] between the first and last cell centres of their grid, so a move of d is
     d (grid - 1) / grid in the [-1, 1] span of x's edges, whatever x's size S: x may be the frame.
@@ -75,7 +74,7 @@ def translate(x: torch.Tensor, source: torch.Tensor, target: torch.Tensor, grid:
     shift = (target - source).float().view(B * K, 1, 1, 2) * (grid - 1) / grid  # (x, y)
     g = (torch.arange(S, device=x.device, dtype=torch.float32) * 2 + 1) / S - 1  # cell centres of x
     base = torch.stack(torch.meshgrid(g, g, indexing="xy"), dim=-1)  # (S, S, 2): x, y of each cell
-    f = x.float().flatten(0, 1) if x.dim() == 5 else x.float().repeat_interleave(K, 0)  # (B K, c, S, S)
+    f = x.float().repeat_interleave(K, 0)  # (B K, c, S, S)
     moved = nn.functional.grid_sample(f, base - shift, align_corners=False)  # read where the point came from
     return moved.view(B, K, c, S, S)
 
@@ -137,12 +136,6 @@ class KeypointDecoder(nn.Module):
     and one copy unmoved (what stays, e.g. the background), join the input (Monkey-Net's idea,
     Siarohin et al., CVPR 2019, with translations only). `moved` moves the features themselves;
     the autoencoder may instead encode moved copies of the frame (model.keypoint_move).
-
-    With `parts=True` the features are first split into K + 1 parts by a learned soft segmentation
-    of the content frame (a softmax over parts at each cell, from the features and the maps of the
-    frame's own points), and copy k holds only part k: where two objects overlap, each point then
-    moves its own object, not both (after Siarohin et al., "Motion-Supervised Co-Part
-    Segmentation", ICPR 2020).
     """
 
     def __init__(
@@ -153,23 +146,11 @@ class KeypointDecoder(nn.Module):
         frame_size: int,
         width: int,
         warp: bool = False,
-        parts: bool = False,
     ):
         super().__init__()
         c1, c2 = channel_plan(frame_size, width)[:2]
         hidden = 2 * c2
         self.grid, self.points, self.skips = frame_size // 4, points, warp
-        self.segment = (
-            nn.Sequential(
-                nn.Conv2d(c2 + 3 * points, hidden, 3, 1, 1),
-                nn.LeakyReLU(0.2, True),
-                nn.Conv2d(hidden, hidden, 3, 1, 1),
-                nn.LeakyReLU(0.2, True),
-                nn.Conv2d(hidden, points + 1, 1),
-            )
-            if parts
-            else None
-        )
         self.content = nn.Linear(content_dim, hidden)
         convs = []
         for cin in (hidden + 3 * points + (points + 1) * c2 * warp, hidden, hidden):
@@ -190,17 +171,7 @@ class KeypointDecoder(nn.Module):
             parts.append(moved.to(c.dtype))
         return self.out(self.body(torch.cat(parts, dim=1)))
 
-    def parts(self, features: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
-        """The soft split of features (B, c, G, G) at their frame's points (B, 2K) into K + 1
-        parts: weights (B, K + 1, G, G) that sum to 1 at each cell; the last part is the rest."""
-        maps = keypoint_maps(points, self.grid).to(features.dtype)
-        return self.segment(torch.cat([features, maps], dim=1)).float().softmax(dim=1)
-
     def moved(self, features: torch.Tensor, source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """features (B, c, G, G) at points `source` (B, 2K) -> (B, (K + 1) c, G, G): one copy
-        shifted by each point's move to `target` (B, 2K), then the features as they are. With
-        parts, copy k holds only part k of the features."""
-        x = features
-        if self.segment is not None:
-            x = features.float()[:, None] * self.parts(features, source)[:, : self.points, None]  # (B, K, c, G, G)
-        return torch.cat([translate(x, source, target, self.grid).flatten(1, 2), features.float()], dim=1)
+        shifted by each point's move to `target` (B, 2K), then the features as they are."""
+        return torch.cat([translate(features, source, target, self.grid).flatten(1, 2), features.float()], dim=1)
