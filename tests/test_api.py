@@ -236,7 +236,17 @@ def test_opening_a_run_that_is_still_training_says_so(tmp_path, capsys):
     run = untrained_run(tmp_path / "run", "quick", TINY)
     load_run(run, "cpu")
     assert "still training" not in capsys.readouterr().err
-    with run_lock(run):
+    hold = "import sys, time\nfrom contentpose.runtime.lock import run_lock\nwith run_lock(sys.argv[1]):\n"
+    hold += "    print('held', flush=True)\n    time.sleep(60)"
+    child = subprocess.Popen([sys.executable, "-c", hold, str(run)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "held"
         load_run(run, "cpu")
         err = capsys.readouterr().err
-    assert "still training" in err and "checkpoint at step 0" in err
+    finally:
+        child.kill()
+        child.wait()
+    assert f"process {child.pid} is still training" in err and "checkpoint at step 0" in err
+    with run_lock(run):  # this process's own lock (train-predictor holds it while it loads the run)
+        load_run(run, "cpu")
+    assert "still training" not in capsys.readouterr().err

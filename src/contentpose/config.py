@@ -308,7 +308,11 @@ def presets() -> list[str]:
 
 def load_config(source: str | Path, overrides: list[str] = ()) -> Config:
     """Build a Config from a preset name or YAML path, then apply `section.key=value` overrides."""
-    raw = _read_yaml(source)
+    return with_overrides(_read_yaml(source), overrides)
+
+
+def with_overrides(raw: dict, overrides: list[str] = ()) -> Config:
+    """A Config from a raw mapping of sections (changed in place) with `section.key=value` overrides."""
     for item in overrides:
         key, sep, value = item.partition("=")
         if key == "data" and sep:  # shorthand: data=NAME or data=videos:PATH

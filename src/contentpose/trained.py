@@ -9,6 +9,7 @@ RUN/predictor_metrics.jsonl  its metrics log
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,7 +268,7 @@ def _load_networks(run: Path, device: str, kind: str):
     dev = resolve_device(device)
     nets = objective.networks(cfg, data_channels(cfg.data))
     load_checkpoint(run / CHECKPOINT, nets)
-    if (pid := training_process(run)) is not None:
+    if (pid := training_process(run)) not in (None, str(os.getpid())):  # not this process's own lock
         print(
             f"note: process {pid} is still training in {run}; this reads its checkpoint at step {meta['step']}",
             file=sys.stderr,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from contentpose.config import Config, TrainConfig, load_config, save_config
+from contentpose.config import Config, TrainConfig, save_config, with_overrides
 from contentpose.data import build_dataset
 from contentpose.data.samplers import SequenceSampler
 from contentpose.errors import UserError
@@ -333,9 +333,9 @@ def _seed(t: TrainConfig) -> None:
 
 
 def resume_config(run: Path, overrides: list[str]) -> Config:
-    """The saved config of `run`, with `section.key=value` overrides applied (e.g. more steps)."""
-    read_run_config(run)  # checks the folder
-    return load_config(run / CONFIG, overrides)
+    """The saved config of `run` (as `read_run_config` reads it: keys a later version removed are
+    dropped), with `section.key=value` overrides applied (e.g. more steps)."""
+    return with_overrides(read_run_config(run).to_dict(), overrides)
 
 
 def _check_resume(path: Path, resume: bool, what: str) -> None:
