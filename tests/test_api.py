@@ -230,6 +230,18 @@ def test_a_bare_content_vector_decodes_in_a_run_without_skips(tmp_path):
     assert torch.allclose(model.decode(content.vector, model.pose(clip)), model.decode(content, model.pose(clip)))
 
 
+def test_a_glimpse_run_decodes_its_window_codes_and_skips(tmp_path):
+    """The standard preset's content is one code per point and a U-Net's skips per window: decode
+    takes it whole, broadcast over a clip's poses, and refuses the bare vector."""
+    model = contentpose.load(untrained_run(tmp_path / "run", "standard", [*TINY, "data.frame_size=64"]), device="cpu")
+    clip = model.clip("test", 0, frames=4)
+    content = model.content(clip[0])
+    assert content.vector.shape == (16,) and content.skips[0].shape[:2] == (2, 8)  # 2 points, width 8
+    assert torch.allclose(model.decode(content, model.pose(clip)), model.transfer(clip[:1], clip), atol=1e-6)
+    with pytest.raises(UserError, match="pass it whole"):
+        model.decode(content.vector, model.pose(clip))
+
+
 def test_opening_a_run_that_is_still_training_says_so(tmp_path, capsys):
     from contentpose.runtime.lock import run_lock
 

@@ -380,7 +380,7 @@ def test_within_clip_benchmark_splits_pairs_by_overlap(tmp_path, monkeypatch, ca
     with pytest.raises(SystemExit, match="two-digit"):
         within_clip.main()
 
-    run = untrained_run(tmp_path / "two", "standard", TINY)
+    run = untrained_run(tmp_path / "two", "standard", [*TINY, "data.frame_size=64"])  # glimpses need 64 px
     monkeypatch.setattr(sys, "argv", ["within_clip.py", str(run), "--json", str(tmp_path / "w.json")])
     within_clip.main()
     assert "digits overlap in a frame" in capsys.readouterr().out

@@ -246,6 +246,11 @@ class Config:
                     f"{', '.join(ignored)} only apply to the content/pose autoencoders "
                     f"(objective {' or '.join(AUTOENCODER_OBJECTIVES)}), not objective {self.objective.name}"
                 )
+        if model.keypoint_glimpses and self.data.frame_size < 64:
+            raise UserError(
+                f"model.keypoint_glimpses=true reads windows at half the frame, at least 32 px: it needs"
+                f" data.frame_size 64 or more, not {self.data.frame_size}"
+            )
         if model.glimpse_window > self.data.frame_size:
             raise UserError(
                 f"model.glimpse_window ({model.glimpse_window}) is wider than the frame ({self.data.frame_size} px)"
