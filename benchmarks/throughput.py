@@ -13,7 +13,7 @@ over N quick steps.
                                     [--steps 10] [--soak 1000]
     python benchmarks/throughput.py --profile paper      # where one step's time goes
 
-A preset may carry overrides, PRESET:key=value,key=value (e.g. standard:model.keypoint_move=pixels),
+A preset may carry overrides, PRESET:key=value,key=value (e.g. standard:model.glimpse_window=32),
 to compare a setting's cost with the preset's in one run.
 """
 

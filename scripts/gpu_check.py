@@ -1,7 +1,7 @@
 """One command for the first GPU: `make gpu-check` (python scripts/gpu_check.py).
 
 In under 9 minutes on one GPU: the CUDA-marked tests (`pytest -m cuda`); the training step of the
-quick and paper presets in fp32 (TF32 on), bf16 and fp32 compiled, each against a large matmul of
+quick, standard and paper presets in fp32 (TF32 on), bf16 and fp32 compiled, each against a large matmul of
 the same precision on this GPU (model FLOPs utilisation, with benchmarks/throughput.py's
 functions); a ~2-minute `paper` training followed by `evaluate`; peak GPU memory of each part.
 Writes docs/gpu.md (GPU, date, command, tables) and docs/results/gpu.json; exits 1 if any part
@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = "make gpu-check"
-PRESETS = ("quick", "paper")
+PRESETS = ("quick", "standard", "paper")  # standard: the glimpse path (grid_sample windows, 2 U-Nets)
 VARIANTS = ("fp32", "bf16", "fp32+compile")  # names of benchmarks/throughput.py's VARIANTS
 TRAIN_PRESET = "paper"
 DEVICE = "cuda:0"

@@ -75,7 +75,9 @@ class VGAN:
 
     @classmethod
     def build(cls, cfg: Config, channels: int, rt: Runtime) -> VGAN:
-        rt3d = dataclasses.replace(rt, channels_last=False)  # 3D convs have no channels_last layout
+        # 3D convs have no channels_last layout; on a CPU their bf16 generator step gave NaN losses
+        # at random (torch 2.13, AMD EPYC with AVX-512 bf16, 2026-11-29), so a CPU trains them in fp32
+        rt3d = dataclasses.replace(rt, channels_last=False, bf16=rt.bf16 and rt.device.type != "cpu")
         nets = {k: rt3d.place(v) for k, v in cls.networks(cfg, channels).items()}
         m = cfg.model
         discriminator = rt3d.place(VideoDiscriminator(channels, m.vgan_frames, cfg.data.frame_size, m.width))
