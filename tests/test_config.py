@@ -214,6 +214,7 @@ def test_runs_naming_a_removed_setting_still_load(predictor_run, tmp_path, capsy
         ("dsvae_sprites", ["model.pose_input=silhouette"], "model.pose_input only apply to the content/pose"),
         ("setgan_quick", ["model.content_encoder=palette"], "model.content_encoder only apply"),
         ("vgan_quick", ["model.palette_frequencies=4"], "not objective vgan"),
+        ("setgan_quick", ["model.keypoint_coords=true"], "model.keypoint_coords only apply"),
         ("quick", ["model.pose_input=silhouette", "data.background=texture"], "needs data.background=none"),
     ],
 )

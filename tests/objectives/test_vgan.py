@@ -127,13 +127,14 @@ def test_divergence_stops_a_vgan_run(tmp_path):
         train(_cfg("train.lr=1.0e+30", "train.steps=6"), tmp_path / "run", quiet=True)
 
 
-def test_a_bf16_channels_last_runtime_trains_the_3d_networks_in_fp32_on_a_cpu():
+def test_a_bf16_channels_last_runtime_trains_the_3d_networks_in_fp32_on_a_cpu(capsys):
     """On a CPU the 3-D networks' bf16 generator step gave NaN at random (AMD EPYC, torch 2.13), so
     VGAN takes them out of bf16 and channels_last there; several steps stay finite."""
     from contentpose.runtime import Runtime
 
     gan = build_objective(_cfg("objective=vgan_cond"), 3, Runtime(torch.device("cpu"), bf16=True, channels_last=True))
     assert not gan.rt.bf16 and not gan.rt.channels_last
+    assert "trains its 3-D networks in fp32" in capsys.readouterr().err  # said, not silent
     for _ in range(4):
         logs = gan.step(torch.rand(4, 4, 3, 32, 32))
         assert all(torch.isfinite(v) for v in logs.values())

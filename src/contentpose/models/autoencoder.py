@@ -91,7 +91,7 @@ class ContentPoseAutoencoder(nn.Module):
                     code=cfg.content_dim // points,  # validated with the config: a whole number
                     skips=cfg.content_skips,
                 )
-                if cfg.keypoint_glimpses  # validated with the config: keypoints without skips
+                if cfg.keypoint_glimpses  # validated with the config: keypoints, windows moved (not features)
                 else KeypointDecoder(
                     cfg.content_dim,
                     points,

@@ -23,6 +23,7 @@ that goes all-foreground or all-background is the usual failure.
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 import torch
 import torch.nn.functional as F
@@ -78,6 +79,8 @@ class VGAN:
         # 3D convs have no channels_last layout; on a CPU their bf16 generator step gave NaN losses
         # at random (torch 2.13, AMD EPYC with AVX-512 bf16, 2026-11-29), so a CPU trains them in fp32
         rt3d = dataclasses.replace(rt, channels_last=False, bf16=rt.bf16 and rt.device.type != "cpu")
+        if rt.bf16 and not rt3d.bf16 and rt.rank == 0:
+            print("note: on a CPU, VGAN trains its 3-D networks in fp32, not bf16 (NaN losses seen)", file=sys.stderr)
         nets = {k: rt3d.place(v) for k, v in cls.networks(cfg, channels).items()}
         m = cfg.model
         discriminator = rt3d.place(VideoDiscriminator(channels, m.vgan_frames, cfg.data.frame_size, m.width))
