@@ -216,6 +216,8 @@ def test_runs_naming_a_removed_setting_still_load(predictor_run, tmp_path, capsy
         ("vgan_quick", ["model.palette_frequencies=4"], "not objective vgan"),
         ("setgan_quick", ["model.keypoint_coords=true"], "model.keypoint_coords only apply"),
         ("quick", ["model.pose_input=silhouette", "data.background=texture"], "needs data.background=none"),
+        ("lpc_sprites", ["objective.centring=1"], "objective.centring pulls keypoints"),
+        ("quick", ["objective.centring=1", "data.background=texture"], "objective.centring pulls keypoints"),
     ],
 )
 def test_options_that_would_be_ignored_are_refused(preset, overrides, message):

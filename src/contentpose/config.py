@@ -89,6 +89,7 @@ class ModelConfig:
     # the content is the windows' codes, content_dim / (pose_dim / 2) each; with content_skips the
     # window's encoder passes its feature maps to the patch's decoder (a U-Net per window)
     glimpse_window: int = 0  # keypoint_glimpses: each window's side in frame pixels (0: half the frame)
+    glimpse_others: bool = False  # keypoint_glimpses: each window's encoder also sees where the other points are
     pose_input: Literal["frame", "silhouette"] = (
         "frame"  # what the pose encoder sees: the frame, or its silhouette (1 where any channel is above
         # 0.05; for objects on black), so the pose cannot carry colours
@@ -125,6 +126,8 @@ class ModelConfig:
             raise UserError("model.keypoint_separation must be 0 or more, and above 0 needs model.pose_head=keypoints")
         if self.glimpse_window < 0 or (self.glimpse_window and not self.keypoint_glimpses):
             raise UserError("model.glimpse_window must be 0 or more, and above 0 needs model.keypoint_glimpses=true")
+        if self.glimpse_others and not self.keypoint_glimpses:
+            raise UserError("model.glimpse_others=true needs model.keypoint_glimpses=true")
         if self.keypoint_antialias and self.pose_head != "keypoints":
             raise UserError("model.keypoint_antialias=true needs model.pose_head=keypoints")
         if self.keypoint_move == "pixels" and not (self.pose_head == "keypoints" and self.content_skips):
@@ -157,6 +160,7 @@ AUTOENCODER_ONLY = (  # model options read by the content/pose autoencoders alon
     "keypoint_move",
     "keypoint_glimpses",
     "glimpse_window",
+    "glimpse_others",
 )
 
 
@@ -177,6 +181,8 @@ class ObjectiveConfig:
     sim_loss: Literal["mse", "scaled"] = (
         "mse"  # content similarity: mse (the paper's) or scaled (by the batch variance)
     )
+    centring: float = 0.0  # keypoint pose, objects on black: weight of a pull of each point toward the ink
+    # around it (one mean-shift step, objectives/centring.py), so points sit at objects' centres; 0: off
     detach_second: bool = False  # drnet-py's detach: the similarity and the pose penalty get no gradient
     # through the content and pose of the frame that the reconstruction does not use
     content_flip: bool = False  # mirror a random half of the content frames: content cannot hold which way
@@ -257,6 +263,11 @@ class Config:
             )
         if model.keypoint_glimpses and self.data.background != "none":
             raise UserError("model.keypoint_glimpses=true draws objects on black: it needs data.background=none")
+        if self.objective.centring and (model.pose_head != "keypoints" or self.data.background != "none"):
+            raise UserError(
+                "objective.centring pulls keypoints toward bright pixels on black: it needs model.pose_head=keypoints"
+                " and data.background=none"
+            )
         if model.pose_input == "silhouette" and self.data.background != "none":
             raise UserError(
                 "model.pose_input=silhouette finds objects as pixels brighter than black: it needs data.background=none"
@@ -299,7 +310,7 @@ POSITIVE = {
 }
 NON_NEGATIVE = {
     "data": ("max_offset",),
-    "objective": ("alpha", "beta", "kl_weight", "mask_l1", "future_l1", "l1_weight"),
+    "objective": ("alpha", "beta", "centring", "kl_weight", "mask_l1", "future_l1", "l1_weight"),
     "train": ("threads",),
     "model": ("forecast_latent",),
 }

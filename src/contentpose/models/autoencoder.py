@@ -90,6 +90,7 @@ class ContentPoseAutoencoder(nn.Module):
                     extent=cfg.glimpse_window,
                     code=cfg.content_dim // points,  # validated with the config: a whole number
                     skips=cfg.content_skips,
+                    others=cfg.glimpse_others,
                 )
                 if cfg.keypoint_glimpses  # validated with the config: keypoints, windows moved (not features)
                 else KeypointDecoder(

@@ -18,6 +18,7 @@ import torch.nn as nn
 from contentpose.models.decoder import Decoder
 from contentpose.models.encoder import Encoder
 
+OTHERS_SIGMA = 0.1  # `others`: the bumps' width in frame widths (a third of a digit)
 FLOOR = 1e-3  # the least a pixel outside every patch shows: a bounded BCE there (it has no gradient)
 
 
@@ -43,7 +44,9 @@ class Glimpses(nn.Module):
     frame pixels (0: H / 2); `code` the size of each window's code. The window encoder and the
     patch decoder are DCGAN stacks at P = H / 2 pixels; with `skips` a U-Net, whose patch decoder
     also sees the window encoder's feature maps, so it can draw the window's pixels again (and
-    leave out what belongs to another point)."""
+    leave out what belongs to another point). With `others` the window encoder also sees where the
+    other points are in its window (one map of Gaussian bumps, `OTHERS_SIGMA` frame widths wide):
+    where two objects overlap, which strokes are whose."""
 
     def __init__(
         self,
@@ -54,11 +57,12 @@ class Glimpses(nn.Module):
         extent: int = 0,
         code: int = 64,
         skips: bool = False,
+        others: bool = False,
     ):
         super().__init__()
         self.window, self.size, self.grid, self.skips = frame_size // 2, frame_size, grid, skips
-        self.extent = extent or self.window
-        self.encoder = Encoder(channels, code, self.window, width, skips=skips)
+        self.extent, self.others = extent or self.window, others
+        self.encoder = Encoder(channels + others, code, self.window, width, skips=skips)
         self.decoder = Decoder(code, 0, channels, self.window, width, skips=skips)
 
     def windows(self, frame: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
@@ -70,10 +74,24 @@ class Glimpses(nn.Module):
         out = nn.functional.grid_sample(frame.float().repeat_interleave(K, 0), grid, align_corners=False)
         return out.view(B, K, C, P, P)
 
+    def other_points(self, points: torch.Tensor) -> torch.Tensor:
+        """Where the other points are in each point's window: points (B, 2K) -> (B, K, 1, P, P), the
+        sum of a Gaussian bump at each other point."""
+        B, K, P = points.shape[0], points.shape[1] // 2, self.window
+        xy = _centres(points, self.grid).view(B, K, 2)
+        u = ((torch.arange(P, device=points.device) * 2 + 1) / P - 1) * self.extent / self.size  # pixel offsets
+        x = xy[:, :, None, None, 0] + u[None, None, None, :]  # (B, K, 1, P): frame x of each window column
+        y = xy[:, :, None, None, 1] + u[None, None, :, None]  # (B, K, P, 1)
+        d2 = (x[:, :, None] - xy[:, None, :, 0, None, None]) ** 2 + (y[:, :, None] - xy[:, None, :, 1, None, None]) ** 2
+        bumps = torch.exp(-d2 / (2 * (2 * OTHERS_SIGMA) ** 2))  # (B, K, K, P, P): window k, bump of point j
+        return (bumps * (1 - torch.eye(K, device=points.device))[None, :, :, None, None]).sum(2, keepdim=True)
+
     def read(self, frame: torch.Tensor, points: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor] | None]:
         """Each point's window read to a code (B, K, D); with skips also the encoder's feature maps,
         finest first, each (B, K, c, h, w)."""
         w = self.windows(frame, points)
+        if self.others:
+            w = torch.cat([w, self.other_points(points.detach())], dim=2)
         B, K = w.shape[:2]
         out = self.encoder(w.flatten(0, 1).to(frame.dtype))
         codes, features = out if self.skips else (out, None)

@@ -5,7 +5,8 @@ critic on pairs of pose vectors trained in turn.
 
 L_rec  = error of D(Ec(x^t), Ep(x^{t+k})) against x^{t+k}   (mse, or bce)
 L_sim  = || Ec(x^t) - Ec(x^{t+k}) ||^2
-A subclass names its critic and defines `penalty` (for the encoders, critic held fixed)
+With keypoint poses, `objective.centring` adds a pull of each point toward the ink around it
+(objectives/centring.py). A subclass names its critic and defines `penalty` (for the encoders, critic held fixed)
 and `critic_loss` (for the critic, encoders held fixed). "Different clip" pairs come from
 `different_clip_partner`, so they never pair a clip with itself (nor, for real videos, whose
 batches can hold one video twice, two rows of one source video).
@@ -21,6 +22,7 @@ from contentpose.data.samplers import FramePairSampler
 from contentpose.errors import UserError
 from contentpose.models.autoencoder import ContentPoseAutoencoder, PairPass
 from contentpose.models.pair_critic import PairCritic
+from contentpose.objectives.centring import centring_loss
 from contentpose.objectives.frozen import frozen
 from contentpose.runtime import Runtime
 
@@ -172,6 +174,11 @@ class ContentPoseObjective:
         with self.rt.autocast():
             rec, c_t, c_tk, p_t, p_tk = self.train_pass(x_t, x_tk)
         c_t, c_tk = c_t.float(), c_tk.float()
+        l_cen = (
+            centring_loss(torch.cat([x_t, x_tk]), torch.cat([p_t, p_tk]), self.model.pose_encoder.grid)
+            if self.cfg.centring
+            else None
+        )
         p_t, p_tk = self.rt.gather(p_t.float()), self.rt.gather(p_tk.float())  # (W * B, Dp)
         clip = None if clip is None else self.rt.gather(clip.to(p_t.device))  # (W * B,) like the poses
         partner = different_clip_partner(p_t.shape[0], p_t.device, clip)
@@ -183,6 +190,8 @@ class ContentPoseObjective:
         with frozen(self.critic) as critic:
             l_pen = self.penalty(critic, p_t, p_tk, partner)
         total = l_rec + self.cfg.alpha * l_sim + self.cfg.beta * l_pen
+        if l_cen is not None:
+            total = total + self.cfg.centring * l_cen
         self.opt_model.zero_grad(set_to_none=True)
         total.backward()
         self.opt_model.step()
@@ -198,5 +207,6 @@ class ContentPoseObjective:
             "rec": l_rec.detach(),
             "sim": l_sim.detach(),
             self.penalty_name: l_pen.detach(),
+            **({"centring": l_cen.detach()} if l_cen is not None else {}),
             **{k: v.detach() for k, v in critic.items()},
         }
