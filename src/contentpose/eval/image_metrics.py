@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
+SSIM_CHUNK = 512  # images per SSIM call: torchmetrics holds several padded copies of the batch
 PSNR_CAP = 100.0  # dB given to identical images, so one exact match cannot make a mean infinite
 
 
@@ -19,5 +20,9 @@ def psnr(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def ssim(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """SSIM (Gaussian window 11, sigma 1.5) of each image: (B, C, H, W), (B, C, H, W) -> (B,)."""
-    return structural_similarity_index_measure(pred, target, data_range=1.0, reduction="none")
+    """SSIM (Gaussian window 11, sigma 1.5) of each image: (B, C, H, W), (B, C, H, W) -> (B,).
+
+    In chunks of SSIM_CHUNK images: at once, 10000 frames of 64 px took 14 GB (a 5 -> 100
+    prediction curve of 100 clips)."""
+    pairs = zip(pred.split(SSIM_CHUNK), target.split(SSIM_CHUNK))
+    return torch.cat([structural_similarity_index_measure(p, t, data_range=1.0, reduction="none") for p, t in pairs])
