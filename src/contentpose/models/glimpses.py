@@ -17,6 +17,7 @@ import torch.nn as nn
 
 from contentpose.models.decoder import Decoder
 from contentpose.models.encoder import Encoder
+from contentpose.models.keypoints import pixel_centres, to_frame
 
 OTHERS_SIGMA = 0.1  # `others`: the bumps' width in frame widths (a third of a digit)
 FLOOR = 1e-3  # the least a pixel outside every patch shows: a bounded BCE there (it has no gradient)
@@ -25,7 +26,7 @@ FLOOR = 1e-3  # the least a pixel outside every patch shows: a bounded BCE there
 def _centres(points: torch.Tensor, grid: int) -> torch.Tensor:
     """Points (B, 2K) in [-1, 1] between the first and last cell centres of a `grid`-cell grid ->
     (B K, 2) x, y in grid_sample's [-1, 1] span of the frame's edges."""
-    return points.float().reshape(-1, 2) * (grid - 1) / grid
+    return to_frame(points, grid).reshape(-1, 2)
 
 
 def _affine(scale: float, shift: torch.Tensor) -> torch.Tensor:
@@ -79,7 +80,7 @@ class Glimpses(nn.Module):
         sum of a Gaussian bump at each other point."""
         B, K, P = points.shape[0], points.shape[1] // 2, self.window
         xy = _centres(points, self.grid).view(B, K, 2)
-        u = ((torch.arange(P, device=points.device) * 2 + 1) / P - 1) * self.extent / self.size  # pixel offsets
+        u = pixel_centres(P, points.device) * self.extent / self.size  # window pixels' offsets in the frame
         x = xy[:, :, None, None, 0] + u[None, None, None, :]  # (B, K, 1, P): frame x of each window column
         y = xy[:, :, None, None, 1] + u[None, None, :, None]  # (B, K, P, 1)
         d2 = (x[:, :, None] - xy[:, None, :, 0, None, None]) ** 2 + (y[:, :, None] - xy[:, None, :, 1, None, None]) ** 2

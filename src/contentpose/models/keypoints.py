@@ -23,6 +23,17 @@ def _grid(size: int, device, dtype) -> torch.Tensor:
     return torch.linspace(-1, 1, size, device=device, dtype=dtype)
 
 
+def pixel_centres(size: int, device=None) -> torch.Tensor:
+    """Centres of `size` pixels in [-1, 1] between the image's edges (grid_sample's convention): (size,)."""
+    return (torch.arange(size, device=device, dtype=torch.float32) * 2 + 1) / size - 1
+
+
+def to_frame(points: torch.Tensor, grid: int) -> torch.Tensor:
+    """Points read on a `grid`-cell grid (in [-1, 1] between its first and last cell centres) -> the
+    same points in [-1, 1] between the frame's edges; `points * grid / (grid - 1)` undoes it."""
+    return points.float() * (grid - 1) / grid
+
+
 def spatial_softargmax(logits: torch.Tensor, separation: float = 0.0) -> torch.Tensor:
     """Expected (x, y) of a softmax over positions: logits (B, K, G, G) -> points (B, 2K) in
     [-1, 1], ordered x_1, y_1, x_2, y_2, ...
@@ -71,8 +82,8 @@ def translate(x: torch.Tensor, source: torch.Tensor, target: torch.Tensor, grid:
     """
     B, K = source.shape[0], source.shape[1] // 2
     c, S = x.shape[-3], x.shape[-1]
-    shift = (target - source).float().view(B * K, 1, 1, 2) * (grid - 1) / grid  # (x, y)
-    g = (torch.arange(S, device=x.device, dtype=torch.float32) * 2 + 1) / S - 1  # cell centres of x
+    shift = to_frame(target - source, grid).view(B * K, 1, 1, 2)  # (x, y)
+    g = pixel_centres(S, x.device)  # cell centres of x
     base = torch.stack(torch.meshgrid(g, g, indexing="xy"), dim=-1)  # (S, S, 2): x, y of each cell
     f = x.float().repeat_interleave(K, 0)  # (B K, c, S, S)
     moved = nn.functional.grid_sample(f, base - shift, align_corners=False)  # read where the point came from

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import torch
 
+from contentpose.models.keypoints import pixel_centres, to_frame
+
 SIGMA = 0.1  # the Gaussian's width in frame widths: about a third of a digit (28 px of 64)
 
 
@@ -25,9 +27,9 @@ def ink_centres(frames: torch.Tensor, points: torch.Tensor, grid: int, sigma: fl
     point moved to the ink-weighted mean of the pixels around it (a point with no ink near stays)."""
     B, _, H, W = frames.shape
     ink = frames.float().amax(dim=1).flatten(1)  # (B, H W)
-    gx = ((torch.arange(W, device=frames.device) * 2 + 1) / W - 1).repeat(H)  # pixel centres, frame edges at +-1
-    gy = ((torch.arange(H, device=frames.device) * 2 + 1) / H - 1).repeat_interleave(W)
-    xy = points.float().view(B, -1, 2) * (grid - 1) / grid  # (B, K, 2) in the frame's [-1, 1]
+    gx = pixel_centres(W, frames.device).repeat(H)  # x, y of each pixel, rows first
+    gy = pixel_centres(H, frames.device).repeat_interleave(W)
+    xy = to_frame(points, grid).view(B, -1, 2)  # (B, K, 2) in the frame's [-1, 1]
     d2 = (gx - xy[..., :1]) ** 2 + (gy - xy[..., 1:]) ** 2  # (B, K, H W); [-1, 1] spans 2 widths
     w = ink[:, None] * torch.exp(-d2 / (2 * (2 * sigma) ** 2))
     mass = w.sum(-1, keepdim=True)
