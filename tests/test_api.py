@@ -243,22 +243,27 @@ def test_a_glimpse_run_decodes_its_window_codes_and_skips(tmp_path):
 
 
 def test_opening_a_run_that_is_still_training_says_so(tmp_path, capsys):
+    """The note names what trains: a predictor training in the run leaves its model final, so opening
+    the model says nothing."""
     from contentpose.runtime.lock import run_lock
 
     run = untrained_run(tmp_path / "run", "quick", TINY)
     load_run(run, "cpu")
     assert "still training" not in capsys.readouterr().err
-    hold = "import sys, time\nfrom contentpose.runtime.lock import run_lock\nwith run_lock(sys.argv[1]):\n"
+    hold = "import sys, time\nfrom contentpose.runtime.lock import run_lock\nwith run_lock(sys.argv[1], sys.argv[2]):\n"
     hold += "    print('held', flush=True)\n    time.sleep(60)"
-    child = subprocess.Popen([sys.executable, "-c", hold, str(run)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout.readline().strip() == "held"
-        load_run(run, "cpu")
-        err = capsys.readouterr().err
-    finally:
-        child.kill()
-        child.wait()
-    assert f"process {child.pid} is still training" in err and "checkpoint at step 0" in err
+    notes = {}
+    for what in ("model", "predictor"):
+        child = subprocess.Popen([sys.executable, "-c", hold, str(run), what], stdout=subprocess.PIPE, text=True)
+        try:
+            assert child.stdout.readline().strip() == "held"
+            load_run(run, "cpu")
+            notes[what] = capsys.readouterr().err
+        finally:
+            child.kill()
+            child.wait()
+    assert "is still training the model" in notes["model"] and "checkpoint at step 0" in notes["model"]
+    assert "still training" not in notes["predictor"]
     with run_lock(run):  # this process's own lock (train-predictor holds it while it loads the run)
         load_run(run, "cpu")
     assert "still training" not in capsys.readouterr().err

@@ -268,12 +268,18 @@ def _load_networks(run: Path, device: str, kind: str):
     dev = resolve_device(device)
     nets = objective.networks(cfg, data_channels(cfg.data))
     load_checkpoint(run / CHECKPOINT, nets)
-    if (pid := training_process(run)) not in (None, str(os.getpid())):  # not this process's own lock
+    _note_training(run, "model", meta["step"])
+    return cfg, {name: net.to(dev).eval() for name, net in nets.items()}, meta["step"], dev
+
+
+def _note_training(run: Path, what: str, step) -> None:
+    """Say on stderr when another process is still training `what` ("model" or "predictor") in `run`."""
+    holder = training_process(run)
+    if holder is not None and holder[1] == what and holder[0] != str(os.getpid()):  # not this process's own lock
         print(
-            f"note: process {pid} is still training in {run}; this reads its checkpoint at step {meta['step']}",
+            f"note: process {holder[0]} is still training the {what} in {run}; this reads its checkpoint at step {step}",
             file=sys.stderr,
         )
-    return cfg, {name: net.to(dev).eval() for name, net in nets.items()}, meta["step"], dev
 
 
 def load_predictor(run: TrainedRun) -> PosePredictor:
@@ -292,6 +298,7 @@ def load_predictor(run: TrainedRun) -> PosePredictor:
             f"{path} was trained on the autoencoder at step {meta.get('autoencoder_step')}, but the run's "
             f"autoencoder is now at step {run.step}; retrain it with: contentpose train-predictor {run.path}"
         )
+    _note_training(run.path, "predictor", meta.get("step"))
     p = cfg.predictor
     predictor = PosePredictor(cfg.model.pose_dim, cfg.model.content_dim, p.hidden, p.layers).to(run.device)
     load_checkpoint(path, {"predictor": predictor})

@@ -11,7 +11,7 @@ from contentpose.runtime.lock import LOCK, run_lock, training_process
 def test_lock_holds_the_pid_and_refuses_a_second_holder(tmp_path):
     run = tmp_path / "run"
     with run_lock(run):
-        assert (run / LOCK).read_text().strip() == str(os.getpid())
+        assert (run / LOCK).read_text().strip() == f"{os.getpid()} model"
         # flock locks conflict between open files, even in one process
         with pytest.raises(UserError, match=f"process {os.getpid()} is training in it"), run_lock(run):
             pass
@@ -30,8 +30,8 @@ def test_a_failed_start_leaves_no_half_made_folders(tmp_path):
 
 def test_a_stale_lock_file_of_a_dead_process_does_not_block(tmp_path):
     (tmp_path / LOCK).write_text("999999\n")  # kill -9 leaves the file; the kernel dropped the lock
-    with run_lock(tmp_path):
-        assert (tmp_path / LOCK).read_text().strip() == str(os.getpid())
+    with run_lock(tmp_path, "predictor"):
+        assert (tmp_path / LOCK).read_text().strip() == f"{os.getpid()} predictor"
     assert not (tmp_path / LOCK).exists()
 
 
@@ -40,7 +40,7 @@ def test_training_process_names_the_holder_while_it_trains(tmp_path):
     assert training_process(run) is None  # no folder yet
     with run_lock(run):
         (run / "keep").write_text("")  # so the folder stays after the lock goes
-        assert training_process(run) == str(os.getpid())
+        assert training_process(run) == (str(os.getpid()), "model")
         with run_lock(tmp_path / "other"):  # looking did not take the lock from its holder
             pass
         with pytest.raises(UserError, match="in use"), run_lock(run):
@@ -48,3 +48,5 @@ def test_training_process_names_the_holder_while_it_trains(tmp_path):
     assert training_process(run) is None
     (run / LOCK).write_text("12345\n")  # a stale file of a dead process
     assert training_process(run) is None
+    with run_lock(run, "predictor"):
+        assert training_process(run) == (str(os.getpid()), "predictor")

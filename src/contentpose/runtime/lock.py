@@ -1,4 +1,5 @@
-"""One process trains in a run folder at a time: an exclusive `flock` on RUN/.lock, which holds its pid.
+"""One process trains in a run folder at a time: an exclusive `flock` on RUN/.lock, which holds its
+pid and what it trains (the run's model, or the pose predictor of a trained run).
 
 The lock is taken before anything is written and released (the file removed) when training ends,
 however it ends; the kernel drops it if the process dies. A second process is refused with the
@@ -19,8 +20,9 @@ LOCK = ".lock"
 
 
 @contextlib.contextmanager
-def run_lock(run: Path):
-    """Hold RUN/.lock for the block: create the folder if needed, refuse if another process holds it."""
+def run_lock(run: Path, what: str = "model"):
+    """Hold RUN/.lock for the block, naming `what` is trained: create the folder if needed, refuse if
+    another process holds it."""
     run = Path(run)
     if run.exists() and not run.is_dir():
         raise UserError(f"{run} is a file, not a run folder; choose another --out")
@@ -33,7 +35,7 @@ def run_lock(run: Path):
         raise UserError(f"cannot write the run folder {run}: {err.strerror or err}") from None
     try:
         os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        os.write(fd, f"{os.getpid()} {what}\n".encode())
         yield
     finally:
         with contextlib.suppress(OSError):
@@ -42,8 +44,8 @@ def run_lock(run: Path):
         _remove_empty(created)
 
 
-def training_process(run: Path) -> str | None:
-    """Who is training in `run` now (the pid in RUN/.lock, whose lock is held), or None."""
+def training_process(run: Path) -> tuple[str, str] | None:
+    """Who is training what in `run` now (pid, what), from RUN/.lock while its lock is held, or None."""
     try:
         fd = os.open(Path(run) / LOCK, os.O_RDONLY)
     except OSError:
@@ -51,7 +53,8 @@ def training_process(run: Path) -> str | None:
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # refused only while a training holds it
     except BlockingIOError:
-        return os.read(fd, 32).decode(errors="replace").strip() or "another process"
+        pid, _, what = os.read(fd, 64).decode(errors="replace").strip().partition(" ")
+        return pid or "another process", what or "model"
     finally:
         os.close(fd)  # releases the shared lock at once
     return None
@@ -64,7 +67,7 @@ def _acquire(path: Path) -> int:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.read(fd, 32).decode(errors="replace").strip()
+            holder = os.read(fd, 64).decode(errors="replace").split(" ")[0].strip()
             os.close(fd)
             who = f"process {holder}" if holder.isdigit() else "another process"
             raise UserError(

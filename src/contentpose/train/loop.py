@@ -122,7 +122,7 @@ def train_predictor(run: Path, overrides: list[str] = (), resume: bool = False, 
     if p.context < 1 or p.future < 1:
         raise UserError("predictor.context and predictor.future must both be at least 1")
     _check_resume(run / PREDICTOR, resume, "a trained predictor")
-    with run_lock(run) if launched_rank() == 0 else contextlib.nullcontext():
+    with run_lock(run, "predictor") if launched_rank() == 0 else contextlib.nullcontext():
         _train_predictor(run, cfg, resume, quiet)
     return run
 
