@@ -18,6 +18,22 @@ def test_auto_settings_keep_the_cpu_in_fp32():
     assert start_runtime(TrainConfig(device="cpu", precision="bf16", channels_last=True)).bf16
 
 
+def test_bf16_on_a_cpu_without_bf16_instructions_says_it_is_emulated(tmp_path, monkeypatch, capsys):
+    import contentpose.runtime as runtime
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("flags\t\t: fpu sse2 avx2 avx512f\n")
+    assert runtime.cpu_computes_bf16(info) is False
+    info.write_text("flags\t\t: fpu avx512f avx512_bf16\n")
+    assert runtime.cpu_computes_bf16(info) is True
+    assert runtime.cpu_computes_bf16(tmp_path / "absent") is None  # not Linux: no note
+    for answer, noted in ((False, True), (True, False), (None, False)):
+        monkeypatch.setattr(runtime, "cpu_computes_bf16", lambda answer=answer: answer)
+        assert start_runtime(TrainConfig(device="cpu", precision="bf16")).bf16
+        start_runtime(TrainConfig(device="cpu", precision="fp32"))
+        assert ("runs emulated" in capsys.readouterr().err) == noted
+
+
 def test_a_stray_rank_without_torchrun_is_rank_0(monkeypatch):
     monkeypatch.setenv("RANK", "1")
     monkeypatch.delenv("WORLD_SIZE", raising=False)

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import torch
 import torch.distributed as dist
@@ -29,6 +31,7 @@ from contentpose.errors import UserError
 from contentpose.runtime.distributed import all_gather, convert_batchnorm
 
 COLLECTIVE_TIMEOUT = timedelta(hours=2)
+CPU_BF16_FLAGS = ("avx512_bf16", "amx_bf16", "bf16")  # /proc/cpuinfo: AVX-512 BF16, AMX, Arm's BF16
 
 
 def resolve_device(name: str = "auto", local_rank: int = 0) -> torch.device:
@@ -191,7 +194,22 @@ def start_runtime(cfg: TrainConfig) -> Runtime:
     bf16 = cfg.precision == "bf16" or (
         cfg.precision == "auto" and device.type == "cuda" and torch.cuda.is_bf16_supported(including_emulation=False)
     )
+    if bf16 and device.type == "cpu" and rank == 0 and cpu_computes_bf16() is False:
+        print(
+            "note: this CPU has no bf16 instructions, so train.precision=bf16 runs emulated and "
+            "likely slower than train.precision=fp32",
+            file=sys.stderr,
+        )
     return Runtime(device, rank, world_size, local_rank, bf16, cfg.channels_last, cfg.compile)
+
+
+def cpu_computes_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool | None:
+    """Whether this CPU has bf16 instructions, from the flags Linux lists; None where it does not say."""
+    try:
+        flags = set(cpuinfo.read_text(errors="replace").split())
+    except OSError:
+        return None
+    return any(flag in flags for flag in CPU_BF16_FLAGS)
 
 
 def stop_runtime(rt: Runtime) -> None:
