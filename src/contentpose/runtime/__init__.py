@@ -196,8 +196,8 @@ def start_runtime(cfg: TrainConfig) -> Runtime:
     )
     if bf16 and device.type == "cpu" and rank == 0 and cpu_computes_bf16() is False:
         print(
-            "note: this CPU has no bf16 instructions, so train.precision=bf16 runs emulated and "
-            "likely slower than train.precision=fp32",
+            "note: this CPU has no bf16 instructions, so train.precision=bf16 runs emulated; "
+            "train.precision=fp32 may be faster here (not measured on such a CPU)",
             file=sys.stderr,
         )
     return Runtime(device, rank, world_size, local_rank, bf16, cfg.channels_last, cfg.compile)
