@@ -1,7 +1,7 @@
 import torch
 
 from contentpose.config import ModelConfig, ObjectiveConfig, TrainConfig
-from contentpose.models.autoencoder import ContentPoseAutoencoder
+from contentpose.models.autoencoder import ContentPoseAutoencoder, PairPass
 from contentpose.models.pair_critic import PairCritic
 from contentpose.objectives.content_pose import (
     different_clip_partner,
@@ -59,11 +59,12 @@ def test_reconstruction_and_similarity_losses():
         raise AssertionError("shape mismatch must not broadcast silently")
 
 
-def _drnet(skips=False, beta=0.1):
+def _drnet(skips=False, beta=0.1, alpha=1.0):
     torch.manual_seed(0)
     model = ContentPoseAutoencoder(ModelConfig(content_dim=8, pose_dim=3, width=8, content_skips=skips), 1, 32)
     disc = PairCritic(3, 16)
-    return DrNet(model, disc, ObjectiveConfig(beta=beta), TrainConfig(lr=2e-3), Runtime(torch.device("cpu")))
+    cfg = ObjectiveConfig(alpha=alpha, beta=beta)
+    return DrNet(model, disc, cfg, TrainConfig(lr=2e-3), Runtime(torch.device("cpu")))
 
 
 def test_step_updates_each_network_with_its_own_optimiser():
@@ -79,6 +80,22 @@ def test_step_updates_each_network_with_its_own_optimiser():
     assert {id(p) for g in drnet.opt_model.param_groups for p in g["params"]}.isdisjoint(
         {id(p) for g in drnet.opt_critic.param_groups for p in g["params"]}
     )
+
+
+def test_without_similarity_the_second_frame_is_not_read_for_content():
+    """alpha 0: no loss reads Ec(x^{t+k}), so the step encodes the content of x^t alone (a cheaper
+    step) and draws the same reconstruction."""
+    drnet = _drnet(skips=True, beta=0.0, alpha=0.0)
+    x1, x2 = torch.rand(6, 1, 32, 32), torch.rand(6, 1, 32, 32)
+    with torch.no_grad():
+        drnet.model.eval()
+        full, fewer = PairPass(drnet.model)(x1, x2), drnet.train_pass(x1, x2)
+    assert torch.allclose(full[0], fewer[0]) and full[2] is not None and fewer[2] is None
+    batches = []
+    drnet.model.content_encoder.register_forward_hook(lambda m, args, out: batches.append(args[0].shape[0]))
+    out = drnet.step(x1, x2)
+    assert batches == [6] and set(out) == {"loss", "rec", "adv", "critic", "disc_acc"}
+    assert torch.isclose(out["loss"], out["rec"])
 
 
 def test_steps_lower_reconstruction_on_a_fixed_batch():

@@ -176,19 +176,23 @@ class PairPass(nn.Module):
 
     (x^t, x^{t+k}), each (B, C, H, W) -> (rec, content^t, content^{t+k}, pose^t, pose^{t+k}):
     rec = D(Ec(x^t), Ep(x^{t+k})) (B, C, H, W); contents (B, Dc); poses (B, Dp). Both frames
-    go through each encoder in one batch.
+    go through the pose encoder in one batch, and through the content encoder too unless
+    `second_content` is False: then content^{t+k} is None, which saves a content pass (and its
+    backward) when no loss reads it (objective.alpha 0).
     """
 
-    def __init__(self, model: ContentPoseAutoencoder):
+    def __init__(self, model: ContentPoseAutoencoder, second_content: bool = True):
         super().__init__()
-        self.model = model
+        self.model, self.second_content = model, second_content
 
     def forward(self, x_t: torch.Tensor, x_tk: torch.Tensor):
         B = x_t.shape[0]
-        both = torch.cat([x_t, x_tk])
-        pose = self.model.pose(both)
-        content = self.model.content(both, pose)
-        c_t, c_tk = content.vector[:B], content.vector[B:]
+        pose = self.model.pose(torch.cat([x_t, x_tk]))
         p_t, p_tk = pose[:B], pose[B:]
+        if not self.second_content:
+            content = self.model.content(x_t, p_t)
+            return self.model.decode(content, p_tk), content.vector, None, p_t, p_tk
+        content = self.model.content(torch.cat([x_t, x_tk]), pose)
+        c_t, c_tk = content.vector[:B], content.vector[B:]
         rec = self.model.decode(content.map(lambda t: t[:B]), p_tk)
         return rec, c_t, c_tk, p_t, p_tk

@@ -4,7 +4,7 @@ critic on pairs of pose vectors trained in turn.
     L = L_rec + alpha * L_sim + beta * penalty(Ep(x^t), Ep(x^{t+k}))
 
 L_rec  = error of D(Ec(x^t), Ep(x^{t+k})) against x^{t+k}   (mse, or bce)
-L_sim  = || Ec(x^t) - Ec(x^{t+k}) ||^2
+L_sim  = || Ec(x^t) - Ec(x^{t+k}) ||^2   (with alpha 0 neither it nor Ec(x^{t+k}) is computed)
 With keypoint poses, `objective.centring` adds a pull of each point toward the ink around it
 (objectives/centring.py). A subclass names its critic and defines `penalty` (for the encoders, critic held fixed)
 and `critic_loss` (for the critic, encoders held fixed). "Different clip" pairs come from
@@ -106,7 +106,7 @@ class ContentPoseObjective:
         rt: Runtime,
     ):
         self.model, self.critic, self.cfg, self.rt = model, critic, cfg, rt
-        self.train_pass = rt.trainable(PairPass(model))
+        self.train_pass = rt.trainable(PairPass(model, second_content=cfg.alpha != 0))
         self.train_critic = rt.trainable(critic)
         betas = (train.beta1, train.beta2)
         self.opt_model = rt.adam(model.parameters(), train.lr, betas)
@@ -164,7 +164,8 @@ class ContentPoseObjective:
         """One update from frames x^t and x^{t+k} of B clips, each (B, C, H, W) (this rank's share),
         and, for real videos, each row's clip (B,) (rows of one video are never "different clips").
 
-        Returns detached scalar tensors (no host sync): loss terms and the critic's figures.
+        Returns detached scalar tensors (no host sync): loss terms ('sim' only when alpha is not 0)
+        and the critic's figures.
         """
         self.model.train()
         self.critic.train()
@@ -173,7 +174,6 @@ class ContentPoseObjective:
             x_t = mirror_half(x_t)
         with self.rt.autocast():
             rec, c_t, c_tk, p_t, p_tk = self.train_pass(x_t, x_tk)
-        c_t, c_tk = c_t.float(), c_tk.float()
         l_cen = (
             centring_loss(torch.cat([x_t, x_tk]), torch.cat([p_t, p_tk]), self.model.pose_encoder.grid)
             if self.cfg.centring
@@ -183,13 +183,14 @@ class ContentPoseObjective:
         clip = None if clip is None else self.rt.gather(clip.to(p_t.device))  # (W * B,) like the poses
         partner = different_clip_partner(p_t.shape[0], p_t.device, clip)
         if self.cfg.detach_second:  # rec uses c_t and p_tk: the other two only pull, as in drnet-py
-            c_tk, p_t = c_tk.detach(), p_t.detach()
+            c_tk, p_t = (None if c_tk is None else c_tk.detach()), p_t.detach()
 
         l_rec = reconstruction_loss(rec.float(), x_tk, self.cfg.rec_loss)
-        l_sim = similarity_loss(c_t, c_tk, self.cfg.sim_loss, self.rt.gather)
+        l_sim = None if c_tk is None else similarity_loss(c_t.float(), c_tk.float(), self.cfg.sim_loss, self.rt.gather)
         with frozen(self.critic) as critic:
             l_pen = self.penalty(critic, p_t, p_tk, partner)
-        total = l_rec + self.cfg.alpha * l_sim + self.cfg.beta * l_pen
+        total = l_rec if l_sim is None else l_rec + self.cfg.alpha * l_sim
+        total = total + self.cfg.beta * l_pen
         if l_cen is not None:
             total = total + self.cfg.centring * l_cen
         self.opt_model.zero_grad(set_to_none=True)
@@ -205,7 +206,7 @@ class ContentPoseObjective:
         return {
             "loss": total.detach(),
             "rec": l_rec.detach(),
-            "sim": l_sim.detach(),
+            **({"sim": l_sim.detach()} if l_sim is not None else {}),
             self.penalty_name: l_pen.detach(),
             **({"centring": l_cen.detach()} if l_cen is not None else {}),
             **{k: v.detach() for k, v in critic.items()},
