@@ -2,8 +2,10 @@
 classifier's labels and its training, and the conditional scores of a generator that returns the truth."""
 
 import math
+import warnings
 from types import SimpleNamespace
 
+import pytest
 import torch
 
 from contentpose.config import load_config
@@ -31,6 +33,16 @@ def test_frechet_distance_is_zero_for_one_distribution_and_grows_with_the_mean_s
     assert frechet_distance(a, b) < 0.02
     assert abs(frechet_distance(a, b + 2) - 3 * 4) < 0.3  # ||(2, 2, 2)||^2 = 12
     assert abs(frechet_distance(a, 2 * b) - 3 * (2 - 1) ** 2) < 0.2  # Tr(1 + 4 - 2 * 2) per dimension
+
+
+def test_frechet_distance_of_fewer_samples_than_features_is_exact_and_quiet():
+    """Singular covariances (n < F), as in short evaluations: no complex square root, no warning."""
+    g = torch.Generator().manual_seed(0)
+    a = torch.randn(5, 20, generator=g)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert frechet_distance(a, a) < 1e-5
+        assert frechet_distance(a, a + 1) == pytest.approx(20, abs=1e-4)  # shift only: ||1||^2 over 20 features
 
 
 def test_inception_score_runs_from_one_to_the_number_of_classes():

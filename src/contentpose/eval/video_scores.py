@@ -18,7 +18,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-import scipy.linalg
 import torch
 import torch.nn.functional as F
 
@@ -118,13 +117,19 @@ def video_classifier(
 
 
 def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
-    """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^1/2) of features (n, F), (m, F)."""
+    """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^1/2) of features (n, F), (m, F).
+
+    Tr (S_a S_b)^1/2 is taken as Tr (S_a^1/2 S_b S_a^1/2)^1/2 (the same eigenvalues), from two
+    symmetric eigendecompositions: exact for the singular covariances of few samples, where a
+    general matrix square root warns and goes complex.
+    """
     a, b = a.double().cpu().numpy(), b.double().cpu().numpy()
     mu_a, mu_b = a.mean(0), b.mean(0)
-    s_a, s_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    root = scipy.linalg.sqrtm(s_a @ s_b)
-    root = root.real if np.iscomplexobj(root) else root
-    return float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a + s_b - 2 * root))
+    s_a, s_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    w, v = np.linalg.eigh(s_a)
+    half_a = (v * np.sqrt(w.clip(min=0))) @ v.T
+    trace_root = np.sqrt(np.linalg.eigvalsh(half_a @ s_b @ half_a).clip(min=0)).sum()
+    return max(0.0, float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * trace_root))
 
 
 def inception_score(logits: torch.Tensor) -> float:
