@@ -30,12 +30,20 @@ def test_overrides_are_typed():
         (["train.lrr=1"], "unknown config key 'train.lrr'"),
         (["optim.lr=1"], "unknown config section 'optim'"),
         (["train.steps=many"], "must be int"),
+        (["objective.beta=small"], "must be float"),
         (["train.steps"], "section.key=value"),
     ],
 )
 def test_bad_overrides_name_the_problem(override, message):
     with pytest.raises(UserError, match=message):
         load_config("quick", override)
+
+
+def test_floats_in_exponent_form_read_as_floats(tmp_path):
+    """YAML takes 1e-4 (no '.') for a string; a float key reads it as the number, from the command line or a file."""
+    assert load_config("quick", ["objective.beta=1e-4"]).objective.beta == 1e-4
+    (tmp_path / "c.yaml").write_text("objective:\n  alpha: 2E-3\n")
+    assert load_config(tmp_path / "c.yaml").objective.alpha == 2e-3
 
 
 def test_missing_preset_and_file(tmp_path):

@@ -415,6 +415,11 @@ def _coerce(key: str, value, kind):
         if value not in choices or isinstance(value, bool):
             raise UserError(f"config key '{key}' must be one of {', '.join(map(str, choices))}; got {value!r}")
         return value
+    if kind is float and isinstance(value, str):  # YAML reads 1e-4 (no '.') as a string
+        try:
+            return float(value)
+        except ValueError:
+            raise UserError(f"config key '{key}' must be float, got {value!r}") from None
     ok = {
         bool: isinstance(value, bool),
         int: isinstance(value, int) and not isinstance(value, bool),
