@@ -1,10 +1,10 @@
 """Benchmark: DrNet, MIPAE and the ablation without a pose penalty, same budget, several seeds.
 
 Trains each method on each dataset with every seed (--preset, default `quick`, plus --set
-overrides), evaluates swap fidelity, the content classifier on swaps, reconstruction, MIG, the
+overrides), evaluates (on the val split) swap fidelity, the object judge on swaps, reconstruction, MIG, the
 group score and the leakage probes, and prints one table of mean +- std over seeds, then the
-baselines every row must beat (the content-blind decoder, copying either frame) and the
-classifier's ceiling (its accuracy on real frames).
+baselines every row is read beside (cut-and-paste, the content-blind decoder, copying either frame) and the
+judge's ceiling (its score on the true frames).
 
     python benchmarks/disentangle.py [--preset quick] [--seeds 3] [--data moving_digits ...] [--jobs 2]
                                      [--json PATH] [--set key=value ...]
@@ -46,7 +46,7 @@ def metrics(entry: dict) -> dict[str, float]:
     row = {
         "swap PSNR": entry["swap"]["psnr"],
         "swap SSIM": entry["swap"]["ssim"],
-        "classifier on swaps": entry["swap"].get("content_accuracy"),
+        "all objects right": entry["swap"].get("all_objects"),
         "rec PSNR": entry["reconstruction"]["psnr"],
         "MIG": d["mig"]["mig"],
         "group": d["group"]["score"],
@@ -74,18 +74,18 @@ def training_seconds(run: Path) -> float | None:
 
 
 def references(entry: dict) -> dict[str, dict[str, float]]:
-    """The baselines and the classifier's ceiling of one eval.json, as table rows."""
+    """The baselines and the object judge's ceiling of one eval.json, as table rows."""
     rows = {
         f"baseline: {name.replace('_', ' ')}": {
             "swap PSNR": b["psnr"],
             "swap SSIM": b["ssim"],
-            **({"classifier on swaps": b["content_accuracy"]} if "content_accuracy" in b else {}),
+            **({"all objects right": b["all_objects"]} if "all_objects" in b else {}),
         }
         for name, b in entry["baselines"].items()
     }
-    if "content_classifier" in entry:
-        rows["real frames (classifier ceiling)"] = {"classifier on swaps": entry["content_classifier"]["real_frames"]}
-        rows["chance"] = {"classifier on swaps": entry["content_classifier"]["chance"]}
+    judge = entry.get("object_judge") or {}
+    if "real_frames" in judge:
+        rows["true frames (judge ceiling)"] = {"all objects right": judge["real_frames"]["all_objects"]}
     return rows
 
 

@@ -142,12 +142,16 @@ def ones_sampler():
 def short_content_classifier(request, monkeypatch):
     """Outside slow tests the content classifier is half as wide (width 16) and trains 400 steps,
     not `evaluate`'s 1000: plenty for what these tests check, at a fraction of the cost (the full
-    one takes 24 s of one thread on TINY's data). Slow tests keep evaluate's own classifier."""
+    one takes 24 s of one thread on TINY's data); the object judge likewise (width 16, 200 steps).
+    Slow tests keep evaluate's own networks."""
     if request.node.get_closest_marker("slow") is None:
         from contentpose.eval import content_classifier as cc
+        from contentpose.eval import object_judge as oj
 
         monkeypatch.setattr(cc, "STEPS", 400)
         monkeypatch.setattr(cc, "ContentClassifier", functools.partial(cc.ContentClassifier, width=16))
+        monkeypatch.setattr(oj, "STEPS", 200)
+        monkeypatch.setattr(oj, "ObjectJudge", functools.partial(oj.ObjectJudge, width=16))
 
 
 @pytest.fixture(scope="session")
@@ -180,6 +184,18 @@ def tiny_classifier(content_classifier_file):
 
     data = load_config("quick", TINY).data
     return content_classifier(content_classifier_file(data).parent, build_dataset(data, "train"))
+
+
+@pytest.fixture(scope="session")
+def tiny_judge():
+    """An object judge for TINY's data (one digit, 32 px), 200 steps of width 16, once per process."""
+    from contentpose.data import build_dataset
+    from contentpose.eval.object_judge import ObjectJudge, train_object_judge
+
+    data = build_dataset(load_config("quick", TINY).data, "train")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("contentpose.eval.object_judge.ObjectJudge", functools.partial(ObjectJudge, width=16))
+        return train_object_judge(data, steps=200, quiet=True)
 
 
 @pytest.fixture(scope="session")
@@ -344,7 +360,7 @@ def lpc_root():
 
 @pytest.fixture(scope="session")
 def lpc_sprites(lpc_root, tmp_path_factory):
-    """Sprites at 32 px, train and test splits, built once per session (about 10 s) into a temporary
+    """Sprites at 32 px, train, val and test splits, built once per session (about 10 s) into a temporary
     cache: the cache of run folders made in its parent, `lpc_sprites["train"].cache_dir.parent`.
     The cache also holds a Sprites judge trained for 2 steps (its accuracy measured on 99 test
     sequences), so `evaluate` on runs there does not train the real one (about 2 minutes)."""
@@ -356,10 +372,10 @@ def lpc_sprites(lpc_root, tmp_path_factory):
 
     cfg = load_config("quick", [f"data=lpc_sprites:{lpc_root}", "data.frame_size=32"]).data
     cache = tmp_path_factory.mktemp("lpc") / VIDEO_CACHE
-    data = {split: build_dataset(cfg, split, cache_dir=cache, quiet=True) for split in ("train", "test")}
+    data = {split: build_dataset(cfg, split, cache_dir=cache, quiet=True) for split in ("train", "val", "test")}
     judge = train_judge(data["train"], steps=2, batch_size=4, quiet=True)
     save_judge(
-        judge, data["train"], judge_accuracy(judge, data["test"], np.arange(0, 2664, 27)), 0.0, steps=2, batch_size=4
+        judge, data["train"], judge_accuracy(judge, data["test"], np.arange(0, 1332, 27)), 0.0, steps=2, batch_size=4
     )
     return data
 

@@ -169,7 +169,7 @@ def test_wrong_inputs_raise_one_clear_line(model, trained_run, tmp_path):
         (lambda: model.decode(model.content(clip), torch.rand(3, dp)), "do not broadcast"),
         (lambda: model.predict(clip, 0), "horizon must be at least 1"),
         (lambda: model.sample(4), "does not sample"),
-        (lambda: model.clip("val", 0), "split must be"),
+        (lambda: model.clip("valid", 0), "split must be"),
         (lambda: model.clip("test", 10**6), "out of range"),
         (lambda: model.load_video(tmp_path / "missing.mp4"), "video not found"),
         (lambda: contentpose.load(tmp_path), "is not a run folder"),

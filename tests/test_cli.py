@@ -46,14 +46,24 @@ def test_evaluate_prints_table_and_writes_json(run, tmp_path, capsys, with_class
     run = with_classifier(shutil.copytree(run, tmp_path / "run"))  # the session's classifier for TINY's data
     assert main(["evaluate", str(run), "--out", str(tmp_path / "all.json")]) == 0
     out = capsys.readouterr().out
-    assert "swap PSNR" in out and "baseline: copy frame b" in out and "baseline: copy frame a" in out
-    assert "baseline: content-blind" in out and "content acc" in out
+    assert "val pairs" in out and "baseline: cut-and-paste" in out and "baseline: copy frame a" in out
+    assert "baseline: content-blind" in out and "all objects" in out and "strongest baseline per metric" in out
     result = json.loads((run / "eval.json").read_text())
-    assert {"swap", "reconstruction", "baselines", "content_classifier"} <= set(result) and result["step"] == 4
-    assert set(result["baselines"]) == {"copy_pose_frame", "copy_content_frame", "content_blind"}
-    assert all(0 <= x["content_accuracy"] <= 1 for x in [result["swap"], *result["baselines"].values()])
-    assert result["content_classifier"]["chance"] == pytest.approx(0.1, abs=0.01)
+    assert {"swap", "reconstruction", "baselines", "object_judge"} <= set(result) and result["step"] == 4
+    assert result["split"] == "val" and result["losses"][0] == "reconstruction (bce)"
+    assert set(result["baselines"]) == {"cut_and_paste", "copy_pose_frame", "copy_content_frame", "content_blind"}
+    for x in [result["swap"], *result["baselines"].values()]:
+        lo, hi = x["all_objects_ci"]
+        assert 0 <= lo <= x["all_objects"] <= hi <= 1 and 0 <= x["fg_iou"] <= 1
+    assert result["object_judge"]["chance"]["object_accuracy"] == pytest.approx(0.1)
     assert str(run) in json.loads((tmp_path / "all.json").read_text())["runs"]
+    assert main(["evaluate", str(run), "--split", "test", "--pairs", "40"]) == 0
+    result = json.loads((run / "eval.json").read_text())
+    assert result["split"] == "test" and result["pairs"] == 40 and "40 test pairs" in capsys.readouterr().out
+
+
+def test_evaluate_refuses_bad_pairs(run, fails_cleanly):
+    fails_cleanly(["evaluate", str(run), "--pairs", "0"], "--pairs must be between 1 and")
 
 
 def test_analogy_and_interpolate_write_pngs(run, tmp_path):
@@ -132,7 +142,7 @@ def test_mipae_trains_and_evaluates_end_to_end(tmp_path, capsys, monkeypatch):
     assert {"rec", "sim", "mi", "critic"} <= set(rows[-1])
     assert main(["evaluate", str(run)]) == 0
     out = capsys.readouterr().out
-    assert "mipae, beta=0.0001" in out and "MIG" in out and "group" in out
+    assert "mutual-information critic (MIPAE), beta 0.0001" in out and "MIG" in out and "group" in out
     result = json.loads((run / "eval.json").read_text())
     assert result["objective"] == "mipae"
     d = result["disentanglement"]

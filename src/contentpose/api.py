@@ -25,6 +25,7 @@ from pathlib import Path
 
 import torch
 
+from contentpose.data.splits import check_split
 from contentpose.errors import UserError
 from contentpose.models.autoencoder import Content
 from contentpose.models.video_predictor import VideoPredictor
@@ -63,10 +64,9 @@ class Model:
         return read_run_video(self.config, path, max_frames)
 
     def clip(self, split: str = "test", index: int = 0, frames: int = 20) -> torch.Tensor:
-        """Clip number `index` of the run's held-out ("test") or training ("train") data, from its first
-        frame, up to `frames` frames: (T, C, H, W) in [0, 1]."""
-        if split not in ("train", "test"):
-            raise UserError(f"split must be 'train' or 'test', got {split!r}")
+        """Clip number `index` of the run's test, validation ("val") or training ("train") data, from its
+        first frame, up to `frames` frames: (T, C, H, W) in [0, 1]."""
+        check_split(split)
         if split not in self._data:
             self._data[split] = self.trained.dataset(split)
         return self._data[split].clip(index, frames).cpu()

@@ -196,7 +196,9 @@ def cmd_report(args) -> None:
 def cmd_evaluate(args) -> None:
     from contentpose.eval.evaluate import evaluate_runs
 
-    evaluate_runs([Path(r) for r in args.runs], args.device, Path(args.out) if args.out else None)
+    evaluate_runs(
+        [Path(r) for r in args.runs], args.device, Path(args.out) if args.out else None, args.split, args.pairs
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -253,13 +255,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--content",
         required=True,
         metavar="A",
-        help="the clip whose content is kept: a video file, test:N (held-out clip N) or train:N",
+        help="the clip whose content is kept: a video file, test:N (test clip N), val:N or train:N",
     )
     p.add_argument(
         "--motion",
         required=True,
         metavar="B",
-        help="the clip whose motion is followed (it sets the length): a video file, test:N or train:N "
+        help="the clip whose motion is followed (it sets the length): a video file, test:N, val:N or train:N "
         "(pose-to-frame runs: a video's keypoints are read by the run's keypoint regressor, trained on first use)",
     )
     p.add_argument(
@@ -283,9 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, default=8, help="number of content rows and pose columns")
     p.add_argument(
         "--split",
-        choices=("test", "train"),
+        choices=("test", "val", "train"),
         default="test",
-        help="frames of held-out clips (test) or of training clips (train)",
+        help="frames of test clips, validation clips (val) or training clips (train)",
     )
 
     p = _picture_command(
@@ -338,6 +340,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("runs", nargs="+", metavar="RUN")
     p.add_argument("--out", help="JSON file for all results (each run also gets RUN/eval.json)")
+    p.add_argument(
+        "--split",
+        choices=("val", "test"),
+        default="val",
+        help="held-out data to score: val (the default; choose settings here) or test (report once)",
+    )
+    p.add_argument(
+        "--pairs",
+        type=int,
+        default=None,
+        help="swap pairs to score (synthetic data; default data.test_clips: each clip once)",
+    )
     p.add_argument("--device", default="auto")
     p.set_defaults(func=cmd_evaluate)
     return parser

@@ -199,6 +199,22 @@ class ObjectiveConfig:
         if self.beta is None:  # resolved here, once, and written so into the run's config.yaml
             self.beta = PUBLISHED_BETA.get(self.name, 0.0)
 
+    def losses(self) -> list[str]:
+        """The loss terms a content/pose autoencoder run trains with (those of weight 0 left out), named
+        so that a run without DrNet's similarity term or adversary is not read as "DrNet"; other
+        objectives: their name."""
+        if self.name not in ("drnet", "mipae"):
+            return [self.name]
+        terms = [f"reconstruction ({self.rec_loss})"]
+        if self.alpha > 0:
+            terms.append(f"content similarity ({self.sim_loss}, alpha {self.alpha:g})")
+        if self.beta > 0:
+            penalty = "scene discriminator (DrNet)" if self.name == "drnet" else "mutual-information critic (MIPAE)"
+            terms.append(f"pose penalty: {penalty}, beta {self.beta:g}")
+        if self.centring > 0:
+            terms.append(f"keypoint centring ({self.centring:g})")
+        return terms
+
 
 @dataclass
 class TrainConfig:

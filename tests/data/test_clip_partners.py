@@ -35,7 +35,7 @@ def _source(frames: torch.Tensor) -> torch.Tensor:
 
 
 def test_partners_come_from_other_videos_when_a_batch_repeats_one(tmp_path):
-    cfg = _tagged_file(tmp_path, clips=4)  # 3 training videos, batches of 8 rows
+    cfg = _tagged_file(tmp_path, clips=5)  # 3 training videos (2 held out: val, test), batches of 8 rows
     data = build_dataset(cfg.data, "train")
     x_t, x_tk, clip = FramePairSampler(data, 8, cfg.data.max_offset, seed=0)()
     source = _source(x_t)

@@ -31,25 +31,27 @@ from contentpose.errors import UserError
 
 def test_counts_and_label_layout(lpc_sprites):
     train, test = lpc_sprites["train"], lpc_sprites["test"]
-    assert (len(train), len(test)) == (9000, 2664) and train.channels == 3
+    assert (len(train), len(test), len(lpc_sprites["val"])) == (9000, 1332, 1332) and train.channels == 3
     for data in (train, test):
         assert data.attributes.shape == (len(data), 4) and data.motions.shape == (len(data),)
         assert set(np.unique(data.attributes)) == set(range(6)) and set(np.unique(data.motions)) == set(range(9))
         assert (np.bincount(data.motions) == len(data) // 9).all()  # every character in every motion
         assert (data.attributes == character_attributes(data.characters)).all()
         assert (data.lengths == 8).all()
-    seq = test.labelled(np.array([0, 10, 2663]))
+    seq = test.labelled(np.array([0, 10, 1331]))
     assert seq.frames.shape == (3, 8, 3, 32, 32) and seq.frames.dtype == torch.float32
-    assert seq.attributes.tolist() == test.attributes[[0, 10, 2663]].tolist()
+    assert seq.attributes.tolist() == test.attributes[[0, 10, 1331]].tolist()
     assert seq.motions.tolist() == [0, 1, 8]
     assert test.test_clips(5, 8).frames.shape == (5, 8, 3, 32, 32)
 
 
 def test_split_is_the_recipes_and_disjoint_by_character(lpc_sprites):
-    train, test = (set(lpc_sprites[s].characters.tolist()) for s in ("train", "test"))
-    assert len(train) == 1000 and len(test) == 296 and not train & test and len(train | test) == 1296
+    train, val, test = (set(lpc_sprites[s].characters.tolist()) for s in ("train", "val", "test"))
+    assert len(train) == 1000 and len(val) == len(test) == 148  # the recipe's 296 test characters, halved
+    assert not train & test and not train & val and not val & test and len(train | val | test) == 1296
     assert split_characters("train")[:5].tolist() == [1116, 1135, 17, 469, 1293]
-    assert split_characters("test")[:5].tolist() == [884, 1285, 252, 297, 947]
+    assert split_characters("val")[:5].tolist() == [884, 1285, 252, 297, 947]  # the recipe's test order
+    assert split_characters("test")[:5].tolist() == [436, 1179, 708, 459, 963]
     assert lpc_sprites["train"].characters[:10].tolist() == [1116] * 9 + [1135]
 
 

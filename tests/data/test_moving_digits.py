@@ -76,16 +76,20 @@ def test_render_any_combination_of_content_and_pose():
         )
 
 
-@pytest.mark.parametrize("source, total, n_test", [("mnist5k", 5000, 1000), ("sklearn", 1797, 360)])
-def test_train_and_test_digits_are_disjoint_and_fixed(source, total, n_test):
+@pytest.mark.parametrize("source, total, n_held", [("mnist5k", 5000, 1000), ("sklearn", 1797, 360)])
+def test_train_val_and_test_digits_are_disjoint_and_fixed(source, total, n_held):
     train, train_labels = load_digits("train", 28, source)
+    val, val_labels = load_digits("val", 28, source)
     test, test_labels = load_digits("test", 28, source)
-    assert len(train) + len(test) == total and len(test) == n_test
-    assert not {x.numpy().tobytes() for x in train} & {x.numpy().tobytes() for x in test}
+    assert len(train) + len(val) + len(test) == total and len(val) + len(test) == n_held
+    assert len(val) == n_held // 2
+    images = [{x.numpy().tobytes() for x in split} for split in (train, val, test)]
+    assert not images[0] & images[1] and not images[0] & images[2] and not images[1] & images[2]
     assert torch.equal(load_digits("train", 28, source)[0], train)
     assert set(train_labels.tolist()) == set(range(10))
-    if source == "mnist5k":  # stratified: 400 / 100 of each digit
-        assert train_labels.bincount().tolist() == [400] * 10 and test_labels.bincount().tolist() == [100] * 10
+    if source == "mnist5k":  # stratified: 400 / 50 / 50 of each digit
+        assert train_labels.bincount().tolist() == [400] * 10
+        assert val_labels.bincount().tolist() == test_labels.bincount().tolist() == [50] * 10
 
 
 def test_mnist5k_is_the_default_and_real_28px_mnist():
@@ -153,10 +157,11 @@ def test_mnist_idx_files_as_digit_source(tmp_path):
     for prefix, n in (("train", 12), ("t10k", 5)):
         _write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (n, 28, 28)))
         _write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", rng.integers(0, 10, (n,)))
-    data = MovingDigits(DataConfig(digits="idx", mnist_path=str(tmp_path)), "test")
-    assert data.images.shape == (5, 28, 28)
+    val, test = (MovingDigits(DataConfig(digits="idx", mnist_path=str(tmp_path)), s) for s in ("val", "test"))
+    assert val.images.shape == (2, 28, 28) and test.images.shape == (3, 28, 28)  # the t10k file, cut in two
     expected = read_idx(tmp_path / "t10k-images-idx3-ubyte.gz") / 255.0
-    assert np.allclose(data.images.numpy(), expected, atol=1e-5)
+    both = np.concatenate([val.images.numpy(), test.images.numpy()])
+    assert np.allclose(np.sort(both.reshape(5, -1), 0), np.sort(expected.reshape(5, -1), 0), atol=1e-5)
 
 
 def test_bad_mnist_and_sizes(tmp_path):

@@ -23,8 +23,9 @@ def test_moving_mnist_file(tmp_path):
     path = tmp_path / "mnist_test_seq.npy"
     np.save(path, seq)
     cfg = load_config("quick", [f"data=moving_mnist:{path}", "data.test_fraction=0.2"]).data
-    train, test = build_dataset(cfg, "train"), build_dataset(cfg, "test")
-    assert len(train.clip_ids) == 24 and len(test.clip_ids) == 6 and not set(train.clip_ids) & set(test.clip_ids)
+    train, val, test = (build_dataset(cfg, s) for s in ("train", "val", "test"))
+    assert len(train.clip_ids) == 24 and len(val.clip_ids) == len(test.clip_ids) == 3
+    assert not set(train.clip_ids) & set(test.clip_ids) and not set(val.clip_ids) & set(test.clip_ids)
     clips = test.test_clips(3, 20).frames
     assert clips.shape == (3, 20, 1, 64, 64)
     n = test.clip_ids[0]
@@ -51,13 +52,13 @@ def _kth(root, person, action, frames=12):
 def test_kth_layout_splits_by_person_and_parses_actions(tmp_path):
     root = tmp_path / "kth"
     root.mkdir()
-    for person in (1, 2, 21, 22):
+    for person in (1, 2, 21, 23, 24):
         for action in ("walking", "running"):
             _kth(root, person, action)
     cfg = load_config("quick", [f"data=videos:{root}", "data.layout=kth", "data.frame_size=32"]).data
-    train = build_dataset(cfg, "train", cache_dir=tmp_path / "c", quiet=True)
-    test = build_dataset(cfg, "test", cache_dir=tmp_path / "c", quiet=True)
-    assert all("person0" in n for n in train.names) and all("person2" in n for n in test.names)
+    train, val, test = (build_dataset(cfg, s, cache_dir=tmp_path / "c", quiet=True) for s in ("train", "val", "test"))
+    assert all("person0" in n for n in train.names) and all("person21" in n for n in val.names)
+    assert all("person23" in n or "person24" in n for n in test.names)  # persons 21-22 val, 23-25 test
     assert train.label_names == ["running", "walking"] and sorted(test.clip_labels.tolist()) == [0, 0, 1, 1]
     (root / "holiday.mp4").write_bytes(b"")
     with pytest.raises(UserError, match="not a KTH file name"):
@@ -67,7 +68,7 @@ def test_kth_layout_splits_by_person_and_parses_actions(tmp_path):
 def test_kth_action_probe_in_evaluate(tmp_path, capsys):
     root = tmp_path / "kth"
     root.mkdir()
-    for person in (1, 2, 3, 21, 22):
+    for person in (1, 2, 3, 21, 22):  # persons 21-22: the val split, which evaluate scores by default
         for action in ("walking", "running"):
             _kth(root, person, action)
     run = tmp_path / "runs" / "kth"

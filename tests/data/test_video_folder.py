@@ -58,9 +58,10 @@ def test_loads_every_format_and_splits_by_video(folder, tmp_path):
     cache = tmp_path / "cache"
     train = build_dataset(_cfg(folder), "train", cache_dir=cache, quiet=True)
     test = build_dataset(_cfg(folder), "test", cache_dir=cache, quiet=True)
-    names = sorted(train.names + test.names)
-    assert len(names) == 5 and not set(train.names) & set(test.names) and len(test.names) == 2
-    assert sorted(train.lengths.tolist() + test.lengths.tolist()) == [8, 9, 10, 12, 14]
+    val = build_dataset(_cfg(folder), "val", cache_dir=cache, quiet=True)
+    names = sorted(train.names + val.names + test.names)
+    assert len(set(names)) == 5 and len(val.names) == 1 and len(test.names) == 1  # 2 held out: one each
+    assert sorted(train.lengths.tolist() + val.lengths.tolist() + test.lengths.tolist()) == [8, 9, 10, 12, 14]
     again = build_dataset(_cfg(folder), "test", cache_dir=cache, quiet=True)
     assert again.names == test.names  # fixed by the seed
     x_t, x_tk = train.pairs(6, 3, torch.Generator().manual_seed(0))
@@ -113,8 +114,8 @@ def test_missing_empty_and_too_short(tmp_path):
         build_dataset(_cfg(tmp_path / "empty"), "train", cache_dir=tmp_path)
     one = tmp_path / "one"
     one.mkdir()
-    write_video(_frames(4), one / "a.mp4")
-    write_video(_frames(4), one / "b.mp4")
+    for name in ("a", "b", "c"):  # train, val, test: one video each
+        write_video(_frames(4), one / f"{name}.mp4")
     data = build_dataset(_cfg(one), "train", cache_dir=tmp_path, quiet=True)
     with pytest.raises(UserError, match="no clip has the 6 frames"):
         data.sequences(2, 6, torch.Generator())

@@ -41,7 +41,7 @@ def baselines(tiny_judge, lpc_sprites):
 
 
 def test_tiny_judge_beats_chance_by_far(tiny_judge, lpc_sprites):
-    acc = judge_accuracy(tiny_judge, lpc_sprites["test"], sequences=np.arange(0, 2664, 8))
+    acc = judge_accuracy(tiny_judge, lpc_sprites["test"], sequences=np.arange(0, 1332, 8))
     assert min(acc[k] for k in ("body", "bottomwear", "topwear", "hair")) > 0.4, acc  # chance 1/6
     assert acc["motion"] > 0.6 and acc["frame_pose"] > 0.3, acc  # chance 1/9, 1/63
 
@@ -103,7 +103,7 @@ def test_copies_have_the_known_answers(tiny_judge, baselines, lpc_sprites):
     assert copy_a["motion"] <= 1 - on_a["motion"] + 1e-4
     assert base["copy_motion"]["motion"] == pytest.approx(on_b["motion"], abs=1e-4)
     assert base["content_blind"]["all_attributes"] < 0.1
-    assert base["real"]["sequences"] == 2664 and base["real"]["H_y"] > 1.5  # every motion, 296 times each
+    assert base["real"]["sequences"] == 1332 and base["real"]["H_y"] > 1.5  # every motion, 148 times each
     swapped = sprites_transfer(lambda a, b: b, tiny_judge, test, pairs)
     assert swapped == pytest.approx(base["copy_motion"], abs=1e-3)
 
@@ -244,7 +244,7 @@ def test_judge_reaches_99_percent_on_real_test_sequences(lpc_root, tmp_path, siz
     train, test = (build_dataset(cfg, split, cache_dir=tmp_path, quiet=True) for split in ("train", "test"))
     _, meta = sprites_judge(train, test, quiet=True)
     acc = meta["accuracy"]
-    assert acc["sequences"] == 2664
+    assert acc["sequences"] == 1332
     assert min(acc[k] for k in ("body", "bottomwear", "topwear", "hair", "all_attributes", "motion")) >= 0.99, acc
 
 
@@ -254,10 +254,10 @@ def _oracle(test, content_from_z_c: bool = True):
 
     def draw(z_c, z_m):  # (n, Zc), (n, size, Zm) -> (n, size, 3, 32, 32)
         n, size = z_m.shape[:2]
-        who = ((z_c[:, :1].expand(-1, size) + 1) / 2 * 296).long().clamp(max=295)
+        who = ((z_c[:, :1].expand(-1, size) + 1) / 2 * 148).long().clamp(max=147)
         what = ((z_m[..., 0] + 1) / 2 * 72).long().clamp(max=71)
         if not content_from_z_c:
-            who = ((z_m[..., 1] + 1) / 2 * 296).long().clamp(max=295)
+            who = ((z_m[..., 1] + 1) / 2 * 148).long().clamp(max=147)
             what = ((z_c[:, :1].expand(-1, size) + 1) / 2 * 72).long().clamp(max=71)
         rows = (who * MOTIONS + what // FRAMES).numpy().ravel()
         return test.frames_at(rows, (what % FRAMES).numpy().reshape(-1, 1)).view(n, size, 3, 32, 32)

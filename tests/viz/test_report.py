@@ -32,7 +32,7 @@ def test_autoencoder_report_has_its_sections_and_escapes_names(odd_run, odd_repo
         "Pose interpolation",
         "Prediction",
         "Metrics",
-        "Swap fidelity",
+        "Swap fidelity (val split, 32 pairs)",
         "Disentanglement",
     ):
         assert f">{title}<" in page, title

@@ -1,7 +1,8 @@
 """Datasets and samplers.
 
 Every dataset offers `channels` and five ways to draw frames (B, C, H, W) or clips (B, T, C, H, W):
-`pairs`, `sequences` and `clip_frames` (training), `test_clips` and `test_frames` (evaluation, pictures), so
+`pairs`, `sequences` and `clip_frames` (training), `test_clips` and `test_frames` (evaluation, pictures: the
+fixed clips of the split it was built for, val or test; see `splits`), so
 training, prediction and pictures work on any of them. Synthetic data (`SyntheticClips`) can
 also render any content in any pose (`render`) and knows its factors (`factor_values`), which
 swap fidelity and the disentanglement metrics need. Sprites (`LpcSprites`) are real sequences with
@@ -20,6 +21,7 @@ from contentpose.data.lpc_sprites import LpcSprites
 from contentpose.data.moving_digits import MovingDigits
 from contentpose.data.moving_mnist_file import MovingMnistFile
 from contentpose.data.moving_sprites import MovingSprites
+from contentpose.data.splits import check_split
 from contentpose.data.video_folder import VideoFolder
 from contentpose.errors import UserError
 
@@ -41,10 +43,9 @@ def data_channels(cfg: DataConfig) -> int:
 def build_dataset(
     cfg: DataConfig, split: str, device: torch.device | str = "cpu", cache_dir: Path | None = None, quiet: bool = False
 ):
-    """The dataset named by `cfg.name` for one split ('train' or 'test'); decoded videos are cached
-    in `cache_dir`."""
-    if split not in ("train", "test"):
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    """The dataset named by `cfg.name` for one split ('train', 'val' or 'test', see `splits`); decoded
+    videos are cached in `cache_dir`."""
+    check_split(split)
     if cfg.background != "none" and cfg.name in ("videos", "moving_mnist", "lpc_sprites"):
         raise UserError(
             f"data.background={cfg.background} needs synthetic data (moving_digits, moving_sprites); "

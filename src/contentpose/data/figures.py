@@ -140,7 +140,7 @@ class FigureClips:
 
 
 class Figures(SyntheticClips):
-    """Generator of figure clips; 'train' and 'test' differ only in the seeds that draw them."""
+    """Generator of figure clips; 'train', 'val' and 'test' differ only in the seeds that draw them."""
 
     content_groups = {
         "head": len(PART_COLOURS),
@@ -158,7 +158,7 @@ class Figures(SyntheticClips):
     def __init__(self, cfg: DataConfig, split: str = "train", device: torch.device | str = "cpu"):
         if getattr(cfg, "background", "none") != "none":
             raise UserError("figures draw their own plain background (a content factor); leave data.background at none")
-        self.cfg = cfg
+        self.cfg, self.split = cfg, split
         self.device = torch.device(device)
         self.size = cfg.frame_size
         self.channels = 3 if cfg.colour else 1

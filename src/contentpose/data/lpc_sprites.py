@@ -31,6 +31,7 @@ from PIL import Image, UnidentifiedImageError
 
 from contentpose.config import DataConfig
 from contentpose.data.frame_store import FrameStore
+from contentpose.data.splits import held_out_part
 from contentpose.errors import UserError
 from contentpose.runtime.progress import progress
 
@@ -94,9 +95,12 @@ def character_attributes(characters: np.ndarray) -> np.ndarray:
 
 
 def split_characters(split: str) -> np.ndarray:
-    """The characters of a split, in the order of the recipe's permutation."""
+    """The characters of a split, in the order of the recipe's permutation: the recipe's training
+    characters, or half of its test characters each for val and test (see `splits`)."""
     order = np.random.RandomState(SPLIT_SEED).permutation(CHARACTERS)  # = numpy.random.seed(423); permutation
-    return order[:TRAIN_CHARACTERS] if split == "train" else order[TRAIN_CHARACTERS:]
+    if split == "train":
+        return order[:TRAIN_CHARACTERS]
+    return held_out_part(order[TRAIN_CHARACTERS:], split, "characters")
 
 
 def layer_files(root: Path) -> list[Path]:

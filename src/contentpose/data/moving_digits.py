@@ -77,7 +77,7 @@ class Clips:
 
 
 class MovingDigits(SyntheticClips):
-    """Generator of bouncing-digit clips from one split ('train' or 'test') of digit images."""
+    """Generator of bouncing-digit clips from one split ('train', 'val' or 'test') of digit images."""
 
     content_groups = {"digit": 10}  # classes of each content factor
     num_classes = 10
@@ -87,7 +87,7 @@ class MovingDigits(SyntheticClips):
     def __init__(self, cfg: DataConfig, split: str = "train", device: torch.device | str = "cpu"):
         if not 1 <= cfg.num_digits <= 3:
             raise UserError(f"data.num_digits must be 1, 2 or 3, got {cfg.num_digits}")
-        self.cfg = cfg
+        self.cfg, self.split = cfg, split
         self.device = torch.device(device)
         self.size = cfg.frame_size
         self.digit_size = round(cfg.frame_size * 28 / 64)
@@ -131,6 +131,15 @@ class MovingDigits(SyntheticClips):
         canvas[layer, rows, cols] = patches
         canvas = canvas.view(n, nf, D, 1, H, H) * factors.colour[:, None, :, :, None, None]
         return canvas.amax(dim=2)  # overlapping digits: max
+
+    def object_windows(self, positions: torch.Tensor) -> tuple[torch.Tensor, int]:
+        """Where each digit is drawn: top-left corners (..., D, 2) as integers, as `render` places them,
+        and the window's side (the digit image's size)."""
+        return positions.round().long().clamp(0, self.span), self.digit_size
+
+    def object_labels(self, factors: ClipFactors) -> torch.Tensor:
+        """Each digit's class in each content group ({"digit": 10}): (n, D, 1)."""
+        return factors.label[..., None]
 
     def factor_values(self, clips: Clips) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
         """Per-frame ground truth for disentanglement metrics: content factors {name: (n, F) int}

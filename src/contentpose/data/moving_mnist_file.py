@@ -1,7 +1,8 @@
 """Moving MNIST's standard file, `mnist_test_seq.npy`: uint8 of shape (20, 10000, 64, 64), time
 first (Srivastava et al., 2015). `data=moving_mnist:PATH`; memory-mapped, never copied whole.
 
-Its clips are split by clip into train and test (`data.test_fraction`, fixed by `data.test_seed`),
+Its clips are split by clip into train and held-out (`data.test_fraction`, fixed by `data.test_seed`; the
+held-out clips cut in two, val and test),
 so it serves as an evaluation set, or as training data, with the same interface as videos.
 """
 
@@ -14,6 +15,7 @@ import torch
 
 from contentpose.config import DataConfig
 from contentpose.data.frame_store import FrameStore
+from contentpose.data.splits import held_out_part
 from contentpose.errors import UserError
 
 
@@ -38,8 +40,8 @@ class MovingMnistFile(FrameStore):
         self.array = array  # (T, N, H, W)
         T, N = array.shape[:2]
         order = np.random.default_rng(cfg.test_seed).permutation(N)
-        n_test = min(N - 1, max(1, round(cfg.test_fraction * N)))
-        self.clip_ids = np.sort(order[:n_test] if split == "test" else order[n_test:])
+        n_test = min(N - 1, max(2, round(cfg.test_fraction * N)))
+        self.clip_ids = np.sort(order[n_test:] if split == "train" else held_out_part(order[:n_test], split, "clips"))
         self.lengths = np.full(len(self.clip_ids), T)
         self.starts = np.zeros(len(self.clip_ids), dtype=np.int64)  # unused: frames are read by (t, clip)
 

@@ -88,7 +88,7 @@ assert len(HUES) == len(INTENSITIES), "colour classes: one hue (colour) or inten
 
 
 class MovingSprites(SyntheticClips):
-    """Generator of sprite clips; 'train' and 'test' differ only in the seeds that draw them."""
+    """Generator of sprite clips; 'train', 'val' and 'test' differ only in the seeds that draw them."""
 
     content_groups = {"shape": len(SHAPES), "scale": len(SCALES), "colour": len(HUES)}  # classes of each content factor
     num_classes = sum(content_groups.values())
@@ -97,7 +97,7 @@ class MovingSprites(SyntheticClips):
     def __init__(self, cfg: DataConfig, split: str = "train", device: torch.device | str = "cpu"):
         if cfg.num_sprites not in (1, 2):
             raise UserError(f"data.num_sprites must be 1 or 2, got {cfg.num_sprites}")
-        self.cfg = cfg
+        self.cfg, self.split = cfg, split
         self.device = torch.device(device)
         self.size = cfg.frame_size
         self.channels = 3 if cfg.colour else 1
@@ -141,6 +141,17 @@ class MovingSprites(SyntheticClips):
         colour = self.colours[factors.colour]  # (n, D, C)
         layers = mask[:, :, :, None] * colour[:, None, :, :, None, None]  # (n, F, D, C, H, W)
         return layers.amax(dim=2)
+
+    def object_windows(self, positions: torch.Tensor) -> tuple[torch.Tensor, int]:
+        """Where each sprite is drawn: top-left corners (..., D, 2) of a square around its centre that
+        holds it at any scale and angle (1.15 radii: a turned square's corner reaches 0.8 * sqrt 2), and
+        that square's side. Windows may reach past the frame's edge (read as black)."""
+        half = math.ceil(1.15 * self.radius)
+        return (positions[..., :2] - half).round().long(), 2 * half
+
+    def object_labels(self, factors: SpriteFactors) -> torch.Tensor:
+        """Each sprite's class in each content group (shape, scale, colour): (n, D, 3)."""
+        return torch.stack([factors.shape, factors.scale, factors.colour], dim=-1)
 
     def factor_values(self, clips: SpriteClips) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
         """Content {shape_j, scale_j, colour_j: (n, F) int} and pose {x_j, y_j[, angle_j]: (n, F) float}.

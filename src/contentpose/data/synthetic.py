@@ -13,6 +13,7 @@ import functools
 import torch
 
 from contentpose.data.backgrounds import Backgrounds, compose
+from contentpose.data.splits import split_seed
 from contentpose.errors import UserError
 
 START_TIMES = 1000  # a training clip's first frame time is uniform in [0, START_TIMES)
@@ -21,6 +22,7 @@ START_TIMES = 1000  # a training clip's first frame time is uniform in [0, START
 class SyntheticClips:
     device: torch.device
     cfg: object
+    split = "train"  # the subclass sets the split it was built for ('train', 'val' or 'test')
     soft_alpha = False  # True: objects' brightness is their opacity (see `draw`)
 
     def clips(self, factors, times: torch.Tensor):
@@ -57,8 +59,10 @@ class SyntheticClips:
         return self.clips(factors, times)
 
     def test_set(self):
-        """The fixed held-out clips (factors only; render the frames you need)."""
-        return self.sample_factors(self.cfg.test_clips, torch.Generator().manual_seed(self.cfg.test_seed))
+        """This split's fixed clips (factors only; render the frames you need); val and test differ in
+        their seeds (`splits.split_seed`) as well as in their content where the content is split."""
+        seed = split_seed(self.cfg.test_seed, self.split)
+        return self.sample_factors(self.cfg.test_clips, torch.Generator().manual_seed(seed))
 
     def clip_frames(self, batch: int, offsets: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """Frames t + offsets (B, F) of `batch` new clips at random t: (B, F, C, H, W)."""

@@ -2,8 +2,9 @@
 
 PATH is a video file or a folder searched recursively for video files (VIDEO_EXTENSIONS)
 and folders of frame images (IMAGE_EXTENSIONS; one folder = one clip, frames in name
-order). `data.split` says what is held out for testing: whole videos (`video`, a share
-`data.test_fraction` of them fixed by `data.test_seed`; KTH's layout holds out persons 21-25),
+order). `data.split` says what is held out (then cut in two, val and test; see
+`contentpose.data.splits`): whole videos (`video`, a share `data.test_fraction` of them fixed by
+`data.test_seed`; KTH's layout holds out persons 21-25: 21-22 val, 23-25 test),
 or the last `data.test_fraction` of every video (`time`, for a handful of videos: held-out
 scores then measure later moments of the training scenes); `auto` (the default) picks `time`
 when there are fewer than TIME_SPLIT_BELOW videos (KTH's layout: always its person split).
@@ -30,6 +31,7 @@ import torch
 
 from contentpose.config import DataConfig
 from contentpose.data.frame_store import FrameStore
+from contentpose.data.splits import held_out_part
 from contentpose.data.video import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, decode_frame_folder, decode_video
 from contentpose.errors import UserError
 from contentpose.runtime.progress import progress
@@ -115,40 +117,44 @@ class VideoFolder(FrameStore):
         if by_time:
             self._split_by_time(clips, split, cfg.test_fraction)
             return
-        if len(clips) < 2:
+        if len(clips) < 3:
             raise UserError(
-                f"{root} gives {len(clips)} usable clip(s); a train/test split by video needs at least 2 "
+                f"{root} gives {len(clips)} usable clip(s); a train/val/test split by video needs at least 3 "
                 f"(or hold out the end of every video: data.split=time)"
             )
         if cfg.layout == "kth":  # DrNet's split: persons 1-20 train, 21-25 test
             parsed = [KTH_NAME.match(Path(c["name"]).name) for c in clips]
-            chosen = [i for i, m in enumerate(parsed) if (int(m["person"]) > 20) == (split == "test")]
+            persons = KTH_PERSONS[split]
+            chosen = [i for i, m in enumerate(parsed) if int(m["person"]) in persons]
             if not chosen:
-                raise UserError(
-                    f"no KTH clips of the {split} persons ({'21-25' if split == 'test' else '1-20'}) in {root}"
-                )
+                raise UserError(f"no KTH clips of the {split} persons ({min(persons)}-{max(persons)}) in {root}")
             self.label_names = sorted({m["action"] for m in parsed})
             self.clip_labels = np.array([self.label_names.index(parsed[i]["action"]) for i in chosen])
         else:
             order = np.random.default_rng(cfg.test_seed).permutation(len(clips))
-            n_test = min(len(clips) - 1, max(1, round(cfg.test_fraction * len(clips))))
-            chosen = sorted(order[:n_test]) if split == "test" else sorted(order[n_test:])
+            n_test = min(len(clips) - 1, max(2, round(cfg.test_fraction * len(clips))))
+            chosen = sorted(order[n_test:] if split == "train" else held_out_part(order[:n_test], split, "videos"))
         self.names = [clips[i]["name"] for i in chosen]
         self.starts = np.array([clips[i]["start"] for i in chosen])
         self.lengths = np.array([clips[i]["length"] for i in chosen])
 
     def _split_by_time(self, clips: list[dict], split: str, fraction: float) -> None:
-        """Every clip, cut in two: its first part for training, its last `fraction` (at least one frame
-        each side) for testing."""
+        """Every clip, cut in three: its first part for training, then its last `fraction` (at least two
+        frames, one frame left for training), whose first half is val and the rest test."""
         lengths = np.array([c["length"] for c in clips])
-        short = [c["name"] for c in clips if c["length"] < 2]
+        short = [c["name"] for c in clips if c["length"] < 3]
         if short:
-            raise UserError(f"{short[0]} has 1 frame; data.split=time needs at least 2 frames in every video")
-        held = np.clip(np.round(fraction * lengths).astype(np.int64), 1, lengths - 1)
+            raise UserError(
+                f"{short[0]} has fewer than 3 frames; data.split=time needs at least 3 in every video "
+                f"(train, val, test)"
+            )
+        held = np.clip(np.round(fraction * lengths).astype(np.int64), 2, lengths - 1)
         starts = np.array([c["start"] for c in clips])
         self.names = [c["name"] for c in clips]
-        self.starts = starts + (lengths - held) if split == "test" else starts
-        self.lengths = held if split == "test" else lengths - held
+        val = held // 2
+        offset = {"train": 0, "val": lengths - held, "test": lengths - held + val}[split]
+        self.starts = starts + offset
+        self.lengths = {"train": lengths - held, "val": val, "test": held - val}[split]
         if self.cfg.layout == "kth":
             parsed = [KTH_NAME.match(Path(c["name"]).name) for c in clips]
             self.label_names = sorted({m["action"] for m in parsed})
@@ -160,21 +166,26 @@ def split_note(cfg: DataConfig, videos: int, by_time: bool) -> str:
     why = f" (data.split=auto: {videos} video(s), fewer than {TIME_SPLIT_BELOW})" if cfg.split == "auto" else ""
     if by_time:
         return (
-            f"data split by time{why}: the last {cfg.test_fraction:.0%} of every video is held out, so held-out "
+            f"data split by time{why}: the last {cfg.test_fraction:.0%} of every video is held out (its first half "
+            f"val, the rest test), so held-out "
             f"scores measure later moments of the training videos, not unseen videos"
         )
     if cfg.layout == "kth":
         return (
-            "data split by person (KTH: persons 1-20 train, 21-25 held out), so held-out scores measure unseen persons"
+            "data split by person (KTH: persons 1-20 train, 21-22 val, 23-25 test), so held-out scores measure "
+            "unseen persons"
         )
     why = f" (data.split=auto: {videos} videos)" if cfg.split == "auto" else ""
     return (
-        f"data split by video{why}: {cfg.test_fraction:.0%} of the videos are held out whole, so held-out "
+        f"data split by video{why}: {cfg.test_fraction:.0%} of the videos are held out whole (half val, half "
+        f"test), so held-out "
         f"scores measure unseen videos"
     )
 
 
 KTH_NAME = re.compile(r"person(?P<person>\d+)_(?P<action>[a-z]+)_d(?P<scenario>\d+)", re.IGNORECASE)
+# DrNet's split holds out persons 21-25; val takes the first two of them, test the last three
+KTH_PERSONS = {"train": range(1, 21), "val": range(21, 23), "test": range(23, 26)}
 
 
 def _kth_names(sources: list[Path], skip_bad: bool) -> tuple[list[Path], list[tuple[Path, str]]]:

@@ -95,9 +95,9 @@ def content_classifier(run_path: Path, train_data, quiet: bool = False) -> Conte
     return model
 
 
-def share_classifier(source_run: Path, runs: list[Path]) -> None:
-    """Copy `source_run`'s cached classifier into each of `runs` that has none, so runs evaluated
-    together are judged by one classifier (and later evaluations of them reuse it)."""
+def share_classifier(source_run: Path, runs: list[Path], name: str = CLASSIFIER) -> None:
+    """Copy `source_run`'s cached classifier (or other judge: the file `name`) into each of `runs` that
+    has none, so runs evaluated together are judged by one network (and later evaluations reuse it)."""
     for run in runs:
-        if not (run / CLASSIFIER).exists():
-            shutil.copyfile(source_run / CLASSIFIER, run / CLASSIFIER)
+        if not (run / name).exists():
+            shutil.copyfile(source_run / name, run / name)

@@ -10,19 +10,22 @@ from pathlib import Path
 
 import numpy as np
 
+from contentpose.data.splits import HELD_OUT
 from contentpose.errors import UserError
 from contentpose.eval.content_classifier import content_classifier, share_classifier
 from contentpose.eval.disentanglement import action_probes, disentanglement
 from contentpose.eval.held_out_video import format_held_out_video, held_out_video_scores
 from contentpose.eval.identity import perturbation_curves, reference_distance, set_consistency
 from contentpose.eval.interpolation import interpolation_scores
+from contentpose.eval.intervals import seed_spread
+from contentpose.eval.object_judge import JUDGE, object_judge
 from contentpose.eval.plots import plot_identity_curves, plot_prediction_curves
 from contentpose.eval.pose_forecast import evaluate_forecasters, is_forecaster_run
 from contentpose.eval.pose_transfer import evaluate_pose_generators, is_pose_generator_run
 from contentpose.eval.prediction import long_rollout, prediction_curves
 from contentpose.eval.sequence_vae import evaluate_sequence_vaes, is_sequence_vae_run
 from contentpose.eval.sprites_protocol import SpritesProtocol, format_generator_agreement, format_sprites
-from contentpose.eval.swap import BASELINES, reconstruction_fidelity, swap_fidelity
+from contentpose.eval.swap import BASELINES, MAX_PAIRS, reconstruction_fidelity, swap_fidelity
 from contentpose.eval.vgan import evaluate_video_generators, is_video_generator_run
 from contentpose.models.video_predictor import VideoPredictor
 from contentpose.trained import PREDICTOR, TrainedRun, is_generator_run, load_generator, load_predictor, load_run
@@ -31,59 +34,71 @@ PREDICTION_SETTINGS = ((10, 10), (5, 100))  # (context, horizon) of the per-step
 ROLLOUT_STEPS = (10, 100, 500)  # where long rollouts are checked for content and sharpness
 
 
-def evaluate_runs(paths: list[Path], device: str = "auto", out: Path | None = None) -> dict:
-    """Evaluate each run on the same held-out pairs; print one table; write RUN/eval.json (and `out`)."""
+def evaluate_runs(
+    paths: list[Path], device: str = "auto", out: Path | None = None, split: str = "val", pairs: int | None = None
+) -> dict:
+    """Evaluate each run on the same held-out pairs of `split` (val: where settings are chosen; test:
+    reported once); print one table; write RUN/eval.json (and `out`)."""
+    if split not in HELD_OUT:
+        raise UserError(f"evaluate scores a held-out split: val or test, not {split!r}")
+    if pairs is not None and not 1 <= pairs <= MAX_PAIRS:
+        raise UserError(f"--pairs must be between 1 and {MAX_PAIRS}; got {pairs}")
     if any(is_generator_run(p) for p in paths):
         if not all(is_generator_run(p) for p in paths):
             raise UserError("evaluate Set GAN runs and autoencoder runs separately")
-        return evaluate_generators(paths, device, out)
+        return evaluate_generators(paths, device, out, split)
     if any(is_sequence_vae_run(p) for p in paths):
         if not all(is_sequence_vae_run(p) for p in paths):
             raise UserError("evaluate DSVAE runs and autoencoder runs separately")
-        return evaluate_sequence_vaes(paths, device, out)
+        return evaluate_sequence_vaes(paths, device, out, split)
     if any(is_forecaster_run(p) for p in paths):
         if not all(is_forecaster_run(p) for p in paths):
             raise UserError("evaluate pose forecasting runs and other runs separately")
-        return evaluate_forecasters(paths, device, out)
+        return evaluate_forecasters(paths, device, out, split)
     if any(is_pose_generator_run(p) for p in paths):
         if not all(is_pose_generator_run(p) for p in paths):
             raise UserError("evaluate pose-to-frame runs and other runs separately")
-        return evaluate_pose_generators(paths, device, out)
+        return evaluate_pose_generators(paths, device, out, split)
     if any(is_video_generator_run(p) for p in paths):
         if not all(is_video_generator_run(p) for p in paths):
             raise UserError("evaluate VGAN runs and other runs separately")
-        return evaluate_video_generators(paths, device, out)
+        return evaluate_video_generators(paths, device, out, split)
     runs = [load_run(p, device) for p in paths]
     data_cfg = runs[0].config.data
     for run in runs[1:]:
         if run.config.data != data_cfg:
             raise UserError(f"runs {runs[0].path} and {run.path} use different data; evaluate them separately")
-    data = runs[0].dataset("test")
-    sprites = SpritesProtocol(runs[0]) if data_cfg.name == "lpc_sprites" else None  # its judge and baselines
+    data = runs[0].dataset(split)
+    sprites = SpritesProtocol(runs[0], split) if data_cfg.name == "lpc_sprites" else None  # its judge and baselines
     synthetic = hasattr(data, "render")  # can draw any content in any pose and knows its factors
-    baselines, classifier, content = {}, None, {}
-    if synthetic:  # one content classifier judges every run of the table
+    baselines, judge, content = {}, None, {}
+    if synthetic:  # one object judge scores every run of the table
         train_data = runs[0].dataset("train")
-        classifier = content_classifier(runs[0].path, train_data)
-        share_classifier(runs[0].path, [run.path for run in runs[1:]])
-        reference = swap_fidelity(None, data, train_data=train_data, classifier=classifier)
+        judge = object_judge(runs[0].path, train_data)
+        if judge is not None:
+            share_classifier(runs[0].path, [run.path for run in runs[1:]], JUDGE)
+        reference = swap_fidelity(None, data, train_data=train_data, judge=judge, pairs=pairs)
         baselines = {k: v for k, v in reference.items() if k in BASELINES}
-        content = {
-            "real_frames": reference["real_frames"]["content_accuracy"],
-            "chance": reference["chance"]["content_accuracy"],
-        }
-    results = {"baselines": baselines, "content_classifier": content, "runs": {}}
+        content = {k: reference[k] for k in ("real_frames", "chance") if k in reference}
+    results = {"split": split, "baselines": baselines, "object_judge": content, "runs": {}}
     for run in runs:
-        entry = {"step": run.step, "beta": run.config.objective.beta, "objective": run.config.objective.name}
+        entry = {
+            "step": run.step,
+            "split": split,
+            "objective": run.config.objective.name,
+            "losses": run.config.objective.losses(),
+            "beta": run.config.objective.beta,
+        }
         if synthetic:
-            scores = swap_fidelity(run.model, data, classifier=classifier)
+            scores = swap_fidelity(run.model, data, judge=judge, pairs=pairs)
             entry.update(
+                pairs=pairs or data_cfg.test_clips,
                 swap=scores["swap"],
                 reconstruction=scores["reconstruction"],
                 baselines=baselines,
-                content_classifier=content,
+                object_judge=content,
                 disentanglement=disentanglement(run.model, data),
-                interpolation=interpolation_scores(run),
+                interpolation=interpolation_scores(run, split=split),
             )
         else:
             entry["reconstruction"] = reconstruction_fidelity(run.model, data)
@@ -101,11 +116,11 @@ def evaluate_runs(paths: list[Path], device: str = "auto", out: Path | None = No
         (run.path / "eval.json").write_text(json.dumps(entry, indent=2))
         results["runs"][str(run.path)] = entry
     if synthetic:
-        print(format_table(results, n_pairs=data_cfg.test_clips))
+        print(format_table(results, n_pairs=pairs or data_cfg.test_clips))
         print()
         print(format_disentanglement(results))
     else:
-        print("Held-out frames of real clips (swap fidelity and factor metrics need synthetic data)")
+        print(f"Held-out frames of real clips, {split} split (swap fidelity and factor metrics need synthetic data)")
         for path, entry in results["runs"].items():
             r = entry["reconstruction"]
             if "held_out" in entry:
@@ -131,17 +146,18 @@ def evaluate_runs(paths: list[Path], device: str = "auto", out: Path | None = No
     return results
 
 
-def evaluate_generators(paths: list[Path], device: str = "auto", out: Path | None = None) -> dict:
+def evaluate_generators(paths: list[Path], device: str = "auto", out: Path | None = None, split: str = "val") -> dict:
     """The identity analysis of Set GAN runs: perturbation curves and set consistency."""
-    results = {"runs": {}}
+    results = {"split": split, "runs": {}}
     for path in paths:
         gen = load_generator(path, device)
-        data = gen.dataset("test")
+        data = gen.dataset(split)
         if gen.config.data.name == "lpc_sprites":  # no known factors per frame: the Sprites judge's agreements
             entry = {
                 "step": gen.step,
                 "objective": gen.config.objective.name,
-                "sprites": SpritesProtocol(gen).score_generator(gen),
+                "split": split,
+                "sprites": SpritesProtocol(gen, split).score_generator(gen),
             }
             (gen.path / "eval.json").write_text(json.dumps(entry, indent=2))
             results["runs"][str(path)] = entry
@@ -211,37 +227,86 @@ def _write(out: Path | None, results: dict) -> None:
 
 
 BASELINE_LABELS = {
+    "cut_and_paste": "baseline: cut-and-paste (no learning)",
     "copy_pose_frame": "baseline: copy frame b (pose)",
     "copy_content_frame": "baseline: copy frame a (content)",
     "content_blind": "baseline: content-blind (mean object)",
 }
+SWAP_METRICS = (  # (key, column, format) of the swap table; all-objects-correct is the headline
+    ("all_objects", "all objects", ".3f"),
+    ("object_accuracy", "per object", ".3f"),
+    ("fg_iou", "fg IoU", ".3f"),
+    ("psnr", "PSNR", ".2f"),
+    ("ssim", "SSIM", ".3f"),
+)
+
+
+def format_cell(x: dict, key: str, fmt: str) -> str:
+    """A mean with its 95% interval, "0.912 [0.88, 0.94]", or "-"."""
+    if key not in x:
+        return "-"
+    if f"{key}_ci" not in x:
+        return format(x[key], fmt)
+    lo, hi = x[f"{key}_ci"]
+    return f"{x[key]:{fmt}} [{lo:{fmt}}, {hi:{fmt}}]"
+
+
+def strongest_baselines(baselines: dict) -> dict[str, tuple[str, float]]:
+    """For each metric, the baseline with the best mean (all metrics are higher-is-better): {key: (name, mean)}."""
+    best = {}
+    for key, _, _ in SWAP_METRICS:
+        scored = [(b[key], name) for name, b in baselines.items() if key in b]
+        if scored:
+            value, name = max(scored)
+            best[key] = (name, value)
+    return best
 
 
 def format_table(results: dict, n_pairs: int) -> str:
-    """Swap and reconstruction PSNR/SSIM and the content classifier's accuracy on a's content
-    ("content acc"; on the reconstruction, b's), next to the baselines and the classifier's ceiling."""
-    c = results.get("content_classifier") or {}
+    """Swap scores of each run with 95% intervals over pairs, next to every baseline, the strongest
+    baseline per metric (named), the judge's ceiling on the true frames, and the reconstruction."""
+    split = results.get("split", "test")
+    widths = [22, 22, 22, 24, 22]
+    head = "".join(f"{label:>{w}}" for (_, label, _), w in zip(SWAP_METRICS, widths))
     lines = [
-        f"Swap fidelity on {n_pairs} held-out pairs: D(Ec(a), Ep(b)) vs a's content rendered in b's pose",
-        f"{'':40} {'swap PSNR':>10} {'swap SSIM':>10} {'content acc':>12} {'rec PSNR':>9} {'rec SSIM':>9} "
-        f"{'rec content acc':>16}",
+        f"Swap fidelity on {n_pairs} {split} pairs: D(Ec(a), Ep(b)) against a's objects drawn in b's pose "
+        "(mean [95% interval over pairs])",
+        f"{'':42}{head}",
     ]
-    acc = lambda x: f"{x['content_accuracy']:.3f}" if "content_accuracy" in x else "-"  # noqa: E731
+
+    def row(label: str, x: dict) -> str:
+        return f"{label:42}" + "".join(f"{format_cell(x, k, f):>{w}}" for (k, _, f), w in zip(SWAP_METRICS, widths))
+
     for path, entry in results["runs"].items():
-        name = f"{Path(path).name} ({entry['objective']}, beta={entry['beta']:g})"
-        s, r = entry["swap"], entry["reconstruction"]
-        lines.append(
-            f"{name:40} {s['psnr']:10.2f} {s['ssim']:10.4f} {acc(s):>12} {r['psnr']:9.2f} {r['ssim']:9.4f} {acc(r):>16}"
-        )
+        lines.append(row(f"{Path(path).name} (step {entry['step']})", entry["swap"]))
     for key, label in BASELINE_LABELS.items():
         if key in results["baselines"]:
-            b = results["baselines"][key]
-            lines.append(f"{label:40} {b['psnr']:10.2f} {b['ssim']:10.4f} {acc(b):>12} {'-':>9} {'-':>9} {'-':>16}")
-    if c:
+            lines.append(row(label, results["baselines"][key]))
+    judge = results.get("object_judge") or {}
+    if "real_frames" in judge:
+        lines.append(row("true frames (the judge's ceiling)", judge["real_frames"]))
+    best = strongest_baselines(results["baselines"])
+    if best:
         lines.append(
-            f"content acc: the content classifier names a's content classes; on real frames of a's content "
-            f"in b's pose {c['real_frames']:.3f} (its ceiling), chance {c['chance']:.3f}"
+            "strongest baseline per metric: "
+            + "; ".join(f"{label} {best[k][0]} ({best[k][1]:{f}})" for k, label, f in SWAP_METRICS if k in best)
         )
+    if "chance" in judge:
+        lines.append(
+            f"all objects / per object: a judge trained on real windows names each of a's objects at b's true "
+            f"places (best assignment); chance per object {judge['chance']['object_accuracy']:.3f}. "
+            "fg IoU: drawn foreground against the truth's mask"
+        )
+    runs = list(results["runs"].values())
+    if len(runs) > 1 and all("all_objects" in e["swap"] for e in runs):
+        for key, label, f in SWAP_METRICS[:1] + SWAP_METRICS[3:4]:
+            mean, sd = seed_spread([e["swap"][key] for e in runs])
+            lines.append(f"over the {len(runs)} runs (seeds): {label} {mean:{f}} +- {sd:{f}} (sd)")
+    lines.append(f"{'':42}" + "".join(f"{label:>{w}}" for (_, label, _), w in zip(SWAP_METRICS, widths)))
+    for path, entry in results["runs"].items():
+        lines.append(row(f"reconstruction {Path(path).name}", entry["reconstruction"]))
+    for path, entry in results["runs"].items():
+        lines.append(f"{Path(path).name} trains with: {'; '.join(entry['losses'])}")
     kept = {Path(p).name: e["interpolation"] for p, e in results["runs"].items() if e.get("interpolation")}
     for name, i in kept.items():
         lines.append(
@@ -267,7 +332,7 @@ def format_disentanglement(results: dict) -> str:
     for path, entry in results["runs"].items():
         d = entry["disentanglement"]
         p = d["probes"]
-        name = f"{Path(path).name} ({entry['objective']}, beta={entry['beta']:g})"
+        name = f"{Path(path).name} (step {entry['step']})"
         chance = mean([p[k]["chance"] for k in content])
         lines.append(
             f"{name:34} {d['mig']['mig']:6.3f} {d['group']['score']:6.3f} "

@@ -15,10 +15,12 @@ from contentpose.trained import TrainedRun
 
 
 @torch.no_grad()
-def interpolation_strips(run: TrainedRun, rows: int = 4, steps: int = 8, seed: int = 0) -> torch.Tensor:
+def interpolation_strips(
+    run: TrainedRun, rows: int = 4, steps: int = 8, seed: int = 0, split: str = "test"
+) -> torch.Tensor:
     """Cells (rows, steps + 2, C, H, W): each row starts at frame x^t and ends at x^{t+K} of one
     held-out clip; between them D(Ec(x^t), (1 - w) Ep(x^t) + w Ep(x^{t+K})) for w in (0, 1)."""
-    frames = run.dataset("test").test_frames(rows, [0, run.config.data.max_offset], seed)  # (rows, 2, C, H, W)
+    frames = run.dataset(split).test_frames(rows, [0, run.config.data.max_offset], seed)  # (rows, 2, C, H, W)
     start, end = frames[:, 0], frames[:, 1]
     content = run.model.content(start)
     p0, p1 = run.model.pose(start), run.model.pose(end)
@@ -36,9 +38,12 @@ def kept_share(strips: torch.Tensor, tolerance: float = 0.2) -> float:
     return float(((middle - ends).abs() <= tolerance * ends).float().mean())
 
 
-def interpolation_scores(run: TrainedRun, rows: int = 200, steps: int = 8) -> dict[str, float] | None:
+def interpolation_scores(
+    run: TrainedRun, rows: int = 200, steps: int = 8, split: str = "test"
+) -> dict[str, float] | None:
     """kept_share over `rows` held-out clips, for data drawn over black; None for other data."""
     data = run.config.data
     if data.name not in ("moving_digits", "moving_sprites") or data.background != "none":
         return None
-    return {"kept_share": kept_share(interpolation_strips(run, rows, steps)), "rows": rows, "steps": steps}
+    strips = interpolation_strips(run, rows, steps, split=split)
+    return {"kept_share": kept_share(strips), "rows": rows, "steps": steps}

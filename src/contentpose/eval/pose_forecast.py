@@ -109,6 +109,7 @@ def evaluate_forecasters(
     paths: list[Path],
     device: str = "auto",
     out: Path | None = None,
+    split: str = "val",
     samples: int = BEST_OF,
     seed: int = 0,
     quiet: bool = False,
@@ -128,9 +129,10 @@ def evaluate_forecasters(
                 f"runs {runs[0].path} and {run.path} forecast different data or windows; evaluate them separately"
             )
     context, horizon = first.predictor.context, first.predictor.future
-    keypoints, changes = forecast_windows(runs[0].dataset("test"), context, horizon, seed)
+    keypoints, changes = forecast_windows(runs[0].dataset(split), context, horizon, seed)
     past, future = keypoints[:, :context], keypoints[:, context:]
     results = {
+        "split": split,
         "context": context,
         "horizon": horizon,
         "best_of": samples,

@@ -127,9 +127,11 @@ def is_pose_generator_run(run: str | Path) -> bool:
     return run_kind(run) == "pose_generator"
 
 
-def evaluate_pose_generators(paths: list[Path], device: str = "auto", out: Path | None = None) -> dict:
-    """Transfer scores of pose-to-frame runs on the same held-out pairs; print one table; write
-    RUN/eval.json (and `out`)."""
+def evaluate_pose_generators(
+    paths: list[Path], device: str = "auto", out: Path | None = None, split: str = "val"
+) -> dict:
+    """Transfer scores of pose-to-frame runs on the same held-out pairs of `split`; print one table;
+    write RUN/eval.json (and `out`)."""
     results, regressors = {}, {}
     for path in paths:
         run = load_pose_generator(path, device)
@@ -139,8 +141,9 @@ def evaluate_pose_generators(paths: list[Path], device: str = "auto", out: Path 
         regressor = regressors[data]
         entry = {
             "step": run.step,
+            "split": split,
             "temporal_disc": run.config.objective.temporal_disc,
-            "transfer": transfer_scores(run.render, run.dataset("test"), regressor=regressor),
+            "transfer": transfer_scores(run.render, run.dataset(split), regressor=regressor),
         }
         (run.path / "eval.json").write_text(json.dumps(entry, indent=2))
         results[str(path)] = entry["transfer"]

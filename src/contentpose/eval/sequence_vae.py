@@ -98,14 +98,17 @@ SPRITES_ROWS = {
 }
 
 
-def evaluate_sequence_vaes(paths: list[Path], device: str = "auto", out: Path | None = None) -> dict:
-    """Each DSVAE run on its held-out data: RUN/eval.json and a printed summary (and `out`)."""
-    results, protocol = {"runs": {}}, None
+def evaluate_sequence_vaes(
+    paths: list[Path], device: str = "auto", out: Path | None = None, split: str = "val"
+) -> dict:
+    """Each DSVAE run on its held-out data (`split`): RUN/eval.json and a printed summary (and `out`)."""
+    results, protocol = {"split": split, "runs": {}}, None
     for path in paths:
         run = load_sequence_vae(path, device)
-        data, length = run.dataset("test"), run.config.objective.seq_len
+        data, length = run.dataset(split), run.config.objective.seq_len
         entry = {
             "step": run.step,
+            "split": split,
             "objective": run.config.objective.name,
             "reconstruction": sequence_reconstruction(run, data, length),
         }
@@ -120,7 +123,7 @@ def evaluate_sequence_vaes(paths: list[Path], device: str = "auto", out: Path | 
                 print(f"  {name:22} PSNR {s['psnr']:6.2f}, SSIM {s['ssim']:.4f}  (vs a's content in b's poses)")
         if run.config.data.name == "lpc_sprites":
             if protocol is None or protocol.test.cache_key != data.cache_key:
-                protocol = SpritesProtocol(run)  # the judge and baselines of this data, once
+                protocol = SpritesProtocol(run, split)  # the judge and baselines of this data, once
             entry["sprites"] = sprites_generation(run, protocol)
             print(
                 format_sprites(

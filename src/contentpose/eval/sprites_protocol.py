@@ -251,10 +251,11 @@ def generator_agreement(
 class SpritesProtocol:
     """The protocol for the runs of one `evaluate` call on lpc_sprites: the judge (trained once per
     data and cached) and the baselines, computed once; `score` and `score_generator` per run.
-    `trained` is any loaded run (it gives the data through `dataset(split)`)."""
+    `trained` is any loaded run (it gives the data through `dataset(split)`); `split` is the held-out
+    split scored (val or test; `self.test` holds it)."""
 
-    def __init__(self, trained, pairs: int = PAIRS, seed: int = SEED, quiet: bool = False):
-        self.train, self.test = trained.dataset("train"), trained.dataset("test")
+    def __init__(self, trained, split: str = "val", pairs: int = PAIRS, seed: int = SEED, quiet: bool = False):
+        self.train, self.test = trained.dataset("train"), trained.dataset(split)
         self.pairs, self.seed = pairs, seed
         self.judge, meta = sprites_judge(self.train, self.test, quiet=quiet)
         self.judge_info = {k: meta[k] for k in ("accuracy", "train_seconds", "recipe", "frame_size")}

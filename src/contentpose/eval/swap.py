@@ -1,22 +1,20 @@
 """Swap fidelity: how well D(Ec(x_a), Ep(x_b)) matches the true render of a's content in b's pose.
 
-Moving Digits can draw any (content, pose) pair, so disentanglement is measured directly
-on held-out clips: for pairs of different test clips (a, b) at random times, decode the
-content of frame a with the pose of frame b and compare with a's digits drawn at b's
-positions. With several digits, which of a's digits belongs at which of b's positions
-is not determined by the pose, so each output is scored against the assignment
-(permutation of a's digits) that fits it best.
+Synthetic data can draw any (content, pose) pair, so disentanglement is measured directly on
+held-out clips (val or test): for pairs of different clips (a, b) at random times, decode the content
+of frame a with the pose of frame b and compare with a's objects drawn at b's positions. With
+several objects, which of a's objects belongs at which of b's positions is not determined by the
+pose, so each output is scored against the assignment (permutation of a's objects) that fits it best.
 
-Three baselines are scored the same way: copying frame b (right pose, wrong content), copying
-frame a (right content, wrong pose), and a content-blind decoder: the mean of training objects
-drawn in b's pose (for one digit, the mean training digit at b's position), the lowest mean
-squared error any output can reach without knowing a's content. Beating copy-b shows little;
-a swap that transfers content beats the content-blind baseline. Reconstruction
-D(Ec(x_b), Ep(x_b)) vs x_b is reported alongside.
-
-With a content classifier (`contentpose.eval.content_classifier`) every output is also scored
-by whether the classifier reads a's content in it (b's for the reconstruction): real frames of
-a's content (the true swaps) give its ceiling, copy-b and the content-blind baseline its floor.
+Every output gets PSNR and SSIM against that truth and, where the data knows where its objects are,
+per-object scores at the true positions (`object_judge`: the share of a's objects named right in
+the windows at b's positions, and whether all are) and the foreground IoU against the truth's mask;
+each mean comes with a 95% bootstrap interval over pairs (`intervals`). Beside the model, by the
+same protocol: cut-and-paste (a's objects moved to b's positions, no learning: `cut_and_paste`),
+copying frame b (right pose, wrong content), copying frame a (right content, wrong pose), and a
+content-blind decoder: the mean of training objects drawn in b's pose, the lowest mean squared
+error any output can reach without knowing a's content; the true frames give the judge's ceiling.
+Reconstruction D(Ec(x_b), Ep(x_b)) vs x_b is reported alongside.
 """
 
 from __future__ import annotations
@@ -25,37 +23,50 @@ import itertools
 
 import torch
 
-from contentpose.eval.content_classifier import label_accuracy, multi_hot
+from contentpose.eval.cut_and_paste import cut_and_paste
 from contentpose.eval.image_metrics import psnr, ssim
+from contentpose.eval.intervals import summarise
+from contentpose.eval.object_judge import ObjectJudge, chance_object_accuracy, foreground_iou, object_scores
 from contentpose.models.autoencoder import ContentPoseAutoencoder
-from contentpose.models.content_classifier import ContentClassifier
 
-BASELINES = ("copy_pose_frame", "copy_content_frame", "content_blind")
+BASELINES = ("cut_and_paste", "copy_pose_frame", "copy_content_frame", "content_blind")
 BLIND_SAMPLES = 128  # training contents averaged per pair; PSNR 0.03 dB below the exact mean digit's (measured)
+MAX_PAIRS = 20000  # `evaluate --pairs`: ~1 GB of frames at 64 px
 
 
 @torch.no_grad()
-def swap_pairs(data, seed: int = 0) -> dict[str, torch.Tensor]:
-    """Frames of the fixed test pairs: x_a, x_b (n, C, H, W), every candidate truth (P, n, C, H, W),
-    b's poses (n, 1, D, P) and the content labels of a and b (n, L)."""
+def swap_pairs(data, seed: int = 0, pairs: int | None = None) -> dict[str, torch.Tensor]:
+    """`pairs` swap pairs (default: one per clip of the split, `data.test_clips`; more reuse clips at
+    other times): x_a, x_b (n, C, H, W), every candidate truth (P, n, C, H, W) with its foreground mask
+    (P, n, 1, H, W), a's and b's backgrounds (n, C, H, W), b's mask (n, 1, H, W), b's poses (n, 1, D, P')
+    and the content labels of a and b (n, L)."""
     test = data.test_set()
-    n = len(test)
+    n = len(test) if pairs is None else pairs
     g = torch.Generator().manual_seed(seed)
-    b_index = content_disjoint_partner(test.content_key.cpu(), g)
-    a, b = test, test.index(b_index.to(data.device))
+    clips = torch.arange(n) % len(test)
+    b_index = clips[content_disjoint_partner(test.content_key.cpu()[clips], g)]
+    a, b = test.index(clips.to(data.device)), test.index(b_index.to(data.device))
     times = torch.randint(0, 1000, (n, 2), generator=g).to(data.device)
     pos_a = data.positions(a, times[:, :1])
     pos_b = data.positions(b, times[:, 1:])
     perms = list(itertools.permutations(range(data.num_objects)))
-    truths = torch.stack([data.draw(a, pos_b[:, :, list(p)])[0][:, 0] for p in perms])  # a's background too
-    return {
+    drawn = [data.draw(a, pos_b[:, :, list(p)]) for p in perms]  # a's background too
+    frame_b, mask_b, background_b = data.draw(b, pos_b)
+    out = {
         "x_a": data.draw(a, pos_a)[0][:, 0],
-        "x_b": data.draw(b, pos_b)[0][:, 0],
-        "truths": truths,
+        "x_b": frame_b[:, 0],
+        "truths": torch.stack([d[0][:, 0] for d in drawn]),
+        "truth_masks": torch.stack([d[1][:, 0] for d in drawn]),
+        "background_a": drawn[0][2],
+        "background_b": background_b,
+        "mask_b": mask_b[:, 0],
         "pose_b": pos_b,
         "label_a": a.label,
         "label_b": b.label,
     }
+    if hasattr(data, "object_labels"):
+        out["objects_a"], out["objects_b"] = data.object_labels(a), data.object_labels(b)
+    return out
 
 
 @torch.no_grad()
@@ -92,9 +103,13 @@ def content_disjoint_partner(digit: torch.Tensor, generator: torch.Generator) ->
 
 def best_match(pred: torch.Tensor, truths: torch.Tensor) -> dict[str, torch.Tensor]:
     """Per-image PSNR and SSIM of `pred` (n, C, H, W) against the closest of `truths` (P, n, C, H, W)."""
-    mse = ((truths - pred[None]) ** 2).flatten(2).mean(2)  # (P, n)
-    best = truths[mse.argmin(0), torch.arange(pred.shape[0])]
+    best = truths[closest(pred, truths), torch.arange(pred.shape[0])]
     return {"psnr": psnr(pred, best), "ssim": ssim(pred, best)}
+
+
+def closest(pred: torch.Tensor, truths: torch.Tensor) -> torch.Tensor:
+    """Which of `truths` (P, n, C, H, W) is nearest each of `pred` (n, C, H, W) in squared error: (n,)."""
+    return ((truths - pred[None]) ** 2).flatten(2).mean(2).argmin(0)
 
 
 @torch.no_grad()
@@ -104,51 +119,57 @@ def swap_fidelity(
     batch_size: int = 100,
     seed: int = 0,
     train_data=None,
-    classifier: ContentClassifier | None = None,
-) -> dict[str, dict[str, float]]:
-    """Mean PSNR/SSIM of the swap (and reconstruction) for `model`, and of the baselines:
-    {name: {"psnr", "ssim"[, "content_accuracy"]}}.
+    judge: ObjectJudge | None = None,
+    pairs: int | None = None,
+) -> dict[str, dict]:
+    """Scores of the swap and the reconstruction of `model`, and of the baselines, each a mean with
+    its 95% interval: {name: {"psnr", "psnr_ci", "ssim", "ssim_ci"[, "fg_iou", "object_accuracy",
+    "all_objects" and their _ci]}}.
 
-    With `model=None` only the baselines are computed; the content-blind one needs `train_data`
-    (the training split, whose objects it averages). With `classifier`, each output's
-    "content_accuracy" is the share of a's content classes (b's for the reconstruction) that the
-    classifier names in it (`label_accuracy`, per content factor); "real_frames" holds its accuracy on the true swaps
-    (real frames of a's content in b's pose: the ceiling) and "chance" what random guesses get.
+    With `model=None` only the baselines (and, with `judge`, "real_frames": the true swaps, the
+    judge's ceiling, and "chance") are computed; the content-blind one needs `train_data` (the
+    training split, whose objects it averages). The per-object scores need `judge`.
     """
-    pairs = swap_pairs(data, seed)
-    groups = data.content_groups  # each content factor scored on its own classes (digit; shape, ...)
+    batch = swap_pairs(data, seed, pairs)
     if train_data is not None:
-        pairs["content_blind"] = content_blind_frames(train_data, pairs["pose_b"], seed=seed)
-    scores: dict[str, list[dict[str, torch.Tensor]]] = {}
-    for start in range(0, pairs["x_a"].shape[0], batch_size):
-        part = {k: v[start : start + batch_size] for k, v in pairs.items() if k != "truths"}
-        x_a, x_b, label_a, label_b = part["x_a"], part["x_b"], part["label_a"], part["label_b"]
-        truths = pairs["truths"][:, start : start + batch_size]
-        outputs = {"copy_pose_frame": (x_b, truths, label_a), "copy_content_frame": (x_a, truths, label_a)}
+        batch["content_blind"] = content_blind_frames(train_data, batch["pose_b"], seed=seed)
+    per_pair: dict[str, dict[str, list[torch.Tensor]]] = {}
+
+    def score(name, pred, truths, masks, background, objects, poses):
+        pick = closest(pred, truths)
+        rows = torch.arange(pred.shape[0])
+        values = {"psnr": psnr(pred, truths[pick, rows]), "ssim": ssim(pred, truths[pick, rows])}
+        values["fg_iou"] = foreground_iou(pred, background, masks[pick, rows])
+        if judge is not None:
+            values.update(object_scores(judge, data, pred, objects, poses))
+        for metric, v in values.items():
+            per_pair.setdefault(name, {}).setdefault(metric, []).append(v)
+
+    for start in range(0, batch["x_a"].shape[0], batch_size):
+        part = {k: v[start : start + batch_size] for k, v in batch.items() if k not in ("truths", "truth_masks")}
+        truths = batch["truths"][:, start : start + batch_size]
+        masks = batch["truth_masks"][:, start : start + batch_size]
+        x_a, x_b, poses = part["x_a"], part["x_b"], part["pose_b"][:, 0]
+        swap_args = (truths, masks, part["background_a"], part.get("objects_a"), poses)
+        outputs = {
+            "cut_and_paste": cut_and_paste(x_a, x_b, data.num_objects),
+            "copy_pose_frame": x_b,
+            "copy_content_frame": x_a,
+        }
         if "content_blind" in part:
-            outputs["content_blind"] = (part["content_blind"], truths, label_a)
+            outputs["content_blind"] = part["content_blind"]
         if model is not None:
-            outputs["swap"] = (model(x_a, x_b), truths, label_a)
-            outputs["reconstruction"] = (model(x_b, x_b), x_b[None], label_b)
-        for name, (pred, truth, labels) in outputs.items():
-            score = best_match(pred, truth)
-            if classifier is not None:
-                score["content_accuracy"] = label_accuracy(classifier(pred), labels, groups)
-            scores.setdefault(name, []).append(score)
-        if classifier is not None:
-            scores.setdefault("real_frames", []).append(
-                {"content_accuracy": label_accuracy(classifier(truths[0]), label_a, groups)}
-            )
-    result = {
-        name: {metric: round(float(torch.cat([p[metric] for p in parts]).mean()), 4) for metric in parts[0]}
-        for name, parts in scores.items()
-    }
-    if classifier is not None:  # random scores: n of a factor's K classes present -> n / K
-        present, start, chance = multi_hot(pairs["label_a"], classifier.head.out_features), 0, []
-        for size in groups.values():
-            chance.append(present[:, start : start + size].sum(1) / size)
-            start += size
-        result["chance"] = {"content_accuracy": round(float(torch.stack(chance).mean()), 4)}
+            outputs["swap"] = model(x_a, x_b).float()
+        elif judge is not None:
+            outputs["real_frames"] = truths[0]
+        for name, pred in outputs.items():
+            score(name, pred, *swap_args)
+        if model is not None:
+            rec_args = (x_b[None], part["mask_b"][None], part["background_b"], part.get("objects_b"), poses)
+            score("reconstruction", model(x_b, x_b).float(), *rec_args)
+    result = {name: summarise({m: torch.cat(v) for m, v in metrics.items()}) for name, metrics in per_pair.items()}
+    if judge is not None and model is None:
+        result["chance"] = {"object_accuracy": round(chance_object_accuracy(data.content_groups), 4)}
     return result
 
 
@@ -156,7 +177,8 @@ def swap_fidelity(
 def reconstruction_fidelity(
     model: ContentPoseAutoencoder, data, n: int = 500, batch_size: int = 100, seed: int = 0
 ) -> dict[str, float]:
-    """Mean PSNR/SSIM of D(Ec(x), Ep(x)) against x for n held-out frames of any dataset."""
+    """PSNR/SSIM of D(Ec(x), Ep(x)) against x for n held-out frames of any dataset: means and their
+    95% intervals (`intervals.summarise`)."""
     frames = data.test_frames(n, [0], seed)[:, 0]
-    parts = [best_match(model(x, x), x[None]) for x in frames.split(batch_size)]
-    return {m: round(float(torch.cat([p[m] for p in parts]).mean()), 4) for m in ("psnr", "ssim")}
+    parts = [best_match(model(x, x).float(), x[None]) for x in frames.split(batch_size)]
+    return summarise({m: torch.cat([p[m] for p in parts]) for m in ("psnr", "ssim")})

@@ -110,19 +110,22 @@ def is_video_generator_run(run: str | Path) -> bool:
     return run_kind(run) == "video_generator"
 
 
-def evaluate_video_generators(paths: list[Path], device: str = "auto", out: Path | None = None) -> dict:
-    """Score VGAN runs (see the module docstring); print a table per run; write RUN/eval.json (and `out`)."""
+def evaluate_video_generators(
+    paths: list[Path], device: str = "auto", out: Path | None = None, split: str = "val"
+) -> dict:
+    """Score VGAN runs (see the module docstring) on `split`; print a table per run; write RUN/eval.json
+    (and `out`)."""
     results, classifiers = {}, {}
     for path in paths:
         gen = load_video_generator(path, device)
-        data = gen.dataset("test")
+        data = gen.dataset(split)
         if not hasattr(data, "render"):
             raise UserError(
                 f"{path}: scoring a VGAN needs synthetic data with known masks "
                 f"(moving_digits or moving_sprites), not {gen.config.data.name}"
             )
         frames = gen.config.model.vgan_frames
-        entry = {"step": gen.step, "objective": gen.config.objective.name}
+        entry = {"step": gen.step, "split": split, "objective": gen.config.objective.name}
         if gen.conditional:
             entry["conditional"] = conditional_scores(gen, data.test_clips(min(CLIPS, data.cfg.test_clips), frames))
         else:

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from contentpose.errors import UserError
-from contentpose.eval.evaluate import BASELINE_LABELS
+from contentpose.eval.evaluate import BASELINE_LABELS, SWAP_METRICS, format_cell
 from contentpose.eval.interpolation import interpolation_strips
 from contentpose.eval.plots import plot_training_curves
 from contentpose.eval.pose_forecast import is_forecaster_run
@@ -307,17 +307,20 @@ def _autoencoder_tables(e: dict) -> str:
             ("model: reconstruction (content of b)", e["reconstruction"]),
             *[(label, e["baselines"][key]) for key, label in BASELINE_LABELS.items() if key in e["baselines"]],
         ]
-        rows = [[label, x["psnr"], x["ssim"], x.get("content_accuracy", "-")] for label, x in named]
-        html += "<h3>Swap fidelity</h3>" + _table(["", "PSNR", "SSIM", "content classifier accuracy"], rows)
-        c = e.get("content_classifier")
-        if c:
-            html += (
-                f"<p>Content classifier accuracy: the share of a's content classes a classifier trained on "
-                f"real frames names in each output (b's for the reconstruction). On real frames of a's "
-                f"content in b's pose (its ceiling) {c['real_frames']:.3f}; chance {c['chance']:.3f}. "
-                f"A swap that transfers content scores near the ceiling and beats the content-blind "
-                f"baseline (the mean training object drawn in b's pose) in PSNR and SSIM.</p>"
-            )
+        judge = e.get("object_judge") or {}
+        if "real_frames" in judge:
+            named.append(("true frames (the judge's ceiling)", judge["real_frames"]))
+        rows = [[label, *(format_cell(x, key, fmt) for key, _, fmt in SWAP_METRICS)] for label, x in named]
+        html += f"<h3>Swap fidelity ({e.get('split', 'test')} split, {e.get('pairs', '')} pairs)</h3>" + _table(
+            ["", *(label for _, label, _ in SWAP_METRICS)], rows
+        )
+        html += (
+            "<p>Each cell: the mean over pairs and its 95% bootstrap interval. All objects / per object: a "
+            "judge trained on windows of real frames names each of a's objects in the window at its true "
+            "place in b's pose (best assignment); fg IoU: the drawn foreground against the truth's mask. "
+            "Cut-and-paste moves a's objects to b's places without learning; a model is only worth its "
+            "score beside it.</p>"
+        )
     else:
         html += "<h3>Reconstruction</h3>" + _table(
             ["", "PSNR", "SSIM"], [["held-out frames", e["reconstruction"]["psnr"], e["reconstruction"]["ssim"]]]

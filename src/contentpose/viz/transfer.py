@@ -23,7 +23,7 @@ from contentpose.viz.prediction import strip_steps
 from contentpose.viz.video import VIDEO_SUFFIXES, write_video
 
 OUTPUT_SUFFIXES = VIDEO_SUFFIXES + (".png",)
-DATA_CLIP = re.compile(r"^(train|test):(.*)$")
+DATA_CLIP = re.compile(r"^(train|val|test):(.*)$")
 LABELS = ["content", "motion", "result"]
 
 
