@@ -43,6 +43,7 @@ ROWS = {  # name: (preset, overrides), the first is the preset as shipped (quick
 }
 BASELINES = {
     "copy_content_frame": "copy x_t (the content frame)",
+    "global_shift": "x_t moved by its global shift (phase correlation)",
     "nearest_training_frame": "nearest training frame to x_t+k",
     "wrong_content": "best decoder given another clip's content",
 }

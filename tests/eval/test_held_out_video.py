@@ -6,6 +6,7 @@ from conftest import coloured_videos
 
 from contentpose.config import DataConfig
 from contentpose.data.video_folder import VideoFolder
+from contentpose.eval.global_shift import global_shift_warp, phase_shift, shift_frames
 from contentpose.eval.held_out_video import format_held_out_video, held_out_video_scores, nearest
 
 
@@ -54,4 +55,18 @@ def test_copy_models_get_the_copy_baselines_and_the_judge_tells_whose_content(vi
     assert blind["transfer"]["psnr"] == blind["wrong_content"]["psnr"] == 100.0
     assert blind["across_videos"]["content_kept"] == 0.0 and blind["across_videos"]["pose_frame_video"] == 1.0
     text = format_held_out_video("copy", keep)
-    assert "nearest training frame" in text and "a's video in 1.000" in text
+    assert "nearest training frame" in text and "a's video in 1.000" in text and "strongest baseline" in text
+    # the square slides over a plain background: the global shift beats copying x_t
+    assert keep["global_shift"]["psnr"] > keep["copy_content_frame"]["psnr"]
+    lo, hi = keep["global_shift"]["psnr_ci"]
+    assert lo <= keep["global_shift"]["psnr"] <= hi
+
+
+def test_phase_correlation_finds_a_translation_and_undoes_it():
+    g = torch.Generator().manual_seed(0)
+    a = torch.rand(2, 3, 32, 32, generator=g)
+    b = torch.stack([a[0].roll((3, -5), (1, 2)), a[1].roll((-7, 2), (1, 2))])
+    assert phase_shift(a, b).tolist() == [[3, -5], [-7, 2]]
+    warped = global_shift_warp(a, b)
+    assert torch.equal(warped[0, :, 3:, :27], b[0, :, 3:, :27])  # all but the uncovered border
+    assert torch.equal(shift_frames(a, torch.zeros(2, 2, dtype=torch.long)), a)

@@ -91,6 +91,10 @@ def test_inference_feeds_back_its_output_and_transfers_are_scored(tmp_path):
     copy = transfer_scores(lambda p, ref: ref[:, None].expand(-1, p.shape[1], -1, -1, -1), data, pairs=6, frames=4)
     assert copy["methods"]["generated (oracle keypoints)"] == copy["baselines"]["copy target frame"]
     assert copy["normalisation_error_px"] < 1 and copy["truth_flicker"] > 0
+    pasted = copy["baselines"]["cut-and-paste target onto source"]  # the right look, moved to the right place
+    assert pasted["psnr"] > copy["baselines"]["copy target frame"]["psnr"] and pasted["flicker"] > 0
+    lo, hi = pasted["psnr_ci"]
+    assert lo <= pasted["psnr"] <= hi
     scores = transfer_scores(run.render, data, pairs=6, frames=4)
     frames_only = frame_transfer_scores(lambda content, motion: content.expand_as(motion), data, pairs=6, frames=4)
     assert frames_only == copy["baselines"]["copy target frame"]

@@ -9,8 +9,10 @@ flicker, the mean absolute change between consecutive frames (the truth's is giv
 the normalisation's own keypoint error in pixels; and, given a keypoint regressor trained on real
 frames (eval/keypoint_regressor.py), the keypoint error of the frames: the mean joint distance in
 pixels between the keypoints it reads from them and the truth's keypoints (its error on the truth
-itself is the floor). Baselines: b's reference frame copied (right look, wrong pose) and a's
-frames copied (right pose, wrong look).
+itself is the floor), with a 95% bootstrap interval over pairs. Baselines: b's reference frame
+copied (right look, wrong pose), a's frames copied (right pose, wrong look), and cut-and-paste
+(b's figure cut from its reference frame and moved to where a's figure is in each frame: the
+right look in the right place, but it cannot move the limbs).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ import torch
 
 from contentpose.data.figures import KEYPOINTS, bone_maps
 from contentpose.data.synthetic import START_TIMES
+from contentpose.eval.cut_and_paste import cut_and_paste
 from contentpose.eval.image_metrics import psnr, ssim
+from contentpose.eval.intervals import summarise
 from contentpose.eval.keypoint_regressor import keypoint_error, keypoint_regressor
 from contentpose.eval.swap import content_disjoint_partner
 from contentpose.trained import load_pose_generator, run_kind
@@ -57,12 +61,22 @@ def flicker(frames: torch.Tensor) -> float:
 
 def frame_scores(pred: torch.Tensor, truth: torch.Tensor, regressor=None, keypoints=None) -> dict[str, float]:
     """PSNR, SSIM (mean over every frame) and flicker of pred (n, T, C, H, W) against the truth; with a
-    keypoint regressor, also the keypoint error in pixels of pred against the truth's keypoints (n, T, K, 2)."""
-    p, t = pred.flatten(0, 1), truth.flatten(0, 1)
-    out = {"psnr": float(psnr(p, t).mean()), "ssim": float(ssim(p, t).mean()), "flicker": flicker(pred)}
+    keypoint regressor, also the keypoint error in pixels of pred against the truth's keypoints
+    (n, T, K, 2). PSNR and the keypoint error come with 95% intervals over the n pairs (`_ci`)."""
+    n, p, t = pred.shape[0], pred.flatten(0, 1), truth.flatten(0, 1)
+    per_pair = {"psnr": psnr(p, t).view(n, -1).mean(1)}
     if regressor is not None:
-        out["keypoint_error_px"] = float(keypoint_error(regressor, pred, keypoints).mean())
+        per_pair["keypoint_error_px"] = keypoint_error(regressor, pred, keypoints).reshape(n, -1).mean(1)
+    out = summarise(per_pair, digits=6)
+    out.update(ssim=float(ssim(p, t).mean()), flicker=flicker(pred))
     return out
+
+
+def pasted(reference: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
+    """Cut-and-paste: the figure of each reference frame (n, C, H, W) moved to where the figure is in
+    each frame of `motion` (n, T, C, H, W) -> (n, T, C, H, W)."""
+    flat = cut_and_paste(reference[:, None].expand_as(motion).flatten(0, 1), motion.flatten(0, 1), k=1)
+    return flat.view(motion.shape)
 
 
 @torch.no_grad()
@@ -104,6 +118,7 @@ def transfer_scores(render, data, pairs: int = 64, frames: int = 16, seed: int =
         "baselines": {
             "copy target frame": scores(reference[:, None].expand_as(truth)),
             "copy source frames": scores(a.frames),
+            "cut-and-paste target onto source": scores(pasted(reference, a.frames)),
         },
     }
     if regressor is not None:  # the floor: the regressor's error on the true frames
@@ -170,10 +185,16 @@ def format_transfer(transfer: dict) -> str:
     rows = [(f"baseline: {k}", v) for k, v in first["baselines"].items()]
     rows += [(f"{run}: {k}", v) for run, r in transfer.items() for k, v in r["methods"].items()]
     lines += [format_row(label, v) for label, v in rows]
+    if all("keypoint_error_px" in v for v in first["baselines"].values()):
+        name, best = min(first["baselines"].items(), key=lambda kv: kv[1]["keypoint_error_px"])
+        lines.append(f"strongest baseline on keypoint error: {name} {best['keypoint_error_px']:.2f} px")
     return "\n".join(lines)
 
 
 def format_row(label: str, v: dict) -> str:
-    """A row of `format_transfer`: PSNR, SSIM, flicker and (if measured) keypoint error of one method."""
+    """A row of `format_transfer`: PSNR, SSIM, flicker and (if measured) keypoint error of one method,
+    with its 95% interval where measured."""
     error = f"{v['keypoint_error_px']:18.2f}" if "keypoint_error_px" in v else ""
+    if "keypoint_error_px_ci" in v:
+        error += " [{:.2f}, {:.2f}]".format(*v["keypoint_error_px_ci"])
     return f"{label:58} {v['psnr']:6.2f} {v['ssim']:7.4f} {v['flicker']:8.4f} {error}".rstrip()

@@ -4,11 +4,14 @@ Autoencoders and sequence models: for PAIRS fixed pairs (A, B) of test sequences
 every attribute and in motion, `transfer(A, B)` draws A's content in B's poses, frame by frame.
 The judge reads each result: accuracy on A's attributes (each, and all four at once) and on B's
 motion, and for motion the Inception Score exp(E_x KL(p(y|x) || p(y))), H(y|x) (low: confident)
-and H(y) (high: diverse; at most ln 9 = 2.197). Scored the same way beside the model:
+and H(y) (high: diverse; at most ln 9 = 2.197); all four attributes and motion also get 95%
+bootstrap intervals over pairs. Scored the same way beside the model:
 
 - copy B (B itself: the motion is right, the attributes all wrong), copy A (the reverse);
 - content-blind: B's motion drawn with the mean character (motion m, frame t: the mean of that
   frame over the 1,000 training characters), what a decoder that ignores content draws at best;
+- cut-and-paste (`eval/cut_and_paste.py`): A's first frame, its character moved to where B's is in
+  each frame of B (no learning; it cannot animate limbs, so it shows A's pose moved about);
 - real: the judge on every real test sequence with its own labels (its ceiling).
 
 The true answer of a transfer exists in the data (A's character in B's motion), so each transfer and
@@ -31,7 +34,9 @@ import numpy as np
 import torch
 
 from contentpose.data.lpc_sprites import ATTRIBUTES, DIRECTIONS, FRAMES, MOTIONS, LpcSprites
+from contentpose.eval.cut_and_paste import cut_and_paste
 from contentpose.eval.image_metrics import psnr, ssim
+from contentpose.eval.intervals import summarise
 from contentpose.eval.sprites_judge import judge_probabilities, sprites_judge
 from contentpose.models.sprites_judge import SpritesJudge
 from contentpose.objectives.setgan import generate, uniform_latents
@@ -117,8 +122,7 @@ def judge_scores(p_attr: torch.Tensor, p_motion: torch.Tensor, attributes: np.nd
     said, motions = p_motion.argmax(-1), torch.as_tensor(motions)
     return {
         **{name: round(float(hit[:, i].mean()), 4) for i, name in enumerate(ATTRIBUTES)},
-        "all_attributes": round(float(hit.prod(1).mean()), 4),
-        "motion": round(float((said == motions).float().mean()), 4),
+        **summarise({"all_attributes": hit.prod(1), "motion": (said == motions).float()}),
         # motion = action x facing direction; which of the two a model misses
         "action": round(float((said // len(DIRECTIONS) == motions // len(DIRECTIONS)).float().mean()), 4),
         "facing": round(float((said % len(DIRECTIONS) == motions % len(DIRECTIONS)).float().mean()), 4),
@@ -138,6 +142,13 @@ def sprites_baselines(
     blind_attr, blind_motion = judge_probabilities(judge, mean)  # (9, 4, 6), (9, 9)
     truth = swap_truth(test, a, b)
     fidelity = lambda frames: fidelity_scores(test, frames, truth)  # noqa: E731
+
+    def pasted(r):  # A's first frame moved to B's place in every frame of B: (b, T, C, H, W)
+        first, motion = test.labelled(a[r]).frames[:, :1], test.labelled(b[r]).frames
+        flat = cut_and_paste(first.expand_as(motion).flatten(0, 1), motion.flatten(0, 1), k=1)
+        return flat.view(motion.shape)
+
+    pasted_attr, pasted_motion = judge_outputs(judge, pasted, pairs)
     return {
         "pairs": pairs,
         "seed": seed,
@@ -153,6 +164,7 @@ def sprites_baselines(
             **judge_scores(blind_attr[test.motions[b]], blind_motion[test.motions[b]], *target),
             **fidelity(lambda r: mean[test.motions[b[r]]]),
         },
+        "cut_and_paste": {**judge_scores(pasted_attr, pasted_motion, *target), **fidelity(pasted)},
         "real": {**judge_scores(p_attr, p_motion, test.attributes, test.motions), "sequences": len(test)},
     }
 
@@ -283,6 +295,7 @@ class SpritesProtocol:
 
 
 ROWS = (
+    ("cut_and_paste", "baseline: cut-and-paste A onto B's places"),
     ("copy_motion", "baseline: copy B (motion)"),
     ("copy_content", "baseline: copy A (content)"),
     ("content_blind", "baseline: content-blind (mean character)"),
@@ -317,9 +330,26 @@ def format_sprites(runs: dict[str, dict]) -> str:
         lines.append(row(name, entry["model"]))
         if "redraw" in entry:  # against A itself: A's attributes and A's motion
             lines.append(row("  redrawing A (A's content, A's poses)", entry["redraw"]))
-    lines += [row(label, base[key]) for key, label in ROWS]
+    lines += [row(label, base[key]) for key, label in ROWS if key in base]
+    for name, entry in runs.items():
+        m = entry["model"]
+        lines.append(
+            f"{name}: 95% intervals over pairs: all 4 {_interval(m, 'all_attributes')}, motion {_interval(m, 'motion')}"
+        )
+    baselines = [key for key, _ in ROWS if key in base and key != "real"]
+    for metric, label in (("all_attributes", "all 4"), ("motion", "motion")):
+        best = max(baselines, key=lambda k: base[k][metric])
+        lines.append(f"strongest baseline on {label}: {best} {base[best][metric]:.4f} {_interval(base[best], metric)}")
     lines.append(_judge_line(judge))
     return "\n".join(lines)
+
+
+def _interval(scores: dict, key: str) -> str:
+    """A score's 95% interval, "[0.91, 0.94]" (or "" for entries scored before intervals existed)."""
+    if f"{key}_ci" not in scores:
+        return ""
+    lo, hi = scores[f"{key}_ci"]
+    return f"[{lo:.3f}, {hi:.3f}]"
 
 
 def _judge_line(judge: dict) -> str:

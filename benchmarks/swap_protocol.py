@@ -1,0 +1,62 @@
+"""Benchmark: a preset's swaps on several seeds, scored once on the test split by the per-object
+protocol (docs/metrics.md), beside cut-and-paste and the other baselines, with 95% intervals.
+
+Trains each missing seed (`contentpose train PRESET train.seed=S`; a finished run is reused,
+an interrupted one resumed), evaluates all of them together on `--split` (test, for the README;
+choose settings on val), prints evaluate's table and writes it, with the machine, the training
+times and the mean +- sd over seeds, to docs/results/PRESET_protocol.json (or --json).
+
+    python benchmarks/swap_protocol.py [--preset quick] [--seeds 3] [--split test] [--pairs N]
+                                       [--out runs/protocol] [--json PATH] [--set key=value ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from common import checkpoint_step, machine
+from contentpose.config import load_config
+from contentpose.eval.evaluate import evaluate_runs
+from contentpose.eval.intervals import seed_spread
+from contentpose.train.loop import train
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="quick")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--split", choices=("val", "test"), default="test")
+    parser.add_argument("--pairs", type=int, default=None)
+    parser.add_argument("--out", default="runs/protocol")
+    parser.add_argument("--json", default=None, help="default docs/results/PRESET_protocol.json")
+    parser.add_argument("--set", nargs="*", default=[], metavar="section.key=value")
+    args = parser.parse_args()
+    runs, timings = [], {}
+    for seed in range(args.seeds):
+        cfg = load_config(args.preset, [*args.set, f"train.seed={seed}"])
+        run = Path(args.out) / f"{args.preset}_s{seed}"
+        done = (checkpoint_step(run) or 0) >= cfg.train.steps
+        if not done:
+            start = time.perf_counter()
+            train(cfg, run, resume=(run / "checkpoint.safetensors").exists())
+            timings[run.name] = round(time.perf_counter() - start, 1)
+        runs.append(run)
+    results = evaluate_runs(runs, device="auto", split=args.split, pairs=args.pairs)
+    swaps = [e["swap"] for e in results["runs"].values()]
+    results.update(
+        preset=args.preset,
+        machine=machine(),
+        training_seconds=timings,
+        seeds={k: dict(zip(("mean", "sd"), seed_spread([s[k] for s in swaps]))) for k in ("all_objects", "psnr")},
+        command=f"python benchmarks/swap_protocol.py --preset {args.preset} --seeds {args.seeds} --split {args.split}",
+    )
+    path = Path(args.json or f"docs/results/{args.preset}_protocol.json")
+    path.write_text(json.dumps(results, indent=2))
+    print(f"\nmachine: {machine()}\nresults written to {path}")
+
+
+if __name__ == "__main__":
+    main()
