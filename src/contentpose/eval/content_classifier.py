@@ -63,19 +63,34 @@ def train_content_classifier(
     with it, 0.84-0.87 after 1000 steps."""
     steps = STEPS if steps is None else steps
     g = torch.Generator().manual_seed(seed)
-    with torch.random.fork_rng(devices=[]):  # seeded init, global RNG untouched
-        torch.manual_seed(seed)
-        model = ContentClassifier(data.channels, data.num_classes).to(data.device)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps)
-    model.train()
-    for _ in progress(range(steps), desc="content classifier", disable=quiet, leave=False):
+    model = seeded(seed, lambda: ContentClassifier(data.channels, data.num_classes).to(data.device))
+
+    def loss() -> torch.Tensor:
         factors = data.sample_factors(batch_size, g)
         times = torch.randint(0, START_TIMES, (batch_size, 1), generator=g).to(data.device)
         frames = data.clips(factors, times).frames[:, 0]
-        loss = F.binary_cross_entropy_with_logits(model(frames), multi_hot(factors.label, data.num_classes))
+        return F.binary_cross_entropy_with_logits(model(frames), multi_hot(factors.label, data.num_classes))
+
+    return fit_one_cycle(model, loss, steps, lr, "content classifier", quiet)
+
+
+def seeded(seed: int, make):
+    """`make()` (a network) initialised from `seed`, the global random state left untouched."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return make()
+
+
+def fit_one_cycle(model: torch.nn.Module, loss, steps: int, lr: float, desc: str, quiet: bool = False):
+    """Train a judge network: Adam with a one-cycle learning rate for `steps` steps, each on `loss()`
+    (the loss of a fresh batch), with a progress bar; returns `model` in eval mode."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps)
+    model.train()
+    for _ in progress(range(steps), desc=desc, disable=quiet, leave=False):
+        value = loss()
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        value.backward()
         opt.step()
         schedule.step()
     return model.eval()

@@ -19,9 +19,9 @@ import torch
 import torch.nn.functional as F
 
 from contentpose.data.synthetic import START_TIMES
+from contentpose.eval.content_classifier import fit_one_cycle, seeded
 from contentpose.models.content_classifier import ContentClassifier
 from contentpose.runtime.checkpoint import load_cached, save_cached
-from contentpose.runtime.progress import progress
 
 JUDGE = "object_judge.safetensors"
 RECIPE = 1  # bump when training changes, so cached judges are retrained
@@ -78,20 +78,13 @@ def train_object_judge(
     included, as they appear), one-cycle learning rate (as the content classifier)."""
     steps = STEPS if steps is None else steps
     g = torch.Generator().manual_seed(seed)
-    with torch.random.fork_rng(devices=[]):  # seeded init, global RNG untouched
-        torch.manual_seed(seed)
-        judge = ObjectJudge(data.channels, data.content_groups).to(data.device)
-    opt = torch.optim.Adam(judge.parameters(), lr=lr)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps)
-    judge.train()
-    for _ in progress(range(steps), desc="object judge", disable=quiet, leave=False):
+    judge = seeded(seed, lambda: ObjectJudge(data.channels, data.content_groups).to(data.device))
+
+    def loss() -> torch.Tensor:
         windows, labels = real_windows(data, batch_size, g)
-        loss = sum(F.cross_entropy(logits, labels[:, i]) for i, logits in enumerate(judge(windows)))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        schedule.step()
-    return judge.eval()
+        return sum(F.cross_entropy(logits, labels[:, i]) for i, logits in enumerate(judge(windows)))
+
+    return fit_one_cycle(judge, loss, steps, lr, "object judge", quiet)
 
 
 def object_judge(run_path: Path, train_data, quiet: bool = False) -> ObjectJudge | None:
