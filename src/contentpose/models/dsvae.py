@@ -24,6 +24,15 @@ from contentpose.models.decoder import Decoder
 from contentpose.models.encoder import Encoder
 
 
+def recur(rnn: nn.Module, x: torch.Tensor, state=None):
+    """`rnn(x, state)`; under CPU autocast, in fp32 with autocast off: oneDNN has no bf16 LSTM on a
+    CPU without bf16 instructions (it stops with "could not create a primitive descriptor")."""
+    if x.device.type == "cpu" and torch.is_autocast_enabled("cpu"):
+        with torch.autocast("cpu", enabled=False):
+            return rnn(x.float(), state)
+    return rnn(x, state)
+
+
 class Gaussian(NamedTuple):
     """A diagonal Gaussian: mean and log-variance of one shape, e.g. (B, D) or (B, T, D)
     (a tuple, so DDP and autocast see its tensors)."""
@@ -93,21 +102,21 @@ class DSVAE(nn.Module):
     def q_f(self, h: torch.Tensor) -> Gaussian:
         """q(f | x_1:T) from features (B, T, hidden): (B, Df), from the forward LSTM's last state
         and the backward LSTM's first."""
-        _, (last, _) = self.f_lstm(h)  # (2, B, hidden)
+        _, (last, _) = recur(self.f_lstm, h)  # (2, B, hidden)
         return Gaussian.from_params(self.f_head(torch.cat([last[0], last[1]], dim=1)))
 
     def q_z(self, h: torch.Tensor, f: torch.Tensor) -> Gaussian:
         """q(z_t | x_t) (factorised; f unused) or q(z_t | f, x_1:T) (full): (B, T, Dz)."""
         if self.q == "factorised":
             return Gaussian.from_params(self.z_head(self.z_net(h)))
-        both, _ = self.z_lstm(torch.cat([h, f[:, None].expand(-1, h.shape[1], -1).to(h.dtype)], dim=2))
-        out, _ = self.z_rnn(both)  # (B, T, hidden)
+        both, _ = recur(self.z_lstm, torch.cat([h, f[:, None].expand(-1, h.shape[1], -1).to(h.dtype)], dim=2))
+        out, _ = recur(self.z_rnn, both)  # (B, T, hidden)
         return Gaussian.from_params(self.z_head(out))
 
     def prior(self, z: torch.Tensor) -> Gaussian:
         """p(z_t | z_<t) for t = 1..T given z (B, T, Dz), teacher-forced: (B, T, Dz)."""
         shifted = torch.cat([torch.zeros_like(z[:, :1]), z[:, :-1]], dim=1)
-        out, _ = self.prior_lstm(shifted)
+        out, _ = recur(self.prior_lstm, shifted)
         return Gaussian.from_params(self.prior_head(out))
 
     def sample_prior(self, batch: int, length: int, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -115,7 +124,7 @@ class DSVAE(nn.Module):
         device = self.prior_head.weight.device
         z, state, out = torch.zeros(batch, 1, self.z_dim, device=device), None, []
         for _ in range(length):
-            h, state = self.prior_lstm(z, state)
+            h, state = recur(self.prior_lstm, z, state)
             z = Gaussian.from_params(self.prior_head(h)).sample(generator)  # (B, 1, Dz)
             out.append(z)
         return torch.cat(out, dim=1)
