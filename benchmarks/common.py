@@ -27,7 +27,7 @@ POLL_S = 5  # how often a subprocess training's progress bar reads its log
 
 def keypoint_digits_run(path: Path):
     """A run with keypoint pose on synthetic clips with content labels (Moving Digits) -> its model,
-    test and train data and content classifier (trained now if the run has none); otherwise exits
+    val (held-out, for tuning) and train data and content classifier (trained now if the run has none); otherwise exits
     with one line."""
     try:
         run = load_run(path)
@@ -35,7 +35,7 @@ def keypoint_digits_run(path: Path):
         raise SystemExit(f"{path}: {err}") from None
     if run.config.model.pose_head != "keypoints":
         raise SystemExit(f"{path} does not have keypoint pose (model.pose_head=keypoints)")
-    test, train_data = run.dataset("test"), run.dataset("train")
+    test, train_data = run.dataset("val"), run.dataset("train")
     if not (hasattr(test, "content_groups") and hasattr(test, "positions")):
         raise SystemExit(f"{path} is not trained on synthetic clips with content labels (e.g. moving_digits)")
     return run.model, test, train_data, content_classifier(run.path, train_data)  # not under no_grad

@@ -83,7 +83,7 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="also write the curves as JSON here")
     args = parser.parse_args()
     cfg = DataConfig(num_digits=1)
-    train, test = MovingDigits(cfg, "train"), MovingDigits(cfg, "test")
+    train, test = MovingDigits(cfg, "train"), MovingDigits(cfg, "val")
     test_batch = frames(test, 500, torch.Generator().manual_seed(99))
     print(f"machine: {machine()}\nheld-out SSIM (decoder) or digit accuracy (encoder) every {args.every} steps")
     curves = {}

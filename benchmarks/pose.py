@@ -92,10 +92,10 @@ def main() -> None:
     first = next(iter(generators.values()))
     regressor = keypoint_regressor(first.path, first.dataset("train"), args.regressor_steps)
     transfer = {
-        name: transfer_scores(run.render, run.dataset("test"), regressor=regressor) for name, run in generators.items()
+        name: transfer_scores(run.render, run.dataset("val"), regressor=regressor) for name, run in generators.items()
     }
     print("\n" + format_transfer(transfer))
-    data = first.dataset("test")
+    data = first.dataset("val")
     unsupervised = {}
     for path in map(Path, args.drnet):
         run = load_run(path)

@@ -31,7 +31,7 @@ SHOWN_STEPS = {10: (1, 2, 5, 10), 100: (1, 10, 25, 50, 100)}
 def rollout_speed(run, batch_sizes=(1, 10, 100), horizon: int = 500, context: int = 5) -> dict[int, float]:
     """Generated frames per second of a `horizon`-step rollout (encode, predict, decode), per batch size."""
     predictor = VideoPredictor(run.model, load_predictor(run))
-    data = run.dataset("test")
+    data = run.dataset("val")
     speed = {}
     for b in batch_sizes:
         g = torch.Generator().manual_seed(0)
@@ -65,7 +65,7 @@ def main() -> None:
         train_predictor(path, args.set)
         timing = round(time.perf_counter() - start, 1)
     run = load_run(path)
-    data = run.dataset("test")
+    data = run.dataset("val")
     result = evaluate_prediction(run, data)
     print(f"\nmachine: {machine()}")
     if timing is not None:

@@ -172,7 +172,7 @@ def swap_picture(run: Path, path: Path, rows: int = 6, frame: int = 3) -> Path:
     """Rows: the content of `rows` test sequences A (first column: A's frame 0); columns: the 9 motions
     of one other test character B (top row: B's frame `frame`); cell: the transfer's frame `frame`."""
     trained = load_run(run, "cpu")
-    test = trained.dataset("test")
+    test = trained.dataset("val")
     characters = len(test) // MOTIONS
     pick = np.random.default_rng(0).choice(characters, rows + 1, replace=False)
     a = test.labelled(pick[:rows] * MOTIONS).frames  # (rows, 8, C, H, W): motion 0 each

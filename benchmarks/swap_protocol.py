@@ -4,7 +4,9 @@ protocol (docs/metrics.md), beside cut-and-paste and the other baselines, with 9
 Trains each missing seed (`contentpose train PRESET train.seed=S`; a finished run is reused,
 an interrupted one resumed), evaluates all of them together on `--split` (test, for the README;
 choose settings on val), prints evaluate's table and writes it, with the machine, the training
-times and the mean +- sd over seeds, to docs/results/PRESET_protocol.json (or --json).
+times and the mean +- sd over seeds, to docs/results/PRESET_protocol.json (or --json), and draws
+docs/PRESET_protocol.png: for the first 8 pairs, frame a, frame b, the truth (a's objects in b's
+pose), the first seed's swap and cut-and-paste.
 
     python benchmarks/swap_protocol.py [--preset quick] [--seeds 3] [--split test] [--pairs N]
                                        [--out runs/protocol] [--json PATH] [--set key=value ...]
@@ -17,11 +19,17 @@ import json
 import time
 from pathlib import Path
 
+import torch
+
 from common import checkpoint_step, machine
 from contentpose.config import load_config
+from contentpose.eval.cut_and_paste import cut_and_paste
 from contentpose.eval.evaluate import evaluate_runs
 from contentpose.eval.intervals import seed_spread
+from contentpose.eval.swap import swap_pairs
 from contentpose.train.loop import train
+from contentpose.trained import load_run
+from contentpose.viz.grid import save_grid
 
 
 def main() -> None:
@@ -55,7 +63,23 @@ def main() -> None:
     )
     path = Path(args.json or f"docs/results/{args.preset}_protocol.json")
     path.write_text(json.dumps(results, indent=2))
-    print(f"\nmachine: {machine()}\nresults written to {path}")
+    picture = save_grid(
+        pair_strip(runs[0], args.split),
+        path.parent.parent / f"{args.preset}_protocol.png",
+        column_labels=["frame a", "frame b", "truth", "swap", "cut-and-paste"],
+    )
+    print(f"\nmachine: {machine()}\nresults written to {path}; picture {picture}")
+
+
+@torch.no_grad()
+def pair_strip(run: Path, split: str, rows: int = 8) -> torch.Tensor:
+    """Cells (rows, 5, C, H, W): frame a, frame b, the truth, the run's swap, cut-and-paste."""
+    trained = load_run(run, "cpu")
+    data = trained.dataset(split)
+    pairs = swap_pairs(data)
+    x_a, x_b, truth = pairs["x_a"][:rows], pairs["x_b"][:rows], pairs["truths"][0, :rows]
+    swap = trained.model(x_a, x_b).float()
+    return torch.stack([x_a, x_b, truth, swap, cut_and_paste(x_a, x_b, data.num_objects)], dim=1)
 
 
 if __name__ == "__main__":

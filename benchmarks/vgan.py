@@ -129,7 +129,7 @@ def main() -> None:
         args.score_only,
     )
     T = base.model.vgan_frames
-    train_data, test_data = build_dataset(base.data, "train"), build_dataset(base.data, "test")
+    train_data, test_data = build_dataset(base.data, "train"), build_dataset(base.data, "val")
     classifier, accuracy = video_classifier(out, train_data, test_data, T, args.classifier_steps)
     real = test_data.test_clips(args.clips, T)
     other = test_data.test_clips(2 * args.clips, list(range(T)))  # more held-out clips: a real reference
