@@ -113,6 +113,8 @@ def test_copies_have_the_known_answers(tiny_judge, baselines, lpc_sprites):
     # cut-and-paste shows A's character (A's first frame, moved): its attributes read as A's does
     pasted = base["cut_and_paste"]
     assert pasted["all_attributes"] >= base["content_blind"]["all_attributes"] and 0 <= pasted["motion"] <= 1
+    for copy in ("copy_motion", "copy_content"):  # a copy gets A's attributes or B's motion, never both
+        assert base[copy]["both"] <= min(base[copy]["all_attributes"], base[copy]["motion"])
 
 
 def test_redrawing_is_judged_against_a_itself(tiny_judge, lpc_sprites):
@@ -215,6 +217,8 @@ def test_evaluate_end_to_end_on_a_tiny_lpc_sprites_run(lpc_root, lpc_sprites, ca
             "all_attributes_ci",
             "motion",
             "motion_ci",
+            "both",
+            "both_ci",
             "action",
             "facing",
             "IS",
