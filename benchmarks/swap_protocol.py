@@ -26,7 +26,7 @@ from contentpose.config import load_config
 from contentpose.eval.cut_and_paste import cut_and_paste
 from contentpose.eval.evaluate import evaluate_runs
 from contentpose.eval.intervals import seed_spread
-from contentpose.eval.swap import swap_pairs
+from contentpose.eval.swap import closest, swap_pairs
 from contentpose.train.loop import train
 from contentpose.trained import load_run
 from contentpose.viz.grid import save_grid
@@ -73,12 +73,14 @@ def main() -> None:
 
 @torch.no_grad()
 def pair_strip(run: Path, split: str, rows: int = 8) -> torch.Tensor:
-    """Cells (rows, 5, C, H, W): frame a, frame b, the truth, the run's swap, cut-and-paste."""
+    """Cells (rows, 5, C, H, W): frame a, frame b, the truth (the assignment of a's objects to b's
+    places nearest the swap), the run's swap, cut-and-paste."""
     trained = load_run(run, "cpu")
     data = trained.dataset(split)
     pairs = swap_pairs(data)
-    x_a, x_b, truth = pairs["x_a"][:rows], pairs["x_b"][:rows], pairs["truths"][0, :rows]
+    x_a, x_b, truths = pairs["x_a"][:rows], pairs["x_b"][:rows], pairs["truths"][:, :rows]
     swap = trained.model(x_a, x_b).float()
+    truth = truths[closest(swap, truths), torch.arange(len(swap))]
     return torch.stack([x_a, x_b, truth, swap, cut_and_paste(x_a, x_b, data.num_objects)], dim=1)
 
 
