@@ -142,7 +142,7 @@ def ones_sampler():
 def short_content_classifier(request, monkeypatch):
     """Outside slow tests the content classifier is half as wide (width 16) and trains 400 steps,
     not `evaluate`'s 1000: plenty for what these tests check, at a fraction of the cost (the full
-    one takes 24 s of one thread on TINY's data); the object judge likewise (width 16, 200 steps).
+    one takes 24 s of one thread on TINY's data); the object judge likewise (width 16, 50 steps: the tests that read it train their own).
     Slow tests keep evaluate's own networks."""
     if request.node.get_closest_marker("slow") is None:
         from contentpose.eval import content_classifier as cc
@@ -150,7 +150,7 @@ def short_content_classifier(request, monkeypatch):
 
         monkeypatch.setattr(cc, "STEPS", 400)
         monkeypatch.setattr(cc, "ContentClassifier", functools.partial(cc.ContentClassifier, width=16))
-        monkeypatch.setattr(oj, "STEPS", 200)
+        monkeypatch.setattr(oj, "STEPS", 50)
         monkeypatch.setattr(oj, "ObjectJudge", functools.partial(oj.ObjectJudge, width=16))
 
 

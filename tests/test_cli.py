@@ -57,9 +57,6 @@ def test_evaluate_prints_table_and_writes_json(run, tmp_path, capsys, with_class
         assert 0 <= lo <= x["all_objects"] <= hi <= 1 and 0 <= x["fg_iou"] <= 1
     assert result["object_judge"]["chance"]["object_accuracy"] == pytest.approx(0.1)
     assert str(run) in json.loads((tmp_path / "all.json").read_text())["runs"]
-    assert main(["evaluate", str(run), "--split", "test", "--pairs", "40"]) == 0
-    result = json.loads((run / "eval.json").read_text())
-    assert result["split"] == "test" and result["pairs"] == 40 and "40 test pairs" in capsys.readouterr().out
 
 
 def test_evaluate_refuses_bad_pairs(run, fails_cleanly):
@@ -140,11 +137,12 @@ def test_mipae_trains_and_evaluates_end_to_end(tmp_path, capsys, monkeypatch):
     )
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert {"rec", "sim", "mi", "critic"} <= set(rows[-1])
-    assert main(["evaluate", str(run)]) == 0
+    assert main(["evaluate", str(run), "--split", "test", "--pairs", "40"]) == 0
     out = capsys.readouterr().out
     assert "mutual-information critic (MIPAE), beta 0.0001" in out and "MIG" in out and "group" in out
     result = json.loads((run / "eval.json").read_text())
-    assert result["objective"] == "mipae"
+    assert result["objective"] == "mipae" and result["split"] == "test" and result["pairs"] == 40
+    assert "40 test pairs" in out and 0 <= result["swap"]["all_objects"] <= 1  # both digits, at b's places
     d = result["disentanglement"]
     assert set(d) == {"frames", "mig", "group", "probes"} and -1 <= d["group"]["score"] <= 1
     assert set(d["probes"]) == {"digit_1", "digit_2", "x_1", "y_1", "x_2", "y_2"}
