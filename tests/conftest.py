@@ -44,6 +44,21 @@ TINY_VGAN = (  # vgan_quick (textured backgrounds) shrunk to seconds: 4-frame cl
 )
 
 
+def for_objective(objective: str, overrides) -> list[str]:
+    """`objective=NAME` and those of `overrides` that its family reads (model and objective keys of
+    other families dropped): one list of small sizes for tests that try every objective."""
+    from contentpose.config import sections_of
+    from contentpose.families import family_of
+
+    sections = sections_of(family_of(objective))
+    keep = []
+    for item in overrides:
+        section, _, key = item.partition("=")[0].partition(".")
+        if section not in ("model", "objective") or key in sections[section].__dataclass_fields__:
+            keep.append(item)
+    return [f"objective={objective}", *keep]
+
+
 def shared_folder(tmp_path_factory, name: str) -> Path:
     """A folder that every pytest-xdist process of this test run sees (one process: its own)."""
     root = tmp_path_factory.getbasetemp()
@@ -76,7 +91,7 @@ def untrained_run(path: Path, preset: str, overrides=()) -> Path:
 
     from contentpose.config import save_config
     from contentpose.data import data_channels
-    from contentpose.objectives import OBJECTIVES
+    from contentpose.objectives import objective_class
     from contentpose.runtime.checkpoint import save_checkpoint
     from contentpose.trained import CHECKPOINT, CONFIG
 
@@ -84,7 +99,7 @@ def untrained_run(path: Path, preset: str, overrides=()) -> Path:
     path.mkdir()
     save_config(cfg, path / CONFIG)
     torch.manual_seed(0)
-    networks = OBJECTIVES[cfg.objective.name].networks(cfg, data_channels(cfg.data))
+    networks = objective_class(cfg.objective.name).networks(cfg, data_channels(cfg.data))
     meta = {"objective": cfg.objective.name, "step": 0, "config": cfg.to_dict()}
     save_checkpoint(path / CHECKPOINT, networks, {}, rng={}, meta=meta)
     return path
@@ -289,7 +304,7 @@ def setgan_run(tmp_path_factory):
             [
                 "train",
                 "setgan_quick",
-                *TINY,
+                *for_objective("setgan", TINY),
                 "train.steps=30",
                 "train.log_every=10",
                 "train.checkpoint_every=10",

@@ -87,7 +87,7 @@ def test_load_video_applies_the_runs_crop_and_size(model, tmp_path):
 
 
 def test_sample_from_a_generator_run(gan_model):
-    assert gan_model.kind == "generator"
+    assert gan_model.kind == "set_gan"
     frames = gan_model.sample(5, seed=3)
     assert frames.shape == (5, 1, 32, 32) and 0 <= frames.min() and frames.max() <= 1
     assert torch.equal(frames, gan_model.sample(5, seed=3)) and not torch.equal(frames, gan_model.sample(5, seed=4))
@@ -132,7 +132,7 @@ def test_a_sequence_vae_run_transfers_through_the_api_and_the_cli(tmp_path):
     model = contentpose.load(run, "cpu")
     a, b = model.clip("test", 0, frames=4), model.clip("test", 1, frames=6)
     moved = model.transfer(a, b)
-    assert model.kind == "sequence_vae" and moved.shape == (6, 3, 32, 32)
+    assert model.kind == "dsvae" and moved.shape == (6, 3, 32, 32)
     assert torch.allclose(moved, load_sequence_vae(run, "cpu").transfer(a[None], b[None])[0], atol=1e-5)
     with pytest.raises(UserError, match="needs a content/pose autoencoder run; this is a dsvae run"):
         model.content(a)
@@ -207,19 +207,6 @@ def test_keypoint_warp_content_carries_its_points_through_the_api(tmp_path):
     assert torch.allclose(moved, model.transfer(clip[:1], clip)[0], atol=1e-5)
     with pytest.raises(UserError, match="needs what content\\(\\) returned"):
         model.decode(content.vector, model.pose(clip))
-
-
-def test_moved_pixels_content_carries_its_frame_through_the_api(tmp_path):
-    over = [*TINY, "model.keypoint_move=pixels", "model.keypoint_antialias=true"]
-    model = contentpose.load(untrained_run(tmp_path / "run", "quick", over), device="cpu")
-    clip = model.clip("test", 0, frames=5)
-    content = model.content(clip[0])
-    assert torch.equal(content.frame, clip[0])
-    moved = model.decode(content, model.pose(clip))
-    assert torch.allclose(moved, model.transfer(clip[:1], clip)[0], atol=1e-5)
-    content.frame = None
-    with pytest.raises(UserError, match="the frame"):
-        model.decode(content, model.pose(clip))
 
 
 def test_a_bare_content_vector_decodes_in_a_run_without_skips(tmp_path):

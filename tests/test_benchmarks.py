@@ -103,7 +103,7 @@ def test_throughput_benchmark(tmp_path):
         "throughput.py",
         "--presets",
         "quick",
-        "quick:model.keypoint_antialias=true,model.keypoint_move=pixels",
+        "quick:model.width=32",
         "--variants",
         "fp32",
         "bf16",
@@ -121,7 +121,7 @@ def test_throughput_benchmark(tmp_path):
     assert "of matmul" in out and "contentpose train" in out and q["train_command_samples_per_s"] > 0
     for variant in ("fp32", "bf16"):
         assert q[variant]["gflop_per_step"] > 0 and 0 < q[variant]["ratio_to_matmul"] < 2
-    exact = result["presets"]["quick:model.keypoint_antialias=true,model.keypoint_move=pixels"]["fp32"]
+    exact = result["presets"]["quick:model.width=32"]["fp32"]
     assert exact["gflop_per_step"] > q["fp32"]["gflop_per_step"]  # the overrides reached the network
     table = _run("throughput.py", "--profile", "quick", "--device", "cpu")
     assert "aten::convolution_backward" in table and "Self CPU" in table

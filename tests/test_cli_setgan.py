@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import TINY
+from conftest import TINY, for_objective
 from PIL import Image
 
 from contentpose.cli import main
@@ -26,7 +26,7 @@ def test_identity_analysis_judges_each_sprite_factor_on_its_own(tmp_path, capsys
             [
                 "train",
                 "setgan_quick",
-                *TINY,
+                *for_objective("setgan", TINY),
                 "train.steps=2",
                 "data=moving_sprites",
                 "data.colour=true",
@@ -103,11 +103,19 @@ def test_evaluate_runs_the_identity_analysis(evaluated_setgan_run):
 
 
 def test_set_gan_bad_inputs(gan_run, tmp_path, fails_cleanly):
-    fails_cleanly(["analogy", str(gan_run)], "needs a content/pose autoencoder")
+    fails_cleanly(["analogy", str(gan_run)], "has no `analogy`; it is for: autoencoder (drnet, mipae)")
     fails_cleanly(["train-predictor", str(gan_run)], "needs a content/pose autoencoder")
     fails_cleanly(["traverse", str(gan_run), "--steps", "1"], "--steps >= 2")
     fails_cleanly(
-        ["train", "setgan_quick", "objective.set_size=20", *TINY, "--out", str(tmp_path / "x")], "does not fit"
+        [
+            "train",
+            "setgan_quick",
+            "objective.set_size=20",
+            *for_objective("setgan", TINY),
+            "--out",
+            str(tmp_path / "x"),
+        ],
+        "does not fit",
     )
     fails_cleanly(
         ["train", "quick", "objective=gan", "--out", str(tmp_path / "y")], "objective.name' must be one of drnet"
@@ -115,5 +123,5 @@ def test_set_gan_bad_inputs(gan_run, tmp_path, fails_cleanly):
 
 
 def test_autoencoder_run_is_not_a_generator(trained_run, gan_run, fails_cleanly):
-    fails_cleanly(["samples", str(trained_run)], "needs a Set GAN generator")
-    fails_cleanly(["evaluate", str(trained_run), str(gan_run)], "separately")
+    fails_cleanly(["samples", str(trained_run)], "has no `samples`; it is for: set_gan (setgan); vgan")
+    fails_cleanly(["evaluate", str(trained_run), str(gan_run)], "one family at a time")

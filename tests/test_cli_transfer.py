@@ -95,7 +95,7 @@ def test_bad_transfer_inputs(trained_run, tiny_gan_run, tmp_path, fails_cleanly)
     fails_cleanly(["transfer", str(tmp_path / "nope"), *ok], "run folder not found")
     fails_cleanly(
         ["transfer", str(tiny_gan_run), *ok, "--out", str(tmp_path / "g.gif")],
-        "holds a setgan run, which cannot transfer motion",
+        "holds a Set GAN generator run, which has no `transfer`",
     )
     fails_cleanly(["transfer", run, "--content", str(broken), "--motion", "test:1"], "cannot read video")
     fails_cleanly(

@@ -3,8 +3,33 @@ import typing
 
 import pytest
 
-from contentpose.config import NON_NEGATIVE, POSITIVE, Config, load_config, presets, save_config
+from contentpose.config import NON_NEGATIVE, POSITIVE, Config, load_config, presets, save_config, sections_of
 from contentpose.errors import UserError
+from contentpose.families import FAMILIES
+
+PRESET = {}  # a preset of each family, to try its keys on
+for _name in presets():
+    PRESET.setdefault(load_config(_name).family.name, _name)
+SHARED = ("data", "train", "predictor")  # sections alike in every family that has them: tried on `quick`
+
+
+def _fields():
+    """(preset, section, key, type) of every key of every family's config sections, shared ones once."""
+    out = []
+    for family in FAMILIES.values():
+        for section, cls in sections_of(family).items():
+            if section in SHARED and family.name != "autoencoder":
+                continue
+            out += [(PRESET[family.name], section, k, t) for k, t in typing.get_type_hints(cls).items()]
+    return out
+
+
+FIELDS = _fields()
+
+
+def _preset_with(key: str) -> str:
+    section, name = key.split(".")
+    return next(p for p, s, k, _ in FIELDS if (s, k) == (section, name))
 
 
 def test_presets_load_with_published_defaults():
@@ -61,12 +86,11 @@ def test_saved_config_round_trips(tmp_path):
 
 
 def _literal_fields():
-    """(section, key, choices) of every Literal field of every config dataclass (inside `X | None` too)."""
+    """(preset, section, key, choices) of every Literal field of every family's config (inside `X | None` too)."""
     out = []
-    for section, cls in typing.get_type_hints(Config).items():
-        for key, kind in typing.get_type_hints(cls).items():
-            kinds = typing.get_args(kind) if isinstance(kind, types.UnionType) else (kind,)
-            out += [(section, key, typing.get_args(k)) for k in kinds if typing.get_origin(k) is typing.Literal]
+    for preset, section, key, kind in FIELDS:
+        kinds = typing.get_args(kind) if isinstance(kind, types.UnionType) else (kind,)
+        out += [(preset, section, key, typing.get_args(k)) for k in kinds if typing.get_origin(k) is typing.Literal]
     return out
 
 
@@ -74,7 +98,7 @@ LITERALS = _literal_fields()
 
 
 def test_every_choice_field_is_found():
-    keys = {f"{s}.{k}" for s, k, _ in LITERALS}
+    keys = {f"{s}.{k}" for _, s, k, _ in LITERALS}
     assert {
         "data.name",
         "data.frame_size",
@@ -86,17 +110,17 @@ def test_every_choice_field_is_found():
     } <= keys
 
 
-@pytest.mark.parametrize("section, key, choices", LITERALS, ids=[f"{s}.{k}" for s, k, _ in LITERALS])
-def test_every_choice_field_refuses_an_unknown_value_and_lists_the_valid_ones(section, key, choices):
+@pytest.mark.parametrize("preset, section, key, choices", LITERALS, ids=[f"{s}.{k}" for p, s, k, _ in LITERALS])
+def test_every_choice_field_refuses_an_unknown_value_and_lists_the_valid_ones(preset, section, key, choices):
     for bad in ("no_such_choice", 7, True):
         with pytest.raises(UserError) as err:
-            load_config("quick", [f"{section}.{key}={bad}"])
+            load_config(preset, [f"{section}.{key}={bad}"])
         line = str(err.value)
         assert "\n" not in line and f"'{section}.{key}'" in line, line
         assert all(str(c) in line for c in choices), line
     for good in choices:  # every listed choice is taken as it is (where the other keys allow it)
         try:
-            assert getattr(getattr(load_config("quick", [f"{section}.{key}={good}"]), section), key) == good
+            assert getattr(getattr(load_config(preset, [f"{section}.{key}={good}"]), section), key) == good
         except UserError as err:
             assert f"'{section}.{key}'" not in str(err), err
 
@@ -105,15 +129,15 @@ def test_every_choice_field_refuses_an_unknown_value_and_lists_the_valid_ones(se
 def test_numbers_that_must_be_positive_refuse_zero_and_below(key):
     for bad in (0, -1):
         with pytest.raises(UserError, match=f"'{key}' must be greater than 0; got {bad}"):
-            load_config("quick", [f"{key}={bad}"])
+            load_config(_preset_with(key), [f"{key}={bad}"])
 
 
 @pytest.mark.parametrize("key", [f"{s}.{k}" for s, keys in NON_NEGATIVE.items() for k in keys])
 def test_non_negative_numbers_take_zero_and_refuse_below(key):
     section, name = key.split(".")
-    assert getattr(getattr(load_config("quick", [f"{key}=0"]), section), name) == 0
+    assert getattr(getattr(load_config(_preset_with(key), [f"{key}=0"]), section), name) == 0
     with pytest.raises(UserError, match=f"'{key}' must be 0 or more"):
-        load_config("quick", [f"{key}=-1"])
+        load_config(_preset_with(key), [f"{key}=-1"])
 
 
 @pytest.mark.parametrize(
@@ -219,10 +243,19 @@ def test_runs_naming_a_removed_setting_still_load(predictor_run, tmp_path, capsy
 @pytest.mark.parametrize(
     "preset, overrides, message",
     [
-        ("dsvae_sprites", ["model.pose_input=silhouette"], "model.pose_input only apply to the content/pose"),
-        ("setgan_quick", ["model.content_encoder=palette"], "model.content_encoder only apply"),
-        ("vgan_quick", ["model.palette_frequencies=4"], "not objective vgan"),
-        ("setgan_quick", ["model.keypoint_coords=true"], "model.keypoint_coords only apply"),
+        ("dsvae_sprites", ["model.pose_input=silhouette"], "unknown config key 'model.pose_input' for the dsvae"),
+        (
+            "setgan_quick",
+            ["model.content_encoder=palette"],
+            "unknown config key 'model.content_encoder' for the set_gan",
+        ),
+        ("vgan_quick", ["model.palette_frequencies=4"], "unknown config key 'model.palette_frequencies' for the vgan"),
+        ("setgan_quick", ["objective.alpha=1"], "unknown config key 'objective.alpha' for the set_gan"),
+        (
+            "quick",
+            ["objective=setgan", "model.content_dim=8"],
+            "unknown config key 'model.content_dim' for the set_gan",
+        ),
         ("quick", ["model.pose_input=silhouette", "data.background=texture"], "needs data.background=none"),
         ("lpc_sprites", ["objective.centring=1"], "objective.centring pulls keypoints"),
         ("quick", ["objective.centring=1", "data.background=texture"], "objective.centring pulls keypoints"),
@@ -231,6 +264,26 @@ def test_runs_naming_a_removed_setting_still_load(predictor_run, tmp_path, capsy
 def test_options_that_would_be_ignored_are_refused(preset, overrides, message):
     with pytest.raises(UserError, match=message):
         load_config(preset, overrides)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_key_of_another_family_is_refused_as_unknown(family):
+    """Each family x every model or objective key of any family: a key the family does not read is
+    refused as unknown (naming the family), one it reads is taken, with no rule written per key."""
+    own = {(s, k) for s, cls in sections_of(FAMILIES[family]).items() for k in typing.get_type_hints(cls)}
+    for other in FAMILIES.values():
+        for section in ("model", "objective"):
+            for key, value in vars(getattr(other, section)()).items():
+                if key == "name" or value is None:
+                    continue
+                override = f"{section}.{key}={str(value).lower() if isinstance(value, bool) else value}"
+                if (section, key) in own:
+                    assert getattr(getattr(load_config(PRESET[family], [override]), section), key) is not None
+                else:
+                    with pytest.raises(
+                        UserError, match=f"unknown config key '{section}.{key}' for the {family} family"
+                    ):
+                        load_config(PRESET[family], [override])
 
 
 def test_autoencoder_options_load_for_autoencoders():

@@ -12,11 +12,12 @@ silently; `model.load_video(path)` reads a video file the way the run's data pip
 (square crop, resize, every `data.stride`-th frame). Outputs are on the CPU; inputs may be on any
 device. Wrong shapes raise `contentpose.errors.UserError` with one line that says what was expected.
 
-Which methods a run has depends on its kind (`contentpose.trained.run_kind`): content/pose
+Which methods a run has depends on its family (`model.kind`; contentpose.families): content/pose
 autoencoders (DrNet, MIPAE) have content, pose, decode, transfer and (after `contentpose
-train-predictor RUN`) predict; sequence VAEs (DSVAE) have transfer; generators (Set GAN) have sample.
-A new kind plugs in with a loader in `contentpose.trained.load_trained`; `transfer` calls the loaded
-run's own `transfer`, `sample` its `sample(n, frames, generator)` where it has one.
+train-predictor RUN`) predict; sequence VAEs (DSVAE) have transfer; the Set GAN and the
+unconditional VGAN have sample. `transfer` calls the loaded run's own `transfer(content, motion)`,
+`sample` its `sample(n, frames, generator)`, where its family's loaded run (contentpose.trained)
+has one.
 """
 
 from __future__ import annotations
@@ -29,22 +30,22 @@ from contentpose.data.splits import check_split
 from contentpose.errors import UserError
 from contentpose.models.autoencoder import Content
 from contentpose.models.video_predictor import VideoPredictor
-from contentpose.objectives.setgan import generate, uniform_latents
-from contentpose.trained import Trained, load_predictor, load_trained, run_kind
+from contentpose.trained import Trained, load_predictor, load_trained
 from contentpose.viz.transfer import read_run_video
 
 
 def load(run: str | Path, device: str = "auto") -> Model:
     """Open the run folder `run` on `device` ("auto": CUDA if there is one, else the CPU; "cpu", "cuda:1")."""
-    return Model(load_trained(run, device), run_kind(run))
+    return Model(load_trained(run, device))
 
 
 class Model:
-    """A trained run for notebooks. Attributes: `kind`, `config` (the resolved Config), `step`,
-    `device`, `frame_size`, `channels`, and `trained` (the loaded networks, see contentpose.trained)."""
+    """A trained run for notebooks. Attributes: `kind` (its family: autoencoder, set_gan, dsvae, vgan,
+    pose_forecast, pose_to_frame), `config` (the resolved Config), `step`, `device`, `frame_size`,
+    `channels`, and `trained` (the loaded networks, see contentpose.trained)."""
 
-    def __init__(self, trained: Trained, kind: str):
-        self.trained, self.kind = trained, kind
+    def __init__(self, trained: Trained):
+        self.trained, self.kind = trained, trained.family.name
         self.config, self.step, self.device = trained.config, trained.step, trained.device
         self.frame_size = trained.config.data.frame_size
         self.channels = 3 if trained.config.data.colour else 1
@@ -106,7 +107,7 @@ class Model:
         if not model.complete(content):
             raise UserError(
                 "this run's decoder also needs what content() returned beside the vector (the content encoder's skips, "
-                "points, and with keypoint_move=pixels the frame): pass it whole"
+                "points): pass it whole"
             )
         try:
             lead = torch.broadcast_shapes(content.vector.shape[:-1], pose.shape[:-1])
@@ -165,17 +166,11 @@ class Model:
         if n < 1 or (frames is not None and frames < 1):
             raise UserError(f"sample needs n >= 1 and frames >= 1; got n={n}, frames={frames}")
         g = torch.Generator().manual_seed(seed)
-        if hasattr(self.trained, "sample"):
-            out = self.trained.sample(n, frames or 1, g)
-        elif hasattr(self.trained, "generator"):
-            m = self.config.model
-            z_c, z_m = uniform_latents(n, frames or 1, m.z_content, m.z_motion, g)
-            out = generate(self.trained.generator, z_c.to(self.device), z_m.to(self.device))
-        else:
+        if not hasattr(self.trained, "sample"):
             raise UserError(
-                f"a {self.config.objective.name} run ({self.kind}) does not sample; sample() is for generator runs"
+                f"a {self.config.objective.name} run ({self.kind}) does not sample; sample() is for Set GAN and VGAN runs"
             )
-        out = out.float().cpu()
+        out = self.trained.sample(n, frames or 1, g).float().cpu()
         return out[:, 0] if frames is None else out
 
     # ---- checks ----------------------------------------------------------------------------------

@@ -40,151 +40,27 @@ def cmd_train_predictor(args) -> None:
         print(f"pose predictor trained in {Path(args.run) / 'predictor.safetensors'}")
 
 
-def cmd_predict(args) -> None:
-    from contentpose.trained import run_kind
-    from contentpose.viz.prediction import predict_to_files
+def run_verb(args) -> None:
+    """A command whose work depends on the run's family (predict, transfer, analogy, ...): the family's own."""
+    from contentpose.families import FAMILIES, resolve
+    from contentpose.trained import run_family
 
-    if run_kind(args.run) == "video_generator":  # VGAN: a clip from one first frame
-        from contentpose.viz.vgan import predict_to_files as vgan_predict
-
-        for path in vgan_predict(
-            args.run,
-            args.out or list(DEFAULT_PREDICTIONS),
-            args.clips,
-            args.image,
-            args.video,
-            args.seed,
-            args.fps,
-            args.device,
-        ):
-            print(f"wrote {path}")
-        return
-    if run_kind(args.run) == "pose_forecaster":  # The Pose Knows: forecast keypoints, render them as frames
-        from contentpose.eval.pose_pipeline import format_pipeline
-        from contentpose.viz.pose_pipeline import pipeline_to_files
-
-        paths, scores = pipeline_to_files(
-            args.run,
-            args.renderer,
-            args.out or list(DEFAULT_PREDICTIONS),
-            args.video,
-            args.clips,
-            args.samples,
-            args.context,
-            args.horizon,
-            args.seed,
-            args.fps,
-            args.device,
+    family = run_family(args.run)
+    verb = family.verbs.get(args.command)
+    if verb is None:
+        which = [f"{f.name} ({', '.join(f.objectives)})" for f in FAMILIES.values() if args.command in f.verbs]
+        raise UserError(
+            f"{args.run} holds {family.noun} run, which has no `{args.command}`; it is for: {'; '.join(which)}"
         )
-        for path in paths:
-            print(f"wrote {path}")
-        print(format_pipeline(scores))
-        return
-    if args.renderer is not None:
-        raise UserError("--renderer is for a pose forecasting run (objective poseforecast)")
-    if args.image is not None:
-        raise UserError("--image is for a conditional VGAN run (objective vgan_cond); give the context with --video")
-    for path in predict_to_files(
-        args.run,
-        args.out or list(DEFAULT_PREDICTIONS),
-        5 if args.context is None else args.context,
-        100 if args.horizon is None else args.horizon,
-        args.video,
-        args.clips,
-        args.fps,
-        args.device,
-    ):
-        print(f"wrote {path}")
+    if args.command in ("predict", "transfer") and not args.out:
+        args.out = list(DEFAULT_PREDICTIONS if args.command == "predict" else DEFAULT_TRANSFERS)
+    if args.command == "samples" and (args.rows < 1 or args.cols < 1):
+        raise UserError("samples needs --rows and --cols of at least 1")
+    resolve(verb)(args)
 
 
 DEFAULT_PREDICTIONS = ("prediction.mp4", "prediction.gif", "prediction.png")
-
-
-def cmd_transfer(args) -> None:
-    from contentpose.trained import run_kind
-    from contentpose.viz.transfer import transfer_to_files
-
-    if run_kind(args.run) == "pose_generator":  # posegen: poses from the figures' keypoints
-        from contentpose.viz.pose_transfer import pose_transfer_to_files
-
-        paths, score = pose_transfer_to_files(
-            args.run, args.content, args.motion, args.out or list(DEFAULT_TRANSFERS), args.frames, args.fps, args.device
-        )
-        for path in paths:
-            print(f"wrote {path}")
-        if "psnr" in score:
-            print(
-                f"PSNR against the renderer's truth (the content figure in the motion's pose): {score['psnr']:.2f} dB"
-            )
-        else:  # a video file: no renderer truth; the keypoint regressor reads the result
-            print(
-                f"keypoint error (no renderer truth for a video file; not PSNR): {score['keypoint_error_px']:.2f} px, "
-                "the keypoint regressor's reading of the result against the motion's keypoints (from the "
-                "regressor's reading of a motion video) normalised to the content's body"
-            )
-        return
-    for path in transfer_to_files(
-        args.run, args.content, args.motion, args.out or list(DEFAULT_TRANSFERS), args.frames, args.fps, args.device
-    ):
-        print(f"wrote {path}")
-
-
 DEFAULT_TRANSFERS = ("transfer.mp4", "transfer.gif", "transfer.png")
-
-
-def cmd_analogy(args) -> None:
-    from contentpose.trained import load_run
-    from contentpose.viz.analogy import analogy_grid
-    from contentpose.viz.grid import save_grid
-
-    run = load_run(args.run, args.device)
-    save_grid(analogy_grid(run, args.size, args.seed, args.split), args.out, header=True)
-    print(f"analogy grid written to {args.out}")
-
-
-def cmd_interpolate(args) -> None:
-    from contentpose.eval.interpolation import interpolation_strips
-    from contentpose.trained import load_run
-    from contentpose.viz.grid import save_grid
-
-    run = load_run(args.run, args.device)
-    save_grid(interpolation_strips(run, args.rows, args.steps, args.seed), args.out, header=False)
-    print(f"pose interpolation written to {args.out}")
-
-
-def cmd_traverse(args) -> None:
-    from contentpose.trained import load_generator
-    from contentpose.viz.grid import save_grid
-    from contentpose.viz.traverse import traverse_animation, traverse_grid
-    from contentpose.viz.video import write_video
-
-    if args.rows < 1 or args.steps < 2:
-        raise UserError("traverse needs --rows >= 1 and --steps >= 2")
-    gen = load_generator(args.run, args.device)
-    save_grid(traverse_grid(gen, args.rows, args.steps, args.seed), args.out)
-    print(f"traversal grid (rows: fixed z_C; columns: z_M from -z* to z*) written to {args.out}")
-    video = args.video or str(Path(args.out).with_suffix(".gif"))
-    write_video(traverse_animation(gen, args.rows, 3 * args.steps, args.seed), video, args.fps)
-    print(f"one z_M path over {args.rows} z_C written to {video}")
-
-
-def cmd_samples(args) -> None:
-    from contentpose.trained import load_generator, run_kind
-    from contentpose.viz.grid import save_grid
-    from contentpose.viz.traverse import sample_grid
-
-    if args.rows < 1 or args.cols < 1:
-        raise UserError("samples needs --rows and --cols of at least 1")
-    if run_kind(args.run) == "video_generator":  # VGAN: clips, and their parts
-        from contentpose.viz.vgan import samples_to_files
-
-        for path in samples_to_files(
-            args.run, args.out, args.video, args.rows, args.cols, args.seed, args.fps, args.device
-        ):
-            print(f"wrote {path}")
-        return
-    save_grid(sample_grid(load_generator(args.run, args.device), args.rows, args.cols, args.seed), args.out)
-    print(f"random samples written to {args.out}")
 
 
 def cmd_report(args) -> None:
@@ -243,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int, default=3, help="pose forecasting: sampled futures per clip")
     p.add_argument("--fps", type=int, default=10)
     p.add_argument("--device", default="auto")
-    p.set_defaults(func=cmd_predict)
+    p.set_defaults(func=run_verb)
 
     p = sub.add_parser(
         "transfer",
@@ -273,12 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frames", type=int, default=100, help="at most this many frames of each clip")
     p.add_argument("--fps", type=int, default=10)
     p.add_argument("--device", default="auto")
-    p.set_defaults(func=cmd_transfer)
+    p.set_defaults(func=run_verb)
 
     p = _picture_command(
         sub,
         "analogy",
-        cmd_analogy,
+        run_verb,
         "analogy.png",
         "grid: content of each row's frame with the pose of each column's frame",
     )
@@ -293,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _picture_command(
         sub,
         "interpolate",
-        cmd_interpolate,
+        run_verb,
         "interpolation.png",
         "strips: fixed content, pose interpolated between two frames",
     )
@@ -303,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _picture_command(
         sub,
         "traverse",
-        cmd_traverse,
+        run_verb,
         "traverse.png",
         "Set GAN: rows of fixed z_C with z_M swept from -z* to z*; and a video of one z_M path over several z_C",
     )
@@ -315,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _picture_command(
         sub,
         "samples",
-        cmd_samples,
+        run_verb,
         "samples.png",
         "Set GAN: a grid of frames from random z; VGAN: a PNG of clips' frames, a video of "
         "rows x cols clips and one of their parts (foreground, mask, background, composite)",

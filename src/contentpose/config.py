@@ -7,22 +7,22 @@ wrong type are rejected with one clear line.
 
 from __future__ import annotations
 
-import dataclasses
 import types
 import typing
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 
 from contentpose.errors import UserError
+from contentpose.families import FAMILIES, Family, family_of, objective_names
+from contentpose.families.autoencoder import AutoencoderModel, AutoencoderObjective
 
 FrameSize = Literal[32, 64, 128]  # what the DCGAN backbone handles (4 px after 3, 4 or 5 stride-2 blocks)
 FRAME_SIZES = typing.get_args(FrameSize)
 DatasetName = Literal["moving_digits", "moving_sprites", "videos", "moving_mnist", "figures", "lpc_sprites"]
-ObjectiveName = Literal["drnet", "mipae", "setgan", "dsvae", "poseforecast", "vgan", "vgan_cond", "posegen"]
 
 
 @dataclass
@@ -61,162 +61,6 @@ class DataConfig:
 
 
 @dataclass
-class ModelConfig:
-    content_dim: int = 128
-    pose_dim: int = 5
-    width: int = 64  # channels of the first conv block (doubles per block, max 8x)
-    content_skips: bool = False  # U-Net variant: decoder takes skips from the content frame
-    content_pool: bool = False  # content encoder ends in a max over positions (little position in content)
-    content_encoder: Literal["dcgan", "palette"] = (
-        "dcgan"  # content encoder: DCGAN's conv stack, or palette (each pixel's colour and row, a max over
-        # positions: no column layout, so not which way a character faces)
-    )
-    palette_frequencies: int = 0  # palette: each colour and row also enters as sin, cos of 2^k pi v, k < this
-    pose_head: Literal["vector", "keypoints"] = (
-        "vector"  # pose as a vector (DrNet's), or as pose_dim/2 keypoints drawn by the decoder
-        # (with content_skips: the content frame's features moved from its keypoints to the pose's)
-    )
-    keypoint_coords: bool = False  # keypoint pose: cells are scored knowing their x, y (tells alike objects apart)
-    keypoint_separation: float = 0.0  # keypoint pose: point k avoids points 1..k-1 (a Gaussian of this width,
-    # in frame widths, scales its softmax down near them), so alike objects get one point each; 0: off
-    keypoint_antialias: bool = False  # keypoint pose: blur before each subsampling, so points follow 1 px moves
-    keypoint_move: Literal["features", "pixels"] = (
-        "features"  # keypoint pose with content_skips: move the content frame's features, or move the
-        # frame and encode each copy again (sharp at moves by part of a cell; more encoder work)
-    )
-    keypoint_glimpses: bool = False  # keypoint pose: the frame is drawn as one patch per point, decoded from a
-    # window of the content frame centred on that point and pasted at the pose's point (objects on black);
-    # the content is the windows' codes, content_dim / (pose_dim / 2) each; with content_skips the
-    # window's encoder passes its feature maps to the patch's decoder (a U-Net per window)
-    glimpse_window: int = 0  # keypoint_glimpses: each window's side in frame pixels (0: half the frame)
-    glimpse_others: bool = False  # keypoint_glimpses: each window's encoder also sees where the other points are
-    pose_input: Literal["frame", "silhouette"] = (
-        "frame"  # what the pose encoder sees: the frame, or its silhouette (1 where any channel is above
-        # 0.05; for objects on black), so the pose cannot carry colours
-    )
-    first_block_norm: bool = False  # BatchNorm in the encoders' first conv block too (the published DrNet code's)
-    disc_hidden: int = 100  # DrNet's scene discriminator
-    critic_hidden: int = 512  # MIPAE's mutual-information critic
-    z_content: int = 50  # Set GAN: size of z_C, shared by the frames of a set
-    z_motion: int = 10  # Set GAN: size of z_M, drawn anew for each frame
-    set_disc_norm: Literal["spectral", "batch"] = (
-        "spectral"  # Set GAN discriminator: spectral, or batch (DCGAN's, the paper's)
-    )
-    set_disc_read: Literal["stack", "embed"] = (
-        "stack"  # Set GAN discriminator: stack frames on channels (the paper's) or embed each frame
-    )
-    dsvae_hidden: int = 256  # DSVAE: conv features and LSTM states (f is content_dim, z_t pose_dim)
-    dsvae_q: Literal["factorised", "full"] = "factorised"  # DSVAE: q(z_t | x_t), or q(z_t | f, x_1:T)
-    forecast_hidden: int = 128  # pose forecaster (poseforecast): LSTM width
-    forecast_latent: int = 8  # pose forecaster: size of the CVAE's z; 0 makes it a deterministic LSTM
-    vgan_z: int = 100  # VGAN: size of the noise z (vgan_cond: also of the first frame's code)
-    vgan_frames: int = 32  # VGAN: frames per generated clip, a power of 2 (the paper's: 32 at 64 px)
-    vgan_streams: Literal[1, 2] = 2  # VGAN: 2 (foreground video + mask over a static background) or 1 (video only)
-
-    def __post_init__(self):
-        if self.pose_head == "keypoints" and self.pose_dim % 2 and self.pose_dim > 0:  # <= 0: refused below
-            raise UserError("model.pose_head=keypoints needs an even model.pose_dim (x and y of each keypoint)")
-        if self.palette_frequencies < 0:
-            raise UserError(f"model.palette_frequencies must be 0 or more; got {self.palette_frequencies}")
-        if self.content_encoder == "palette" and self.content_skips:
-            raise UserError(
-                "model.content_encoder=palette has no feature maps to pass on: set model.content_skips=false"
-            )
-        if self.keypoint_separation < 0 or (self.keypoint_separation and self.pose_head != "keypoints"):
-            raise UserError("model.keypoint_separation must be 0 or more, and above 0 needs model.pose_head=keypoints")
-        if self.glimpse_window < 0 or (self.glimpse_window and not self.keypoint_glimpses):
-            raise UserError("model.glimpse_window must be 0 or more, and above 0 needs model.keypoint_glimpses=true")
-        if self.glimpse_others and not self.keypoint_glimpses:
-            raise UserError("model.glimpse_others=true needs model.keypoint_glimpses=true")
-        if self.keypoint_antialias and self.pose_head != "keypoints":
-            raise UserError("model.keypoint_antialias=true needs model.pose_head=keypoints")
-        if self.keypoint_move == "pixels" and not (self.pose_head == "keypoints" and self.content_skips):
-            raise UserError("model.keypoint_move=pixels needs model.pose_head=keypoints and model.content_skips=true")
-        if self.keypoint_glimpses and not (self.pose_head == "keypoints" and self.keypoint_move == "features"):
-            raise UserError(
-                "model.keypoint_glimpses=true needs model.pose_head=keypoints, and moves windows: it does not"
-                " take model.keypoint_move=pixels"
-            )
-        if self.keypoint_glimpses and (self.content_pool or self.content_encoder != "dcgan" or self.first_block_norm):
-            raise UserError(
-                "model.keypoint_glimpses=true reads content with its own window encoder: set model.content_pool=false,"
-                " model.content_encoder=dcgan and model.first_block_norm=false"
-            )
-        if self.keypoint_glimpses and self.pose_dim > 1 and self.content_dim % (self.pose_dim // 2):
-            raise UserError(
-                f"model.keypoint_glimpses=true splits model.content_dim ({self.content_dim}) into one code per"
-                f" point: it must be a multiple of the {self.pose_dim // 2} points"
-            )
-
-
-AUTOENCODER_OBJECTIVES = ("drnet", "mipae")
-AUTOENCODER_ONLY = (  # model options read by the content/pose autoencoders alone
-    "content_encoder",
-    "palette_frequencies",
-    "pose_input",
-    "keypoint_coords",
-    "keypoint_separation",
-    "keypoint_antialias",
-    "keypoint_move",
-    "keypoint_glimpses",
-    "glimpse_window",
-    "glimpse_others",
-)
-
-
-# The pose penalty's weight as published, used where objective.beta is not given: DrNet's adversarial
-# term 0.1 (Moving MNIST; 1e-4 for KTH), MIPAE's mutual information 1e-4. Objectives without a pose
-# penalty ignore beta (0).
-PUBLISHED_BETA = {"drnet": 0.1, "mipae": 1e-4}
-
-
-@dataclass
-class ObjectiveConfig:
-    name: ObjectiveName = (
-        "drnet"  # drnet, mipae (content/pose autoencoders), setgan (generator) or dsvae (sequence VAE)
-    )
-    alpha: float = 1.0  # weight of the content similarity loss
-    beta: float | None = None  # weight of the pose penalty; unset: the objective's published one (PUBLISHED_BETA)
-    rec_loss: Literal["mse", "bce"] = "mse"  # reconstruction error: mse (the paper's) or bce
-    sim_loss: Literal["mse", "scaled"] = (
-        "mse"  # content similarity: mse (the paper's) or scaled (by the batch variance)
-    )
-    centring: float = 0.0  # keypoint pose, objects on black: weight of a pull of each point toward the ink
-    # around it (one mean-shift step, objectives/centring.py), so points sit at objects' centres; 0: off
-    detach_second: bool = False  # drnet-py's detach: the similarity and the pose penalty get no gradient
-    # through the content and pose of the frame that the reconstruction does not use
-    content_flip: bool = False  # mirror a random half of the content frames: content cannot hold which way
-    # the scene faces (for sprites, whose facing is constant within a clip but is motion, not content)
-    set_size: int = 3  # Set GAN: frames per set (real: one clip within max_offset + 1 frames)
-    seq_len: int = 8  # DSVAE: frames per training sequence
-    kl_weight: float = 1.0  # poseforecast: weight of the CVAE's KL term (predictor.context/future set the window)
-    l1_weight: float = 10.0  # posegen: weight of the L1 reconstruction term (The Pose Knows' alpha)
-    temporal_disc: bool = True  # posegen: EDN's temporal discriminator on consecutive frame pairs
-    mask_l1: float = 0.1  # VGAN: weight of the L1 penalty on the mask (mean over pixels; the paper's 0.1)
-    future_l1: float = 10.0  # vgan_cond: weight of the L1 distance (mean over pixels) to the true clip
-
-    def __post_init__(self):
-        if self.beta is None:  # resolved here, once, and written so into the run's config.yaml
-            self.beta = PUBLISHED_BETA.get(self.name, 0.0)
-
-    def losses(self) -> list[str]:
-        """The loss terms a content/pose autoencoder run trains with (those of weight 0 left out), named
-        so that a run without DrNet's similarity term or adversary is not read as "DrNet"; other
-        objectives: their name."""
-        if self.name not in ("drnet", "mipae"):
-            return [self.name]
-        terms = [f"reconstruction ({self.rec_loss})"]
-        if self.alpha > 0:
-            terms.append(f"content similarity ({self.sim_loss}, alpha {self.alpha:g})")
-        if self.beta > 0:
-            penalty = "scene discriminator (DrNet)" if self.name == "drnet" else "mutual-information critic (MIPAE)"
-            terms.append(f"pose penalty: {penalty}, beta {self.beta:g}")
-        if self.centring > 0:
-            terms.append(f"keypoint centring ({self.centring:g})")
-        return terms
-
-
-@dataclass
 class TrainConfig:
     steps: int = 10000
     batch_size: int = 100
@@ -251,46 +95,33 @@ class PredictorConfig:
 
 @dataclass
 class Config:
+    """A run's settings. `model` and `objective` are the dataclasses of the objective's family
+    (families/): only the keys that family reads are accepted; `predictor` applies to the families
+    that train one (autoencoders: the pose LSTM; pose forecasting: its window)."""
+
     data: DataConfig = field(default_factory=DataConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
-    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+    model: Any = field(default_factory=AutoencoderModel)
+    objective: Any = field(default_factory=AutoencoderObjective)
     train: TrainConfig = field(default_factory=TrainConfig)
     predictor: PredictorConfig = field(default_factory=PredictorConfig)
 
+    @property
+    def family(self) -> Family:
+        return family_of(self.objective.name)
+
     def __post_init__(self):
-        """Choices that span sections. Options only the content/pose autoencoders read are refused for
-        other objectives, so a run never silently ignores them."""
-        model, defaults = self.model, ModelConfig()
-        if self.objective.name not in AUTOENCODER_OBJECTIVES:
-            ignored = [f"model.{key}" for key in AUTOENCODER_ONLY if getattr(model, key) != getattr(defaults, key)]
-            if ignored:
-                raise UserError(
-                    f"{', '.join(ignored)} only apply to the content/pose autoencoders "
-                    f"(objective {' or '.join(AUTOENCODER_OBJECTIVES)}), not objective {self.objective.name}"
-                )
-        if model.keypoint_glimpses and self.data.frame_size < 64:
-            raise UserError(
-                f"model.keypoint_glimpses=true reads windows at half the frame, at least 32 px: it needs"
-                f" data.frame_size 64 or more, not {self.data.frame_size}"
-            )
-        if model.glimpse_window > self.data.frame_size:
-            raise UserError(
-                f"model.glimpse_window ({model.glimpse_window}) is wider than the frame ({self.data.frame_size} px)"
-            )
-        if model.keypoint_glimpses and self.data.background != "none":
-            raise UserError("model.keypoint_glimpses=true draws objects on black: it needs data.background=none")
-        if self.objective.centring and (model.pose_head != "keypoints" or self.data.background != "none"):
-            raise UserError(
-                "objective.centring pulls keypoints toward bright pixels on black: it needs model.pose_head=keypoints"
-                " and data.background=none"
-            )
-        if model.pose_input == "silhouette" and self.data.background != "none":
-            raise UserError(
-                "model.pose_input=silhouette finds objects as pixels brighter than black: it needs data.background=none"
-            )
+        family = self.family
+        if not (isinstance(self.model, family.model) and isinstance(self.objective, family.objective)):
+            raise UserError(f"objective {self.objective.name} needs the {family.name} family's model and objective")
+        if family.check is not None:
+            family.check(self)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """Every section that applies to the run's family (what config.yaml holds)."""
+        out = asdict(self)
+        if not self.family.predictor:
+            del out["predictor"]
+        return out
 
 
 # Numbers that must be above zero (sizes, counts, step counts and intervals, learning rates), checked
@@ -351,7 +182,11 @@ def with_overrides(raw: dict, overrides: list[str] = ()) -> Config:
             name, _, path = value.partition(":")
             raw["data"] = {**(raw.get("data") or {}), "name": name, **({"path": path} if path else {})}
             continue
-        if key == "objective" and sep:  # shorthand: objective=NAME
+        if key in ("objective", "objective.name") and sep:  # objective=NAME: another family starts from its defaults
+            if value in objective_names() and _family(raw) is not family_of(value):
+                raw["model"], raw["objective"] = {}, {}
+                if not family_of(value).predictor:
+                    raw.pop("predictor", None)
             raw["objective"] = {**(raw.get("objective") or {}), "name": value}
             continue
         if not sep or "." not in key:
@@ -368,32 +203,57 @@ def with_overrides(raw: dict, overrides: list[str] = ()) -> Config:
 
 
 def config_from_dict(raw: dict) -> Config:
-    """Check every key and value of a nested dict against the dataclasses."""
+    """Check every key and value of a nested dict against the dataclasses of the objective's family."""
     if not isinstance(raw, dict):
         raise UserError("a config must be a mapping of sections (data, model, objective, train, predictor)")
-    sections = {f.name: f.type for f in dataclasses.fields(Config)}
-    hints = typing.get_type_hints(Config)
+    family = _family(raw)
+    classes = sections_of(family)
     built = {}
     for name, values in raw.items():
-        if name not in sections:
-            raise UserError(f"unknown config section {name!r}; known sections: {', '.join(sections)}")
-        cls = hints[name]
-        built[name] = _build_section(name, cls, values or {})
+        if name not in classes:
+            known = ", ".join(classes)
+            if name == "predictor":
+                raise UserError(f"objective {family.name} has no predictor: section; its sections: {known}")
+            raise UserError(f"unknown config section {name!r}; known sections: {known}")
+        built[name] = _build_section(name, classes[name], values or {}, family)
     return Config(**built)
 
 
+def _family(raw: dict) -> Family:
+    objective = raw.get("objective")
+    name = objective.get("name", "drnet") if isinstance(objective, dict) else "drnet"
+    if name not in objective_names() or isinstance(name, bool):
+        raise UserError(f"config key 'objective.name' must be one of {', '.join(objective_names())}; got {name!r}")
+    return family_of(name)
+
+
+def sections_of(family: Family) -> dict[str, type]:
+    """The dataclass of each config section a run of `family` has."""
+    classes = {"data": DataConfig, "model": family.model, "objective": family.objective, "train": TrainConfig}
+    return classes | ({"predictor": PredictorConfig} if family.predictor else {})
+
+
 def drop_unknown_keys(raw: dict) -> list[str]:
-    """Remove, in place, the `section.key`s of a saved config that this version does not know; return them.
+    """Remove, in place, the `section.key`s of a saved config that this version does not know for the
+    run's family; return those that no family knows (keys of other families, which configs of
+    earlier versions held with their defaults, go silently).
 
     For configs written by another version (a run folder, a checkpoint), not for what a user types."""
-    hints = typing.get_type_hints(Config)
+    classes = sections_of(_family(raw))
+    anywhere = {
+        section: {k for f in FAMILIES.values() for k in typing.get_type_hints(getattr(f, section))}
+        for section in ("model", "objective")
+    }
     dropped = []
+    if "predictor" in raw and "predictor" not in classes:
+        del raw["predictor"]
     for section, values in raw.items():
-        if section in hints and isinstance(values, dict):
-            known = typing.get_type_hints(hints[section])
+        if section in classes and isinstance(values, dict):
+            known = typing.get_type_hints(classes[section])
             for key in [k for k in values if k not in known]:
                 del values[key]
-                dropped.append(f"{section}.{key}")
+                if key not in anywhere.get(section, ()):
+                    dropped.append(f"{section}.{key}")
     return dropped
 
 
@@ -401,21 +261,24 @@ def save_config(config: Config, path: Path) -> None:
     path.write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
 
 
-def _build_section(section: str, cls: type, values: dict):
+def _build_section(section: str, cls: type, values: dict, family: Family):
     if not isinstance(values, dict):
         raise UserError(f"config section {section!r} must be a mapping")
     hints = typing.get_type_hints(cls)
     kwargs = {}
     for key, value in values.items():
         if key not in hints:
-            raise UserError(f"unknown config key '{section}.{key}'; known keys in {section}: {', '.join(hints)}")
+            whose = ""
+            if section in ("model", "objective"):
+                whose = f" for the {family.name} family (objective {', '.join(family.objectives)})"
+            raise UserError(f"unknown config key '{section}.{key}'{whose}; known keys in {section}: {', '.join(hints)}")
         kwargs[key] = _coerce(f"{section}.{key}", value, hints[key])
     built = cls(**kwargs)
     for key in POSITIVE.get(section, ()):
-        if getattr(built, key) <= 0:
+        if hasattr(built, key) and getattr(built, key) <= 0:
             raise UserError(f"config key '{section}.{key}' must be greater than 0; got {getattr(built, key)!r}")
     for key in NON_NEGATIVE.get(section, ()):
-        if getattr(built, key) < 0:
+        if hasattr(built, key) and getattr(built, key) < 0:
             raise UserError(f"config key '{section}.{key}' must be 0 or more; got {getattr(built, key)!r}")
     return built
 

@@ -9,6 +9,7 @@ RUN/predictor_metrics.jsonl  its metrics log
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import yaml
 from contentpose.config import Config, config_from_dict, drop_unknown_keys
 from contentpose.data import build_dataset, data_channels
 from contentpose.errors import UserError
+from contentpose.families import FAMILIES, Family
 from contentpose.models.autoencoder import ContentPoseAutoencoder
 from contentpose.models.decoder import Decoder
 from contentpose.models.dsvae import DSVAE
@@ -27,7 +29,8 @@ from contentpose.models.pose_forecaster import PoseForecaster
 from contentpose.models.pose_generator import PoseGenerator
 from contentpose.models.pose_predictor import PosePredictor
 from contentpose.models.vgan import FrameEncoder, VideoGenerator, VideoParts
-from contentpose.objectives import OBJECTIVES
+from contentpose.objectives import objective_class
+from contentpose.objectives.setgan import generate, uniform_latents
 from contentpose.runtime import resolve_device
 from contentpose.runtime.checkpoint import load_checkpoint, read_meta
 from contentpose.runtime.lock import training_process
@@ -42,12 +45,18 @@ VIDEO_CACHE = ".contentpose-cache"  # decoded videos, next to the run folders (s
 
 @dataclass
 class Trained:
-    """A run folder's trained networks (eval mode), with its config, step and data."""
+    """A run folder's trained networks (eval mode), with its config, step and data. A subclass per
+    family (named by its Family's `loaded`) has one field per network its objective's `networks`
+    returns, under the same name."""
 
     path: Path
     config: Config
     step: int
     device: torch.device
+
+    @property
+    def family(self) -> Family:
+        return self.config.family
 
     def dataset(self, split: str = "test"):
         return build_dataset(self.config.data, split, self.device, cache_dir=self.path.parent / VIDEO_CACHE, quiet=True)
@@ -94,8 +103,7 @@ def read_run_config(run: Path) -> Config:
 
 def load_run(run: str | Path, device: str = "auto") -> TrainedRun:
     """Open a run folder and load its trained content/pose autoencoder on `device`."""
-    cfg, nets, step, dev = _load_networks(Path(run), device, "autoencoder")
-    return TrainedRun(Path(run), cfg, step, dev, model=nets["model"])
+    return load_trained(run, device, "autoencoder")
 
 
 @dataclass
@@ -104,11 +112,17 @@ class TrainedGenerator(Trained):
 
     generator: Decoder = None
 
+    @torch.no_grad()
+    def sample(self, n: int, frames: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n sets of `frames` frames, one z_C per set and a z_M per frame: (n, frames, C, H, W)."""
+        m = self.config.model
+        z_c, z_m = uniform_latents(n, frames, m.z_content, m.z_motion, generator)
+        return generate(self.generator, z_c.to(self.device), z_m.to(self.device)).float()
+
 
 def load_generator(run: str | Path, device: str = "auto") -> TrainedGenerator:
     """Open a Set GAN run folder and load its generator on `device`."""
-    cfg, nets, step, dev = _load_networks(Path(run), device, "generator")
-    return TrainedGenerator(Path(run), cfg, step, dev, generator=nets["generator"])
+    return load_trained(run, device, "set_gan")
 
 
 @dataclass
@@ -144,8 +158,7 @@ class TrainedSequenceVAE(Trained):
 
 def load_sequence_vae(run: str | Path, device: str = "auto") -> TrainedSequenceVAE:
     """Open a DSVAE run folder and load its networks on `device`."""
-    cfg, nets, step, dev = _load_networks(Path(run), device, "sequence_vae")
-    return TrainedSequenceVAE(Path(run), cfg, step, dev, model=nets["model"])
+    return load_trained(run, device, "dsvae")
 
 
 @dataclass
@@ -171,8 +184,7 @@ class TrainedForecaster(Trained):
 
 def load_forecaster(run: str | Path, device: str = "auto") -> TrainedForecaster:
     """Open a pose forecasting run folder and load its forecaster on `device`."""
-    cfg, nets, step, dev = _load_networks(Path(run), device, "pose_forecaster")
-    return TrainedForecaster(Path(run), cfg, step, dev, forecaster=nets["forecaster"])
+    return load_trained(run, device, "pose_forecast")
 
 
 @dataclass
@@ -201,11 +213,21 @@ class TrainedVideoGenerator(Trained):
             *(None if t is None else t.float() for t in (parts.video, parts.foreground, parts.mask, parts.background))
         )
 
+    @torch.no_grad()
+    def sample(self, n: int, frames: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """The first `frames` frames of n clips from noise: (n, frames, C, H, W) (unconditional VGAN)."""
+        length = self.config.model.vgan_frames
+        if self.conditional:
+            raise UserError("the conditional VGAN continues first frames: use contentpose predict --image, not sample")
+        if frames > length:
+            raise UserError(f"this VGAN generates clips of {length} frames; asked for {frames}")
+        z = torch.randn(n, self.config.model.vgan_z, generator=generator).to(self.device)
+        return self.generator(z).video[:, :frames].float()
+
 
 def load_video_generator(run: str | Path, device: str = "auto") -> TrainedVideoGenerator:
     """Open a VGAN run folder and load its generator (and encoder, if conditional) on `device`."""
-    cfg, nets, step, dev = _load_networks(Path(run), device, "video_generator")
-    return TrainedVideoGenerator(Path(run), cfg, step, dev, generator=nets["generator"], encoder=nets.get("encoder"))
+    return load_trained(run, device, "vgan")
 
 
 @dataclass
@@ -227,49 +249,45 @@ class TrainedPoseGenerator(Trained):
 
 def load_pose_generator(run: str | Path, device: str = "auto") -> TrainedPoseGenerator:
     """Open a pose-to-frame run folder and load its generator on `device`."""
-    cfg, nets, step, dev = _load_networks(Path(run), device, "pose_generator")
-    return TrainedPoseGenerator(Path(run), cfg, step, dev, generator=nets["generator"])
+    return load_trained(run, device, "pose_to_frame")
 
 
-def run_kind(run: str | Path) -> str:
-    """What a run folder holds: 'autoencoder', 'generator', ... (the objective's `kind`)."""
-    return OBJECTIVES[read_run_config(Path(run)).objective.name].kind
+def run_family(run: str | Path) -> Family:
+    """The family of the run in folder `run` (its Family: name, noun, parts)."""
+    return read_run_config(Path(run)).family
 
 
-KIND_NAMES = {
-    "autoencoder": "a content/pose autoencoder",
-    "generator": "a Set GAN generator",
-    "sequence_vae": "a sequence VAE",
-    "video_generator": "a video generator",
-    "pose_forecaster": "a pose forecaster",
-    "pose_generator": "a pose-to-frame generator",
-}
-
-
-def is_generator_run(run: str | Path) -> bool:
-    return run_kind(run) == "generator"
-
-
-def _load_networks(run: Path, device: str, kind: str):
-    """The run's config, its inference networks with trained weights (eval mode), the step and the device."""
+def load_trained(run: str | Path, device: str = "auto", family: str | None = None) -> Trained:
+    """Open a run folder and load its inference networks (eval mode, trained weights) on `device`, as
+    its family's `Trained` subclass (TrainedRun, TrainedGenerator, ...). With `family`, a run of
+    another family is refused (a command that needs an autoencoder, say)."""
+    run = Path(run)
     cfg = read_run_config(run)
-    objective = OBJECTIVES[cfg.objective.name]
-    if objective.kind != kind:
-        names = ", ".join(n for n, o in OBJECTIVES.items() if o.kind == kind)
+    if family is not None and cfg.family.name != family:
+        wanted = FAMILIES[family]
         raise UserError(
-            f"{run} holds a {cfg.objective.name} run; this command needs {KIND_NAMES.get(kind, kind)} run ({names})"
+            f"{run} holds a {cfg.objective.name} run ({cfg.family.noun}); this needs {wanted.noun} run "
+            f"(objective {' or '.join(wanted.objectives)})"
         )
     meta = read_meta(run / CHECKPOINT)
-    saved = {"model": meta.get("config", {}).get("model") or {}}
-    drop_unknown_keys(saved)  # as read_run_config does, which names them
-    saved = config_from_dict(saved).model
-    if meta.get("objective") != cfg.objective.name or saved != cfg.model:
+    saved = meta.get("config", {}).get("model") or {}
+    known = {f.name for f in dataclasses.fields(cfg.family.model)}  # other keys: as read_run_config drops them
+    if meta.get("objective") != cfg.objective.name or _model(cfg, saved, known) != cfg.model:
         raise UserError(f"checkpoint {run / CHECKPOINT} was written by a different model than {run / CONFIG} describes")
     dev = resolve_device(device)
-    nets = objective.networks(cfg, data_channels(cfg.data))
+    nets = objective_class(cfg.objective.name).networks(cfg, data_channels(cfg.data))
     load_checkpoint(run / CHECKPOINT, nets)
     _note_training(run, "model", meta["step"])
-    return cfg, {name: net.to(dev).eval() for name, net in nets.items()}, meta["step"], dev
+    nets = {name: net.to(dev).eval() for name, net in nets.items()}
+    return cfg.family.part("loaded")(run, cfg, meta["step"], dev, **nets)
+
+
+def _model(cfg: Config, saved: dict, known: set[str]):
+    """The model config a checkpoint's meta describes, or None if it does not describe one of cfg's family."""
+    try:
+        return cfg.family.model(**{k: v for k, v in saved.items() if k in known})
+    except (TypeError, UserError):
+        return None
 
 
 def _note_training(run: Path, what: str, step) -> None:
@@ -303,20 +321,3 @@ def load_predictor(run: TrainedRun) -> PosePredictor:
     predictor = PosePredictor(cfg.model.pose_dim, cfg.model.content_dim, p.hidden, p.layers).to(run.device)
     load_checkpoint(path, {"predictor": predictor})
     return predictor.eval()
-
-
-def load_trained(run: str | Path, device: str = "auto") -> Trained:
-    """Load whatever a run folder holds, chosen by its kind (`run_kind`): a TrainedRun, TrainedGenerator,
-    TrainedSequenceVAE, ... A new kind of run adds its loader to `loaders`."""
-    loaders = {
-        "autoencoder": load_run,
-        "generator": load_generator,
-        "sequence_vae": load_sequence_vae,
-        "pose_forecaster": load_forecaster,
-        "pose_generator": load_pose_generator,
-        "video_generator": load_video_generator,
-    }
-    kind = run_kind(run)
-    if kind not in loaders:
-        raise UserError(f"{run} holds a run of kind {kind!r}, which cannot be loaded for inference yet")
-    return loaders[kind](run, device)

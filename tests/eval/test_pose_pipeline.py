@@ -116,7 +116,7 @@ def test_predict_refuses_bad_pipelines_in_one_line(runs, tmp_path, fails_cleanly
     fails_cleanly(["predict", f, "--renderer", str(runs["forecast32"]), *out], "is not a pose-to-frame run")
     fails_cleanly(["predict", f, "--renderer", str(tmp_path / "nothing"), *out], "run folder not found")
     fails_cleanly(["predict", str(runs["grey"]), "--renderer", r, *out], "data.colour is False and True")
-    fails_cleanly(["predict", r, "--renderer", r, *out], "--renderer is for a pose forecasting run")
+    fails_cleanly(["predict", r, "--renderer", r, *out], "has no `predict`; it is for: autoencoder")
     fails_cleanly(["predict", f, "--renderer", r, "--context", "3", *out], "forecasts from 4 seen frames")
     fails_cleanly(["predict", f, "--renderer", r, "--video", "test:8", *out], "out of range")
     fails_cleanly(["predict", f, "--renderer", r, "--video", "clip.mp4", *out], "video files have no keypoints")

@@ -57,5 +57,8 @@ def test_conditional_run_gets_per_step_scores_mask_iou_and_background_psnr(runs,
 
 
 def test_bad_input_fails_in_one_line(runs, short_classifier, fails_cleanly):
-    fails_cleanly(["evaluate", str(runs / "vgan"), str(runs / "autoencoder"), "--device", "cpu"], "VGAN runs and other")
+    fails_cleanly(
+        ["evaluate", str(runs / "vgan"), str(runs / "autoencoder"), "--device", "cpu"],
+        "one family at a time; these are autoencoder, vgan",
+    )
     fails_cleanly(["evaluate", str(runs / "few_clips"), "--device", "cpu"], "data.test_clips of 4 or more")

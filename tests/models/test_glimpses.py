@@ -72,8 +72,6 @@ def test_glimpses_need_keypoints_moving_windows_on_black():
     glimpses = ["model.keypoint_glimpses=true", "model.content_skips=false", "model.content_pool=false"]
     with pytest.raises(UserError, match="keypoint_glimpses=true needs model.pose_head=keypoints"):
         load_config("quick", glimpses + ["model.pose_head=vector"])
-    with pytest.raises(UserError, match="does not take model.keypoint_move=pixels"):
-        load_config("standard", glimpses + ["model.content_skips=true", "model.keypoint_move=pixels"])
     with pytest.raises(UserError, match="needs data.background=none"):
         load_config("quick", glimpses + ["data.background=texture"])
     with pytest.raises(UserError, match="own window encoder"):
@@ -88,8 +86,8 @@ def test_glimpses_need_keypoints_moving_windows_on_black():
         load_config("standard", glimpses + ["model.glimpse_window=80"])
 
 
-def test_with_others_each_window_encoder_sees_where_the_other_points_are():
-    glimpses = Glimpses(1, 64, 8, grid=16, extent=44, others=True)
+def test_each_window_encoder_sees_where_the_other_points_are():
+    glimpses = Glimpses(1, 64, 8, grid=16, extent=44)
     points = torch.tensor([[-0.3, 0.0, 0.2, 0.0]])  # 15 frame px apart on one row: 10.9 px at the window's 32
     bumps = glimpses.other_points(points)[0, :, 0]  # (K, P, P)
     peaks = [divmod(int(b.flatten().argmax()), 32) for b in bumps]
@@ -97,12 +95,7 @@ def test_with_others_each_window_encoder_sees_where_the_other_points_are():
     cfg = load_config("standard", ["model.width=8"]).model
     x = torch.rand(1, 1, 64, 64)
     near, far = points, torch.tensor([[-0.3, 0.0, 0.6, 0.6]])
-    for others in (False, True):
-        torch.manual_seed(0)
-        cfg.glimpse_others = others
-        model = ContentPoseAutoencoder(cfg, channels=1, frame_size=64).eval()
-        codes = [model.decoder.read(x, p)[0][0, 0] for p in (near, far)]
-        # point 0's own window is the same; only where point 1 is differs
-        assert torch.equal(*codes) != others
-    with pytest.raises(UserError, match="glimpse_others=true needs model.keypoint_glimpses=true"):
-        load_config("quick", ["model.glimpse_others=true"])
+    torch.manual_seed(0)
+    model = ContentPoseAutoencoder(cfg, channels=1, frame_size=64).eval()
+    codes = [model.decoder.read(x, p)[0][0, 0] for p in (near, far)]
+    assert not torch.equal(*codes)  # point 0's own window is the same; only where point 1 is differs

@@ -1,9 +1,10 @@
 import pytest
 import torch
 
-from contentpose.config import ModelConfig, load_config
+from contentpose.config import load_config
 from contentpose.errors import UserError
-from contentpose.models.autoencoder import Content, ContentPoseAutoencoder, PairPass
+from contentpose.families.autoencoder import AutoencoderModel
+from contentpose.models.autoencoder import ContentPoseAutoencoder, PairPass
 from contentpose.models.keypoints import KeypointDecoder, keypoint_maps, spatial_softargmax, translate
 
 
@@ -34,12 +35,12 @@ def test_separation_lets_later_points_learn():
 
 def test_separation_needs_keypoints():
     with pytest.raises(UserError, match="keypoint_separation"):
-        ModelConfig(keypoint_separation=0.1)
+        AutoencoderModel(keypoint_separation=0.1)
     with pytest.raises(UserError, match="keypoint_separation"):
-        ModelConfig(pose_head="keypoints", pose_dim=4, keypoint_separation=-1)
+        AutoencoderModel(pose_head="keypoints", pose_dim=4, keypoint_separation=-1)
     assert (
         ContentPoseAutoencoder(
-            ModelConfig(pose_head="keypoints", pose_dim=4, width=8, keypoint_separation=0.2), 1, 32
+            AutoencoderModel(pose_head="keypoints", pose_dim=4, width=8, keypoint_separation=0.2), 1, 32
         ).pose_encoder.separation
         == 0.2
     )
@@ -55,7 +56,7 @@ def test_keypoint_maps_peak_and_offsets_at_the_point():
 
 @pytest.mark.parametrize("size", [32, 64])
 def test_keypoint_autoencoder_shapes(size):
-    cfg = ModelConfig(content_dim=16, pose_dim=6, width=8, content_pool=True, pose_head="keypoints")
+    cfg = AutoencoderModel(content_dim=16, pose_dim=6, width=8, content_pool=True, pose_head="keypoints")
     model = ContentPoseAutoencoder(cfg, channels=3, frame_size=size)
     x = torch.rand(4, 3, size, size)
     pose = model.pose(x)
@@ -68,7 +69,7 @@ def test_keypoints_learn_where_the_object_is():
     """Trained to redraw a square from a keypoint (content from another frame of the same square),
     the point's coordinates follow the square's position."""
     torch.manual_seed(0)
-    cfg = ModelConfig(content_dim=8, pose_dim=2, width=8, content_pool=True, pose_head="keypoints")
+    cfg = AutoencoderModel(content_dim=8, pose_dim=2, width=8, content_pool=True, pose_head="keypoints")
     model = ContentPoseAutoencoder(cfg, channels=1, frame_size=32)
     opt = torch.optim.Adam(model.parameters(), 2e-3)
 
@@ -120,40 +121,8 @@ def test_translate_moves_a_frame_by_the_points_displacement_in_pixels():
     assert (moved[0, 1, 0] > 0.99).nonzero().tolist() == [[12, 12]]
 
 
-def test_moving_pixels_encodes_each_moved_frame():
-    cfg = ModelConfig(
-        content_dim=16, pose_dim=4, width=8, content_skips=True, pose_head="keypoints", keypoint_move="pixels"
-    )
-    model = ContentPoseAutoencoder(cfg, channels=1, frame_size=32).eval()
-    x = torch.rand(3, 1, 32, 32)
-    content = model.content(x)
-    assert content.frame is x and model.complete(content)
-    pose = model.pose(x.flip(0))
-    moved = model.moved(content, pose)  # (B, (K + 1) c, G, G): 2 moved copies and the unmoved features
-    assert moved.shape == (3, 3 * 16, 8, 8)
-    assert torch.allclose(moved[:, :16], model.content_encoder.stem(translate(x, content.points, pose, 8)[:, 0], 2))
-    assert torch.allclose(moved[:, 32:], content.skips[1])
-    assert model.decode(content, pose).shape == x.shape
-    assert not model.complete(Content(content.vector, content.skips, content.points))  # the frame is missing
-    rec, *_ = PairPass(model.train())(x, x.flip(0))
-    assert rec.shape == x.shape
-
-
-def test_antialiased_keypoints_need_keypoint_pose():
-    with pytest.raises(UserError, match="keypoint_antialias=true needs"):
-        load_config("quick", ["model.keypoint_antialias=true", "model.pose_head=vector", "model.pose_dim=4"])
-    cfg = load_config("standard", ["model.keypoint_antialias=true"]).model
-    model = ContentPoseAutoencoder(cfg, channels=1, frame_size=64)
-    assert model.pose(torch.rand(2, 1, 64, 64)).shape == (2, cfg.pose_dim)
-
-
-def test_moving_pixels_needs_keypoints_that_move_content():
-    with pytest.raises(UserError, match="keypoint_move=pixels needs"):
-        load_config("quick", ["model.keypoint_move=pixels", "model.content_skips=false"])
-
-
 def test_warp_content_carries_its_own_points():
-    cfg = ModelConfig(content_dim=16, pose_dim=4, width=8, content_skips=True, pose_head="keypoints")
+    cfg = AutoencoderModel(content_dim=16, pose_dim=4, width=8, content_skips=True, pose_head="keypoints")
     model = ContentPoseAutoencoder(cfg, channels=1, frame_size=32)
     x = torch.rand(3, 1, 32, 32)
     content = model.content(x)
@@ -164,7 +133,9 @@ def test_warp_content_carries_its_own_points():
     with pytest.raises(ValueError, match="warp=True"):
         model.decoder(content.vector, model.pose(x))
     assert torch.equal(
-        model.decoder(content.vector, model.pose(x), model.moved(content, model.pose(x))),
+        model.decoder(
+            content.vector, model.pose(x), model.decoder.moved(content.skips[1], content.points, model.pose(x))
+        ),
         model.decode(content, model.pose(x)),
     )
 

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from contentpose.config import ModelConfig
 from contentpose.errors import UserError
+from contentpose.families.autoencoder import AutoencoderModel
 from contentpose.models.autoencoder import ContentPoseAutoencoder
 from contentpose.models.blocks import channel_plan
 from contentpose.models.decoder import Decoder
@@ -13,7 +13,7 @@ from contentpose.models.pair_critic import PairCritic
 @pytest.mark.parametrize("size, blocks", [(32, 3), (64, 4), (128, 5)])
 @pytest.mark.parametrize("skips, pool", [(False, False), (True, False), (False, True), (True, True)])
 def test_autoencoder_shapes(size, blocks, skips, pool):
-    cfg = ModelConfig(content_dim=16, pose_dim=5, width=8, content_skips=skips, content_pool=pool)
+    cfg = AutoencoderModel(content_dim=16, pose_dim=5, width=8, content_skips=skips, content_pool=pool)
     model = ContentPoseAutoencoder(cfg, channels=3, frame_size=size)
     x = torch.rand(4, 3, size, size)
     content = model.content(x)
@@ -88,19 +88,9 @@ def test_set_discriminator_reads_a_set_on_the_channel_axis(size):
     assert not torch.allclose(disc.eval()(sets), disc(sets.flip(1)))
 
 
-def test_set_discriminator_that_embeds_each_frame():
-    from contentpose.models.set_discriminator import SetDiscriminator
-
-    disc = SetDiscriminator(channels=1, set_size=3, frame_size=32, width=8, read="embed").eval()
-    sets = torch.rand(4, 3, 1, 32, 32)
-    assert disc(sets).shape == (4,) and disc.blocks[0][0].in_channels == 1  # one frame at a time
-    # the same frames at other places in the set give another verdict (embeddings are concatenated in order)
-    assert not torch.allclose(disc(sets), disc(sets.flip(1)))
-
-
 @pytest.mark.parametrize("first", [False, True])
 def test_first_encoder_block_batchnorm_is_an_option(first):
-    model = ContentPoseAutoencoder(ModelConfig(width=8, content_dim=16, first_block_norm=first), 1, 32)
+    model = ContentPoseAutoencoder(AutoencoderModel(width=8, content_dim=16, first_block_norm=first), 1, 32)
     for encoder in (model.content_encoder, model.pose_encoder):
         norms = [isinstance(block[1], torch.nn.BatchNorm2d) for block in encoder.blocks]
         assert norms == [first, True, True]

@@ -1,6 +1,7 @@
 import torch
 
-from contentpose.config import ModelConfig, ObjectiveConfig, TrainConfig
+from contentpose.config import TrainConfig
+from contentpose.families.autoencoder import AutoencoderModel, AutoencoderObjective
 from contentpose.models.autoencoder import ContentPoseAutoencoder, PairPass
 from contentpose.models.pair_critic import PairCritic
 from contentpose.objectives.content_pose import (
@@ -61,9 +62,9 @@ def test_reconstruction_and_similarity_losses():
 
 def _drnet(skips=False, beta=0.1, alpha=1.0):
     torch.manual_seed(0)
-    model = ContentPoseAutoencoder(ModelConfig(content_dim=8, pose_dim=3, width=8, content_skips=skips), 1, 32)
+    model = ContentPoseAutoencoder(AutoencoderModel(content_dim=8, pose_dim=3, width=8, content_skips=skips), 1, 32)
     disc = PairCritic(3, 16)
-    cfg = ObjectiveConfig(alpha=alpha, beta=beta)
+    cfg = AutoencoderObjective(alpha=alpha, beta=beta)
     return DrNet(model, disc, cfg, TrainConfig(lr=2e-3), Runtime(torch.device("cpu")))
 
 

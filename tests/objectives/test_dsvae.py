@@ -14,7 +14,7 @@ from contentpose.objectives import build_objective
 from contentpose.objectives.dsvae import elbo_terms
 from contentpose.runtime import Runtime
 from contentpose.train.loop import train
-from contentpose.trained import CHECKPOINT, load_run, load_sequence_vae, run_kind
+from contentpose.trained import CHECKPOINT, load_run, load_sequence_vae, run_family
 
 T = 4
 
@@ -99,7 +99,7 @@ def test_resume_continues_exactly(tmp_path):
 
 
 def test_loaded_run_transfers_and_samples(dsvae_run):
-    assert run_kind(dsvae_run) == "sequence_vae"
+    assert run_family(dsvae_run).name == "dsvae"
     run = load_sequence_vae(dsvae_run, "cpu")
     assert run.step == 6
     clips = run.dataset("test").test_clips(4, 6).frames  # (4, 6, 3, 32, 32)
@@ -125,7 +125,7 @@ def test_evaluate_scores_reconstruction_and_sequence_swaps(dsvae_run, capsys):
     for scores in [entry["reconstruction"], *entry["swap"].values()]:
         assert 0 < scores["psnr"] < 60 and -1 <= scores["ssim"] <= 1
     assert "reconstruction of held-out 4-frame sequences" in capsys.readouterr().out
-    with pytest.raises(UserError, match="separately"):
+    with pytest.raises(UserError, match="one family at a time"):
         evaluate_runs(
             [
                 dsvae_run,

@@ -2,7 +2,8 @@ import math
 
 import torch
 
-from contentpose.config import ModelConfig, ObjectiveConfig, TrainConfig
+from contentpose.config import TrainConfig
+from contentpose.families.autoencoder import AutoencoderModel, AutoencoderObjective
 from contentpose.models.autoencoder import ContentPoseAutoencoder
 from contentpose.models.pair_critic import PairCritic
 from contentpose.objectives.content_pose import different_clip_partner
@@ -50,9 +51,11 @@ def test_bounds_grow_when_pairs_are_dependent():
 
 def test_mipae_step_trains_autoencoder_and_critic():
     torch.manual_seed(0)
-    model = ContentPoseAutoencoder(ModelConfig(content_dim=8, pose_dim=3, width=8), 1, 32)
+    model = ContentPoseAutoencoder(AutoencoderModel(content_dim=8, pose_dim=3, width=8), 1, 32)
     critic = PairCritic(3, 32)
-    mipae = MIPAE(model, critic, ObjectiveConfig(name="mipae", beta=1e-4), TrainConfig(), Runtime(torch.device("cpu")))
+    mipae = MIPAE(
+        model, critic, AutoencoderObjective(name="mipae", beta=1e-4), TrainConfig(), Runtime(torch.device("cpu"))
+    )
     before = [p.clone() for p in critic.parameters()]
     out = mipae.step(torch.rand(6, 1, 32, 32), torch.rand(6, 1, 32, 32))
     assert set(out) == {"loss", "rec", "sim", "mi", "critic"}

@@ -1,5 +1,5 @@
 import torch
-from conftest import TINY
+from conftest import TINY, for_objective
 
 from contentpose.config import load_config
 from contentpose.objectives import build_objective
@@ -33,7 +33,7 @@ def test_gan_losses_have_the_right_sign():
 
 
 def test_step_updates_both_networks_from_real_sets():
-    cfg = load_config("setgan_quick", [*TINY, "train.batch_size=4"])
+    cfg = load_config("setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4"])
     gan = build_objective(cfg, 1, torch.device("cpu"))
     before = {k: [p.clone() for p in m.parameters()] for k, m in gan.modules.items()}
     logs = gan.step(torch.rand(4, 3, 1, 32, 32))

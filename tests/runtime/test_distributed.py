@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import TINY
+from conftest import TINY, for_objective
 from safetensors.torch import load_file
 
 from contentpose.config import load_config
@@ -26,7 +26,7 @@ WORKER = Path(__file__).with_name("ddp_worker.py")
 DDP = [*TINY, "data.test_clips=8", "model.z_content=8", "model.z_motion=2", "train.lr=0.0005"]
 STEPS = 3
 OBJECTIVES = ["drnet", "mipae", "setgan", "setgan model.set_disc_norm=batch"]
-CLI_TRAIN = ["train", "quick", *DDP, "train.log_every=1", "train.checkpoint_every=3", "--quiet"]
+CLI_TRAIN = ["train", "quick", *for_objective("drnet", DDP), "train.log_every=1", "train.checkpoint_every=3", "--quiet"]
 
 
 def torchrun(jobs: list[dict], folder: Path) -> None:
@@ -56,7 +56,7 @@ def equivalence_job(folder: Path, objective: str) -> dict:
     return {
         "out": str(folder / objective.replace(" ", "_")),
         "steps": STEPS,
-        "overrides": [*DDP, f"objective={name}", *extra],
+        "overrides": [*for_objective(name, DDP), *extra],
     }
 
 
@@ -88,7 +88,7 @@ def launch_jobs(folder: Path) -> list[dict]:
             "cli": [
                 "train",
                 "quick",
-                *DDP,
+                *for_objective("drnet", DDP),
                 "train.steps=2",
                 "train.log_every=1",
                 "--out",

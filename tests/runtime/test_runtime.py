@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from conftest import TINY
+from conftest import TINY, for_objective
 
 from contentpose.config import TrainConfig, load_config
 from contentpose.errors import UserError
@@ -64,7 +64,7 @@ def test_bf16_autocast_keeps_the_decoders_sigmoid_in_fp32():
 
 @pytest.mark.parametrize("objective", ["drnet", "mipae", "setgan"])
 def test_bf16_channels_last_steps_compute_in_bf16_and_keep_fp32_weights(objective):
-    cfg = load_config("quick", SMALL + [f"objective={objective}"])
+    cfg = load_config("quick", for_objective(objective, SMALL))
     rt = Runtime(torch.device("cpu"), bf16=True, channels_last=True)
     obj = build_objective(cfg, 1, rt)
     convs = [m for module in obj.modules.values() for m in module.modules() if isinstance(m, torch.nn.Conv2d)]
@@ -89,7 +89,7 @@ def test_compiled_training_matches_eager(tmp_path):
 
     results = []
     for compile_ in (False, True):
-        cfg = load_config("quick", SMALL + [f"train.compile={str(compile_).lower()}"])
+        cfg = load_config("quick", for_objective("drnet", SMALL) + [f"train.compile={str(compile_).lower()}"])
         rt = start_runtime(cfg.train)
         objective, sampler = build_training(cfg, rt, quiet=True)
         results.append([objective.step(*sampler())["rec"] for _ in range(3)])

@@ -3,7 +3,7 @@ still works and says so in one line."""
 
 import sys
 
-from conftest import TINY
+from conftest import TINY, for_objective
 
 from contentpose.config import load_config
 from contentpose.train.loop import train
@@ -29,7 +29,7 @@ def test_scalars_and_preview_images_reach_tensorboard(tmp_path):
 
 
 def test_set_gan_previews_real_and_generated_sets(tmp_path):
-    cfg = load_config("setgan_quick", TINY)
+    cfg = load_config("setgan_quick", for_objective("setgan", TINY))
     run = train(cfg, tmp_path / "gan", quiet=True)
     acc = _events(run / "tensorboard" / "train")
     assert {"d_loss", "g_loss"} <= set(acc.Tags()["scalars"])

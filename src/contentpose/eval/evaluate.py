@@ -5,6 +5,7 @@ scores of eval/vgan.py."""
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 
@@ -20,15 +21,11 @@ from contentpose.eval.interpolation import interpolation_scores
 from contentpose.eval.intervals import seed_spread
 from contentpose.eval.object_judge import JUDGE, object_judge
 from contentpose.eval.plots import plot_identity_curves, plot_prediction_curves
-from contentpose.eval.pose_forecast import evaluate_forecasters, is_forecaster_run
-from contentpose.eval.pose_transfer import evaluate_pose_generators, is_pose_generator_run
 from contentpose.eval.prediction import long_rollout, prediction_curves
-from contentpose.eval.sequence_vae import evaluate_sequence_vaes, is_sequence_vae_run
 from contentpose.eval.sprites_protocol import SpritesProtocol, format_generator_agreement, format_sprites
 from contentpose.eval.swap import BASELINES, MAX_PAIRS, reconstruction_fidelity, swap_fidelity
-from contentpose.eval.vgan import evaluate_video_generators, is_video_generator_run
 from contentpose.models.video_predictor import VideoPredictor
-from contentpose.trained import PREDICTOR, TrainedRun, is_generator_run, load_generator, load_predictor, load_run
+from contentpose.trained import PREDICTOR, TrainedRun, load_generator, load_predictor, load_run, run_family
 
 PREDICTION_SETTINGS = ((10, 10), (5, 100))  # (context, horizon) of the per-step curves
 ROLLOUT_STEPS = (10, 100, 500)  # where long rollouts are checked for content and sharpness
@@ -43,26 +40,22 @@ def evaluate_runs(
         raise UserError(f"evaluate scores a held-out split: val or test, not {split!r}")
     if pairs is not None and not 1 <= pairs <= MAX_PAIRS:
         raise UserError(f"--pairs must be between 1 and {MAX_PAIRS}; got {pairs}")
-    if any(is_generator_run(p) for p in paths):
-        if not all(is_generator_run(p) for p in paths):
-            raise UserError("evaluate Set GAN runs and autoencoder runs separately")
-        return evaluate_generators(paths, device, out, split)
-    if any(is_sequence_vae_run(p) for p in paths):
-        if not all(is_sequence_vae_run(p) for p in paths):
-            raise UserError("evaluate DSVAE runs and autoencoder runs separately")
-        return evaluate_sequence_vaes(paths, device, out, split)
-    if any(is_forecaster_run(p) for p in paths):
-        if not all(is_forecaster_run(p) for p in paths):
-            raise UserError("evaluate pose forecasting runs and other runs separately")
-        return evaluate_forecasters(paths, device, out, split)
-    if any(is_pose_generator_run(p) for p in paths):
-        if not all(is_pose_generator_run(p) for p in paths):
-            raise UserError("evaluate pose-to-frame runs and other runs separately")
-        return evaluate_pose_generators(paths, device, out, split)
-    if any(is_video_generator_run(p) for p in paths):
-        if not all(is_video_generator_run(p) for p in paths):
-            raise UserError("evaluate VGAN runs and other runs separately")
-        return evaluate_video_generators(paths, device, out, split)
+    families = {family.name: family for family in map(run_family, paths)}
+    if len(families) > 1:
+        raise UserError(f"evaluate runs of one family at a time; these are {', '.join(sorted(families))}")
+    protocol = families.popitem()[1].part("evaluate")
+    if "pairs" in inspect.signature(protocol).parameters:
+        return protocol(paths, device, out, split, pairs)
+    if pairs is not None:
+        raise UserError("--pairs sets the number of swap pairs; this run's evaluation has none to set")
+    return protocol(paths, device, out, split)
+
+
+def evaluate_autoencoders(
+    paths: list[Path], device: str = "auto", out: Path | None = None, split: str = "val", pairs: int | None = None
+) -> dict:
+    """Content/pose autoencoders: swaps (synthetic data) or held-out frames (real clips), next to the
+    classical baselines; prediction where a pose predictor was trained."""
     runs = [load_run(p, device) for p in paths]
     data_cfg = runs[0].config.data
     for run in runs[1:]:

@@ -25,7 +25,7 @@ import torch
 
 from contentpose.data.synthetic import START_TIMES
 from contentpose.errors import UserError
-from contentpose.trained import load_forecaster, run_kind
+from contentpose.trained import load_forecaster
 
 BEST_OF = 10  # samples per clip for best-of-N and spread
 
@@ -44,10 +44,6 @@ def forecast_windows(data, context: int, horizon: int, seed: int = 0) -> tuple[t
     positions, action = data.motion(test, times)
     changes = (action[:, context:] != action[:, context - 1 : context]).any(dim=1)
     return data.keypoints(test, positions), changes
-
-
-def is_forecaster_run(run: str | Path) -> bool:
-    return run_kind(run) == "pose_forecaster"
 
 
 def hold_last(past: torch.Tensor, horizon: int) -> torch.Tensor:

@@ -29,7 +29,7 @@ from contentpose.eval.image_metrics import psnr, ssim
 from contentpose.eval.intervals import summarise
 from contentpose.eval.keypoint_regressor import keypoint_error, keypoint_regressor
 from contentpose.eval.swap import content_disjoint_partner
-from contentpose.trained import load_pose_generator, run_kind
+from contentpose.trained import load_pose_generator
 
 HEAD, PELVIS = KEYPOINTS.index("head"), KEYPOINTS.index("pelvis")
 ANKLES = [KEYPOINTS.index("ankle_l"), KEYPOINTS.index("ankle_r")]
@@ -136,10 +136,6 @@ def frame_transfer_scores(
     a, b, truth = transfer_pairs(data, pairs, frames, seed)
     oracle = data.keypoints(b.factors, a.positions)
     return frame_scores(transfer(b.frames[:, :1], a.frames), truth, regressor, oracle)
-
-
-def is_pose_generator_run(run: str | Path) -> bool:
-    return run_kind(run) == "pose_generator"
 
 
 def evaluate_pose_generators(

@@ -24,11 +24,7 @@ import torch
 
 from contentpose.eval.sprites_protocol import SpritesProtocol, format_sprites
 from contentpose.eval.swap import best_match, content_disjoint_partner
-from contentpose.trained import TrainedSequenceVAE, load_sequence_vae, run_kind
-
-
-def is_sequence_vae_run(run: str | Path) -> bool:
-    return run_kind(run) == "sequence_vae"
+from contentpose.trained import TrainedSequenceVAE, load_sequence_vae
 
 
 def _mean(parts: list[dict[str, torch.Tensor]]) -> dict[str, float]:

@@ -22,7 +22,7 @@ from contentpose.errors import UserError
 from contentpose.eval.image_metrics import PSNR_CAP, psnr, ssim
 from contentpose.eval.video_scores import video_classifier, video_scores
 from contentpose.models.vgan import VideoParts
-from contentpose.trained import load_video_generator, run_kind
+from contentpose.trained import load_video_generator
 
 CLIPS = 200  # held-out clips scored (and as many more held-out clips for the real-vs-real baseline)
 
@@ -104,10 +104,6 @@ def unconditional_scores(gen, classifier, data, clips: int = CLIPS, seed: int = 
         "real first frames, frozen": video_scores(classifier, real, other[:, :1].expand_as(other).contiguous()),
         "mask": mask_summary(parts),
     }
-
-
-def is_video_generator_run(run: str | Path) -> bool:
-    return run_kind(run) == "video_generator"
 
 
 def evaluate_video_generators(

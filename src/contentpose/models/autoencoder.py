@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from contentpose.config import ModelConfig
+from contentpose.families.autoencoder import AutoencoderModel
 from contentpose.models.decoder import Decoder
 from contentpose.models.encoder import Encoder
 from contentpose.models.glimpses import Glimpses
-from contentpose.models.keypoints import KeypointDecoder, KeypointEncoder, translate
+from contentpose.models.keypoints import KeypointDecoder, KeypointEncoder
 from contentpose.models.palette import PaletteEncoder
 
 
@@ -20,12 +20,11 @@ class Content:
     """A frame's content: the vector (B, Dc) (with glimpses, each point's code, K codes of Dc / K);
     in the U-Net variant also the encoder's skips, and with keypoint pose and skips the frame's own
     keypoints (B, 2K), which say where the skips' features are so the decoder can move them to the
-    target pose; where the frame itself is moved (model.keypoint_move=pixels), the frame (B, C, H, W)."""
+    target pose."""
 
     vector: torch.Tensor
     skips: list[torch.Tensor] | None = None
     points: torch.Tensor | None = None
-    frame: torch.Tensor | None = None
 
     def map(self, fn) -> Content:
         """The same content with `fn` applied to every tensor (e.g. repeat, slice, move)."""
@@ -34,7 +33,6 @@ class Content:
             fn(self.vector),
             None if self.skips is None else [fn(s) for s in self.skips],
             opt(self.points),
-            opt(self.frame),
         )
 
 
@@ -49,9 +47,8 @@ def pose_view(x: torch.Tensor, view: str) -> torch.Tensor:
 class ContentPoseAutoencoder(nn.Module):
     """x (B, C, H, W) -> Content, pose (B, Dp) -> D(content, pose) (B, C, H, W)."""
 
-    def __init__(self, cfg: ModelConfig, channels: int, frame_size: int):
+    def __init__(self, cfg: AutoencoderModel, channels: int, frame_size: int):
         super().__init__()
-        self.move_pixels = cfg.keypoint_move == "pixels"  # validated with the config: keypoints with skips
         self.pose_input = cfg.pose_input
         pose_channels = channels if cfg.pose_input == "frame" else 1
         self.content_encoder = (
@@ -78,7 +75,6 @@ class ContentPoseAutoencoder(nn.Module):
                 cfg.width,
                 cfg.first_block_norm,
                 coords=cfg.keypoint_coords,
-                antialias=cfg.keypoint_antialias,
                 separation=cfg.keypoint_separation,
             )
             self.decoder = (
@@ -90,9 +86,8 @@ class ContentPoseAutoencoder(nn.Module):
                     extent=cfg.glimpse_window,
                     code=cfg.content_dim // points,  # validated with the config: a whole number
                     skips=cfg.content_skips,
-                    others=cfg.glimpse_others,
                 )
-                if cfg.keypoint_glimpses  # validated with the config: keypoints, windows moved (not features)
+                if cfg.keypoint_glimpses  # validated with the config: keypoint pose
                 else KeypointDecoder(
                     cfg.content_dim,
                     points,
@@ -119,7 +114,6 @@ class ContentPoseAutoencoder(nn.Module):
         content = Content(*out) if isinstance(out, tuple) else Content(out)
         if self.moves_content:
             content.points = self.pose(x) if pose is None else pose
-            content.frame = x if self.move_pixels else None
         return content
 
     @property
@@ -133,28 +127,12 @@ class ContentPoseAutoencoder(nn.Module):
         return isinstance(self.decoder, KeypointDecoder) and self.decoder.skips
 
     def complete(self, content: Content) -> bool:
-        """Whether `content` holds all this decoder reads (skips, points, the frame)."""
+        """Whether `content` holds all this decoder reads (skips, points)."""
         if not self.decoder.skips:
             return True
         if not self.moves_content:
             return content.skips is not None
-        return (
-            content.skips is not None
-            and content.points is not None
-            and (content.frame is not None or not self.move_pixels)
-        )
-
-    def moved(self, content: Content, pose: torch.Tensor) -> torch.Tensor:
-        """The content frame's features at H/4, one copy moved by each keypoint's displacement to
-        `pose` (B, 2K), then one unmoved: (B, (K + 1) c, H/4, W/4). With keypoint_move=pixels the
-        frame is moved and encoded again, so a move by part of a cell stays sharp; otherwise the
-        features are moved, and blur (they are read between cells)."""
-        if not self.move_pixels:
-            return self.decoder.moved(content.skips[1], content.points, pose)
-        B, G = pose.shape[0], self.decoder.grid
-        frames = translate(content.frame, content.points, pose, G).flatten(0, 1)  # (B K, C, H, W)
-        features = self.content_encoder.stem(frames.to(content.frame.dtype), 2).reshape(B, -1, G, G)
-        return torch.cat([features.float(), content.skips[1].float()], dim=1)
+        return content.skips is not None and content.points is not None
 
     def pose(self, x: torch.Tensor) -> torch.Tensor:
         return self.pose_encoder(pose_view(x, self.pose_input))
@@ -163,7 +141,8 @@ class ContentPoseAutoencoder(nn.Module):
         if self.uses_glimpses:
             return self.decoder(content.vector.view(len(pose), pose.shape[1] // 2, -1), pose, content.skips)
         if isinstance(self.decoder, KeypointDecoder):
-            return self.decoder(content.vector, pose, self.moved(content, pose) if self.decoder.skips else None)
+            moved = self.decoder.moved(content.skips[1], content.points, pose) if self.decoder.skips else None
+            return self.decoder(content.vector, pose, moved)
         return self.decoder(content.vector, pose, content.skips)
 
     def forward(self, x_content: torch.Tensor, x_pose: torch.Tensor) -> torch.Tensor:

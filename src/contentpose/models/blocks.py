@@ -39,32 +39,6 @@ def down(cin: int, cout: int, norm: bool = True) -> nn.Sequential:
     )
 
 
-class BlurDown(nn.Module):
-    """Blur with the binomial [1, 2, 1] x [1, 2, 1] filter, then keep every second pixel:
-    (B, c, H, W) -> (B, c, H/2, W/2). When the input moves by one pixel, the output changes
-    smoothly; after a stride-2 conv it can jump, because the conv aliases (Zhang, "Making
-    Convolutional Networks Shift-Invariant Again", ICML 2019)."""
-
-    def __init__(self, channels: int):
-        super().__init__()
-        k = torch.tensor([1.0, 2.0, 1.0])
-        self.register_buffer("kernel", (k[:, None] * k[None, :] / 16).expand(channels, 1, 3, 3).clone(), False)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = nn.functional.pad(x, (1, 1, 1, 1), mode="replicate")
-        return nn.functional.conv2d(x, self.kernel.to(x.dtype), stride=2, groups=x.shape[1])
-
-
-def smooth_down(cin: int, cout: int, norm: bool = True) -> nn.Sequential:
-    """`down` without the alias: conv 3x3 stride 1, then BlurDown: (B, cin, H, W) -> (B, cout, H/2, W/2)."""
-    return nn.Sequential(
-        nn.Conv2d(cin, cout, 3, 1, 1, bias=not norm),
-        nn.BatchNorm2d(cout) if norm else nn.Identity(),
-        nn.LeakyReLU(0.2, inplace=True),
-        BlurDown(cout),
-    )
-
-
 def down_stack(
     channels: int, frame_size: int, width: int, norm: bool = True, first_norm: bool = False
 ) -> nn.ModuleList:

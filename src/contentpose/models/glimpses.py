@@ -19,7 +19,7 @@ from contentpose.models.decoder import Decoder
 from contentpose.models.encoder import Encoder
 from contentpose.models.keypoints import pixel_centres, to_frame
 
-OTHERS_SIGMA = 0.1  # `others`: the bumps' width in frame widths (a third of a digit)
+OTHERS_SIGMA = 0.1  # the bumps' width at the other points, in frame widths (a third of a digit)
 FLOOR = 1e-3  # the least a pixel outside every patch shows: a bounded BCE there (it has no gradient)
 
 
@@ -45,9 +45,9 @@ class Glimpses(nn.Module):
     frame pixels (0: H / 2); `code` the size of each window's code. The window encoder and the
     patch decoder are DCGAN stacks at P = H / 2 pixels; with `skips` a U-Net, whose patch decoder
     also sees the window encoder's feature maps, so it can draw the window's pixels again (and
-    leave out what belongs to another point). With `others` the window encoder also sees where the
-    other points are in its window (one map of Gaussian bumps, `OTHERS_SIGMA` frame widths wide):
-    where two objects overlap, which strokes are whose."""
+    leave out what belongs to another point). The window encoder also sees where the other points
+    are in its window (one map of Gaussian bumps, `OTHERS_SIGMA` frame widths wide): where two
+    objects overlap, which strokes are whose."""
 
     def __init__(
         self,
@@ -58,12 +58,11 @@ class Glimpses(nn.Module):
         extent: int = 0,
         code: int = 64,
         skips: bool = False,
-        others: bool = False,
     ):
         super().__init__()
         self.window, self.size, self.grid, self.skips = frame_size // 2, frame_size, grid, skips
-        self.extent, self.others = extent or self.window, others
-        self.encoder = Encoder(channels + others, code, self.window, width, skips=skips)
+        self.extent = extent or self.window
+        self.encoder = Encoder(channels + 1, code, self.window, width, skips=skips)
         self.decoder = Decoder(code, 0, channels, self.window, width, skips=skips)
 
     def windows(self, frame: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
@@ -90,9 +89,7 @@ class Glimpses(nn.Module):
     def read(self, frame: torch.Tensor, points: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor] | None]:
         """Each point's window read to a code (B, K, D); with skips also the encoder's feature maps,
         finest first, each (B, K, c, h, w)."""
-        w = self.windows(frame, points)
-        if self.others:
-            w = torch.cat([w, self.other_points(points.detach())], dim=2)
+        w = torch.cat([self.windows(frame, points), self.other_points(points.detach())], dim=2)
         B, K = w.shape[:2]
         out = self.encoder(w.flatten(0, 1).to(frame.dtype))
         codes, features = out if self.skips else (out, None)

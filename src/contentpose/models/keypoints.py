@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from contentpose.models.blocks import Sigmoid32, channel_plan, dcgan_init, down, smooth_down, up
+from contentpose.models.blocks import Sigmoid32, channel_plan, dcgan_init, down, up
 
 
 def _grid(size: int, device, dtype) -> torch.Tensor:
@@ -95,9 +95,7 @@ class KeypointEncoder(nn.Module):
 
     With `coords=True` the layer that scores the cells also sees each cell's x and y, so a point
     can prefer one side: without it, a feature map that fires on two alike objects (two digits)
-    puts its point between them. With `antialias=True` each stride-2 conv becomes a stride-1 conv
-    and a blur before subsampling (BlurDown), so the points move with the frame by a pixel too, not
-    only by whole cells. With `separation` > 0 each point avoids the earlier points
+    puts its point between them. With `separation` > 0 each point avoids the earlier points
     (`spatial_softargmax`).
     """
 
@@ -109,15 +107,13 @@ class KeypointEncoder(nn.Module):
         width: int,
         first_norm: bool = False,
         coords: bool = False,
-        antialias: bool = False,
         separation: float = 0.0,
     ):
         super().__init__()
         c1, c2 = channel_plan(frame_size, width)[:2]
-        block = smooth_down if antialias else down
         self.body = nn.Sequential(
-            block(channels, c1, norm=first_norm),
-            block(c1, c2),
+            down(channels, c1, norm=first_norm),
+            down(c1, c2),
             nn.Conv2d(c2, c2, 3, 1, 1, bias=False),
             nn.BatchNorm2d(c2),
             nn.LeakyReLU(0.2, inplace=True),
@@ -145,8 +141,7 @@ class KeypointDecoder(nn.Module):
     With `warp=True` the decoder also takes the content frame's encoder features at that grid:
     K copies, each moved by one point's displacement from the content frame to the target pose,
     and one copy unmoved (what stays, e.g. the background), join the input (Monkey-Net's idea,
-    Siarohin et al., CVPR 2019, with translations only). `moved` moves the features themselves;
-    the autoencoder may instead encode moved copies of the frame (model.keypoint_move).
+    Siarohin et al., CVPR 2019, with translations only); `moved` moves them.
     """
 
     def __init__(

@@ -17,9 +17,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from contentpose.config import Config, ObjectiveConfig, TrainConfig
+from contentpose.config import Config, TrainConfig
 from contentpose.data.samplers import FramePairSampler
 from contentpose.errors import UserError
+from contentpose.families.autoencoder import AutoencoderObjective
 from contentpose.models.autoencoder import ContentPoseAutoencoder, PairPass
 from contentpose.models.pair_critic import PairCritic
 from contentpose.objectives.centring import centring_loss
@@ -95,13 +96,13 @@ class ContentPoseObjective:
     name = ""
     critic_name = ""
     penalty_name = ""
-    critic_hidden_key = ""  # the ModelConfig field giving the critic's hidden width
+    critic_hidden_key = ""  # the AutoencoderModel field giving the critic's hidden width
 
     def __init__(
         self,
         model: ContentPoseAutoencoder,
         critic: torch.nn.Module,
-        cfg: ObjectiveConfig,
+        cfg: AutoencoderObjective,
         train: TrainConfig,
         rt: Runtime,
     ):
@@ -111,8 +112,6 @@ class ContentPoseObjective:
         betas = (train.beta1, train.beta2)
         self.opt_model = rt.adam(model.parameters(), train.lr, betas)
         self.opt_critic = rt.adam(critic.parameters(), train.lr, betas)
-
-    kind = "autoencoder"
 
     @staticmethod
     def networks(cfg: Config, channels: int) -> dict[str, torch.nn.Module]:

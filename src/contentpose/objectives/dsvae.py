@@ -44,7 +44,6 @@ class DSVAEObjective:
     """Owns the DSVAE networks and their optimiser; `step(sequences)` is one ELBO update."""
 
     name = "dsvae"
-    kind = "sequence_vae"
 
     def __init__(self, model: DSVAE, cfg: Config, rt: Runtime):
         self.model, self.rt, self.rec_loss = model, rt, cfg.objective.rec_loss

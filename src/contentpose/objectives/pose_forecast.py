@@ -43,7 +43,6 @@ class PoseForecast:
     """Owns the forecaster and its optimiser; `step(keypoints)` is one update."""
 
     name = "poseforecast"
-    kind = "pose_forecaster"
 
     def __init__(self, forecaster: PoseForecaster, cfg: Config, rt: Runtime):
         self.forecaster, self.rt = forecaster, rt

@@ -46,7 +46,6 @@ class PoseGen:
     """Owns G, the frame discriminator, the temporal one (if enabled) and their optimisers."""
 
     name = "posegen"
-    kind = "pose_generator"
 
     def __init__(self, generator: PoseGenerator, discs: dict[str, PatchDiscriminator], cfg: Config, rt: Runtime):
         self.generator, self.discs, self.rt = generator, discs, rt

@@ -57,7 +57,6 @@ class SetGAN:
     """
 
     name = "setgan"
-    kind = "generator"
     PREVIEW_SEED = 0  # the preview shows the same z at every checkpoint
 
     def __init__(self, generator: Decoder, discriminator: SetDiscriminator, cfg: Config, rt: Runtime):
@@ -80,9 +79,7 @@ class SetGAN:
         m = cfg.model
         generator = rt.place(cls.networks(cfg, channels)["generator"])
         discriminator = rt.place(
-            SetDiscriminator(
-                channels, cfg.objective.set_size, cfg.data.frame_size, m.width, m.set_disc_norm, m.set_disc_read
-            )
+            SetDiscriminator(channels, cfg.objective.set_size, cfg.data.frame_size, m.width, m.set_disc_norm)
         )
         return cls(generator, discriminator, cfg, rt)
 

@@ -48,7 +48,6 @@ class VGAN:
     takes its share."""
 
     name = "vgan"
-    kind = "video_generator"
     conditional = False
     PREVIEW_SEED = 0
 

@@ -1,8 +1,7 @@
 """The training loop, one for every objective: progress bar, metrics log, checkpoints, resume.
 
-`fit` runs any objective (an object with `name`, `modules`, `optimizers` and
-`step(*batch) -> dict of scalar tensors`) on any sampler (`__call__() -> batch`,
-`state()`, `load_state()`). `train` (autoencoders) and `train_predictor` set it up.
+`fit` runs any objective on any sampler (the contract: objectives/contract.py). `train` (every
+family) and `train_predictor` (the autoencoders' pose LSTM) set it up.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from contentpose.data.samplers import SequenceSampler
 from contentpose.errors import UserError
 from contentpose.models.pose_predictor import PosePredictor
 from contentpose.objectives import build_objective
+from contentpose.objectives.contract import Objective, Sampler
 from contentpose.objectives.pose_prediction import PosePrediction
 from contentpose.runtime import Runtime, launched_rank, start_runtime, stop_runtime
 from contentpose.runtime.checkpoint import load_checkpoint, read_meta, save_checkpoint
@@ -173,8 +173,8 @@ def rank_seed(seed: int, rank: int) -> int:
 
 
 def fit(
-    objective,
-    sampler,
+    objective: Objective,
+    sampler: Sampler,
     schedule: Schedule,
     checkpoint_path: Path,
     metrics_path: Path,

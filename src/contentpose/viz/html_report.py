@@ -21,20 +21,16 @@ from contentpose.errors import UserError
 from contentpose.eval.evaluate import BASELINE_LABELS, SWAP_METRICS, format_cell
 from contentpose.eval.interpolation import interpolation_strips
 from contentpose.eval.plots import plot_training_curves
-from contentpose.eval.pose_forecast import is_forecaster_run
-from contentpose.eval.pose_transfer import is_pose_generator_run
 from contentpose.trained import (
     METRICS,
     PREDICTOR,
     PREDICTOR_METRICS,
-    is_generator_run,
     load_forecaster,
     load_generator,
     load_pose_generator,
     load_run,
     load_video_generator,
     read_run_config,
-    run_kind,
 )
 from contentpose.viz.analogy import analogy_grid
 from contentpose.viz.grid import save_grid
@@ -89,18 +85,7 @@ def write_report(run_path: str | Path, device: str = "auto", out: str | Path | N
                 _figure(plot_training_curves(curves, files / "curves.png"), "every logged figure against the step"),
             )
         )
-    if is_generator_run(run):
-        sections += _generator_sections(run, files, device, evaluation)
-    elif is_forecaster_run(run):
-        sections += _forecaster_sections(run, files, device, evaluation)
-    elif is_pose_generator_run(run):
-        sections += _pose_generator_sections(run, files, device, evaluation)
-    elif run_kind(run) == "video_generator":
-        sections += _video_generator_sections(run, files, device)
-    elif run_kind(run) == "sequence_vae":
-        sections += _sequence_vae_sections(run, files, device)
-    else:
-        sections += _autoencoder_sections(run, files, device, evaluation)
+    sections += cfg.family.part("report")(run, files, device, evaluation)
     title = f"{run.name}: {cfg.objective.name} on {cfg.data.name}"
     page = (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
@@ -128,7 +113,7 @@ def data_summary(data) -> str:
     return f"Data: {what}; {data.frame_size}x{data.frame_size} {colour} frames; pairs up to {data.max_offset} frames apart."
 
 
-def _autoencoder_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
+def autoencoder_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
     trained = load_run(run, device)
     analogy = save_grid(analogy_grid(trained), files / "analogy.png", header=True)
     strips = save_grid(interpolation_strips(trained), files / "interpolation.png")
@@ -185,7 +170,7 @@ def _transfer_figures(run: Path, files: Path, device: str) -> str:
     )
 
 
-def _forecaster_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
+def forecaster_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
     grid = save_grid(forecast_grid(load_forecaster(run, device)), files / "forecasts.png")
     out = [
         _section(
@@ -224,7 +209,7 @@ def _forecaster_sections(run: Path, files: Path, device: str, evaluation: dict |
     return out
 
 
-def _video_generator_sections(run: Path, files: Path, device: str) -> list[str]:
+def video_generator_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
     """VGAN: generated clips, their parts, and (conditional) clips continued from held-out first frames."""
     png, grid, parts = samples_to_files(run, files / "samples.png", files / "samples.gif", 4, 4, device=device)
     out = [
@@ -246,13 +231,13 @@ def _video_generator_sections(run: Path, files: Path, device: str) -> list[str]:
     return out
 
 
-def _sequence_vae_sections(run: Path, files: Path, device: str) -> list[str]:
+def sequence_vae_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
     """DSVAE: swaps of held-out sequences and the two generation tests (scores: `contentpose evaluate`)."""
     grid, caption = save_sequence_swaps(run, files / "sequence_swaps.png", device)
     return [_section("Swaps and samples", _figure(grid, caption))]
 
 
-def _pose_generator_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
+def pose_generator_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
     grid = save_grid(transfer_grid([load_pose_generator(run, device)]), files / "transfer.png")
     body = _figure(
         grid,
@@ -275,7 +260,7 @@ def _pose_generator_sections(run: Path, files: Path, device: str, evaluation: di
     return [_section("Motion transfer", body)]
 
 
-def _generator_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
+def generator_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
     gen = load_generator(run, device)
     samples = save_grid(sample_grid(gen), files / "samples.png")
     grid = save_grid(traverse_grid(gen), files / "traverse.png")

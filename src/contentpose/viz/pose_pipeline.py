@@ -21,7 +21,7 @@ from contentpose.data.figures import bone_maps
 from contentpose.errors import UserError
 from contentpose.eval.keypoint_regressor import keypoint_regressor
 from contentpose.eval.pose_pipeline import check_pipeline, pipeline_scores, render_forecasts
-from contentpose.trained import load_forecaster, load_pose_generator, run_kind
+from contentpose.trained import load_forecaster, load_pose_generator, run_family
 from contentpose.viz.grid import grid_image, save_grid
 from contentpose.viz.pose_transfer import figure_clip
 from contentpose.viz.prediction import strip_steps
@@ -51,7 +51,7 @@ def pipeline_to_files(
         raise UserError(
             f"{run_path} forecasts keypoints; give --renderer POSEGEN_RUN, a pose-to-frame run, to render them"
         )
-    if run_kind(renderer_path) != "pose_generator":
+    if run_family(renderer_path).name != "pose_to_frame":
         raise UserError(f"--renderer {renderer_path} is not a pose-to-frame run (objective posegen)")
     if samples < 1 or clips < 1:
         raise UserError(f"--samples and --clips must be at least 1 (got {samples} and {clips})")

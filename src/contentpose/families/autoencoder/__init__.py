@@ -1,0 +1,160 @@
+"""Content/pose autoencoders (DrNet, MIPAE): a content encoder, a pose encoder and a decoder, trained
+to redraw frame t+k from the content of frame t and the pose of frame t+k, with a penalty that keeps
+content out of the pose. Parts: objectives/content_pose.py (drnet.py, mipae.py), models/autoencoder.py,
+eval/evaluate.py (swaps, reconstruction, disentanglement, prediction), viz/ (analogy, interpolation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from contentpose.errors import UserError
+from contentpose.families.family import Family
+
+if TYPE_CHECKING:
+    from contentpose.config import Config
+
+
+@dataclass
+class AutoencoderModel:
+    content_dim: int = 128
+    pose_dim: int = 5
+    width: int = 64  # channels of the first conv block (doubles per block, max 8x)
+    content_skips: bool = False  # U-Net variant: decoder takes skips from the content frame
+    content_pool: bool = False  # content encoder ends in a max over positions (little position in content)
+    content_encoder: Literal["dcgan", "palette"] = (
+        "dcgan"  # content encoder: DCGAN's conv stack, or palette (each pixel's colour and row, a max over
+        # positions: no column layout, so not which way a character faces)
+    )
+    palette_frequencies: int = 0  # palette: each colour and row also enters as sin, cos of 2^k pi v, k < this
+    pose_head: Literal["vector", "keypoints"] = (
+        "vector"  # pose as a vector (DrNet's), or as pose_dim/2 keypoints drawn by the decoder
+        # (with content_skips: the content frame's features moved from its keypoints to the pose's)
+    )
+    keypoint_coords: bool = False  # keypoint pose: cells are scored knowing their x, y (tells alike objects apart)
+    keypoint_separation: float = 0.0  # keypoint pose: point k avoids points 1..k-1 (a Gaussian of this width,
+    # in frame widths, scales its softmax down near them), so alike objects get one point each; 0: off
+    keypoint_glimpses: bool = False  # keypoint pose: the frame is drawn as one patch per point, decoded from a
+    # window of the content frame centred on that point and pasted at the pose's point (objects on black);
+    # each window's encoder also sees where the other points are; the content is the windows' codes,
+    # content_dim / (pose_dim / 2) each; with content_skips the window's encoder passes its feature maps to
+    # the patch's decoder (a U-Net per window)
+    glimpse_window: int = 0  # keypoint_glimpses: each window's side in frame pixels (0: half the frame)
+    pose_input: Literal["frame", "silhouette"] = (
+        "frame"  # what the pose encoder sees: the frame, or its silhouette (1 where any channel is above
+        # 0.05; for objects on black), so the pose cannot carry colours
+    )
+    first_block_norm: bool = False  # BatchNorm in the encoders' first conv block too (the published DrNet code's)
+    disc_hidden: int = 100  # DrNet's scene discriminator
+    critic_hidden: int = 512  # MIPAE's mutual-information critic
+
+    def __post_init__(self):
+        if self.pose_head == "keypoints" and self.pose_dim % 2 and self.pose_dim > 0:  # <= 0: refused with sizes
+            raise UserError("model.pose_head=keypoints needs an even model.pose_dim (x and y of each keypoint)")
+        if self.palette_frequencies < 0:
+            raise UserError(f"model.palette_frequencies must be 0 or more; got {self.palette_frequencies}")
+        if self.content_encoder == "palette" and self.content_skips:
+            raise UserError(
+                "model.content_encoder=palette has no feature maps to pass on: set model.content_skips=false"
+            )
+        if self.keypoint_separation < 0 or (self.keypoint_separation and self.pose_head != "keypoints"):
+            raise UserError("model.keypoint_separation must be 0 or more, and above 0 needs model.pose_head=keypoints")
+        if self.glimpse_window < 0 or (self.glimpse_window and not self.keypoint_glimpses):
+            raise UserError("model.glimpse_window must be 0 or more, and above 0 needs model.keypoint_glimpses=true")
+        if self.keypoint_glimpses and self.pose_head != "keypoints":
+            raise UserError("model.keypoint_glimpses=true needs model.pose_head=keypoints")
+        if self.keypoint_glimpses and (self.content_pool or self.content_encoder != "dcgan" or self.first_block_norm):
+            raise UserError(
+                "model.keypoint_glimpses=true reads content with its own window encoder: set model.content_pool=false,"
+                " model.content_encoder=dcgan and model.first_block_norm=false"
+            )
+        if self.keypoint_glimpses and self.pose_dim > 1 and self.content_dim % (self.pose_dim // 2):
+            raise UserError(
+                f"model.keypoint_glimpses=true splits model.content_dim ({self.content_dim}) into one code per"
+                f" point: it must be a multiple of the {self.pose_dim // 2} points"
+            )
+
+
+# The pose penalty's weight as published, used where objective.beta is not given: DrNet's adversarial
+# term 0.1 (Moving MNIST; 1e-4 for KTH), MIPAE's mutual information 1e-4.
+PUBLISHED_BETA = {"drnet": 0.1, "mipae": 1e-4}
+
+
+@dataclass
+class AutoencoderObjective:
+    name: Literal["drnet", "mipae"] = "drnet"  # the pose penalty: DrNet's scene discriminator, MIPAE's critic
+    alpha: float = 1.0  # weight of the content similarity loss
+    beta: float | None = None  # weight of the pose penalty; unset: the objective's published one (PUBLISHED_BETA)
+    rec_loss: Literal["mse", "bce"] = "mse"  # reconstruction error: mse (the paper's) or bce
+    sim_loss: Literal["mse", "scaled"] = (
+        "mse"  # content similarity: mse (the paper's) or scaled (by the batch variance)
+    )
+    centring: float = 0.0  # keypoint pose, objects on black: weight of a pull of each point toward the ink
+    # around it (one mean-shift step, objectives/centring.py), so points sit at objects' centres; 0: off
+    detach_second: bool = False  # drnet-py's detach: the similarity and the pose penalty get no gradient
+    # through the content and pose of the frame that the reconstruction does not use
+    content_flip: bool = False  # mirror a random half of the content frames: content cannot hold which way
+    # the scene faces (for sprites, whose facing is constant within a clip but is motion, not content)
+
+    def __post_init__(self):
+        if self.beta is None:  # resolved here, once, and written so into the run's config.yaml
+            self.beta = PUBLISHED_BETA[self.name]
+
+    def losses(self) -> list[str]:
+        """The loss terms the run trains with (those of weight 0 left out), named so that a run without
+        DrNet's similarity term or adversary is not read as "DrNet"."""
+        terms = [f"reconstruction ({self.rec_loss})"]
+        if self.alpha > 0:
+            terms.append(f"content similarity ({self.sim_loss}, alpha {self.alpha:g})")
+        if self.beta > 0:
+            penalty = "scene discriminator (DrNet)" if self.name == "drnet" else "mutual-information critic (MIPAE)"
+            terms.append(f"pose penalty: {penalty}, beta {self.beta:g}")
+        if self.centring > 0:
+            terms.append(f"keypoint centring ({self.centring:g})")
+        return terms
+
+
+def check(cfg: Config) -> None:
+    """Rules between the model and the data."""
+    model = cfg.model
+    if model.keypoint_glimpses and cfg.data.frame_size < 64:
+        raise UserError(
+            f"model.keypoint_glimpses=true reads windows at half the frame, at least 32 px: it needs"
+            f" data.frame_size 64 or more, not {cfg.data.frame_size}"
+        )
+    if model.glimpse_window > cfg.data.frame_size:
+        raise UserError(
+            f"model.glimpse_window ({model.glimpse_window}) is wider than the frame ({cfg.data.frame_size} px)"
+        )
+    if model.keypoint_glimpses and cfg.data.background != "none":
+        raise UserError("model.keypoint_glimpses=true draws objects on black: it needs data.background=none")
+    if cfg.objective.centring and (model.pose_head != "keypoints" or cfg.data.background != "none"):
+        raise UserError(
+            "objective.centring pulls keypoints toward bright pixels on black: it needs model.pose_head=keypoints"
+            " and data.background=none"
+        )
+    if model.pose_input == "silhouette" and cfg.data.background != "none":
+        raise UserError(
+            "model.pose_input=silhouette finds objects as pixels brighter than black: it needs data.background=none"
+        )
+
+
+FAMILY = Family(
+    name="autoencoder",
+    noun="a content/pose autoencoder",
+    model=AutoencoderModel,
+    objective=AutoencoderObjective,
+    objectives={"drnet": "contentpose.objectives.drnet:DrNet", "mipae": "contentpose.objectives.mipae:MIPAE"},
+    loaded="contentpose.trained:TrainedRun",
+    evaluate="contentpose.eval.evaluate:evaluate_autoencoders",
+    report="contentpose.viz.html_report:autoencoder_sections",
+    verbs={
+        "predict": "contentpose.families.autoencoder.commands:predict",
+        "transfer": "contentpose.families.autoencoder.commands:transfer",
+        "analogy": "contentpose.families.autoencoder.commands:analogy",
+        "interpolate": "contentpose.families.autoencoder.commands:interpolate",
+    },
+    predictor=True,
+    check=check,
+)

@@ -1,0 +1,44 @@
+"""The Set GAN: a generator of frames from z_C (shared by a set) and z_M (one per frame), judged
+against sets of real frames of one clip. Parts: objectives/setgan.py, models/decoder.py,
+models/set_discriminator.py, eval/identity.py (perturbation curves, set consistency), viz/traverse.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from contentpose.families.family import Family
+
+
+@dataclass
+class SetGANModel:
+    width: int = 64  # channels of the generator's last block and the discriminator's first
+    z_content: int = 50  # size of z_C, shared by the frames of a set
+    z_motion: int = 10  # size of z_M, drawn anew for each frame
+    set_disc_norm: Literal["spectral", "batch"] = "spectral"  # discriminator: spectral, or batch (DCGAN's, the paper's)
+
+
+@dataclass
+class SetGANObjective:
+    name: Literal["setgan"] = "setgan"
+    set_size: int = 3  # frames per set (real: one clip within max_offset + 1 frames)
+
+    def losses(self) -> list[str]:
+        return [f"set GAN ({self.set_size} frames per set)"]
+
+
+FAMILY = Family(
+    name="set_gan",
+    noun="a Set GAN generator",
+    model=SetGANModel,
+    objective=SetGANObjective,
+    objectives={"setgan": "contentpose.objectives.setgan:SetGAN"},
+    loaded="contentpose.trained:TrainedGenerator",
+    evaluate="contentpose.eval.evaluate:evaluate_generators",
+    report="contentpose.viz.html_report:generator_sections",
+    verbs={
+        "samples": "contentpose.families.set_gan.commands:samples",
+        "traverse": "contentpose.families.set_gan.commands:traverse",
+    },
+)

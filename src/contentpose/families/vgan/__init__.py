@@ -1,0 +1,46 @@
+"""VGAN (Vondrick et al.): clips generated from noise as a moving foreground, its mask and a static
+background; vgan_cond generates from a first frame. Parts: objectives/vgan.py, models/vgan.py,
+eval/vgan.py, viz/vgan.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from contentpose.families.family import Family
+
+
+@dataclass
+class VGANModel:
+    width: int = 64  # channels of the generator's last block and the discriminator's first
+    vgan_z: int = 100  # size of the noise z (vgan_cond: also of the first frame's code)
+    vgan_frames: int = 32  # frames per generated clip, a power of 2 (the paper's: 32 at 64 px)
+    vgan_streams: Literal[1, 2] = 2  # 2 (foreground video + mask over a static background) or 1 (video only)
+
+
+@dataclass
+class VGANObjective:
+    name: Literal["vgan", "vgan_cond"] = "vgan"  # from noise, or (vgan_cond) from a first frame and noise
+    mask_l1: float = 0.1  # weight of the L1 penalty on the mask (mean over pixels; the paper's 0.1)
+    future_l1: float = 10.0  # vgan_cond: weight of the L1 distance (mean over pixels) to the true clip
+
+    def losses(self) -> list[str]:
+        terms = ["video GAN", f"mask L1 ({self.mask_l1:g})"]
+        return terms + ([f"future L1 ({self.future_l1:g})"] if self.name == "vgan_cond" else [])
+
+
+FAMILY = Family(
+    name="vgan",
+    noun="a video generator",
+    model=VGANModel,
+    objective=VGANObjective,
+    objectives={"vgan": "contentpose.objectives.vgan:VGAN", "vgan_cond": "contentpose.objectives.vgan:ConditionalVGAN"},
+    loaded="contentpose.trained:TrainedVideoGenerator",
+    evaluate="contentpose.eval.vgan:evaluate_video_generators",
+    report="contentpose.viz.html_report:video_generator_sections",
+    verbs={
+        "predict": "contentpose.families.vgan.commands:predict",
+        "samples": "contentpose.families.vgan.commands:samples",
+    },
+)
