@@ -17,7 +17,7 @@ import torch
 
 from contentpose.config import load_config
 from contentpose.errors import UserError
-from contentpose.eval.content_classifier import content_classifier
+from contentpose.eval.judges.content_classifier import content_classifier
 from contentpose.runtime.progress import progress
 from contentpose.train.loop import train
 from contentpose.trained import CHECKPOINT, METRICS, load_run, read_meta

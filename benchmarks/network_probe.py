@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from common import machine
 from contentpose.config import DataConfig
 from contentpose.data.moving_digits import MovingDigits
-from contentpose.eval.image_metrics import ssim
+from contentpose.eval.metrics.image_metrics import ssim
 from contentpose.models.decoder import Decoder
 from contentpose.models.encoder import Encoder
 from contentpose.objectives.content_pose import reconstruction_loss

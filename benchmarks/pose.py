@@ -13,8 +13,8 @@ Pose-to-frame motion transfer (Everybody Dance Now): trains `posegen_quick` with
 the temporal discriminator, then scores transfers between held-out figures against the
 renderer's ground truth (target drawn in the source's pose): PSNR, SSIM and flicker, from
 EDN-normalised source keypoints and from the oracle keypoints, next to copying the target's
-reference frame or the source's frames (eval/pose_transfer.py); and the keypoint error of every
-method's frames, read by a keypoint regressor trained on real frames (eval/keypoint_regressor.py,
+reference frame or the source's frames (eval/protocols/pose_transfer.py); and the keypoint error of every
+method's frames, read by a keypoint regressor trained on real frames (eval/judges/keypoint_regressor.py,
 cached in OUT/posegen), with its error on the true frames as the floor.
 
 Runs already trained in OUT are reused (an interrupted one is resumed). The pictures show the
@@ -29,9 +29,9 @@ import json
 from pathlib import Path
 
 from common import machine, train_once
-from contentpose.eval.keypoint_regressor import keypoint_regressor
-from contentpose.eval.pose_forecast import evaluate_forecasters, table_rows
-from contentpose.eval.pose_transfer import format_row, format_transfer, frame_transfer_scores, transfer_scores
+from contentpose.eval.judges.keypoint_regressor import keypoint_regressor
+from contentpose.eval.protocols.pose_forecast import evaluate_forecasters, table_rows
+from contentpose.eval.protocols.pose_transfer import format_row, format_transfer, frame_transfer_scores, transfer_scores
 from contentpose.trained import load_forecaster, load_pose_generator, load_run
 from contentpose.viz.grid import save_grid
 from contentpose.viz.pose_forecast import forecast_grid
@@ -67,7 +67,7 @@ def main() -> None:
         "--regressor-steps",
         type=int,
         default=None,
-        help="training steps of the keypoint regressor (default: eval/keypoint_regressor.py's STEPS)",
+        help="training steps of the keypoint regressor (default: eval/judges/keypoint_regressor.py's STEPS)",
     )
     args = parser.parse_args()
     out = Path(args.out)

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from common import machine
-from contentpose.eval.evaluate import evaluate_prediction, format_prediction
+from contentpose.eval.protocols.autoencoder import evaluate_prediction, format_prediction
 from contentpose.models.video_predictor import VideoPredictor
 from contentpose.train.loop import train_predictor
 from contentpose.trained import PREDICTOR, load_predictor, load_run

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from common import machine
 from contentpose.config import load_config
-from contentpose.eval.evaluate import evaluate_generators
+from contentpose.eval.protocols.set_gan import evaluate_generators
 from contentpose.train.loop import train
 from contentpose.trained import CHECKPOINT, load_generator
 from contentpose.viz.grid import save_grid

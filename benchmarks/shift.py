@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from common import keypoint_digits_run, machine, runs_and_json, write_json
-from contentpose.eval.content_classifier import label_accuracy
+from contentpose.eval.judges.content_classifier import label_accuracy
 
 SHIFTS = (0, 1, 2, 3, 4, 6, 8)
 

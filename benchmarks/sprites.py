@@ -2,7 +2,7 @@
 
 Every method trains with the same budget: 32 px RGB frames, the same steps and batch size
 (--steps, --batch; default 1000 steps of 32), seeds 0 .. N-1; then `contentpose evaluate` scores
-each run with the Sprites protocol (`eval/sprites_protocol.py`: the judge on 1,000 test pairs
+each run with the Sprites protocol (`eval/protocols/sprites.py`: the judge on 1,000 test pairs
 (A, B) differing in every attribute and in motion, A's content drawn in B's motion) and the table
 gives mean +- std over seeds: the judge's accuracy on all four attributes of A at once and on B's
 motion, IS, H(y|x), H(y) of the motion, swap PSNR/SSIM against the true answer (character A in

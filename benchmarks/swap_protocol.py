@@ -23,10 +23,10 @@ import torch
 
 from common import checkpoint_step, machine
 from contentpose.config import load_config
-from contentpose.eval.cut_and_paste import cut_and_paste
+from contentpose.eval.baselines.cut_and_paste import cut_and_paste
 from contentpose.eval.evaluate import evaluate_runs
-from contentpose.eval.intervals import seed_spread
-from contentpose.eval.swap import closest, swap_pairs
+from contentpose.eval.metrics.intervals import seed_spread
+from contentpose.eval.protocols.swap import closest, swap_pairs
 from contentpose.train.loop import train
 from contentpose.trained import load_run
 from contentpose.viz.grid import save_grid

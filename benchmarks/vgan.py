@@ -31,8 +31,8 @@ import torch
 from common import machine
 from contentpose.config import load_config
 from contentpose.data import build_dataset
-from contentpose.eval.vgan import conditional_scores, mask_summary
-from contentpose.eval.video_scores import STEPS, video_classifier, video_scores
+from contentpose.eval.judges.video_classifier import STEPS, video_classifier, video_scores
+from contentpose.eval.protocols.vgan import conditional_scores, mask_summary
 from contentpose.objectives.setgan import generate, uniform_latents
 from contentpose.runtime.checkpoint import read_meta
 from contentpose.train.loop import train

@@ -5,7 +5,7 @@ run time): carphone (a man talking in a car, 120 frames, 176x144), bikes (street
 250 frames, 640x272) and Big Buck Bunny (animation, 132 frames, 1280x720). They are copied to
 OUT/clips; every run trains on the first 80% of each clip (`data.split=time`, the default for a
 folder of fewer than 10 videos) and is scored on the last 20% by `contentpose evaluate`
-(eval/held_out_video.py): the transfer within a clip D(Ec(x_t), Ep(x_t+k)) against x_t+k, next to
+(eval/protocols/held_out_video.py): the transfer within a clip D(Ec(x_t), Ep(x_t+k)) against x_t+k, next to
 copying x_t, the nearest training frame and a decoder given another clip's content; and, across
 videos, whose video a nearest-frame judge sees in D(Ec(a), Ep(b)).
 

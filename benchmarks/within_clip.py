@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from common import keypoint_digits_run, machine, runs_and_json, write_json
-from contentpose.eval.content_classifier import label_accuracy
+from contentpose.eval.judges.content_classifier import label_accuracy
 
 MAX_K = 12  # frames between content and pose, as the standard preset trains (data.max_offset)
 APART = 0.8  # digits are apart when their centres are further than this many digit widths

@@ -25,11 +25,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import torch  # noqa: E402
 from safetensors.torch import load_file  # noqa: E402
 
-import contentpose.eval.content_classifier as content_classifier  # noqa: E402
-import contentpose.eval.keypoint_regressor as keypoint_regressor  # noqa: E402
-import contentpose.eval.object_judge as object_judge  # noqa: E402
-import contentpose.eval.sprites_judge as sprites_judge  # noqa: E402
-import contentpose.eval.video_scores as video_scores  # noqa: E402
+import contentpose.eval.judges.content_classifier as content_classifier  # noqa: E402
+import contentpose.eval.judges.keypoint_regressor as keypoint_regressor  # noqa: E402
+import contentpose.eval.judges.object_judge as object_judge  # noqa: E402
+import contentpose.eval.judges.sprites_judge as sprites_judge  # noqa: E402
+import contentpose.eval.judges.video_classifier as video_scores  # noqa: E402
 from contentpose.config import load_config, presets  # noqa: E402
 from contentpose.eval.evaluate import evaluate_runs  # noqa: E402
 from contentpose.train.loop import train  # noqa: E402

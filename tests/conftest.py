@@ -160,8 +160,8 @@ def short_content_classifier(request, monkeypatch):
     one takes 24 s of one thread on TINY's data); the object judge likewise (width 16, 50 steps: the tests that read it train their own).
     Slow tests keep evaluate's own networks."""
     if request.node.get_closest_marker("slow") is None:
-        from contentpose.eval import content_classifier as cc
-        from contentpose.eval import object_judge as oj
+        from contentpose.eval.judges import content_classifier as cc
+        from contentpose.eval.judges import object_judge as oj
 
         monkeypatch.setattr(cc, "STEPS", 400)
         monkeypatch.setattr(cc, "ContentClassifier", functools.partial(cc.ContentClassifier, width=16))
@@ -175,7 +175,7 @@ def content_classifier_file(tmp_path_factory):
     once per test run, shared by its processes (`STEPS` steps, as `evaluate` trains it). Copied into a run folder as
     RUN/content_classifier.safetensors, `evaluate` reuses it instead of training its own."""
     from contentpose.data import build_dataset
-    from contentpose.eval import content_classifier as cc
+    from contentpose.eval.judges import content_classifier as cc
 
     made = {}
 
@@ -195,7 +195,7 @@ def content_classifier_file(tmp_path_factory):
 def tiny_classifier(content_classifier_file):
     """The content classifier `evaluate` trains for TINY's data (seed 0), trained once per test session."""
     from contentpose.data import build_dataset
-    from contentpose.eval.content_classifier import content_classifier
+    from contentpose.eval.judges.content_classifier import content_classifier
 
     data = load_config("quick", TINY).data
     return content_classifier(content_classifier_file(data).parent, build_dataset(data, "train"))
@@ -205,18 +205,18 @@ def tiny_classifier(content_classifier_file):
 def tiny_judge():
     """An object judge for TINY's data (one digit, 32 px), 200 steps of width 16, once per process."""
     from contentpose.data import build_dataset
-    from contentpose.eval.object_judge import ObjectJudge, train_object_judge
+    from contentpose.eval.judges.object_judge import ObjectJudge, train_object_judge
 
     data = build_dataset(load_config("quick", TINY).data, "train")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("contentpose.eval.object_judge.ObjectJudge", functools.partial(ObjectJudge, width=16))
+        patch.setattr("contentpose.eval.judges.object_judge.ObjectJudge", functools.partial(ObjectJudge, width=16))
         return train_object_judge(data, steps=200, quiet=True)
 
 
 @pytest.fixture(scope="session")
 def with_classifier(content_classifier_file):
     """with_classifier(run) -> run, holding the session's content classifier for its data."""
-    from contentpose.eval.content_classifier import CLASSIFIER
+    from contentpose.eval.judges.content_classifier import CLASSIFIER
     from contentpose.trained import read_run_config
 
     def copy_into(run: Path) -> Path:
@@ -287,8 +287,8 @@ def evaluated_predictor_run(predictor_run, tmp_path_factory) -> tuple[Path, str]
     shutil.copytree(predictor_run, run)
     printed = io.StringIO()
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
-        patch.setattr("contentpose.eval.evaluate.PREDICTION_SETTINGS", ((4, 4), (3, 12)))
-        patch.setattr("contentpose.eval.evaluate.ROLLOUT_STEPS", (2, 10, 30))
+        patch.setattr("contentpose.eval.protocols.autoencoder.PREDICTION_SETTINGS", ((4, 4), (3, 12)))
+        patch.setattr("contentpose.eval.protocols.autoencoder.ROLLOUT_STEPS", (2, 10, 30))
         assert main(["evaluate", str(run)]) == 0
     return run, printed.getvalue()
 
@@ -382,7 +382,7 @@ def lpc_sprites(lpc_root, tmp_path_factory):
     import numpy as np
 
     from contentpose.data import build_dataset
-    from contentpose.eval.sprites_judge import judge_accuracy, save_judge, train_judge
+    from contentpose.eval.judges.sprites_judge import judge_accuracy, save_judge, train_judge
     from contentpose.trained import VIDEO_CACHE
 
     cfg = load_config("quick", [f"data=lpc_sprites:{lpc_root}", "data.frame_size=32"]).data

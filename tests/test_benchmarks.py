@@ -192,7 +192,7 @@ def test_sprites_benchmark(lpc_sprites, tmp_path):
     import os
 
     from contentpose.data.lpc_sprites import LpcSprites
-    from contentpose.eval.sprites_judge import judge_accuracy, save_judge, train_judge
+    from contentpose.eval.judges.sprites_judge import judge_accuracy, save_judge, train_judge
 
     train = lpc_sprites["train"]
     cache = tmp_path / "runs" / ".contentpose-cache"
@@ -369,7 +369,7 @@ def test_shift_benchmark_scores_each_shift(tiny_run, with_classifier, tmp_path, 
 def test_within_clip_benchmark_splits_pairs_by_overlap(tmp_path, monkeypatch, capsys):
     from conftest import untrained_run
 
-    from contentpose.eval import content_classifier as cc
+    from contentpose.eval.judges import content_classifier as cc
 
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     import within_clip  # in this process, with a classifier trained for a few steps

@@ -117,7 +117,7 @@ def test_console_entry_point_exit_code(tmp_path):
 
 
 def test_mipae_trains_and_evaluates_end_to_end(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("contentpose.eval.content_classifier.STEPS", 40)
+    monkeypatch.setattr("contentpose.eval.judges.content_classifier.STEPS", 40)
     run = tmp_path / "mipae"
     assert (
         main(
@@ -149,7 +149,7 @@ def test_mipae_trains_and_evaluates_end_to_end(tmp_path, capsys, monkeypatch):
 
 
 def test_moving_sprites_trains_and_evaluates(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("contentpose.eval.content_classifier.STEPS", 40)
+    monkeypatch.setattr("contentpose.eval.judges.content_classifier.STEPS", 40)
     run = tmp_path / "sprites"
     assert (
         main(["train", "quick", *TINY, "data.name=moving_sprites", "data.rotation=true", "--out", str(run), "--quiet"])

@@ -54,7 +54,7 @@ def _figures_mp4(run, path, clip=1, frames=6):
 
 
 def test_transfer_takes_the_motion_and_the_content_from_video_files(tmp_path, capsys, monkeypatch, fails_cleanly):
-    from contentpose.eval import keypoint_regressor as kr
+    from contentpose.eval.judges import keypoint_regressor as kr
 
     monkeypatch.setattr(kr, "STEPS", 3)  # the regressor's own test trains it for real
     run = _untrained_run(tmp_path / "run")
@@ -84,8 +84,8 @@ def test_a_motion_video_is_posed_by_the_regressors_reading_of_its_frames(tmp_pat
     run's data pipeline reads them, normalised to the content figure; the score is the regressor's
     reading of the result against them."""
     from contentpose.data.figures import bone_maps
-    from contentpose.eval import keypoint_regressor as kr
-    from contentpose.eval.pose_transfer import normalise_to_target
+    from contentpose.eval.judges import keypoint_regressor as kr
+    from contentpose.eval.protocols.pose_transfer import normalise_to_target
     from contentpose.trained import load_pose_generator
     from contentpose.viz.pose_transfer import pose_transfer_to_files
     from contentpose.viz.transfer import read_run_video
@@ -112,7 +112,7 @@ def test_a_motion_video_is_posed_by_the_regressors_reading_of_its_frames(tmp_pat
 def test_evaluate_and_report_a_pose_to_frame_run(tmp_path, capsys, monkeypatch):
     import json
 
-    from contentpose.eval import keypoint_regressor
+    from contentpose.eval.judges import keypoint_regressor
 
     monkeypatch.setattr(keypoint_regressor, "STEPS", 3)  # the regressor's own test trains it for real
     run = _untrained_run(tmp_path / "run")

@@ -57,7 +57,7 @@ def test_predict_from_a_video_file(predictor_run, tmp_path):
 def test_evaluate_adds_prediction_metrics(predictor_run, evaluated_predictor_run):
     """`contentpose evaluate` of a copy of predictor_run (with prediction settings 4 -> 4 and 3 -> 12
     frames, rollouts checked at 2, 10 and 30 steps: `evaluated_predictor_run` in conftest.py)."""
-    from contentpose.eval.content_classifier import CLASSIFIER
+    from contentpose.eval.judges.content_classifier import CLASSIFIER
 
     run, out = evaluated_predictor_run
     assert (run / CLASSIFIER).read_bytes() == (predictor_run / CLASSIFIER).read_bytes()  # the cached one, reused

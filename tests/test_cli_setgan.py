@@ -19,7 +19,7 @@ def gan_run(setgan_run):
 
 def test_identity_analysis_judges_each_sprite_factor_on_its_own(tmp_path, capsys, monkeypatch):
     # 140 steps name colour on real frames already: all 32 real sets agree for classifier seeds 0, 1, 2 (60 steps: 72-88%)
-    monkeypatch.setattr("contentpose.eval.content_classifier.STEPS", 140)
+    monkeypatch.setattr("contentpose.eval.judges.content_classifier.STEPS", 140)
     run = tmp_path / "sprites"
     assert (
         main(

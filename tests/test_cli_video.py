@@ -5,7 +5,7 @@ from conftest import TINY, coloured_videos
 from PIL import Image
 
 from contentpose.cli import main
-from contentpose.eval import held_out_video
+from contentpose.eval.protocols import held_out_video
 
 
 def test_video_preset_trains_evaluates_and_transfers_among_a_few_videos(tmp_path, capsys, monkeypatch):

@@ -136,7 +136,7 @@ def test_masks_and_backgrounds_come_with_the_frames():
 def test_drnet_trains_on_figures_and_swaps_are_scored(tmp_path):
     """The unsupervised route runs on the same data: a few DrNet steps, then swap fidelity against
     the renderer's ground truth (about 15 s)."""
-    from contentpose.eval.swap import swap_fidelity
+    from contentpose.eval.protocols.swap import swap_fidelity
     from contentpose.train.loop import train
     from contentpose.trained import load_run
 

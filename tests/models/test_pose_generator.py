@@ -9,7 +9,7 @@ from contentpose.data import build_dataset
 from contentpose.data.figures import BONES, bone_maps
 from contentpose.data.samplers import PoseFrameSampler
 from contentpose.errors import UserError
-from contentpose.eval.pose_transfer import frame_transfer_scores, normalise_to_target, transfer_scores
+from contentpose.eval.protocols.pose_transfer import frame_transfer_scores, normalise_to_target, transfer_scores
 from contentpose.models.pose_generator import PatchDiscriminator, PoseGenerator
 from contentpose.objectives import build_objective
 from contentpose.trained import load_pose_generator

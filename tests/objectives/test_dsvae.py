@@ -196,7 +196,7 @@ def lpc_dsvae_run(lpc_sprites, lpc_root):
 @pytest.fixture
 def tiny_sprites_judge(lpc_sprites):
     """A judge trained for 2 steps, cached beside the data: the protocol's wiring is tested, not the judge."""
-    from contentpose.eval.sprites_judge import save_judge, train_judge
+    from contentpose.eval.judges.sprites_judge import save_judge, train_judge
 
     train_data = lpc_sprites["train"]
     save_judge(train_judge(train_data, steps=2, batch_size=4, quiet=True), train_data, {"motion": 0.0}, 0.0)
@@ -211,8 +211,8 @@ def test_cli_trains_the_sprites_preset_on_lpc_sprites(lpc_dsvae_run):
 
 
 def test_sprites_protocol_scores_the_swap_and_both_generation_tests(lpc_dsvae_run, tiny_sprites_judge):
-    from contentpose.eval.sequence_vae import sprites_generation
-    from contentpose.eval.sprites_protocol import SpritesProtocol
+    from contentpose.eval.protocols.sequence_vae import sprites_generation
+    from contentpose.eval.protocols.sprites import SpritesProtocol
 
     run = load_sequence_vae(lpc_dsvae_run, "cpu")
     protocol = SpritesProtocol(run, pairs=20, quiet=True)

@@ -1,7 +1,7 @@
 import torch
 from PIL import Image
 
-from contentpose.eval.interpolation import interpolation_strips
+from contentpose.eval.metrics.interpolation import interpolation_strips
 from contentpose.train.loop import train
 from contentpose.trained import load_run
 from contentpose.viz.analogy import analogy_grid

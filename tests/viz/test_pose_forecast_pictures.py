@@ -2,7 +2,7 @@
 
 from conftest import untrained_run
 
-from contentpose.eval.pose_forecast import evaluate_forecasters
+from contentpose.eval.protocols.pose_forecast import evaluate_forecasters
 from contentpose.trained import load_forecaster
 from contentpose.viz.html_report import write_report
 from contentpose.viz.pose_forecast import forecast_grid

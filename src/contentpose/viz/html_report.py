@@ -18,9 +18,9 @@ from pathlib import Path
 import yaml
 
 from contentpose.errors import UserError
-from contentpose.eval.evaluate import BASELINE_LABELS, SWAP_METRICS, format_cell
-from contentpose.eval.interpolation import interpolation_strips
+from contentpose.eval.metrics.interpolation import interpolation_strips
 from contentpose.eval.plots import plot_training_curves
+from contentpose.eval.protocols.autoencoder import BASELINE_LABELS, SWAP_METRICS, format_cell
 from contentpose.trained import (
     METRICS,
     PREDICTOR,

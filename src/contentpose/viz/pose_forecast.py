@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from contentpose.data.figures import bone_maps
-from contentpose.eval.pose_forecast import forecast_windows, window_starts
+from contentpose.eval.protocols.pose_forecast import forecast_windows, window_starts
 from contentpose.trained import TrainedForecaster
 
 SAMPLE_COLOURS = torch.tensor([[1.0, 0.55, 0.0], [0.0, 0.85, 1.0], [1.0, 0.2, 0.6], [0.6, 1.0, 0.2]])

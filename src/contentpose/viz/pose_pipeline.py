@@ -2,12 +2,12 @@
 
 The forecasting run samples futures of each clip's keypoints from its past (`predictor.context`
 frames seen); the pose-to-frame run renders every sampled future with the last seen frame as the
-reference (eval/pose_pipeline.py). Writes MP4/GIF videos (per clip a row: the true clip, then each
+reference (eval/protocols/pose_pipeline.py). Writes MP4/GIF videos (per clip a row: the true clip, then each
 rendered sample; the seen frames play in every column first) and a PNG strip (per clip a row of the
 truth, then a row per sample: the last seen frame, then forecast steps spread over the horizon),
 and returns the PSNR/SSIM of the rendered futures against the true ones and their keypoint error
 (the renderer run's keypoint regressor, trained on first use and cached there, reads the rendered
-frames; eval/pose_pipeline.py).
+frames; eval/protocols/pose_pipeline.py).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from PIL import Image
 
 from contentpose.data.figures import bone_maps
 from contentpose.errors import UserError
-from contentpose.eval.keypoint_regressor import keypoint_regressor
-from contentpose.eval.pose_pipeline import check_pipeline, pipeline_scores, render_forecasts
+from contentpose.eval.judges.keypoint_regressor import keypoint_regressor
+from contentpose.eval.protocols.pose_pipeline import check_pipeline, pipeline_scores, render_forecasts
 from contentpose.trained import load_forecaster, load_pose_generator, run_family
 from contentpose.viz.grid import grid_image, save_grid
 from contentpose.viz.pose_transfer import figure_clip

@@ -2,7 +2,7 @@
 
 A and B are clips of the run's figures (`test:N` or `train:N`, their keypoints exact) or video
 files, read as the run's data pipeline reads frames (viz/transfer.py's `read_run_video`), whose
-keypoints the run's keypoint regressor reads (eval/keypoint_regressor.py: trained on the run's
+keypoints the run's keypoint regressor reads (eval/judges/keypoint_regressor.py: trained on the run's
 figures on first use, cached in the run folder): every frame of a motion video, the first frame
 of a content video. The motion's keypoints, normalised to the content's body (EDN's global pose
 normalisation), are drawn as stick figures and rendered by the generator with A's first frame as
@@ -21,9 +21,9 @@ import torch
 
 from contentpose.data.figures import FigureClips, bone_maps
 from contentpose.errors import UserError
-from contentpose.eval.image_metrics import psnr
-from contentpose.eval.keypoint_regressor import keypoint_error, keypoint_regressor, read_keypoints
-from contentpose.eval.pose_transfer import normalise_to_target
+from contentpose.eval.judges.keypoint_regressor import keypoint_error, keypoint_regressor, read_keypoints
+from contentpose.eval.metrics.image_metrics import psnr
+from contentpose.eval.protocols.pose_transfer import normalise_to_target
 from contentpose.trained import TrainedPoseGenerator, load_pose_generator
 from contentpose.viz.transfer import DATA_CLIP, check_transfer_outputs, read_run_video, write_transfer
 

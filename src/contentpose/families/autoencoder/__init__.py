@@ -1,7 +1,7 @@
 """Content/pose autoencoders (DrNet, MIPAE): a content encoder, a pose encoder and a decoder, trained
 to redraw frame t+k from the content of frame t and the pose of frame t+k, with a penalty that keeps
 content out of the pose. Parts: objectives/content_pose.py (drnet.py, mipae.py), models/autoencoder.py,
-eval/evaluate.py (swaps, reconstruction, disentanglement, prediction), viz/ (analogy, interpolation).
+eval/protocols/autoencoder.py (swaps, reconstruction, disentanglement, prediction), viz/ (analogy, interpolation).
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ FAMILY = Family(
     objective=AutoencoderObjective,
     objectives={"drnet": "contentpose.objectives.drnet:DrNet", "mipae": "contentpose.objectives.mipae:MIPAE"},
     loaded="contentpose.trained:TrainedRun",
-    evaluate="contentpose.eval.evaluate:evaluate_autoencoders",
+    evaluate="contentpose.eval.protocols.autoencoder:evaluate_autoencoders",
     report="contentpose.viz.html_report:autoencoder_sections",
     verbs={
         "predict": "contentpose.families.autoencoder.commands:predict",

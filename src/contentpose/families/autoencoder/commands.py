@@ -39,7 +39,7 @@ def analogy(args) -> None:
 
 
 def interpolate(args) -> None:
-    from contentpose.eval.interpolation import interpolation_strips
+    from contentpose.eval.metrics.interpolation import interpolation_strips
     from contentpose.trained import load_trained
     from contentpose.viz.grid import save_grid
 

@@ -1,5 +1,5 @@
 """The disentangled sequential VAE (DSVAE): a static code f per sequence and a dynamic code z_t per
-frame, with an LSTM prior over z. Parts: objectives/dsvae.py, models/dsvae.py, eval/sequence_vae.py.
+frame, with an LSTM prior over z. Parts: objectives/dsvae.py, models/dsvae.py, eval/protocols/sequence_vae.py.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ FAMILY = Family(
     objective=DSVAEObjective,
     objectives={"dsvae": "contentpose.objectives.dsvae:DSVAEObjective"},
     loaded="contentpose.trained:TrainedSequenceVAE",
-    evaluate="contentpose.eval.sequence_vae:evaluate_sequence_vaes",
+    evaluate="contentpose.eval.protocols.sequence_vae:evaluate_sequence_vaes",
     report="contentpose.viz.html_report:sequence_vae_sections",
     verbs={"transfer": "contentpose.families.autoencoder.commands:transfer"},
 )

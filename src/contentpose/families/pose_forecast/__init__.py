@@ -1,6 +1,6 @@
 """Pose forecasting (The Pose Knows): a CVAE over future keypoints given past ones, rendered to
 frames by a pose-to-frame run. Parts: objectives/pose_forecast.py, models/pose_forecaster.py,
-eval/pose_forecast.py, eval/pose_pipeline.py, viz/pose_pipeline.py. The `predictor:` section's
+eval/protocols/pose_forecast.py, eval/protocols/pose_pipeline.py, viz/pose_pipeline.py. The `predictor:` section's
 context and future set its window.
 """
 
@@ -34,7 +34,7 @@ FAMILY = Family(
     objective=PoseForecastObjective,
     objectives={"poseforecast": "contentpose.objectives.pose_forecast:PoseForecast"},
     loaded="contentpose.trained:TrainedForecaster",
-    evaluate="contentpose.eval.pose_forecast:evaluate_forecasters",
+    evaluate="contentpose.eval.protocols.pose_forecast:evaluate_forecasters",
     report="contentpose.viz.html_report:forecaster_sections",
     verbs={"predict": "contentpose.families.pose_forecast.commands:predict"},
     predictor=True,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 def predict(args) -> None:
     """`contentpose predict`: forecast keypoints, render them as frames with a pose-to-frame run."""
-    from contentpose.eval.pose_pipeline import format_pipeline
+    from contentpose.eval.protocols.pose_pipeline import format_pipeline
     from contentpose.viz.pose_pipeline import pipeline_to_files
 
     paths, scores = pipeline_to_files(

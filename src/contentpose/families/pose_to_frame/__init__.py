@@ -1,6 +1,6 @@
 """Pose-to-frame transfer (Everybody Dance Now): frames drawn from stick-figure maps and a
 reference frame of the target, with a temporal discriminator. Parts: objectives/posegen.py,
-models/pose_generator.py, eval/pose_transfer.py, viz/pose_transfer.py.
+models/pose_generator.py, eval/protocols/pose_transfer.py, viz/pose_transfer.py.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ FAMILY = Family(
     objective=PoseToFrameObjective,
     objectives={"posegen": "contentpose.objectives.posegen:PoseGen"},
     loaded="contentpose.trained:TrainedPoseGenerator",
-    evaluate="contentpose.eval.pose_transfer:evaluate_pose_generators",
+    evaluate="contentpose.eval.protocols.pose_transfer:evaluate_pose_generators",
     report="contentpose.viz.html_report:pose_generator_sections",
     verbs={"transfer": "contentpose.families.pose_to_frame.commands:transfer"},
 )

@@ -1,6 +1,6 @@
 """The Set GAN: a generator of frames from z_C (shared by a set) and z_M (one per frame), judged
 against sets of real frames of one clip. Parts: objectives/setgan.py, models/decoder.py,
-models/set_discriminator.py, eval/identity.py (perturbation curves, set consistency), viz/traverse.py.
+models/set_discriminator.py, eval/protocols/identity.py (perturbation curves, set consistency), viz/traverse.py.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ FAMILY = Family(
     objective=SetGANObjective,
     objectives={"setgan": "contentpose.objectives.setgan:SetGAN"},
     loaded="contentpose.trained:TrainedGenerator",
-    evaluate="contentpose.eval.evaluate:evaluate_generators",
+    evaluate="contentpose.eval.protocols.set_gan:evaluate_generators",
     report="contentpose.viz.html_report:generator_sections",
     verbs={
         "samples": "contentpose.families.set_gan.commands:samples",

@@ -1,6 +1,6 @@
 """VGAN (Vondrick et al.): clips generated from noise as a moving foreground, its mask and a static
 background; vgan_cond generates from a first frame. Parts: objectives/vgan.py, models/vgan.py,
-eval/vgan.py, viz/vgan.py.
+eval/protocols/vgan.py, viz/vgan.py.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ FAMILY = Family(
     objective=VGANObjective,
     objectives={"vgan": "contentpose.objectives.vgan:VGAN", "vgan_cond": "contentpose.objectives.vgan:ConditionalVGAN"},
     loaded="contentpose.trained:TrainedVideoGenerator",
-    evaluate="contentpose.eval.vgan:evaluate_video_generators",
+    evaluate="contentpose.eval.protocols.vgan:evaluate_video_generators",
     report="contentpose.viz.html_report:video_generator_sections",
     verbs={
         "predict": "contentpose.families.vgan.commands:predict",

@@ -1,0 +1,1 @@
+"""Learned judges: small networks trained once per data config on real frames (and cached in the run folder) that read what a generated frame shows, with their one shared training helper (`content_classifier.fit_one_cycle`)."""

@@ -1,0 +1,1 @@
+"""Each family's evaluation protocol: what `contentpose evaluate` scores for it, beside the baselines, and how it prints."""

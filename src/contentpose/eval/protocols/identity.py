@@ -1,0 +1,146 @@
+"""Does z_C hold what stays fixed in a clip and z_M what changes? The Set GAN identity analysis.
+
+Tuesca & Uzal measured a face-embedding distance against the norm of a latent perturbation.
+With built-in data the content is known, so a content classifier trained on real frames
+takes the face embedding's place:
+
+- perturbation curves: for random z, move only z_C (or only z_M) a fraction t of the way to
+  another random latent of that subspace (so every z stays in [-1, 1]) and report how often
+  the predicted content of the generated frame changes, and how far its classifier embedding
+  moves, in units of the mean distance between two random real frames;
+- set consistency: the share of generated sets (one z_C, n z_M) whose n frames all get the
+  same content label, next to the same share for real sets (the classifier's own ceiling) and
+  for n independently drawn frames (what no sharing gives).
+
+The predicted content of a frame is its top-k classes of each content factor (k = objects
+per frame): the digit for Moving Digits; shape, scale and colour for Moving Sprites, each also
+reported on its own, so one can see which factors z_C holds.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from contentpose.eval.judges.content_classifier import ContentClassifier
+from contentpose.objectives.setgan import generate, uniform_latents
+from contentpose.trained import TrainedGenerator
+
+FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
+
+
+def predicted_content(
+    classifier: ContentClassifier, frames: torch.Tensor, k: int, groups: dict[str, int] | None = None
+) -> dict[str, torch.Tensor]:
+    """The k most likely classes of each content factor in frames (B, C, H, W): {factor: (B, k)},
+    sorted. `groups` gives each factor's number of classes, in the classifier's class order
+    (default: one factor holding every class)."""
+    logits = classifier(frames)
+    groups = groups or {"content": logits.shape[1]}
+    out, start = {}, 0
+    for name, size in groups.items():
+        out[name] = logits[:, start : start + size].topk(k, dim=1).indices.sort(dim=1).values
+        start += size
+    return out
+
+
+def _changed(before: dict[str, torch.Tensor], after: dict[str, torch.Tensor]) -> dict[str, float]:
+    """Share of frames whose predicted content changed: in any factor ('any') and per factor."""
+    per = {name: (after[name] != before[name]).any(dim=1) for name in before}
+    shares = {name: round(float(v.float().mean()), 4) for name, v in per.items()}
+    return {"any": round(float(torch.stack(list(per.values())).any(dim=0).float().mean()), 4), **shares}
+
+
+@torch.no_grad()
+def reference_distance(classifier: ContentClassifier, data, n: int = 256, seed: int = 0) -> float:
+    """Mean embedding distance between frames of two different random test clips."""
+    frames = data.test_frames(2 * n, [0], seed)[:, 0]
+    emb = classifier.embed(frames)
+    half = len(emb) // 2
+    return float((emb[:half] - emb[half : 2 * half]).norm(dim=1).mean())
+
+
+@torch.no_grad()
+def perturbation_curves(
+    gen: TrainedGenerator,
+    classifier: ContentClassifier,
+    k: int,
+    reference: float,
+    n: int = 256,
+    fractions: tuple[float, ...] = FRACTIONS,
+    seed: int = 0,
+    groups: dict[str, int] | None = None,
+) -> dict:
+    """{'content': rows, 'motion': rows}, a row per fraction t: mean perturbation norm, share of
+    frames whose predicted content changed (any factor; and per factor in 'changed_by_factor'),
+    embedding distance / `reference`."""
+    m, dev = gen.config.model, gen.device
+    g = torch.Generator().manual_seed(seed)
+    z_c, z_m = uniform_latents(n, 1, m.z_content, m.z_motion, g)
+    o_c, o_m = uniform_latents(n, 1, m.z_content, m.z_motion, g)
+    draw = lambda c, mo: generate(gen.generator, c.to(dev), mo.to(dev))[:, 0]  # noqa: E731
+    base = draw(z_c, z_m)
+    base_label, base_emb = predicted_content(classifier, base, k, groups), classifier.embed(base)
+    curves = {}
+    for name, z, other in (("content", z_c, o_c), ("motion", z_m, o_m)):
+        rows = []
+        for t in fractions:
+            moved = z + t * (other - z)
+            frames = draw(moved, z_m) if name == "content" else draw(z_c, moved)
+            changed = _changed(base_label, predicted_content(classifier, frames, k, groups))
+            rows.append(
+                {
+                    "fraction": t,
+                    "norm": round(float((moved - z).flatten(1).norm(dim=1).mean()), 4),
+                    "content_changed": changed.pop("any"),
+                    "changed_by_factor": changed,
+                    "embedding_distance": round(
+                        float((classifier.embed(frames) - base_emb).norm(dim=1).mean()) / reference, 4
+                    ),
+                }
+            )
+        curves[name] = rows
+    return curves
+
+
+def _same_label(labels: dict[str, torch.Tensor]) -> dict[str, float]:
+    """{factor: (S, n, k)} -> share of sets whose n frames share one label: in every factor ('all') and per factor."""
+    per = {name: (v == v[:, :1]).all(dim=2).all(dim=1) for name, v in labels.items()}
+    shares = {name: round(float(v.float().mean()), 4) for name, v in per.items()}
+    return {"all": round(float(torch.stack(list(per.values())).all(dim=0).float().mean()), 4), **shares}
+
+
+@torch.no_grad()
+def set_consistency(
+    gen: TrainedGenerator,
+    classifier: ContentClassifier,
+    data,
+    k: int,
+    n_sets: int = 256,
+    seed: int = 1,
+    groups: dict[str, int] | None = None,
+) -> dict:
+    """Share of sets whose frames all get one content label: generated, independent frames, real
+    (every factor at once; per factor under 'by_factor')."""
+    m, n, dev = gen.config.model, gen.config.objective.set_size, gen.device
+    g = torch.Generator().manual_seed(seed)
+
+    def labels(frames):
+        flat = predicted_content(classifier, frames.flatten(0, 1), k, groups)
+        return {name: v.view(*frames.shape[:2], k) for name, v in flat.items()}
+
+    z_c, z_m = uniform_latents(n_sets, n, m.z_content, m.z_motion, g)
+    shared = generate(gen.generator, z_c.to(dev), z_m.to(dev))
+    z_free = uniform_latents(n_sets * n, 1, m.z_content, m.z_motion, g)
+    independent = generate(gen.generator, z_free[0].to(dev), z_free[1].to(dev)).view(n_sets, n, *shared.shape[2:])
+    window = gen.config.data.max_offset
+    times = torch.linspace(0, window, n).round().long().tolist()  # spread over one set's window
+    real = data.test_clips(n_sets, times).frames
+    kinds = {
+        "generated": _same_label(labels(shared)),
+        "independent_frames": _same_label(labels(independent)),
+        "real": _same_label(labels(real)),
+    }
+    by_factor = {
+        factor: {kind: v[factor] for kind, v in kinds.items()} for factor in kinds["generated"] if factor != "all"
+    }
+    return {"set_size": n, "sets": n_sets, **{kind: v["all"] for kind, v in kinds.items()}, "by_factor": by_factor}

@@ -1,0 +1,89 @@
+"""The Set GAN's protocol: the identity analysis (perturbation curves and set consistency, read by
+the content classifier), or on Sprites the judge's agreements."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from contentpose.errors import UserError
+from contentpose.eval.judges.content_classifier import content_classifier
+from contentpose.eval.plots import plot_identity_curves
+from contentpose.eval.protocols.autoencoder import _write
+from contentpose.eval.protocols.identity import perturbation_curves, reference_distance, set_consistency
+from contentpose.eval.protocols.sprites import SpritesProtocol, format_generator_agreement
+from contentpose.trained import load_generator
+
+
+def evaluate_generators(paths: list[Path], device: str = "auto", out: Path | None = None, split: str = "val") -> dict:
+    """The identity analysis of Set GAN runs: perturbation curves and set consistency."""
+    results = {"split": split, "runs": {}}
+    for path in paths:
+        gen = load_generator(path, device)
+        data = gen.dataset(split)
+        if gen.config.data.name == "lpc_sprites":  # no known factors per frame: the Sprites judge's agreements
+            entry = {
+                "step": gen.step,
+                "objective": gen.config.objective.name,
+                "split": split,
+                "sprites": SpritesProtocol(gen, split).score_generator(gen),
+            }
+            (gen.path / "eval.json").write_text(json.dumps(entry, indent=2))
+            results["runs"][str(path)] = entry
+            print(format_generator_agreement(gen.path.name, entry["sprites"]))
+            continue
+        if not hasattr(data, "factor_values"):
+            raise UserError(
+                f"{path}: the identity analysis needs data with known content "
+                f"(moving_digits or moving_sprites), not {gen.config.data.name}"
+            )
+        classifier = content_classifier(gen.path, gen.dataset("train"))
+        k, groups = data.num_objects, data.content_groups
+        curves = perturbation_curves(gen, classifier, k, reference_distance(classifier, data), groups=groups)
+        entry = {
+            "step": gen.step,
+            "objective": gen.config.objective.name,
+            "curves": curves,
+            "sets": set_consistency(gen, classifier, data, k, groups=groups),
+            "plot": str(plot_identity_curves(curves, gen.path / "identity.png", title=gen.path.name)),
+        }
+        (gen.path / "eval.json").write_text(json.dumps(entry, indent=2))
+        results["runs"][str(path)] = entry
+        print(format_identity(gen.path.name, entry))
+    _write(out, results)
+    return results
+
+
+def format_identity(name: str, entry: dict) -> str:
+    lines = [
+        f"{name}: identity analysis at step {entry['step']} (content classifier on generated frames)",
+        "perturb  fraction  |dz|  content changed  embedding distance (1 = random real pair)",
+    ]
+    for subspace, label in (("content", "z_C"), ("motion", "z_M")):
+        for r in entry["curves"][subspace]:
+            lines.append(
+                f"{label:7} {r['fraction']:9.2f} {r['norm']:5.2f} {r['content_changed']:16.3f} "
+                f"{r['embedding_distance']:19.3f}"
+            )
+    factors = list(entry["sets"]["by_factor"])
+    if len(factors) > 1:
+        lines.append("content changed, per factor: " + ", ".join(factors))
+        for subspace, label in (("content", "z_C"), ("motion", "z_M")):
+            for r in entry["curves"][subspace]:
+                lines.append(
+                    f"{label:7} {r['fraction']:9.2f} "
+                    + "  ".join(f"{f} {r['changed_by_factor'][f]:.3f}" for f in factors)
+                )
+    s = entry["sets"]
+    lines.append(
+        f"sets of {s['set_size']} frames with one content label: generated {s['generated']:.3f}, "
+        f"real {s['real']:.3f}, independent frames {s['independent_frames']:.3f}"
+    )
+    if len(factors) > 1:
+        for f, v in s["by_factor"].items():
+            lines.append(
+                f"  {f:7} alone: generated {v['generated']:.3f}, real {v['real']:.3f}, "
+                f"independent frames {v['independent_frames']:.3f}"
+            )
+    lines.append(f"plot: {entry['plot']}")
+    return "\n".join(lines)

@@ -1,0 +1,72 @@
+"""Held-out scores on real clips: known answers from outputs that copy one of their inputs."""
+
+import pytest
+import torch
+from conftest import coloured_videos
+
+from contentpose.config import DataConfig
+from contentpose.data.video_folder import VideoFolder
+from contentpose.eval.baselines.global_shift import global_shift_warp, phase_shift, shift_frames
+from contentpose.eval.protocols.held_out_video import format_held_out_video, held_out_video_scores, nearest
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory):
+    """Three videos, each with its own background colour, split by time."""
+    root = coloured_videos(tmp_path_factory.mktemp("held_out") / "videos", frames=25)
+    cfg = DataConfig(name="videos", path=str(root), colour=True, frame_size=32, split="time")
+    return VideoFolder(cfg, "train", quiet=True), VideoFolder(cfg, "test", quiet=True)
+
+
+class Copy(torch.nn.Module):
+    """D(Ec(a), Ep(b)) that returns a (keeps content, ignores pose) or b (ignores content)."""
+
+    def __init__(self, which: str):
+        super().__init__()
+        self.which = which
+
+    def forward(self, a, b):
+        return a if self.which == "content" else b
+
+
+def test_nearest_finds_the_frames_of_the_pool():
+    pool = torch.randint(0, 256, (50, 3, 8, 8), dtype=torch.uint8)
+    assert nearest(pool[[7, 3, 41]].float() / 255, pool, chunk=16).tolist() == [7, 3, 41]
+
+
+def test_held_out_pairs_are_later_frames_of_one_clip(videos):
+    _, test = videos
+    x_t, x_tk, clip = test.held_out_pairs(40, 3, seed=0)
+    assert x_t.shape == x_tk.shape == (40, 3, 32, 32) and clip.shape == (40,)
+    assert not torch.equal(x_t, x_tk)  # k >= 1: the square has moved
+
+
+def test_copy_models_get_the_copy_baselines_and_the_judge_tells_whose_content(videos):
+    train, test = videos
+    keep = held_out_video_scores(Copy("content"), train, test, max_offset=3, n=60)
+    assert keep["transfer"] == keep["copy_content_frame"]  # returning x_t is the copy baseline
+    assert keep["transfer"]["psnr"] < keep["reconstruction"]["psnr"] == 100.0  # reconstruction returns x_t+k
+    assert keep["nearest_training_frame"]["psnr"] < 100.0  # held-out frames are not in the training part
+    across = keep["across_videos"]
+    assert across["judge_ceiling"] == 1.0  # each video has its own background colour
+    assert across["content_kept"] == 1.0 and across["pose_frame_video"] == 0.0
+
+    blind = held_out_video_scores(Copy("pose"), train, test, max_offset=3, n=60)
+    assert blind["transfer"]["psnr"] == blind["wrong_content"]["psnr"] == 100.0
+    assert blind["across_videos"]["content_kept"] == 0.0 and blind["across_videos"]["pose_frame_video"] == 1.0
+    text = format_held_out_video("copy", keep)
+    assert "nearest training frame" in text and "a's video in 1.000" in text and "strongest baseline" in text
+    # the square slides over a plain background: the global shift beats copying x_t
+    assert keep["global_shift"]["psnr"] > keep["copy_content_frame"]["psnr"]
+    lo, hi = keep["global_shift"]["psnr_ci"]
+    assert lo <= keep["global_shift"]["psnr"] <= hi
+
+
+def test_phase_correlation_finds_a_translation_and_undoes_it():
+    g = torch.Generator().manual_seed(0)
+    a = torch.rand(2, 3, 32, 32, generator=g)
+    b = torch.stack([a[0].roll((3, -5), (1, 2)), a[1].roll((-7, 2), (1, 2))])
+    assert phase_shift(a, b).tolist() == [[3, -5], [-7, 2]]
+    warped = global_shift_warp(a, b)
+    assert torch.equal(warped[0, :, 3:, :27], b[0, :, 3:, :27])  # all but the uncovered border
+    assert torch.equal(shift_frames(a, torch.zeros(2, 2, dtype=torch.long)), a)
