@@ -29,10 +29,13 @@ def test_refused_resume_leaves_the_run_folder_as_it_was(run, fails_cleanly):  # 
     before = snapshot(run)
     fails_cleanly(
         ["train", "--resume", "model.width=16", "train.steps=300", "--out", str(run), "--quiet"],
-        "different 'model' network",
+        "can change only train.steps",
     )
     assert snapshot(run) == before
-    fails_cleanly(["train", "--resume", "objective=mipae", "train.steps=300", "--out", str(run), "--quiet"], "network")
+    fails_cleanly(
+        ["train", "--resume", "objective=mipae", "train.steps=300", "--out", str(run), "--quiet"],
+        "not 'objective=mipae'",
+    )
     assert snapshot(run) == before
 
 
@@ -215,3 +218,33 @@ def test_ctrl_c_before_training_starts_says_interrupted(monkeypatch, capsys):
     monkeypatch.setattr(cli, "cmd_evaluate", interrupted)
     assert cli.main(["evaluate", "somewhere"]) == 130
     assert capsys.readouterr().err.strip() == "contentpose: interrupted"
+
+
+def test_a_resume_changes_only_steps_and_logging_and_never_rewrites_the_config(tiny_run, tmp_path, fails_cleanly):
+    """`--resume` with a setting the checkpoint cannot honour (a learning rate, a NaN weight, another
+    preset) is refused before anything is written: config.yaml stays byte for byte."""
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    before = (run / "config.yaml").read_bytes()
+    resume = ["train", "--resume", "--out", str(run), "--quiet"]
+    fails_cleanly([*resume, "train.lr=0.5"], "can change only train.steps")
+    fails_cleanly([*resume, "objective.alpha=nan"], "can change only train.steps")
+    fails_cleanly(["train", "mipae_quick", "--resume", "--out", str(run)], "leave out the preset 'mipae_quick'")
+    assert (run / "config.yaml").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("train.lr=nan", "must be a finite number"),
+        ("train.lr=inf", "must be a finite number"),
+        ("train.lr=1e30", "above 0 and at most 1"),
+        ("train.beta1=2", "at least 0 and below 1"),
+        ("objective.alpha=nan", "must be a finite number"),
+        ("data.test_fraction=1.5", "above 0 and below 1"),
+        ("data.test_fraction=0", "above 0 and below 1"),
+    ],
+)
+def test_numbers_no_training_can_use_are_refused_before_any_folder(override, message, tmp_path, fails_cleanly):
+    fails_cleanly(["train", "quick", override, "--out", str(tmp_path / "run")], message)
+    assert not (tmp_path / "run").exists()

@@ -235,7 +235,7 @@ def test_runs_naming_a_removed_setting_still_load(predictor_run, tmp_path, capsy
     assert "ignored: model.move_pixels" in capsys.readouterr().err
     from contentpose.train.loop import resume_config  # what train --resume and train-predictor read
 
-    assert resume_config(run, ["predictor.steps=7"]).predictor.steps == 7
+    assert resume_config(run, ["predictor.steps=7"], None).predictor.steps == 7
     with pytest.raises(UserError, match="unknown config key 'model.move_pixels'"):
         load_config("quick", ["model.move_pixels=false"])
 

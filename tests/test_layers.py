@@ -1,7 +1,7 @@
 """Imports point down: no module of the package imports from a layer above its own.
 
 The layers, bottom to top (a module may import its own layer and those below):
-errors, config, families < runtime < data, models < objectives < trained < eval < viz < train < api < cli.
+errors, files, config, families < runtime < data, models < objectives < trained < eval < viz < train < api < cli.
 A family folder (families/NAME/) holds its configs and Family record in the bottom layer (they name
 their parts as "module:attribute" strings) and its command-line verbs, commands.py, in the cli layer.
 A new top-level module must be placed in a layer here.
@@ -13,7 +13,7 @@ from pathlib import Path
 import contentpose
 
 LAYERS = [
-    {"errors", "config", "families"},
+    {"errors", "files", "config", "families"},
     {"runtime"},
     {"data", "models"},
     {"objectives"},

@@ -23,7 +23,11 @@ def cmd_train(args) -> None:
     if args.resume:
         if args.out is None:
             raise UserError("--resume needs --out RUN, the run folder to continue")
-        overrides = ([args.config] if args.config and "=" in args.config else []) + args.overrides
+        if args.config and "=" not in args.config:
+            raise UserError(
+                f"--resume continues {args.out} with its own config.yaml; leave out the preset {args.config!r}"
+            )
+        overrides = ([args.config] if args.config else []) + args.overrides
         cfg = resume_config(Path(args.out), overrides)
     run = Path(args.out) if args.out else Path("runs") / Path(args.config).stem
     train(cfg, run, resume=args.resume, quiet=args.quiet)

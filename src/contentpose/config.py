@@ -7,6 +7,7 @@ wrong type are rejected with one clear line.
 
 from __future__ import annotations
 
+import math
 import types
 import typing
 from dataclasses import asdict, dataclass, field
@@ -19,6 +20,7 @@ import yaml
 from contentpose.errors import UserError
 from contentpose.families import FAMILIES, Family, family_of, objective_names
 from contentpose.families.autoencoder import AutoencoderModel, AutoencoderObjective
+from contentpose.files import write_atomic
 
 FrameSize = Literal[32, 64, 128]  # what the DCGAN backbone handles (4 px after 3, 4 or 5 stride-2 blocks)
 FRAME_SIZES = typing.get_args(FrameSize)
@@ -163,6 +165,17 @@ NON_NEGATIVE = {
 }
 
 
+BOUNDED = {  # (low, high, what): low < value <= high
+    "data": {"test_fraction": (0.0, 0.99, "above 0 and below 1 (the share of clips held out)")},
+    "train": {
+        "lr": (0.0, 1.0, "above 0 and at most 1"),
+        "beta1": (-1e-12, 0.9999, "at least 0 and below 1"),
+        "beta2": (-1e-12, 0.9999, "at least 0 and below 1"),
+    },
+    "predictor": {"lr": (0.0, 1.0, "above 0 and at most 1")},
+}
+
+
 def presets() -> list[str]:
     """Names of the presets shipped with the package."""
     folder = resources.files("contentpose") / "configs"
@@ -258,7 +271,7 @@ def drop_unknown_keys(raw: dict) -> list[str]:
 
 
 def save_config(config: Config, path: Path) -> None:
-    path.write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
+    write_atomic(path, yaml.safe_dump(config.to_dict(), sort_keys=False))
 
 
 def _build_section(section: str, cls: type, values: dict, family: Family):
@@ -280,6 +293,9 @@ def _build_section(section: str, cls: type, values: dict, family: Family):
     for key in NON_NEGATIVE.get(section, ()):
         if hasattr(built, key) and getattr(built, key) < 0:
             raise UserError(f"config key '{section}.{key}' must be 0 or more; got {getattr(built, key)!r}")
+    for key, (low, high, what) in BOUNDED.get(section, {}).items():
+        if hasattr(built, key) and not low < getattr(built, key) <= high:
+            raise UserError(f"config key '{section}.{key}' must be {what}; got {getattr(built, key)!r}")
     return built
 
 
@@ -296,9 +312,11 @@ def _coerce(key: str, value, kind):
         return value
     if kind is float and isinstance(value, str):  # YAML reads 1e-4 (no '.') as a string
         try:
-            return float(value)
+            value = float(value)
         except ValueError:
             raise UserError(f"config key '{key}' must be float, got {value!r}") from None
+    if kind is float and isinstance(value, float) and not math.isfinite(value):
+        raise UserError(f"config key '{key}' must be a finite number; got {value!r}")
     ok = {
         bool: isinstance(value, bool),
         int: isinstance(value, int) and not isinstance(value, bool),

@@ -10,6 +10,7 @@ RUN/predictor_metrics.jsonl  its metrics log
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -77,6 +78,22 @@ class TrainedRun(Trained):
         c_rep = c.map(lambda t: t.repeat_interleave(T, 0))
         frames = self.model.decode(c_rep, self.model.pose(motion.flatten(0, 1)))
         return frames.view(B, T, *frames.shape[1:]).float()
+
+
+def read_metrics(path: Path) -> list[dict]:
+    """The rows of a metrics log (METRICS, PREDICTOR_METRICS), each with its int `step`. A line that
+    is not such a row (the torn last line of a killed run) is left out."""
+    rows = []
+    if not path.is_file():
+        return rows
+    for line in path.read_text(errors="replace").splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict) and isinstance(row.get("step"), int):
+            rows.append(row)
+    return rows
 
 
 def read_run_config(run: Path) -> Config:

@@ -50,3 +50,17 @@ def test_training_process_names_the_holder_while_it_trains(tmp_path):
     assert training_process(run) is None
     with run_lock(run, "predictor"):
         assert training_process(run) == (str(os.getpid()), "predictor")
+
+
+def test_a_planted_lock_link_is_refused_and_its_target_untouched(tmp_path):
+    """RUN/.lock pointing outside the run folder: training refuses it in one line and writes nothing
+    through it (O_NOFOLLOW)."""
+    outside = tmp_path / "bashrc"
+    outside.write_text("keep me\n")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / ".lock").symlink_to(outside)
+    with pytest.raises(UserError, match="is a symbolic link; refusing to write through it"), run_lock(run):
+        pass
+    assert outside.read_text() == "keep me\n" and (run / ".lock").is_symlink()
+    assert training_process(run) is None  # reading the lock does not follow it either

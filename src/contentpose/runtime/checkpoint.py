@@ -47,6 +47,7 @@ def save_checkpoint(
     meta = {"format": FORMAT, **meta, "param_groups": groups, "sha256": tensors_sha256(tensors)}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)  # a link planted there is removed, not written through
     save_file(tensors, str(tmp), metadata={"contentpose": json.dumps(meta)})
     os.replace(tmp, path)
 

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from contentpose.errors import UserError
+from contentpose.files import open_nofollow
 
 LOCK = ".lock"
 
@@ -30,6 +31,9 @@ def run_lock(run: Path, what: str = "model"):
     try:
         run.mkdir(parents=True, exist_ok=True)
         fd = _acquire(run / LOCK)
+    except UserError:
+        _remove_empty(created)
+        raise
     except OSError as err:
         _remove_empty(created)
         raise UserError(f"cannot write the run folder {run}: {err.strerror or err}") from None
@@ -47,7 +51,7 @@ def run_lock(run: Path, what: str = "model"):
 def training_process(run: Path) -> tuple[str, str] | None:
     """Who is training what in `run` now (pid, what), from RUN/.lock while its lock is held, or None."""
     try:
-        fd = os.open(Path(run) / LOCK, os.O_RDONLY)
+        fd = os.open(Path(run) / LOCK, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
         return None
     try:
@@ -63,7 +67,7 @@ def training_process(run: Path) -> tuple[str, str] | None:
 def _acquire(path: Path) -> int:
     """An open descriptor of `path` with the exclusive lock held."""
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = open_nofollow(path, os.O_RDWR | os.O_CREAT)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -75,7 +79,7 @@ def _acquire(path: Path) -> int:
                 f"wait for it to finish or choose another --out"
             ) from None
         try:
-            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+            if os.fstat(fd).st_ino == os.lstat(path).st_ino:
                 return fd
         except FileNotFoundError:
             pass

@@ -8,12 +8,14 @@ sets). Open it with `tensorboard --logdir RUN/tensorboard`.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from contentpose.files import open_nofollow
 from contentpose.viz.grid import grid_image
 
 TENSORBOARD = "tensorboard"
@@ -24,7 +26,7 @@ class TrainingLog:
 
     def __init__(self, metrics_path: Path, tb_dir: Path | None, quiet: bool = False, start: int = 0):
         """`start`: the step a resumed run continues from; TensorBoard drops what it had logged after it."""
-        self.file = metrics_path.open("a")
+        self.file = os.fdopen(open_nofollow(metrics_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT), "a")
         self.writer = None
         if tb_dir is not None:
             try:

@@ -21,6 +21,7 @@ from contentpose.config import Config, TrainConfig, save_config, with_overrides
 from contentpose.data import build_dataset
 from contentpose.data.samplers import SequenceSampler
 from contentpose.errors import UserError
+from contentpose.files import write_atomic
 from contentpose.models.pose_predictor import PosePredictor
 from contentpose.objectives import build_objective
 from contentpose.objectives.contract import Objective, Sampler
@@ -29,6 +30,7 @@ from contentpose.runtime import Runtime, launched_rank, start_runtime, stop_runt
 from contentpose.runtime.checkpoint import load_checkpoint, read_meta, save_checkpoint
 from contentpose.runtime.lock import run_lock
 from contentpose.runtime.progress import progress
+from contentpose.runtime.signals import stop_requests
 from contentpose.train.logging import TENSORBOARD, TrainingLog
 from contentpose.trained import (
     CHECKPOINT,
@@ -38,6 +40,7 @@ from contentpose.trained import (
     PREDICTOR_METRICS,
     VIDEO_CACHE,
     load_run,
+    read_metrics,
     read_run_config,
 )
 
@@ -58,6 +61,7 @@ class Schedule:
 
 
 LR_FLOOR = 0.1  # nanoGPT's min_lr = lr / 10
+UNLOGGED = "unlogged/"  # checkpoint RNG-section prefix of the figures summed since the last logged row
 
 
 def train(cfg: Config, run: Path, resume: bool = False, quiet: bool = False) -> Path:
@@ -117,7 +121,7 @@ def train_predictor(run: Path, overrides: list[str] = (), resume: bool = False, 
     bad = [o for o in overrides if not o.startswith("predictor.")]
     if bad:
         raise UserError(f"train-predictor only takes predictor.* overrides (the autoencoder is fixed), got {bad[0]!r}")
-    cfg = resume_config(run, overrides)
+    cfg = resume_config(run, overrides, PREDICTOR_RESUMABLE if resume else None)
     p = cfg.predictor
     if p.context < 1 or p.future < 1:
         raise UserError("predictor.context and predictor.future must both be at least 1")
@@ -194,12 +198,15 @@ def fit(
     the checkpoint holds every rank's sampler state.
 
     A loss that turns NaN or infinite stops the run with a UserError before anything more is
-    written, so the checkpoint on disk is the last one taken from finite losses. `on_start`
+    written, so the checkpoint on disk is the last one taken from finite losses. Ctrl-C or SIGTERM
+    (one process) stops the run after the step in progress, with a checkpoint of the finished
+    steps; every checkpoint also holds the sums not yet logged, so a resumed run logs and trains
+    exactly as an uninterrupted one. `on_start`
     (rank 0; e.g. writing the run's config) runs once the checkpoint to resume from has loaded,
     so a refused resume leaves every file as it was.
     """
     rt = rt or Runtime(torch.device("cpu"))
-    start, saved_step = 0, None
+    start, saved_step, partial = 0, None, (0, {})
     if resume:
         saved, rng = load_checkpoint(checkpoint_path, objective.modules, objective.optimizers)
         start = saved_step = saved["step"]
@@ -209,6 +216,10 @@ def fit(
                 f"ask for more steps to continue it"
             )
         torch.set_rng_state(rng["torch"])
+        partial = (
+            saved.get("unlogged_steps", 0),
+            {k[len(UNLOGGED) :]: v for k, v in rng.items() if k.startswith(UNLOGGED)},
+        )
         _restore_sampler(sampler, rng, saved.get("world_size", 1), rt)
         if rt.is_main:
             _truncate_metrics(metrics_path, start)
@@ -254,8 +265,15 @@ def fit(
                     "torch": torch.get_rng_state(),
                     "sampler": states[0],
                     **{f"sampler_rank{r}": s for r, s in enumerate(states) if r},
+                    **{UNLOGGED + k: torch.as_tensor(v) for k, v in sums.items()},
                 },
-                meta={"objective": objective.name, "step": step, "world_size": rt.world_size, **meta},
+                meta={
+                    "objective": objective.name,
+                    "step": step,
+                    "world_size": rt.world_size,
+                    "unlogged_steps": count,
+                    **meta,
+                },
             )
 
     bar = progress(
@@ -265,12 +283,14 @@ def fit(
         desc=desc,
         disable=quiet or not rt.is_main,
     )
-    sums: dict[str, torch.Tensor] = {}
-    count, tick, step = 0, time.perf_counter(), start
+    count, sums = partial  # steps since the last logged row, and their summed figures
+    tick, step = time.perf_counter(), start
     log = TrainingLog(metrics_path, tb_dir, quiet, start) if rt.is_main else None
     try:
-        with contextlib.closing(log) if log else contextlib.nullcontext():
+        with contextlib.closing(log) if log else contextlib.nullcontext(), stop_requests(rt.world_size == 1) as stop:
             for step in bar:
+                if stop.reason:  # asked to stop: the finished steps are saved below
+                    raise KeyboardInterrupt(stop.reason)
                 for g in groups:
                     g["lr"] = g["initial_lr"] * schedule.lr_factor(step)
                 batch = sampler()
@@ -297,11 +317,11 @@ def fit(
                     checkpoint(done)
                     if log and hasattr(objective, "preview"):
                         log.image("preview", objective.preview(*batch), done)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
         bar.close()
         checkpoint(step, collective=False)  # the other processes may be gone already
         raise KeyboardInterrupt(
-            f"interrupted at step {step}; checkpoint saved in {checkpoint_path} "
+            f"{err or 'interrupted'} at step {step}; checkpoint saved in {checkpoint_path} "
             f"(run the same command with --resume to continue)"
         ) from None
     bar.close()
@@ -332,9 +352,22 @@ def _seed(t: TrainConfig) -> None:
     torch.manual_seed(t.seed)
 
 
-def resume_config(run: Path, overrides: list[str]) -> Config:
+RESUMABLE = ("train.steps", "train.log_every", "train.checkpoint_every", "train.device", "train.threads")
+PREDICTOR_RESUMABLE = ("predictor.steps", "predictor.log_every", "predictor.checkpoint_every")
+
+
+def resume_config(run: Path, overrides: list[str], changeable: tuple[str, ...] | None = RESUMABLE) -> Config:
     """The saved config of `run` (as `read_run_config` reads it: keys a later version removed are
-    dropped), with `section.key=value` overrides applied (e.g. more steps)."""
+    dropped), with `section.key=value` overrides applied. A resumed run continues as it was set up:
+    only the keys in `changeable` (None: any) may change, so config.yaml never says one thing while
+    the checkpoint trains another."""
+    if changeable is not None:
+        for item in overrides:
+            if item.partition("=")[0] not in changeable:
+                raise UserError(
+                    f"--resume continues {run} as it was configured; it can change only {', '.join(changeable)}, "
+                    f"not {item!r} (start a new run for other settings)"
+                )
     return with_overrides(read_run_config(run).to_dict(), overrides)
 
 
@@ -346,7 +379,8 @@ def _check_resume(path: Path, resume: bool, what: str) -> None:
 
 
 def _truncate_metrics(path: Path, step: int) -> None:
-    """Drop log rows past the checkpoint's step, which a resumed run will write again."""
+    """Drop log rows past the checkpoint's step, which a resumed run will write again (and a torn
+    last line, as a killed run leaves)."""
     if path.exists():
-        rows = [line for line in path.read_text().splitlines() if line and json.loads(line)["step"] <= step]
-        path.write_text("".join(r + "\n" for r in rows))
+        rows = [json.dumps(row) for row in read_metrics(path) if row["step"] <= step]
+        write_atomic(path, "".join(r + "\n" for r in rows))

@@ -30,6 +30,7 @@ from contentpose.trained import (
     load_pose_generator,
     load_run,
     load_video_generator,
+    read_metrics,
     read_run_config,
 )
 from contentpose.viz.analogy import analogy_grid
@@ -75,7 +76,7 @@ def write_report(run_path: str | Path, device: str = "auto", out: str | Path | N
         )
     ]
     curves = {
-        name: _read_rows(run / log) for name, log in (("training", METRICS), ("pose predictor", PREDICTOR_METRICS))
+        name: read_metrics(run / log) for name, log in (("training", METRICS), ("pose predictor", PREDICTOR_METRICS))
     }
     curves = {k: v for k, v in curves.items() if v}
     if curves:
@@ -419,10 +420,6 @@ def _read_evaluation(run: Path) -> dict | None:
         return json.loads(path.read_text())
     except json.JSONDecodeError:
         raise UserError(f"{path} is not valid JSON; run contentpose evaluate {run} again") from None
-
-
-def _read_rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line] if path.is_file() else []
 
 
 def _section(title: str, body: str) -> str:

@@ -1,0 +1,105 @@
+"""Ctrl-C and SIGTERM stop a training between steps; `--resume` then repeats the uninterrupted run bit
+for bit (every logged figure and every tensor of the checkpoint), wherever the signal came."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+import contentpose.train.loop as loop
+from contentpose.config import load_config
+from contentpose.runtime.checkpoint import read_meta
+from contentpose.train.loop import train
+from contentpose.trained import read_metrics
+
+OVERRIDES = [
+    "data.frame_size=32",
+    "data.num_digits=1",
+    "data.digits=sklearn",
+    "data.test_clips=8",
+    "model.width=4",
+    "model.content_dim=8",
+    "train.batch_size=4",
+    "train.steps=8",
+    "train.log_every=3",  # not a divisor of checkpoint_every: checkpoints hold unlogged sums
+    "train.checkpoint_every=4",
+    "train.device=cpu",
+    "train.threads=1",
+]
+
+
+def signalled_at(monkeypatch, call: int, signals=(signal.SIGINT,)):
+    """Training's sampler sends `signals` to this process while drawing batch number `call` (1-based)."""
+    build = loop.build_training
+
+    def wrapped(*args, **kwargs):
+        objective, sampler = build(*args, **kwargs)
+        calls = [0]
+
+        class Signalling:
+            generator = sampler.generator
+
+            def __call__(self):
+                calls[0] += 1
+                if calls[0] == call:
+                    for s in signals:
+                        os.kill(os.getpid(), s)
+                return sampler()
+
+            def state(self):
+                return sampler.state()
+
+            def load_state(self, state):
+                sampler.load_state(state)
+
+        return objective, Signalling()
+
+    monkeypatch.setattr(loop, "build_training", wrapped)
+
+
+def figures(run) -> list[dict]:
+    return [{k: v for k, v in row.items() if k != "samples_per_s"} for row in read_metrics(run / "metrics.jsonl")]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    run = tmp_path_factory.mktemp("whole") / "run"
+    train(load_config("quick", OVERRIDES), run, quiet=True)
+    return run
+
+
+@pytest.mark.parametrize(
+    "call, signals",
+    [
+        (2, (signal.SIGINT,)),  # between checkpoints, before the first log row
+        (4, (signal.SIGINT,)),  # the step that ends at a checkpoint
+        (6, (signal.SIGTERM,)),  # SIGTERM saves like Ctrl-C
+        (7, (signal.SIGINT, signal.SIGINT)),  # a second Ctrl-C while the step finishes changes nothing
+    ],
+)
+def test_a_stopped_run_resumes_exactly(uninterrupted, tmp_path, monkeypatch, call, signals):
+    run = tmp_path / "run"
+    signalled_at(monkeypatch, call, signals)
+    with pytest.raises(KeyboardInterrupt, match=f"at step {call}; checkpoint saved"):
+        train(load_config("quick", OVERRIDES), run, quiet=True)
+    assert read_meta(run / "checkpoint.safetensors")["step"] == call
+    assert not (run / ".lock").exists()  # released, also after SIGTERM
+    monkeypatch.undo()
+    with open(run / "metrics.jsonl", "a") as f:
+        f.write('{"step": 99, "rec')  # a torn last line, as a kill leaves: dropped on resume
+    train(load_config("quick", OVERRIDES), run, resume=True, quiet=True)
+    assert figures(run) == figures(uninterrupted)
+    ours, theirs = load_file(run / "checkpoint.safetensors"), load_file(uninterrupted / "checkpoint.safetensors")
+    assert ours.keys() == theirs.keys()
+    assert all(torch.equal(ours[k], theirs[k]) for k in ours)
+
+
+def test_the_interrupt_message_names_the_signal(tmp_path, monkeypatch):
+    signalled_at(monkeypatch, 3, (signal.SIGTERM,))
+    with pytest.raises(KeyboardInterrupt, match=r"^terminated \(SIGTERM\) at step 3"):
+        train(load_config("quick", OVERRIDES), tmp_path / "run", quiet=True)
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # the handler is gone after training
