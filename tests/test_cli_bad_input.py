@@ -248,3 +248,50 @@ def test_a_resume_changes_only_steps_and_logging_and_never_rewrites_the_config(t
 def test_numbers_no_training_can_use_are_refused_before_any_folder(override, message, tmp_path, fails_cleanly):
     fails_cleanly(["train", "quick", override, "--out", str(tmp_path / "run")], message)
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["analogy", "RUN", "--size", "0"], "--size: 0 is outside 1 to 32"),
+        (["analogy", "RUN", "--size", "100000"], "--size: 100000 is outside 1 to 32"),
+        (["analogy", "RUN", "--seed", str(2**64)], "is outside 0 to"),
+        (["interpolate", "RUN", "--rows", "-1"], "--rows: -1 is outside 1 to 64"),
+        (["interpolate", "RUN", "--steps", "100000"], "--steps: 100000 is outside 1 to 64"),
+        (["samples", "RUN", "--rows", "100000"], "--rows: 100000 is outside 1 to 64"),
+        (["transfer", "RUN", "--content", "a", "--motion", "b", "--frames", "999999999999"], "outside 2 to 2000"),
+        (["transfer", "RUN", "--content", "a", "--motion", "b", "--fps", "0"], "--fps: 0 is outside 1 to 120"),
+        (["predict", "RUN", "--context", "100000"], "--context: 100000 is outside 1 to 200"),
+        (["predict", "RUN", "--horizon", "x"], "'x' is not a whole number"),
+        (["nosuch"], "invalid choice: 'nosuch'"),
+        (["train", "quick", "--out", ""], "--out needs a folder name"),
+    ],
+)
+def test_bounded_arguments_are_refused_in_one_line_before_any_work(args, message, fails_cleanly):
+    """Work stays bounded: sizes, frames, rows, steps and contexts have limits, named in the message."""
+    fails_cleanly(args, message)
+
+
+def test_hostile_configs_and_environments_end_in_one_line(tmp_path, fails_cleanly, monkeypatch):
+    (tmp_path / "latin1.yaml").write_bytes(b"train:\n  steps: \xff\xfe\n")
+    (tmp_path / "deep.yaml").write_text("a: " + "[" * 5000 + "\n")
+    fails_cleanly(["train", str(tmp_path / "latin1.yaml"), "--out", str(tmp_path / "a")], "is not UTF-8 text")
+    fails_cleanly(["train", str(tmp_path / "deep.yaml"), "--out", str(tmp_path / "b")], "nested too deeply")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.delenv("MASTER_ADDR", raising=False)
+    fails_cleanly(["train", "quick", *TINY, "--out", str(tmp_path / "c"), "--quiet"], "MASTER_ADDR is not set")
+    assert not any((tmp_path / name).exists() for name in "abc")  # no half-made run folder
+
+
+def test_report_and_traverse_refuse_before_writing(tmp_path, setgan_run, fails_cleanly):
+    run = tmp_path / "untrained"
+    shutil.copytree(setgan_run, run)
+    (run / "checkpoint.safetensors").unlink()
+    fails_cleanly(["report", str(run)], "has no trained networks yet")
+    assert not (run / "report_files").exists()
+    fails_cleanly(
+        ["traverse", str(setgan_run), "--out", str(tmp_path / "t.png"), "--video", str(tmp_path / "x.foo")],
+        "use a .mp4 or .gif",
+    )
+    assert not (tmp_path / "t.png").exists()

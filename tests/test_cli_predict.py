@@ -72,7 +72,7 @@ def test_evaluate_adds_prediction_metrics(predictor_run, evaluated_predictor_run
 
 
 def test_bad_prediction_inputs(predictor_run, trained_run, tmp_path, fails_cleanly):
-    fails_cleanly(["predict", str(predictor_run), "--horizon", "0"], "at least 1")
+    fails_cleanly(["predict", str(predictor_run), "--horizon", "0"], "--horizon: 0 is outside 1 to 2000")
     fails_cleanly(["predict", str(trained_run), "--out", str(tmp_path / "a.gif")], "no pose predictor")
     empty = tmp_path / "empty"
     empty.mkdir()

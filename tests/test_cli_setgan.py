@@ -105,7 +105,7 @@ def test_evaluate_runs_the_identity_analysis(evaluated_setgan_run):
 def test_set_gan_bad_inputs(gan_run, tmp_path, fails_cleanly):
     fails_cleanly(["analogy", str(gan_run)], "has no `analogy`; it is for: autoencoder (drnet, mipae)")
     fails_cleanly(["train-predictor", str(gan_run)], "needs a content/pose autoencoder")
-    fails_cleanly(["traverse", str(gan_run), "--steps", "1"], "--steps >= 2")
+    fails_cleanly(["traverse", str(gan_run), "--steps", "1"], "--steps: 1 is outside 2 to 64")
     fails_cleanly(
         [
             "train",

@@ -119,7 +119,7 @@ def test_bad_transfer_inputs(trained_run, tiny_gan_run, tmp_path, fails_cleanly)
         ],
         "the motion clip needs at least 2",
     )
-    fails_cleanly(["transfer", run, *ok, "--frames", "1"], "--frames must be at least 2")
+    fails_cleanly(["transfer", run, *ok, "--frames", "1"], "--frames: 1 is outside 2 to 2000")
     assert not list(tmp_path.glob("*.png")) and not (tmp_path / "s.gif").exists() and not (tmp_path / "g.gif").exists()
 
 

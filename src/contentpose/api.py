@@ -62,12 +62,19 @@ class Model:
     def load_video(self, path: str | Path, max_frames: int | None = None) -> torch.Tensor:
         """A video file (mp4, avi, mov, mkv, webm, gif) as the run's data pipeline reads one: square crop
         (data.crop), resized to the frame size, every data.stride-th frame -> (T, C, H, W) in [0, 1]."""
+        if max_frames is not None and (not isinstance(max_frames, int) or max_frames < 1):
+            raise UserError(
+                f"load_video's max_frames must be a whole number of at least 1 (or None); got {max_frames!r}"
+            )
         return read_run_video(self.config, path, max_frames)
 
     def clip(self, split: str = "test", index: int = 0, frames: int = 20) -> torch.Tensor:
         """Clip number `index` of the run's test, validation ("val") or training ("train") data, from its
         first frame, up to `frames` frames: (T, C, H, W) in [0, 1]."""
         check_split(split)
+        for name, value, low in (("index", index, 0), ("frames", frames, 1)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise UserError(f"clip()'s {name} must be a whole number of at least {low}; got {value!r}")
         if split not in self._data:
             self._data[split] = self.trained.dataset(split)
         return self._data[split].clip(index, frames).cpu()
@@ -184,6 +191,20 @@ class Model:
             )
         return model
 
+    @staticmethod
+    def _check_values(frames: torch.Tensor, what: str) -> None:
+        """Frames are floats in [0, 1]: uint8 images (0-255), NaN or values far outside are refused,
+        not silently decoded into noise."""
+        if not frames.is_floating_point():
+            raise UserError(f"{what} must be a float tensor with values in [0, 1]; got {frames.dtype} (divide by 255)")
+        if frames.numel() and not torch.isfinite(frames).all():
+            raise UserError(f"{what} holds NaN or infinite values")
+        if frames.numel() and (frames.min() < -0.01 or frames.max() > 1.01):
+            raise UserError(
+                f"{what} must have values in [0, 1]; got {float(frames.min()):.3g} to {float(frames.max()):.3g}"
+                + (" (divide by 255)" if frames.max() > 1.5 else "")
+            )
+
     def _check_frame(self, shape: torch.Size, what: str, layout: str) -> None:
         c, s = self.channels, self.frame_size
         if tuple(shape[-3:]) != (c, s, s):
@@ -201,6 +222,7 @@ class Model:
                 f"{tuple(frames.shape) if isinstance(frames, torch.Tensor) else type(frames).__name__}"
             )
         self._check_frame(frames.shape, f"{what}()'s frames", "(..., C, H, W)")
+        self._check_values(frames, f"{what}()'s frames")
         return frames.to(self.device).float().reshape(-1, *frames.shape[-3:]), frames.shape[:-3]
 
     def _clips(self, frames: torch.Tensor, what: str) -> torch.Tensor:
@@ -211,6 +233,7 @@ class Model:
                 f"{tuple(frames.shape) if isinstance(frames, torch.Tensor) else type(frames).__name__}"
             )
         self._check_frame(frames.shape, what, "(T, C, H, W) or (B, T, C, H, W)")
+        self._check_values(frames, what)
         if frames.shape[-4] < 1:
             raise UserError(f"{what} holds no frames")
         return (frames[None] if frames.dim() == 4 else frames).to(self.device).float()

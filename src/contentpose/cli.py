@@ -12,6 +12,8 @@ from contentpose.errors import UserError
 def cmd_train(args) -> None:
     from contentpose.config import load_config
 
+    if args.out is not None and not args.out.strip():
+        raise UserError("--out needs a folder name")
     if not args.resume:  # a bad preset or override is reported before torch is imported (~1 s)
         if args.config is None:
             raise UserError("train needs a CONFIG: a preset name (quick, paper) or a YAML file")
@@ -29,6 +31,8 @@ def cmd_train(args) -> None:
             )
         overrides = ([args.config] if args.config else []) + args.overrides
         cfg = resume_config(Path(args.out), overrides)
+    if args.threads:
+        cfg.train.threads = args.threads
     run = Path(args.out) if args.out else Path("runs") / Path(args.config).stem
     train(cfg, run, resume=args.resume, quiet=args.quiet)
     if launched_rank() == 0:
@@ -58,8 +62,6 @@ def run_verb(args) -> None:
         )
     if args.command in ("predict", "transfer") and not args.out:
         args.out = list(DEFAULT_PREDICTIONS if args.command == "predict" else DEFAULT_TRANSFERS)
-    if args.command == "samples" and (args.rows < 1 or args.cols < 1):
-        raise UserError("samples needs --rows and --cols of at least 1")
     resolve(verb)(args)
 
 
@@ -81,15 +83,43 @@ def cmd_evaluate(args) -> None:
     )
 
 
+def count(low: int, high: int):
+    """An argparse type: a whole number in [low, high], else one line naming the range (work stays
+    bounded: a grid of 100000 rows or a 10^12-frame transfer is refused, not attempted)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is outside {low} to {high}")
+        return value
+
+    return parse
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors in one line (and exit code 2) like every other error."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="contentpose", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog="contentpose", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     p = sub.add_parser("train", help="train a model from a preset or YAML config")
     p.add_argument("config", nargs="?", help="preset name (quick, paper) or YAML file")
     p.add_argument("overrides", nargs="*", metavar="section.key=value", help="config overrides")
     p.add_argument("--out", help="run folder (default runs/CONFIG)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    p.add_argument(
+        "--threads",
+        type=count(1, 512),
+        help="CPU threads (train.threads); default: the CPUs other busy work leaves free",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
 
@@ -102,8 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="roll the pose predictor out from context frames; write MP4/GIF/PNG")
     p.add_argument("run")
-    p.add_argument("--context", type=int, help="context frames (default 5; a pose forecasting run's own)")
-    p.add_argument("--horizon", type=int, help="predicted frames (default 100; a pose forecasting run's own)")
+    p.add_argument("--context", type=count(1, 200), help="context frames (default 5; a pose forecasting run's own)")
+    p.add_argument(
+        "--horizon", type=count(1, 2000), help="predicted frames (default 100; a pose forecasting run's own)"
+    )
     p.add_argument(
         "--out",
         action="append",
@@ -111,17 +143,17 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"output file, .mp4, .gif or .png (repeat for several; default: {', '.join(DEFAULT_PREDICTIONS)})",
     )
     p.add_argument("--video", help="take the context from this video file instead of held-out clips")
-    p.add_argument("--clips", type=int, default=4, help="held-out clips to predict (without --video)")
+    p.add_argument("--clips", type=count(1, 64), default=4, help="held-out clips to predict (without --video)")
     p.add_argument("--image", help="conditional VGAN: continue this image file instead of held-out clips")
-    p.add_argument("--seed", type=int, default=0, help="conditional VGAN, pose forecasting: its noise")
+    p.add_argument("--seed", type=count(0, 2**63 - 1), default=0, help="conditional VGAN, pose forecasting: its noise")
     p.add_argument(
         "--renderer",
         metavar="POSEGEN_RUN",
         help="pose forecasting: the pose-to-frame run that renders the sampled futures (The Pose Knows); "
         "--video test:N picks the held-out clip",
     )
-    p.add_argument("--samples", type=int, default=3, help="pose forecasting: sampled futures per clip")
-    p.add_argument("--fps", type=int, default=10)
+    p.add_argument("--samples", type=count(1, 32), default=3, help="pose forecasting: sampled futures per clip")
+    p.add_argument("--fps", type=count(1, 120), default=10)
     p.add_argument("--device", default="auto")
     p.set_defaults(func=run_verb)
 
@@ -150,8 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help=f"output file, .mp4, .gif or .png (repeat for several; default: {', '.join(DEFAULT_TRANSFERS)})",
     )
-    p.add_argument("--frames", type=int, default=100, help="at most this many frames of each clip")
-    p.add_argument("--fps", type=int, default=10)
+    p.add_argument("--frames", type=count(2, 2000), default=100, help="at most this many frames of each clip")
+    p.add_argument("--fps", type=count(1, 120), default=10)
     p.add_argument("--device", default="auto")
     p.set_defaults(func=run_verb)
 
@@ -162,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         "analogy.png",
         "grid: content of each row's frame with the pose of each column's frame",
     )
-    p.add_argument("--size", type=int, default=8, help="number of content rows and pose columns")
+    p.add_argument("--size", type=count(1, 32), default=8, help="number of content rows and pose columns")
     p.add_argument(
         "--split",
         choices=("test", "val", "train"),
@@ -177,8 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
         "interpolation.png",
         "strips: fixed content, pose interpolated between two frames",
     )
-    p.add_argument("--rows", type=int, default=4)
-    p.add_argument("--steps", type=int, default=8, help="interpolated frames between the two ends")
+    p.add_argument("--rows", type=count(1, 64), default=4)
+    p.add_argument("--steps", type=count(1, 64), default=8, help="interpolated frames between the two ends")
 
     p = _picture_command(
         sub,
@@ -188,9 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Set GAN: rows of fixed z_C with z_M swept from -z* to z*; and a video of one z_M path over several z_C",
     )
     p.add_argument("--video", help="the animation, .gif or .mp4 (default: --out with .gif)")
-    p.add_argument("--rows", type=int, default=6, help="z_C rows (and clips in the video)")
-    p.add_argument("--steps", type=int, default=10, help="z_M columns")
-    p.add_argument("--fps", type=int, default=10)
+    p.add_argument("--rows", type=count(1, 64), default=6, help="z_C rows (and clips in the video)")
+    p.add_argument("--steps", type=count(2, 64), default=10, help="z_M columns")
+    p.add_argument("--fps", type=count(1, 120), default=10)
 
     p = _picture_command(
         sub,
@@ -200,13 +232,13 @@ def build_parser() -> argparse.ArgumentParser:
         "Set GAN: a grid of frames from random z; VGAN: a PNG of clips' frames, a video of "
         "rows x cols clips and one of their parts (foreground, mask, background, composite)",
     )
-    p.add_argument("--rows", type=int, default=8)
-    p.add_argument("--cols", type=int, default=8)
+    p.add_argument("--rows", type=count(1, 64), default=8)
+    p.add_argument("--cols", type=count(1, 64), default=8)
     p.add_argument(
         "--video",
         help="VGAN: the clips' video, .gif or .mp4 (default: --out with .gif; the parts go next to it as NAME_parts)",
     )
-    p.add_argument("--fps", type=int, default=8, help="VGAN: frames per second of the videos")
+    p.add_argument("--fps", type=count(1, 120), default=8, help="VGAN: frames per second of the videos")
 
     p = sub.add_parser("report", help="one offline HTML page of a run: config, curves, pictures, videos, metrics")
     p.add_argument("run")
@@ -242,7 +274,9 @@ def _picture_command(sub, name: str, func, out: str, help: str) -> argparse.Argu
     p = sub.add_parser(name, help=help)
     p.add_argument("run")
     p.add_argument("--out", default=out)
-    p.add_argument("--seed", type=int, default=0, help="which held-out frames or random latents to show")
+    p.add_argument(
+        "--seed", type=count(0, 2**63 - 1), default=0, help="which held-out frames or random latents to show"
+    )
     p.add_argument("--device", default="auto")
     p.set_defaults(func=func)
     return p
@@ -250,11 +284,14 @@ def _picture_command(sub, name: str, func, out: str, help: str) -> argparse.Argu
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra:  # key=value overrides may also follow the options: train quick --out RUN train.steps=10
-        if not hasattr(args, "overrides") or any(e.startswith("-") or "=" not in e for e in extra):
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
-        args.overrides += extra
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # key=value overrides may also follow the options: train quick --out RUN train.steps=10
+            if not hasattr(args, "overrides") or any(e.startswith("-") or "=" not in e for e in extra):
+                parser.error(f"unrecognized arguments: {' '.join(extra)}")
+            args.overrides += extra
+    except SystemExit as done:  # --help (0) or a usage error, said in one line (2)
+        return done.code
     try:
         args.func(args)
     except UserError as err:

@@ -72,7 +72,8 @@ class TrainConfig:
     beta2: float = 0.999
     seed: int = 0
     device: str = "auto"  # auto (cuda, then cpu), cpu, cuda, cuda:N
-    threads: int = 0  # CPU threads for torch; 0 keeps torch's default
+    threads: int = 0  # CPU threads for torch; 0: OMP_NUM_THREADS if set, else the CPUs other busy work leaves
+    # free (runtime/threads.py); set it for bit-exact repeats on a machine whose load changes
     precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16
     channels_last: bool = True  # NHWC layout for conv networks (measured faster on CPU, and on GPUs)
     compile: bool = False  # torch.compile the training forward passes
@@ -335,13 +336,18 @@ def _read_yaml(source: str | Path) -> dict:
             raise UserError(f"no preset or YAML file named {str(source)!r}; presets: {', '.join(presets())}")
         text = (resources.files("contentpose") / "configs" / f"{source}.yaml").read_text()
     elif path.is_file():
-        text = path.read_text()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise UserError(f"config {source} is not UTF-8 text") from None
     else:
         raise UserError(f"config file not found: {path}")
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise UserError(f"config {source} is not valid YAML: {str(err).splitlines()[0]}") from None
+    except RecursionError:
+        raise UserError(f"config {source} is nested too deeply to be a config") from None
     if raw is None:
         raise UserError(f"config {source} is empty; give it sections such as train: {{steps: 2000}}")
     if not isinstance(raw, dict):

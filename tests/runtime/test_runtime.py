@@ -44,6 +44,9 @@ def test_a_stray_rank_without_torchrun_is_rank_0(monkeypatch):
 
 def test_bad_settings_fail_in_one_line(monkeypatch):
     monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(UserError, match="MASTER_ADDR is not set"):
+        start_runtime(TrainConfig(device="cpu"))
+    monkeypatch.setenv("MASTER_ADDR", "localhost")
     with pytest.raises(UserError, match="names one GPU"):
         start_runtime(TrainConfig(device="cuda:1"))
     with pytest.raises(UserError, match="divide evenly"):

@@ -174,6 +174,11 @@ def start_runtime(cfg: TrainConfig) -> Runtime:
     """The runtime `cfg` asks for in this process; joins torchrun's process group if launched by it."""
     world_size = _env_int("WORLD_SIZE", 1, 1)
     rank, local_rank = launched_rank(), _env_int("LOCAL_RANK", 0, 0, world_size - 1 if world_size > 1 else None)
+    if world_size > 1 and not os.environ.get("MASTER_ADDR"):
+        raise UserError(
+            f"WORLD_SIZE={world_size} asks for several processes, but MASTER_ADDR is not set: launch with "
+            f"torchrun (it sets both), or unset WORLD_SIZE to train in one process"
+        )
     if world_size > 1 and cfg.device.startswith("cuda:"):
         raise UserError(
             f"train.device={cfg.device} names one GPU, but torchrun started {world_size} processes; "

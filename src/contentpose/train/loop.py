@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from contentpose.runtime.checkpoint import load_checkpoint, read_meta, save_chec
 from contentpose.runtime.lock import run_lock
 from contentpose.runtime.progress import progress
 from contentpose.runtime.signals import stop_requests
+from contentpose.runtime.threads import choose_threads, usable_cpus
 from contentpose.train.logging import TENSORBOARD, TrainingLog
 from contentpose.trained import (
     CHECKPOINT,
@@ -347,8 +349,17 @@ def _restore_sampler(sampler, rng: dict, saved_world: int, rt: Runtime) -> None:
 
 
 def _seed(t: TrainConfig) -> None:
-    if t.threads > 0:
-        torch.set_num_threads(t.threads)
+    """Seed the global RNG and set torch's CPU threads: train.threads, else OMP_NUM_THREADS where
+    the user set it, else as many as the CPUs other busy work leaves free (runtime/threads.py)."""
+    if t.threads > 0 or "OMP_NUM_THREADS" not in os.environ:
+        threads = choose_threads(t.threads)
+        if threads < usable_cpus() and not t.threads and launched_rank() == 0:
+            print(
+                f"note: other work is busy on this machine's {usable_cpus()} CPUs; training with {threads} "
+                f"thread(s) (set train.threads or --threads to choose)",
+                file=sys.stderr,
+            )
+        torch.set_num_threads(threads)
     torch.manual_seed(t.seed)
 
 

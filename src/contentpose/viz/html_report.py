@@ -22,6 +22,7 @@ from contentpose.eval.metrics.interpolation import interpolation_strips
 from contentpose.eval.plots import plot_training_curves
 from contentpose.eval.protocols.autoencoder import BASELINE_LABELS, SWAP_METRICS, format_cell
 from contentpose.trained import (
+    CHECKPOINT,
     METRICS,
     PREDICTOR,
     PREDICTOR_METRICS,
@@ -65,6 +66,8 @@ def write_report(run_path: str | Path, device: str = "auto", out: str | Path | N
     """Write the run's report page (default RUN/report.html) and return its path."""
     run = Path(run_path)
     cfg = read_run_config(run)
+    if not (run / CHECKPOINT).is_file():
+        raise UserError(f"{run} has no trained networks yet ({CHECKPOINT}); train it first")
     files = run / FILES
     files.mkdir(exist_ok=True)
     evaluation = _read_evaluation(run)

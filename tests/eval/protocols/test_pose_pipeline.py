@@ -120,6 +120,6 @@ def test_predict_refuses_bad_pipelines_in_one_line(runs, tmp_path, fails_cleanly
     fails_cleanly(["predict", f, "--renderer", r, "--context", "3", *out], "forecasts from 4 seen frames")
     fails_cleanly(["predict", f, "--renderer", r, "--video", "test:8", *out], "out of range")
     fails_cleanly(["predict", f, "--renderer", r, "--video", "clip.mp4", *out], "video files have no keypoints")
-    fails_cleanly(["predict", f, "--renderer", r, "--samples", "0", *out], "--samples and --clips must be")
-    fails_cleanly(["predict", f, "--renderer", r, "--horizon", "0", *out], "--horizon must be at least 1")
+    fails_cleanly(["predict", f, "--renderer", r, "--samples", "0", *out], "--samples: 0 is outside 1 to 32")
+    fails_cleanly(["predict", f, "--renderer", r, "--horizon", "0", *out], "--horizon: 0 is outside 1 to 2000")
     fails_cleanly(["predict", f, "--renderer", r, "--out", str(tmp_path / "x.txt")], "outputs must end in")

@@ -21,13 +21,13 @@ def traverse(args) -> None:
     from contentpose.trained import load_trained
     from contentpose.viz.grid import save_grid
     from contentpose.viz.traverse import traverse_animation, traverse_grid
-    from contentpose.viz.video import write_video
+    from contentpose.viz.video import VIDEO_SUFFIXES, write_video
 
-    if args.rows < 1 or args.steps < 2:
-        raise UserError("traverse needs --rows >= 1 and --steps >= 2")
+    video = args.video or str(Path(args.out).with_suffix(".gif"))
+    if Path(video).suffix.lower() not in VIDEO_SUFFIXES:  # refused before the grid is drawn
+        raise UserError(f"cannot write video {video}: use a {' or '.join(VIDEO_SUFFIXES)} file name")
     gen = load_trained(args.run, args.device)
     save_grid(traverse_grid(gen, args.rows, args.steps, args.seed), args.out)
     print(f"traversal grid (rows: fixed z_C; columns: z_M from -z* to z*) written to {args.out}")
-    video = args.video or str(Path(args.out).with_suffix(".gif"))
     write_video(traverse_animation(gen, args.rows, 3 * args.steps, args.seed), video, args.fps)
     print(f"one z_M path over {args.rows} z_C written to {video}")
