@@ -34,7 +34,7 @@ def keypoint_digits_run(path: Path):
     except UserError as err:
         raise SystemExit(f"{path}: {err}") from None
     if run.config.model.pose_head != "keypoints":
-        raise SystemExit(f"{path} does not have keypoint pose (model.pose_head=keypoints)")
+        raise SystemExit(f"{path} does not have keypoint pose (a keypoint model.architecture)")
     test, train_data = run.dataset("val"), run.dataset("train")
     if not (hasattr(test, "content_groups") and hasattr(test, "positions")):
         raise SystemExit(f"{path} is not trained on synthetic clips with content labels (e.g. moving_digits)")

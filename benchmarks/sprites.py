@@ -64,7 +64,7 @@ from contentpose.viz.grid import save_grid
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".." / "shared" / "data" / "lpc-sprites"
 # The networks of quick before it took keypoint pose (2026-11-28): a pose vector and a DCGAN decoder.
-VECTOR_POSE = ["model.pose_head=vector", "model.pose_dim=5", "model.content_skips=false"]
+VECTOR_POSE = ["model.architecture=dcgan", "model.pose_dim=5"]
 METHODS = {  # name: (preset, overrides)
     "drnet": ("quick", ["objective.name=drnet", "objective.beta=0.1", *VECTOR_POSE]),
     "mipae": ("quick", ["objective.name=mipae", "objective.beta=0.0001", *VECTOR_POSE]),

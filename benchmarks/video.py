@@ -38,7 +38,7 @@ ROWS = {  # name: (preset, overrides), the first is the preset as shipped (quick
     "... with DrNet's losses (MSE, alpha 1, unpooled content)": ("video", [*WIDER, *DRNET_LOSSES]),
     "DrNet's KTH networks (vector pose, U-Net skips), DrNet's losses": (
         "video",
-        [*WIDER, *DRNET_LOSSES, "model.pose_head=vector", "model.pose_dim=10"],
+        [*WIDER, *DRNET_LOSSES, "model.architecture=dcgan", "model.pose_dim=10"],
     ),
 }
 BASELINES = {

@@ -203,7 +203,7 @@ def test_the_readme_example_runs_as_written(predictor_run, tmp_path, monkeypatch
 
 
 def test_keypoint_warp_content_carries_its_points_through_the_api(tmp_path):
-    over = [*TINY, "model.pose_head=keypoints", "model.pose_dim=4", "model.content_skips=true"]
+    over = [*TINY, "model.architecture=keypoint_warp", "model.pose_dim=4"]
     model = contentpose.load(untrained_run(tmp_path / "run", "quick", over), device="cpu")
     clip = model.clip("test", 0, frames=5)
     content = model.content(clip[0])
@@ -216,7 +216,7 @@ def test_keypoint_warp_content_carries_its_points_through_the_api(tmp_path):
 
 
 def test_a_bare_content_vector_decodes_in_a_run_without_skips(tmp_path):
-    over = [*TINY, "model.pose_head=vector", "model.pose_dim=5", "model.content_skips=false"]
+    over = [*TINY, "model.architecture=dcgan", "model.pose_dim=5"]
     model = contentpose.load(untrained_run(tmp_path / "run", "quick", over), device="cpu")
     clip = model.clip("test", 0, frames=5)
     content = model.content(clip[0])

@@ -336,7 +336,7 @@ def test_disentangle_benchmark_refuses_bad_input_in_one_line(tmp_path):
 def test_shift_and_throughput_refuse_bad_input_in_one_line(tmp_path):
     from conftest import untrained_run
 
-    vector = untrained_run(tmp_path / "vector", "quick", [*TINY, "model.pose_head=vector", "model.pose_dim=5"])
+    vector = untrained_run(tmp_path / "vector", "quick", [*TINY, "model.architecture=dcgan", "model.pose_dim=5"])
     for script, args, message in [
         ("shift.py", [str(tmp_path / "nowhere")], "nowhere"),
         ("shift.py", [str(vector)], "does not have keypoint pose"),

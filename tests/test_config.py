@@ -289,3 +289,24 @@ def test_every_key_of_another_family_is_refused_as_unknown(family):
 def test_autoencoder_options_load_for_autoencoders():
     cfg = load_config("quick", ["model.pose_input=silhouette", "objective.name=mipae"])
     assert cfg.model.pose_input == "silhouette" and cfg.objective.name == "mipae"
+
+
+@pytest.mark.parametrize(
+    "old, architecture",
+    [
+        ({"pose_head": "vector", "content_skips": False}, "dcgan"),
+        ({"pose_head": "vector", "content_skips": True}, "dcgan_unet"),
+        ({"pose_head": "keypoints", "content_skips": False}, "keypoints"),
+        ({"pose_head": "keypoints", "content_skips": True}, "keypoint_warp"),
+        ({"pose_head": "keypoints", "content_skips": False, "keypoint_glimpses": True}, "glimpses"),
+        ({"pose_head": "keypoints", "content_skips": True, "keypoint_glimpses": True}, "glimpses_unet"),
+    ],
+)
+def test_a_saved_config_of_the_three_switches_reads_as_one_architecture(old, architecture):
+    """Runs written before `model.architecture` (content_skips, pose_head, keypoint_glimpses) load as the
+    architecture those switches described."""
+    from contentpose.config import config_from_dict, drop_unknown_keys
+
+    raw = {"model": {"pose_dim": 4, "content_dim": 128, **old}, "objective": {"name": "drnet"}}
+    assert drop_unknown_keys(raw) == []
+    assert config_from_dict(raw).model.architecture == architecture

@@ -253,7 +253,10 @@ def drop_unknown_keys(raw: dict) -> list[str]:
     earlier versions held with their defaults, go silently).
 
     For configs written by another version (a run folder, a checkpoint), not for what a user types."""
-    classes = sections_of(_family(raw))
+    family = _family(raw)
+    if family.upgrade is not None:
+        family.upgrade(raw)
+    classes = sections_of(family)
     anywhere = {
         section: {k for f in FAMILIES.values() for k in typing.get_type_hints(getattr(f, section))}
         for section in ("model", "objective")

@@ -287,7 +287,10 @@ def load_trained(run: str | Path, device: str = "auto", family: str | None = Non
             f"(objective {' or '.join(wanted.objectives)})"
         )
     meta = read_meta(run / CHECKPOINT)
-    saved = meta.get("config", {}).get("model") or {}
+    saved = {"model": dict(meta.get("config", {}).get("model") or {})}
+    if cfg.family.upgrade is not None:  # as read_run_config does
+        cfg.family.upgrade(saved)
+    saved = saved["model"]
     known = {f.name for f in dataclasses.fields(cfg.family.model)}  # other keys: as read_run_config drops them
     if meta.get("objective") != cfg.objective.name or _model(cfg, saved, known) != cfg.model:
         raise UserError(f"checkpoint {run / CHECKPOINT} was written by a different model than {run / CONFIG} describes")

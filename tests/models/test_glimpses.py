@@ -38,7 +38,7 @@ def test_a_wider_window_is_read_at_the_same_pixels_and_pasted_back_over_its_exte
 
 
 def test_glimpse_model_reads_content_as_one_code_per_point_and_trains():
-    cfg = load_config("standard", ["model.content_skips=false", "model.pose_dim=8", "model.width=8"]).model
+    cfg = load_config("standard", ["model.architecture=glimpses", "model.pose_dim=8", "model.width=8"]).model
     model = ContentPoseAutoencoder(cfg, channels=1, frame_size=64)
     assert model.content_encoder is None  # nothing built unused
     assert not any(isinstance(m, KeypointDecoder) for m in model.modules())
@@ -69,9 +69,7 @@ def test_glimpses_with_skips_carry_each_windows_feature_maps_to_its_patch():
 
 
 def test_glimpses_need_keypoints_moving_windows_on_black():
-    glimpses = ["model.keypoint_glimpses=true", "model.content_skips=false", "model.content_pool=false"]
-    with pytest.raises(UserError, match="keypoint_glimpses=true needs model.pose_head=keypoints"):
-        load_config("quick", glimpses + ["model.pose_head=vector"])
+    glimpses = ["model.architecture=glimpses", "model.content_pool=false"]
     with pytest.raises(UserError, match="needs data.background=none"):
         load_config("quick", glimpses + ["data.background=texture"])
     with pytest.raises(UserError, match="own window encoder"):
@@ -79,7 +77,7 @@ def test_glimpses_need_keypoints_moving_windows_on_black():
     with pytest.raises(UserError, match="multiple of the 3 points"):
         load_config("standard", glimpses + ["model.pose_dim=6"])
     with pytest.raises(UserError, match="glimpse_window must be"):
-        load_config("standard", ["model.keypoint_glimpses=false"])  # standard's window without glimpses
+        load_config("standard", ["model.architecture=keypoint_warp"])  # standard's window without glimpses
     with pytest.raises(UserError, match="needs data.frame_size 64 or more, not 32"):
         load_config("standard", ["data.frame_size=32"])
     with pytest.raises(UserError, match="wider than the frame"):

@@ -37,10 +37,10 @@ def test_separation_needs_keypoints():
     with pytest.raises(UserError, match="keypoint_separation"):
         AutoencoderModel(keypoint_separation=0.1)
     with pytest.raises(UserError, match="keypoint_separation"):
-        AutoencoderModel(pose_head="keypoints", pose_dim=4, keypoint_separation=-1)
+        AutoencoderModel(architecture="keypoints", pose_dim=4, keypoint_separation=-1)
     assert (
         ContentPoseAutoencoder(
-            AutoencoderModel(pose_head="keypoints", pose_dim=4, width=8, keypoint_separation=0.2), 1, 32
+            AutoencoderModel(architecture="keypoints", pose_dim=4, width=8, keypoint_separation=0.2), 1, 32
         ).pose_encoder.separation
         == 0.2
     )
@@ -56,7 +56,7 @@ def test_keypoint_maps_peak_and_offsets_at_the_point():
 
 @pytest.mark.parametrize("size", [32, 64])
 def test_keypoint_autoencoder_shapes(size):
-    cfg = AutoencoderModel(content_dim=16, pose_dim=6, width=8, content_pool=True, pose_head="keypoints")
+    cfg = AutoencoderModel(content_dim=16, pose_dim=6, width=8, content_pool=True, architecture="keypoints")
     model = ContentPoseAutoencoder(cfg, channels=3, frame_size=size)
     x = torch.rand(4, 3, size, size)
     pose = model.pose(x)
@@ -69,7 +69,7 @@ def test_keypoints_learn_where_the_object_is():
     """Trained to redraw a square from a keypoint (content from another frame of the same square),
     the point's coordinates follow the square's position."""
     torch.manual_seed(0)
-    cfg = AutoencoderModel(content_dim=8, pose_dim=2, width=8, content_pool=True, pose_head="keypoints")
+    cfg = AutoencoderModel(content_dim=8, pose_dim=2, width=8, content_pool=True, architecture="keypoints")
     model = ContentPoseAutoencoder(cfg, channels=1, frame_size=32)
     opt = torch.optim.Adam(model.parameters(), 2e-3)
 
@@ -96,7 +96,7 @@ def test_keypoints_learn_where_the_object_is():
 
 def test_keypoints_need_an_even_pose_dim():
     with pytest.raises(UserError, match="even model.pose_dim"):
-        load_config("quick", ["model.pose_head=keypoints", "model.pose_dim=5"])
+        load_config("quick", ["model.architecture=keypoints", "model.pose_dim=5"])
 
 
 def test_warp_moves_features_from_the_content_points_to_the_pose_points():
@@ -122,7 +122,7 @@ def test_translate_moves_a_frame_by_the_points_displacement_in_pixels():
 
 
 def test_warp_content_carries_its_own_points():
-    cfg = AutoencoderModel(content_dim=16, pose_dim=4, width=8, content_skips=True, pose_head="keypoints")
+    cfg = AutoencoderModel(content_dim=16, pose_dim=4, width=8, architecture="keypoint_warp")
     model = ContentPoseAutoencoder(cfg, channels=1, frame_size=32)
     x = torch.rand(3, 1, 32, 32)
     content = model.content(x)

@@ -33,7 +33,7 @@ def test_palette_autoencoder_decodes_and_refuses_skips():
     x = torch.rand(4, 3, 32, 32)
     assert model(x, x.flip(0)).shape == x.shape
     with pytest.raises(UserError, match="palette has no feature maps"):
-        load_config("lpc_sprites", ["model.content_encoder=palette", "model.content_skips=true", "data.path=/s"])
+        load_config("lpc_sprites", ["model.content_encoder=palette", "model.architecture=dcgan_unet", "data.path=/s"])
 
 
 def test_palette_content_tells_how_much_of_a_colour_not_only_whether():

@@ -13,7 +13,9 @@ from contentpose.models.pair_critic import PairCritic
 @pytest.mark.parametrize("size, blocks", [(32, 3), (64, 4), (128, 5)])
 @pytest.mark.parametrize("skips, pool", [(False, False), (True, False), (False, True), (True, True)])
 def test_autoencoder_shapes(size, blocks, skips, pool):
-    cfg = AutoencoderModel(content_dim=16, pose_dim=5, width=8, content_skips=skips, content_pool=pool)
+    cfg = AutoencoderModel(
+        content_dim=16, pose_dim=5, width=8, architecture="dcgan_unet" if skips else "dcgan", content_pool=pool
+    )
     model = ContentPoseAutoencoder(cfg, channels=3, frame_size=size)
     x = torch.rand(4, 3, size, size)
     content = model.content(x)

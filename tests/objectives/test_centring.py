@@ -42,7 +42,7 @@ def test_a_point_with_no_ink_near_stays_and_the_loss_is_zero_at_the_centres():
 
 def test_the_drnet_step_adds_the_weighted_centring_term_and_moves_points_toward_ink():
     torch.manual_seed(0)
-    cfg = AutoencoderModel(content_dim=8, pose_dim=4, width=8, pose_head="keypoints")
+    cfg = AutoencoderModel(content_dim=8, pose_dim=4, width=8, architecture="keypoints")
     model = ContentPoseAutoencoder(cfg, 1, 64)
     objective = DrNet(
         model,

@@ -62,7 +62,9 @@ def test_reconstruction_and_similarity_losses():
 
 def _drnet(skips=False, beta=0.1, alpha=1.0):
     torch.manual_seed(0)
-    model = ContentPoseAutoencoder(AutoencoderModel(content_dim=8, pose_dim=3, width=8, content_skips=skips), 1, 32)
+    model = ContentPoseAutoencoder(
+        AutoencoderModel(content_dim=8, pose_dim=3, width=8, architecture="dcgan_unet" if skips else "dcgan"), 1, 32
+    )
     disc = PairCritic(3, 16)
     cfg = AutoencoderObjective(alpha=alpha, beta=beta)
     return DrNet(model, disc, cfg, TrainConfig(lr=2e-3), Runtime(torch.device("cpu")))

@@ -36,7 +36,9 @@ class Family:
                 work differs by family (predict, transfer, samples, ...); they live in the family's
                 commands.py, the only part of a family folder in the command-line layer
     predictor   whether the `predictor:` section applies (the pose LSTM or forecast window)
-    check       "module:function" (config) -> None for rules between sections, or None
+    check       (config) -> None: rules between sections, or None
+    upgrade     (raw config dict) -> None: a saved config of an earlier version brought up to date in
+                place (renamed or merged keys), or None
     """
 
     name: str
@@ -50,6 +52,7 @@ class Family:
     verbs: dict[str, str] = field(default_factory=dict)
     predictor: bool = False
     check: Callable | None = None
+    upgrade: Callable | None = None
 
     def part(self, what: str) -> Any:
         """The imported part: "loaded", "evaluate" or "report"."""

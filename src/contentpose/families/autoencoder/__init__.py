@@ -16,31 +16,37 @@ if TYPE_CHECKING:
     from contentpose.config import Config
 
 
+Architecture = Literal["dcgan", "dcgan_unet", "keypoints", "keypoint_warp", "glimpses", "glimpses_unet"]
+KEYPOINT_ARCHITECTURES = ("keypoints", "keypoint_warp", "glimpses", "glimpses_unet")
+SKIP_ARCHITECTURES = ("dcgan_unet", "keypoint_warp", "glimpses_unet")
+
+
 @dataclass
 class AutoencoderModel:
     content_dim: int = 128
     pose_dim: int = 5
     width: int = 64  # channels of the first conv block (doubles per block, max 8x)
-    content_skips: bool = False  # U-Net variant: decoder takes skips from the content frame
+    architecture: Architecture = (
+        "dcgan"  # dcgan: DrNet's encoders and decoder, pose a vector of pose_dim (the paper's);
+        # dcgan_unet: the decoder also takes skips from the content frame's encoder (DrNet's U-Net variant);
+        # keypoints: pose as pose_dim/2 points (spatial softmax) drawn as maps by the decoder;
+        # keypoint_warp: keypoints, and the decoder moves the content frame's features from its own
+        #   points to the pose's (Monkey-Net's idea, translations only);
+        # glimpses: the frame drawn as one patch per point, decoded from a window of the content frame
+        #   centred on that point and pasted at the pose's point (objects on black; the content is the
+        #   windows' codes, content_dim / (pose_dim / 2) each);
+        # glimpses_unet: glimpses whose window encoder passes its feature maps to the patch's decoder
+    )
     content_pool: bool = False  # content encoder ends in a max over positions (little position in content)
     content_encoder: Literal["dcgan", "palette"] = (
         "dcgan"  # content encoder: DCGAN's conv stack, or palette (each pixel's colour and row, a max over
         # positions: no column layout, so not which way a character faces)
     )
     palette_frequencies: int = 0  # palette: each colour and row also enters as sin, cos of 2^k pi v, k < this
-    pose_head: Literal["vector", "keypoints"] = (
-        "vector"  # pose as a vector (DrNet's), or as pose_dim/2 keypoints drawn by the decoder
-        # (with content_skips: the content frame's features moved from its keypoints to the pose's)
-    )
     keypoint_coords: bool = False  # keypoint pose: cells are scored knowing their x, y (tells alike objects apart)
     keypoint_separation: float = 0.0  # keypoint pose: point k avoids points 1..k-1 (a Gaussian of this width,
     # in frame widths, scales its softmax down near them), so alike objects get one point each; 0: off
-    keypoint_glimpses: bool = False  # keypoint pose: the frame is drawn as one patch per point, decoded from a
-    # window of the content frame centred on that point and pasted at the pose's point (objects on black);
-    # each window's encoder also sees where the other points are; the content is the windows' codes,
-    # content_dim / (pose_dim / 2) each; with content_skips the window's encoder passes its feature maps to
-    # the patch's decoder (a U-Net per window)
-    glimpse_window: int = 0  # keypoint_glimpses: each window's side in frame pixels (0: half the frame)
+    glimpse_window: int = 0  # glimpses: each window's side in frame pixels (0: half the frame)
     pose_input: Literal["frame", "silhouette"] = (
         "frame"  # what the pose encoder sees: the frame, or its silhouette (1 where any channel is above
         # 0.05; for objects on black), so the pose cannot carry colours
@@ -49,31 +55,56 @@ class AutoencoderModel:
     disc_hidden: int = 100  # DrNet's scene discriminator
     critic_hidden: int = 512  # MIPAE's mutual-information critic
 
+    @property
+    def pose_head(self) -> str:
+        """ "keypoints" (points read by a spatial softmax) or "vector" (DrNet's)."""
+        return "keypoints" if self.architecture in KEYPOINT_ARCHITECTURES else "vector"
+
+    @property
+    def content_skips(self) -> bool:
+        """Whether the decoder reads the content frame's feature maps (U-Net skips, moved features)."""
+        return self.architecture in SKIP_ARCHITECTURES
+
+    @property
+    def keypoint_glimpses(self) -> bool:
+        return self.architecture.startswith("glimpses")
+
     def __post_init__(self):
+        arch = f"model.architecture={self.architecture}"
         if self.pose_head == "keypoints" and self.pose_dim % 2 and self.pose_dim > 0:  # <= 0: refused with sizes
-            raise UserError("model.pose_head=keypoints needs an even model.pose_dim (x and y of each keypoint)")
+            raise UserError(f"{arch} needs an even model.pose_dim (x and y of each keypoint)")
         if self.palette_frequencies < 0:
             raise UserError(f"model.palette_frequencies must be 0 or more; got {self.palette_frequencies}")
         if self.content_encoder == "palette" and self.content_skips:
-            raise UserError(
-                "model.content_encoder=palette has no feature maps to pass on: set model.content_skips=false"
-            )
-        if self.keypoint_separation < 0 or (self.keypoint_separation and self.pose_head != "keypoints"):
-            raise UserError("model.keypoint_separation must be 0 or more, and above 0 needs model.pose_head=keypoints")
+            raise UserError(f"model.content_encoder=palette has no feature maps to pass on, which {arch} reads")
+        if (self.keypoint_separation or self.keypoint_coords) and self.pose_head != "keypoints":
+            raise UserError(f"model.keypoint_separation and model.keypoint_coords are for keypoint pose, not {arch}")
+        if self.keypoint_separation < 0:
+            raise UserError(f"model.keypoint_separation must be 0 or more; got {self.keypoint_separation}")
         if self.glimpse_window < 0 or (self.glimpse_window and not self.keypoint_glimpses):
-            raise UserError("model.glimpse_window must be 0 or more, and above 0 needs model.keypoint_glimpses=true")
-        if self.keypoint_glimpses and self.pose_head != "keypoints":
-            raise UserError("model.keypoint_glimpses=true needs model.pose_head=keypoints")
+            raise UserError(f"model.glimpse_window must be 0 or more, and above 0 needs glimpses, not {arch}")
         if self.keypoint_glimpses and (self.content_pool or self.content_encoder != "dcgan" or self.first_block_norm):
             raise UserError(
-                "model.keypoint_glimpses=true reads content with its own window encoder: set model.content_pool=false,"
+                f"{arch} reads content with its own window encoder: set model.content_pool=false,"
                 " model.content_encoder=dcgan and model.first_block_norm=false"
             )
         if self.keypoint_glimpses and self.pose_dim > 1 and self.content_dim % (self.pose_dim // 2):
             raise UserError(
-                f"model.keypoint_glimpses=true splits model.content_dim ({self.content_dim}) into one code per"
+                f"{arch} splits model.content_dim ({self.content_dim}) into one code per"
                 f" point: it must be a multiple of the {self.pose_dim // 2} points"
             )
+
+
+def upgrade(raw: dict) -> None:
+    """A saved config of an earlier version, in place: its three switches (content_skips, pose_head,
+    keypoint_glimpses) become the one `architecture` they described."""
+    model = raw.get("model")
+    if not isinstance(model, dict) or not {"content_skips", "pose_head", "keypoint_glimpses"} & set(model):
+        return
+    skips, keypoints = bool(model.pop("content_skips", False)), model.pop("pose_head", "vector") == "keypoints"
+    glimpses = bool(model.pop("keypoint_glimpses", False))
+    base = "glimpses" if glimpses else "keypoint_warp" if keypoints and skips else "keypoints" if keypoints else "dcgan"
+    model.setdefault("architecture", base + ("_unet" if skips and base in ("dcgan", "glimpses") else ""))
 
 
 # The pose penalty's weight as published, used where objective.beta is not given: DrNet's adversarial
@@ -120,7 +151,7 @@ def check(cfg: Config) -> None:
     model = cfg.model
     if model.keypoint_glimpses and cfg.data.frame_size < 64:
         raise UserError(
-            f"model.keypoint_glimpses=true reads windows at half the frame, at least 32 px: it needs"
+            f"model.architecture={model.architecture} reads windows at half the frame, at least 32 px: it needs"
             f" data.frame_size 64 or more, not {cfg.data.frame_size}"
         )
     if model.glimpse_window > cfg.data.frame_size:
@@ -128,11 +159,13 @@ def check(cfg: Config) -> None:
             f"model.glimpse_window ({model.glimpse_window}) is wider than the frame ({cfg.data.frame_size} px)"
         )
     if model.keypoint_glimpses and cfg.data.background != "none":
-        raise UserError("model.keypoint_glimpses=true draws objects on black: it needs data.background=none")
+        raise UserError(
+            f"model.architecture={model.architecture} draws objects on black: it needs data.background=none"
+        )
     if cfg.objective.centring and (model.pose_head != "keypoints" or cfg.data.background != "none"):
         raise UserError(
-            "objective.centring pulls keypoints toward bright pixels on black: it needs model.pose_head=keypoints"
-            " and data.background=none"
+            "objective.centring pulls keypoints toward bright pixels on black: it needs a keypoint"
+            " model.architecture and data.background=none"
         )
     if model.pose_input == "silhouette" and cfg.data.background != "none":
         raise UserError(
@@ -157,4 +190,5 @@ FAMILY = Family(
     },
     predictor=True,
     check=check,
+    upgrade=upgrade,
 )
