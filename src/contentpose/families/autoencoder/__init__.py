@@ -75,6 +75,10 @@ class AutoencoderModel:
             raise UserError(f"{arch} needs an even model.pose_dim (x and y of each keypoint)")
         if self.palette_frequencies < 0:
             raise UserError(f"model.palette_frequencies must be 0 or more; got {self.palette_frequencies}")
+        if self.palette_frequencies and self.content_encoder != "palette":
+            raise UserError("model.palette_frequencies is for model.content_encoder=palette")
+        if self.content_pool and self.content_encoder != "dcgan":
+            raise UserError("model.content_pool is for the DCGAN content encoder; the palette encoder pools already")
         if self.content_encoder == "palette" and self.content_skips:
             raise UserError(f"model.content_encoder=palette has no feature maps to pass on, which {arch} reads")
         if (self.keypoint_separation or self.keypoint_coords) and self.pose_head != "keypoints":
