@@ -7,7 +7,7 @@ import sys
 import textwrap
 
 import pytest
-from conftest import TINY
+from conftest import TINY, coloured_videos
 
 from contentpose.runtime.lock import LOCK
 from contentpose.viz.grid import IMAGE_EXTENSIONS
@@ -295,3 +295,20 @@ def test_report_and_traverse_refuse_before_writing(tmp_path, setgan_run, fails_c
         "use a .mp4 or .gif",
     )
     assert not (tmp_path / "t.png").exists()
+
+
+def test_refused_run_folders_are_left_unmade(tmp_path, fails_cleanly):
+    """A name the file system cannot hold, one that is not UTF-8, and training data that cannot make
+    pairs: one line, and no folder, config, metrics or TensorBoard log left behind."""
+    videos = tmp_path / "one_video"
+    coloured_videos(videos, frames=12)
+    for extra in sorted(videos.iterdir())[1:]:
+        extra.unlink()
+    fails_cleanly(
+        ["train", "video", f"data=videos:{videos}", "train.steps=2", "--out", str(tmp_path / "a"), "--quiet"],
+        "needs at least 2 training clips",
+    )
+    fails_cleanly(["train", "quick", "--out", str(tmp_path / ("x" * 300)), "--quiet"], "is 300 bytes; at most 255")
+    fails_cleanly(["train", "quick", "--out", str(tmp_path) + "/bad\udcff", "--quiet"], "is not valid UTF-8 text")
+    made = sorted(p.name for p in tmp_path.iterdir())
+    assert made == [".contentpose-cache", "one_video"]  # the decoded-video cache, shared by run folders

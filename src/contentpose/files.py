@@ -29,3 +29,18 @@ def write_atomic(path: Path, text: str) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
     os.replace(tmp, path)
+
+
+def check_run_path(path: Path) -> None:
+    """A run folder's path that the file system and the logs can hold: UTF-8, each name at most 255
+    bytes (checked before anything is made, so no half-made folder is left)."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UserError(
+            f"the run folder {text.encode('utf-8', 'replace').decode()!r} is not valid UTF-8 text"
+        ) from None
+    long = [part for part in Path(path).parts if len(part.encode()) > 255]
+    if long:
+        raise UserError(f"the run folder name {long[0][:40]}... is {len(long[0].encode())} bytes; at most 255")

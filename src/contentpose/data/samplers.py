@@ -32,6 +32,11 @@ class FramePairSampler(_Sampler):
     def __init__(self, data, batch_size: int, max_offset: int, seed: int):
         super().__init__(data, batch_size, seed)
         self.max_offset = max_offset
+        if hasattr(data, "lengths") and len(data.lengths) < 2:  # refused before a run writes anything
+            raise UserError(
+                "training on frame pairs needs at least 2 training clips (pairs of different clips); "
+                f"this split has {len(data.lengths)}"
+            )
 
     def __call__(self) -> tuple[torch.Tensor, ...]:
         if hasattr(self.data, "pairs_with_clips"):

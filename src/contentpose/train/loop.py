@@ -22,7 +22,7 @@ from contentpose.config import Config, TrainConfig, save_config, with_overrides
 from contentpose.data import build_dataset
 from contentpose.data.samplers import SequenceSampler
 from contentpose.errors import UserError
-from contentpose.files import write_atomic
+from contentpose.files import check_run_path, write_atomic
 from contentpose.models.pose_predictor import PosePredictor
 from contentpose.objectives import build_objective
 from contentpose.objectives.contract import Objective, Sampler
@@ -72,6 +72,7 @@ def train(cfg: Config, run: Path, resume: bool = False, quiet: bool = False) -> 
     `train.batch_size` (the global batch) and only rank 0 writes (holding the folder's lock).
     Nothing is written before the checkpoint to resume from is accepted."""
     run = Path(run)
+    check_run_path(run)
     _check_resume(run / CHECKPOINT, resume, "a trained run")
     with run_lock(run) if launched_rank() == 0 else contextlib.nullcontext():
         rt = start_runtime(cfg.train)
