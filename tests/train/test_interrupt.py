@@ -32,22 +32,21 @@ OVERRIDES = [
 ]
 
 
-def signalled_at(monkeypatch, call: int, signals=(signal.SIGINT,)):
-    """Training's sampler sends `signals` to this process while drawing batch number `call` (1-based)."""
+def at_draw(monkeypatch, call: int, action):
+    """Training's sampler runs `action()` while drawing batch number `call` (1-based)."""
     build = loop.build_training
 
     def wrapped(*args, **kwargs):
         objective, sampler = build(*args, **kwargs)
         calls = [0]
 
-        class Signalling:
+        class Watched:
             generator = sampler.generator
 
             def __call__(self):
                 calls[0] += 1
                 if calls[0] == call:
-                    for s in signals:
-                        os.kill(os.getpid(), s)
+                    action()
                 return sampler()
 
             def state(self):
@@ -56,9 +55,14 @@ def signalled_at(monkeypatch, call: int, signals=(signal.SIGINT,)):
             def load_state(self, state):
                 sampler.load_state(state)
 
-        return objective, Signalling()
+        return objective, Watched()
 
     monkeypatch.setattr(loop, "build_training", wrapped)
+
+
+def signalled_at(monkeypatch, call: int, signals=(signal.SIGINT,)):
+    """Training's sampler sends `signals` to this process while drawing batch number `call`."""
+    at_draw(monkeypatch, call, lambda: [os.kill(os.getpid(), s) for s in signals])
 
 
 def figures(run) -> list[dict]:
@@ -103,3 +107,23 @@ def test_the_interrupt_message_names_the_signal(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt, match=r"^terminated \(SIGTERM\) at step 3"):
         train(load_config("quick", OVERRIDES), tmp_path / "run", quiet=True)
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # the handler is gone after training
+
+
+def test_a_killed_run_resumes_exactly_from_its_last_checkpoint(uninterrupted, tmp_path, monkeypatch):
+    """Killed (no handler runs: here the process leaves at batch 7, past the checkpoint of step 4
+    and a log row at step 6): the resume starts from step 4, with the sums of steps 4-5 that the
+    checkpoint held unlogged, and ends where the uninterrupted run did."""
+
+    def killed():
+        raise SystemExit("killed")
+
+    at_draw(monkeypatch, 7, killed)
+    run = tmp_path / "run"
+    with pytest.raises(SystemExit):
+        train(load_config("quick", OVERRIDES), run, quiet=True)
+    monkeypatch.undo()
+    assert read_meta(run / "checkpoint.safetensors")["step"] == 4 and figures(run)[-1]["step"] == 6
+    train(load_config("quick", OVERRIDES), run, resume=True, quiet=True)
+    assert figures(run) == figures(uninterrupted)
+    ours, theirs = load_file(run / "checkpoint.safetensors"), load_file(uninterrupted / "checkpoint.safetensors")
+    assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
