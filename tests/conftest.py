@@ -153,20 +153,33 @@ def ones_sampler():
     return OnesSampler()
 
 
-@pytest.fixture(autouse=True)
-def short_content_classifier(request, monkeypatch):
-    """Outside slow tests the content classifier is half as wide (width 16) and trains 400 steps,
-    not `evaluate`'s 1000: plenty for what these tests check, at a fraction of the cost (the full
-    one takes 24 s of one thread on TINY's data); the object judge likewise (width 16, 50 steps: the tests that read it train their own).
-    Slow tests keep evaluate's own networks."""
-    if request.node.get_closest_marker("slow") is None:
-        from contentpose.eval.judges import content_classifier as cc
-        from contentpose.eval.judges import object_judge as oj
+@pytest.fixture(scope="session", autouse=True)
+def short_judges():
+    """For the whole test run the content classifier is half as wide (width 16) and trains 400 steps,
+    not `evaluate`'s 1000; the object judge likewise (width 16, 50 steps): plenty for what the tests
+    check (the tests that read the judges train their own), at a fraction of the cost (the full
+    classifier takes 24 s of one thread on TINY's data). Session-wide, so that session fixtures (the
+    shared classifier, the evaluated runs) are built with them too. Yields the full settings."""
+    from contentpose.eval.judges import content_classifier as cc
+    from contentpose.eval.judges import object_judge as oj
 
-        monkeypatch.setattr(cc, "STEPS", 400)
-        monkeypatch.setattr(cc, "ContentClassifier", functools.partial(cc.ContentClassifier, width=16))
-        monkeypatch.setattr(oj, "STEPS", 50)
-        monkeypatch.setattr(oj, "ObjectJudge", functools.partial(oj.ObjectJudge, width=16))
+    full = {(cc, "STEPS"): cc.STEPS, (cc, "ContentClassifier"): cc.ContentClassifier}
+    full |= {(oj, "STEPS"): oj.STEPS, (oj, "ObjectJudge"): oj.ObjectJudge}
+    patch = pytest.MonkeyPatch()
+    patch.setattr(cc, "STEPS", 400)
+    patch.setattr(cc, "ContentClassifier", functools.partial(cc.ContentClassifier, width=16))
+    patch.setattr(oj, "STEPS", 50)
+    patch.setattr(oj, "ObjectJudge", functools.partial(oj.ObjectJudge, width=16))
+    yield full
+    patch.undo()
+
+
+@pytest.fixture(autouse=True)
+def full_judges_in_slow_tests(request, short_judges, monkeypatch):
+    """Slow tests keep evaluate's own networks."""
+    if request.node.get_closest_marker("slow") is not None:
+        for (module, name), value in short_judges.items():
+            monkeypatch.setattr(module, name, value)
 
 
 @pytest.fixture(scope="session")
@@ -243,6 +256,8 @@ def trained_run(tmp_path_factory):
     0.39-0.46 times as much as copying the last pose for train.seed 0, 1, 2 (the test asks < 0.7)."""
     from contentpose.train.loop import train
 
+    folder = shared_folder(tmp_path_factory, "trained")  # trained once per test run, by the first process
+    run = folder / "run"
     cfg = load_config(
         "quick",
         [
@@ -260,7 +275,11 @@ def trained_run(tmp_path_factory):
             "predictor.log_every=50",
         ],
     )
-    return train(cfg, tmp_path_factory.mktemp("trained") / "run", quiet=True)
+    with FileLock(folder / "lock"):
+        if not (folder / "done").exists():
+            train(cfg, run, quiet=True)
+            (folder / "done").touch()
+    return run
 
 
 @pytest.fixture(scope="session")
@@ -268,9 +287,16 @@ def predictor_run(trained_run, tmp_path_factory, with_classifier):
     """A copy of `trained_run` with a trained pose predictor (and the session's content classifier)."""
     from contentpose.train.loop import train_predictor
 
-    run = tmp_path_factory.mktemp("pred") / "run"
-    shutil.copytree(trained_run, run)
-    return with_classifier(train_predictor(run, quiet=True))
+    folder = shared_folder(tmp_path_factory, "predictor")  # trained once per test run, by the first process
+    with FileLock(folder / "lock"):
+        if not (folder / "done").exists():
+            shutil.rmtree(folder / "run", ignore_errors=True)
+            shutil.copytree(trained_run, folder / "run")
+            with_classifier(train_predictor(folder / "run", quiet=True))
+            (folder / "done").touch()
+    run = tmp_path_factory.mktemp("pred") / "run"  # each process its own copy: tests write into it
+    shutil.copytree(folder / "run", run)
+    return run
 
 
 @pytest.fixture(scope="session")
@@ -283,14 +309,20 @@ def evaluated_predictor_run(predictor_run, tmp_path_factory) -> tuple[Path, str]
 
     from contentpose.cli import main
 
-    run = tmp_path_factory.mktemp("evaluated") / "<b>run & 'co'"
-    shutil.copytree(predictor_run, run)
-    printed = io.StringIO()
-    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
-        patch.setattr("contentpose.eval.protocols.autoencoder.PREDICTION_SETTINGS", ((4, 4), (3, 12)))
-        patch.setattr("contentpose.eval.protocols.autoencoder.ROLLOUT_STEPS", (2, 10, 30))
-        assert main(["evaluate", str(run)]) == 0
-    return run, printed.getvalue()
+    folder = shared_folder(tmp_path_factory, "evaluated")  # evaluated once per test run, by the first process
+    with FileLock(folder / "lock"):
+        if not (folder / "printed.txt").exists():
+            shutil.rmtree(folder / "run", ignore_errors=True)
+            shutil.copytree(predictor_run, folder / "run")
+            printed = io.StringIO()
+            with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+                patch.setattr("contentpose.eval.protocols.autoencoder.PREDICTION_SETTINGS", ((4, 4), (3, 12)))
+                patch.setattr("contentpose.eval.protocols.autoencoder.ROLLOUT_STEPS", (2, 10, 30))
+                assert main(["evaluate", str(folder / "run")]) == 0
+            (folder / "printed.txt").write_text(printed.getvalue())
+    run = tmp_path_factory.mktemp("evaluated") / "<b>run & 'co'"  # each process its own copy
+    shutil.copytree(folder / "run", run)
+    return run, (folder / "printed.txt").read_text()
 
 
 @pytest.fixture(scope="session")

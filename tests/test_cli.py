@@ -115,6 +115,7 @@ def test_console_entry_point_exit_code(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow  # 10 s; MIPAE trains in tests/runtime/test_distributed.py, two-digit swaps in eval/protocols
 def test_mipae_trains_and_evaluates_end_to_end(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("contentpose.eval.judges.content_classifier.STEPS", 40)
     run = tmp_path / "mipae"
