@@ -127,3 +127,11 @@ def test_a_killed_run_resumes_exactly_from_its_last_checkpoint(uninterrupted, tm
     assert figures(run) == figures(uninterrupted)
     ours, theirs = load_file(run / "checkpoint.safetensors"), load_file(uninterrupted / "checkpoint.safetensors")
     assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
+
+
+def test_metrics_rows_without_a_step_or_torn_are_left_out(tmp_path):
+    """What a kill or a hand edit leaves in metrics.jsonl: resume and the report read the rest."""
+    path = tmp_path / "metrics.jsonl"
+    path.write_text('{"step": 2, "rec": 0.5}\n{"rec": 0.4}\n[1, 2]\n\n{"step": 4, "rec": 0.3}\n{"step": 6, "re')
+    assert [row["step"] for row in read_metrics(path)] == [2, 4]
+    assert read_metrics(tmp_path / "missing.jsonl") == []
