@@ -97,10 +97,10 @@ def test_evaluate_runs_the_identity_analysis(evaluated_setgan_run):
         assert rows[0]["content_changed"] == 0 and rows[0]["embedding_distance"] == 0  # no perturbation
         assert [r["norm"] for r in rows] == sorted(r["norm"] for r in rows)
     sets = result["sets"]
-    assert (
-        sets["set_size"] == 3 and sets["real"] > 0.6
-    )  # the (short) classifier agrees with itself on real clips; chance ~0.01
+    assert sets["set_size"] == 3 and sets["real"] > 0.6  # the short classifier agrees with itself; chance ~0.01
     assert 0 <= sets["generated"] <= 1 and 0 <= sets["independent_frames"] <= 1
+    for kind in ("generated", "independent_frames", "real"):  # 95% intervals over the sets
+        assert sets[f"{kind}_ci"][0] <= sets[kind] <= sets[f"{kind}_ci"][1]
     assert Image.open(result["plot"]).size[0] > 500
 
 

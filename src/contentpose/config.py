@@ -247,6 +247,19 @@ def sections_of(family: Family) -> dict[str, type]:
     return classes | ({"predictor": PredictorConfig} if family.predictor else {})
 
 
+# Options earlier versions wrote into every config.yaml, with the value that meant "off": a saved run
+# holding that value lost nothing when they went, so reading it says nothing.
+REMOVED = {
+    "model.keypoint_move": "features",
+    "model.keypoint_antialias": False,
+    "model.glimpse_others": False,
+    "model.set_disc_read": "stack",
+    "model.content_skips": False,
+    "model.pose_head": "vector",
+    "model.keypoint_glimpses": False,
+}
+
+
 def drop_unknown_keys(raw: dict) -> list[str]:
     """Remove, in place, the `section.key`s of a saved config that this version does not know for the
     run's family; return those that no family knows (keys of other families, which configs of
@@ -268,8 +281,8 @@ def drop_unknown_keys(raw: dict) -> list[str]:
         if section in classes and isinstance(values, dict):
             known = typing.get_type_hints(classes[section])
             for key in [k for k in values if k not in known]:
-                del values[key]
-                if key not in anywhere.get(section, ()):
+                value = values.pop(key)
+                if key not in anywhere.get(section, ()) and REMOVED.get(f"{section}.{key}", object()) != value:
                     dropped.append(f"{section}.{key}")
     return dropped
 

@@ -19,8 +19,9 @@ import yaml
 
 from contentpose.errors import UserError
 from contentpose.eval.metrics.interpolation import interpolation_strips
+from contentpose.eval.metrics.intervals import format_cell
 from contentpose.eval.plots import plot_training_curves
-from contentpose.eval.protocols.autoencoder import BASELINE_LABELS, SWAP_METRICS, format_cell
+from contentpose.eval.protocols.autoencoder import BASELINE_LABELS, SWAP_METRICS
 from contentpose.trained import (
     CHECKPOINT,
     METRICS,
@@ -403,8 +404,9 @@ def _identity_tables(e: dict) -> str:
             ],
             rows,
         )
-        + f"<p>Sets of {s['set_size']} frames with one content label: generated {s['generated']:.3f}, "
-        f"real {s['real']:.3f}, independent frames {s['independent_frames']:.3f}.</p>"
+        + f"<p>Sets of {s['set_size']} frames with one content label (95% intervals over the sets): generated "
+        f"{format_cell(s, 'generated', '.3f')}, real {format_cell(s, 'real', '.3f')}, independent frames "
+        f"{format_cell(s, 'independent_frames', '.3f')}.</p>"
     )
     if per:
         html += _table(

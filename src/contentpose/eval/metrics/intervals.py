@@ -40,3 +40,13 @@ def seed_spread(values: list[float]) -> tuple[float, float]:
     """Mean and sample standard deviation (0 for one value) of one score over runs of several seeds."""
     a = np.asarray(values, dtype=np.float64)
     return float(a.mean()), float(a.std(ddof=1)) if a.size > 1 else 0.0
+
+
+def format_cell(x: dict, key: str, fmt: str) -> str:
+    """A mean with its 95% interval, "0.912 [0.88, 0.94]", or "-"."""
+    if key not in x:
+        return "-"
+    if f"{key}_ci" not in x:
+        return format(x[key], fmt)
+    lo, hi = x[f"{key}_ci"]
+    return f"{x[key]:{fmt}} [{lo:{fmt}}, {hi:{fmt}}]"

@@ -15,7 +15,7 @@ from contentpose.eval.judges.content_classifier import content_classifier, share
 from contentpose.eval.judges.object_judge import JUDGE, object_judge
 from contentpose.eval.metrics.disentanglement import action_probes, disentanglement
 from contentpose.eval.metrics.interpolation import interpolation_scores
-from contentpose.eval.metrics.intervals import seed_spread
+from contentpose.eval.metrics.intervals import format_cell, seed_spread
 from contentpose.eval.metrics.prediction import long_rollout, prediction_curves
 from contentpose.eval.plots import plot_prediction_curves
 from contentpose.eval.protocols.held_out_video import format_held_out_video, held_out_video_scores
@@ -135,16 +135,6 @@ SWAP_METRICS = (  # (key, column, format) of the swap table; all-objects-correct
     ("psnr", "PSNR", ".2f"),
     ("ssim", "SSIM", ".3f"),
 )
-
-
-def format_cell(x: dict, key: str, fmt: str) -> str:
-    """A mean with its 95% interval, "0.912 [0.88, 0.94]", or "-"."""
-    if key not in x:
-        return "-"
-    if f"{key}_ci" not in x:
-        return format(x[key], fmt)
-    lo, hi = x[f"{key}_ci"]
-    return f"{x[key]:{fmt}} [{lo:{fmt}}, {hi:{fmt}}]"
 
 
 def strongest_baselines(baselines: dict) -> dict[str, tuple[str, float]]:

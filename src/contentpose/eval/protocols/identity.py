@@ -22,6 +22,7 @@ from __future__ import annotations
 import torch
 
 from contentpose.eval.judges.content_classifier import ContentClassifier
+from contentpose.eval.metrics.intervals import mean_interval
 from contentpose.objectives.setgan import generate, uniform_latents
 from contentpose.trained import TrainedGenerator
 
@@ -102,11 +103,15 @@ def perturbation_curves(
     return curves
 
 
+def _agreeing_sets(labels: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """{factor: (S, n, k)} -> {factor: (S,) whether a set's n frames share one label}, and 'all' (every factor)."""
+    per = {name: (v == v[:, :1]).all(dim=2).all(dim=1) for name, v in labels.items()}
+    return {"all": torch.stack(list(per.values())).all(dim=0), **per}
+
+
 def _same_label(labels: dict[str, torch.Tensor]) -> dict[str, float]:
     """{factor: (S, n, k)} -> share of sets whose n frames share one label: in every factor ('all') and per factor."""
-    per = {name: (v == v[:, :1]).all(dim=2).all(dim=1) for name, v in labels.items()}
-    shares = {name: round(float(v.float().mean()), 4) for name, v in per.items()}
-    return {"all": round(float(torch.stack(list(per.values())).all(dim=0).float().mean()), 4), **shares}
+    return {name: round(float(v.float().mean()), 4) for name, v in _agreeing_sets(labels).items()}
 
 
 @torch.no_grad()
@@ -135,12 +140,14 @@ def set_consistency(
     window = gen.config.data.max_offset
     times = torch.linspace(0, window, n).round().long().tolist()  # spread over one set's window
     real = data.test_clips(n_sets, times).frames
-    kinds = {
-        "generated": _same_label(labels(shared)),
-        "independent_frames": _same_label(labels(independent)),
-        "real": _same_label(labels(real)),
+    read = {"generated": labels(shared), "independent_frames": labels(independent), "real": labels(real)}
+    kinds = {kind: _same_label(v) for kind, v in read.items()}
+    intervals = {  # 95% bootstrap over the sets, every factor at once
+        f"{kind}_ci": [round(x, 4) for x in mean_interval(_agreeing_sets(v)["all"].float())[1:]]
+        for kind, v in read.items()
     }
     by_factor = {
         factor: {kind: v[factor] for kind, v in kinds.items()} for factor in kinds["generated"] if factor != "all"
     }
-    return {"set_size": n, "sets": n_sets, **{kind: v["all"] for kind, v in kinds.items()}, "by_factor": by_factor}
+    shares = {kind: v["all"] for kind, v in kinds.items()}
+    return {"set_size": n, "sets": n_sets, **shares, **intervals, "by_factor": by_factor}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from contentpose.errors import UserError
 from contentpose.eval.judges.content_classifier import content_classifier
+from contentpose.eval.metrics.intervals import format_cell
 from contentpose.eval.plots import plot_identity_curves
 from contentpose.eval.protocols.autoencoder import _write
 from contentpose.eval.protocols.identity import perturbation_curves, reference_distance, set_consistency
@@ -76,8 +77,9 @@ def format_identity(name: str, entry: dict) -> str:
                 )
     s = entry["sets"]
     lines.append(
-        f"sets of {s['set_size']} frames with one content label: generated {s['generated']:.3f}, "
-        f"real {s['real']:.3f}, independent frames {s['independent_frames']:.3f}"
+        f"sets of {s['set_size']} frames with one content label (95% intervals over {s['sets']} sets): "
+        f"generated {format_cell(s, 'generated', '.3f')}, real {format_cell(s, 'real', '.3f')}, "
+        f"independent frames {format_cell(s, 'independent_frames', '.3f')}"
     )
     if len(factors) > 1:
         for f, v in s["by_factor"].items():
