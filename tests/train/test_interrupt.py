@@ -135,3 +135,19 @@ def test_metrics_rows_without_a_step_or_torn_are_left_out(tmp_path):
     path.write_text('{"step": 2, "rec": 0.5}\n{"rec": 0.4}\n[1, 2]\n\n{"step": 4, "rec": 0.3}\n{"step": 6, "re')
     assert [row["step"] for row in read_metrics(path)] == [2, 4]
     assert read_metrics(tmp_path / "missing.jsonl") == []
+
+
+def test_a_resume_keeps_the_thread_count_the_checkpoint_was_trained_with(tmp_path, monkeypatch):
+    """Another thread count changes a CPU step's results in their last bits, so with the default
+    threads (train.threads=0, no OMP_NUM_THREADS) a resume uses the checkpoint's, whatever the load now."""
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    overrides = [o for o in OVERRIDES if not o.startswith("train.threads")] + ["train.steps=4"]
+    try:
+        monkeypatch.setattr(loop, "choose_threads", lambda requested=0: 2)
+        train(load_config("quick", overrides), tmp_path / "run", quiet=True)
+        assert read_meta(tmp_path / "run" / "checkpoint.safetensors")["threads"] == 2
+        monkeypatch.setattr(loop, "choose_threads", lambda requested=0: 1)  # the machine got busier
+        train(load_config("quick", [*overrides[:-1], "train.steps=6"]), tmp_path / "run", resume=True, quiet=True)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(1)  # as `make test` runs

@@ -87,7 +87,8 @@ def _fit_run(run: Path, cfg: Config, rt: Runtime, resume: bool, quiet: bool) -> 
     """The training of `train`, in its own frame: the objective (and its DDP wrappers) is freed on
     return, before the process group is torn down (freeing a DDP reducer after its gloo group was
     destroyed can deadlock on the GIL)."""
-    objective, sampler = build_training(cfg, rt, run.parent / VIDEO_CACHE, quiet)
+    threads = read_meta(run / CHECKPOINT).get("threads") if resume else None
+    objective, sampler = build_training(cfg, rt, run.parent / VIDEO_CACHE, quiet, threads)
     t = cfg.train
     fit(
         objective,
@@ -105,10 +106,13 @@ def _fit_run(run: Path, cfg: Config, rt: Runtime, resume: bool, quiet: bool) -> 
     )
 
 
-def build_training(cfg: Config, rt: Runtime, cache_dir: Path | None = None, quiet: bool = False):
+def build_training(
+    cfg: Config, rt: Runtime, cache_dir: Path | None = None, quiet: bool = False, resumed_threads: int | None = None
+):
     """The objective of `cfg` with fresh networks (seeded by train.seed, alike on every rank) and
-    this rank's sampler: its share of the global batch, from its own data seed."""
-    _seed(cfg.train)
+    this rank's sampler: its share of the global batch, from its own data seed. `resumed_threads`:
+    the CPU threads of the checkpoint a resume continues (see `_seed`)."""
+    _seed(cfg.train, resumed_threads)
     with rt.main_first():  # rank 0 fills the video cache, the others read it
         data = build_dataset(cfg.data, "train", rt.device, cache_dir=cache_dir, quiet=quiet or not rt.is_main)
     objective = build_objective(cfg, data.channels, rt)
@@ -150,7 +154,7 @@ def _fit_predictor(run: Path, cfg: Config, rt: Runtime, resume: bool, quiet: boo
             f"{run / PREDICTOR} was trained on an earlier state of the autoencoder; "
             f"delete it and train the predictor again"
         )
-    _seed(cfg.train)
+    _seed(cfg.train, read_meta(run / PREDICTOR).get("threads") if resume else None)
     predictor = rt.place(PosePredictor(cfg.model.pose_dim, cfg.model.content_dim, p.hidden, p.layers))
     objective = PosePrediction(trained.model, predictor, p, rt)
     with rt.main_first():
@@ -275,6 +279,7 @@ def fit(
                     "step": step,
                     "world_size": rt.world_size,
                     "unlogged_steps": count,
+                    "threads": torch.get_num_threads(),
                     **meta,
                 },
             )
@@ -349,10 +354,14 @@ def _restore_sampler(sampler, rng: dict, saved_world: int, rt: Runtime) -> None:
         )
 
 
-def _seed(t: TrainConfig) -> None:
+def _seed(t: TrainConfig, resumed_threads: int | None = None) -> None:
     """Seed the global RNG and set torch's CPU threads: train.threads, else OMP_NUM_THREADS where
-    the user set it, else as many as the CPUs other busy work leaves free (runtime/threads.py)."""
-    if t.threads > 0 or "OMP_NUM_THREADS" not in os.environ:
+    the user set it, else (a resume) the threads the checkpoint was trained with, since another count
+    changes the results in their last bits, else as many as the CPUs other busy work leaves free
+    (runtime/threads.py)."""
+    if not t.threads and "OMP_NUM_THREADS" not in os.environ and resumed_threads:
+        torch.set_num_threads(resumed_threads)
+    elif t.threads > 0 or "OMP_NUM_THREADS" not in os.environ:
         threads = choose_threads(t.threads)
         if threads < usable_cpus() and not t.threads and launched_rank() == 0:
             print(
