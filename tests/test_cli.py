@@ -35,8 +35,8 @@ def test_resume_extends_a_run(run, tmp_path):
 
 def test_overrides_may_follow_the_options(tmp_path, capsys):
     out = tmp_path / "late"
-    assert main(["train", "quick", "--out", str(out), "--quiet", *TINY, "train.steps=2"]) == 0
-    assert "steps: 2" in (out / "config.yaml").read_text()
+    assert main(["train", "quick", "--out", str(out), "--quiet", "--threads", "1", *TINY, "train.steps=2"]) == 0
+    assert "steps: 2" in (out / "config.yaml").read_text() and "threads: 1" in (out / "config.yaml").read_text()
     assert main(["analogy", str(out), "--out", str(tmp_path / "a.png"), "train.steps=3"]) == 2
     assert "unrecognized arguments: train.steps=3" in capsys.readouterr().err
 
