@@ -3,7 +3,8 @@ import torch
 
 from contentpose.config import load_config
 from contentpose.errors import UserError
-from contentpose.models.autoencoder import Content, ContentPoseAutoencoder, PairPass
+from contentpose.models.architectures import build_autoencoder
+from contentpose.models.autoencoder import Content, PairPass
 from contentpose.models.glimpses import Glimpses
 from contentpose.models.keypoints import KeypointDecoder
 
@@ -39,7 +40,7 @@ def test_a_wider_window_is_read_at_the_same_pixels_and_pasted_back_over_its_exte
 
 def test_glimpse_model_reads_content_as_one_code_per_point_and_trains():
     cfg = load_config("standard", ["model.architecture=glimpses", "model.pose_dim=8", "model.width=8"]).model
-    model = ContentPoseAutoencoder(cfg, channels=1, frame_size=64)
+    model = build_autoencoder(cfg, channels=1, frame_size=64)
     assert model.content_encoder is None  # nothing built unused
     assert not any(isinstance(m, KeypointDecoder) for m in model.modules())
     x = torch.rand(3, 1, 64, 64)
@@ -57,7 +58,7 @@ def test_glimpse_model_reads_content_as_one_code_per_point_and_trains():
 
 def test_glimpses_with_skips_carry_each_windows_feature_maps_to_its_patch():
     cfg = load_config("standard", ["model.pose_dim=8", "model.width=8"]).model
-    model = ContentPoseAutoencoder(cfg, channels=1, frame_size=64)
+    model = build_autoencoder(cfg, channels=1, frame_size=64)
     x = torch.rand(2, 1, 64, 64)
     content = model.content(x)
     assert [tuple(f.shape) for f in content.skips] == [(2, 4, 8, 16, 16), (2, 4, 16, 8, 8), (2, 4, 32, 4, 4)]
@@ -94,6 +95,6 @@ def test_each_window_encoder_sees_where_the_other_points_are():
     x = torch.rand(1, 1, 64, 64)
     near, far = points, torch.tensor([[-0.3, 0.0, 0.6, 0.6]])
     torch.manual_seed(0)
-    model = ContentPoseAutoencoder(cfg, channels=1, frame_size=64).eval()
+    model = build_autoencoder(cfg, channels=1, frame_size=64).eval()
     codes = [model.decoder.read(x, p)[0][0, 0] for p in (near, far)]
     assert not torch.equal(*codes)  # point 0's own window is the same; only where point 1 is differs

@@ -4,7 +4,8 @@ import torch
 from contentpose.config import load_config
 from contentpose.errors import UserError
 from contentpose.families.autoencoder import AutoencoderModel
-from contentpose.models.autoencoder import ContentPoseAutoencoder, PairPass
+from contentpose.models.architectures import build_autoencoder
+from contentpose.models.autoencoder import PairPass
 from contentpose.models.keypoints import KeypointDecoder, keypoint_maps, spatial_softargmax, translate
 
 
@@ -39,7 +40,7 @@ def test_separation_needs_keypoints():
     with pytest.raises(UserError, match="keypoint_separation"):
         AutoencoderModel(architecture="keypoints", pose_dim=4, keypoint_separation=-1)
     assert (
-        ContentPoseAutoencoder(
+        build_autoencoder(
             AutoencoderModel(architecture="keypoints", pose_dim=4, width=8, keypoint_separation=0.2), 1, 32
         ).pose_encoder.separation
         == 0.2
@@ -57,7 +58,7 @@ def test_keypoint_maps_peak_and_offsets_at_the_point():
 @pytest.mark.parametrize("size", [32, 64])
 def test_keypoint_autoencoder_shapes(size):
     cfg = AutoencoderModel(content_dim=16, pose_dim=6, width=8, content_pool=True, architecture="keypoints")
-    model = ContentPoseAutoencoder(cfg, channels=3, frame_size=size)
+    model = build_autoencoder(cfg, channels=3, frame_size=size)
     x = torch.rand(4, 3, size, size)
     pose = model.pose(x)
     assert pose.shape == (4, 6) and pose.abs().max() <= 1
@@ -70,7 +71,7 @@ def test_keypoints_learn_where_the_object_is():
     the point's coordinates follow the square's position."""
     torch.manual_seed(0)
     cfg = AutoencoderModel(content_dim=8, pose_dim=2, width=8, content_pool=True, architecture="keypoints")
-    model = ContentPoseAutoencoder(cfg, channels=1, frame_size=32)
+    model = build_autoencoder(cfg, channels=1, frame_size=32)
     opt = torch.optim.Adam(model.parameters(), 2e-3)
 
     def squares(n):
@@ -123,7 +124,7 @@ def test_translate_moves_a_frame_by_the_points_displacement_in_pixels():
 
 def test_warp_content_carries_its_own_points():
     cfg = AutoencoderModel(content_dim=16, pose_dim=4, width=8, architecture="keypoint_warp")
-    model = ContentPoseAutoencoder(cfg, channels=1, frame_size=32)
+    model = build_autoencoder(cfg, channels=1, frame_size=32)
     x = torch.rand(3, 1, 32, 32)
     content = model.content(x)
     assert torch.equal(content.points, model.pose(x))

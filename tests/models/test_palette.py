@@ -3,7 +3,7 @@ import torch
 
 from contentpose.config import load_config
 from contentpose.errors import UserError
-from contentpose.models.autoencoder import ContentPoseAutoencoder
+from contentpose.models.architectures import build_autoencoder
 from contentpose.models.palette import PaletteEncoder
 
 
@@ -29,7 +29,7 @@ def test_palette_content_is_the_same_in_training_and_in_eval():
 
 def test_palette_autoencoder_decodes_and_refuses_skips():
     cfg = load_config("lpc_sprites", ["model.content_encoder=palette", "data.path=/sprites"]).model
-    model = ContentPoseAutoencoder(cfg, channels=3, frame_size=32)
+    model = build_autoencoder(cfg, channels=3, frame_size=32)
     x = torch.rand(4, 3, 32, 32)
     assert model(x, x.flip(0)).shape == x.shape
     with pytest.raises(UserError, match="palette has no feature maps"):

@@ -1,12 +1,13 @@
 import torch
 
 from contentpose.config import load_config
-from contentpose.models.autoencoder import ContentPoseAutoencoder, pose_view
+from contentpose.models.architectures import build_autoencoder
+from contentpose.models.autoencoder import pose_view
 
 
 def test_a_silhouette_pose_is_built_for_one_channel():
     cfg = load_config("lpc_sprites", ["model.pose_input=silhouette", "data.path=/sprites"]).model
-    model = ContentPoseAutoencoder(cfg, channels=3, frame_size=32).eval()
+    model = build_autoencoder(cfg, channels=3, frame_size=32).eval()
     x = torch.rand(4, 3, 32, 32)
     assert model.pose(x).shape == (4, cfg.pose_dim) and model(x, x.flip(0)).shape == x.shape
 
@@ -18,7 +19,7 @@ def test_a_silhouette_pose_cannot_see_colour_and_a_frame_pose_can():
     recoloured = x.roll(1, dims=1)  # the same figure in green
     for view, same in (("silhouette", True), ("frame", False)):
         cfg = load_config("lpc_sprites", [f"model.pose_input={view}", "data.path=/sprites"]).model
-        model = ContentPoseAutoencoder(cfg, channels=3, frame_size=32).eval()
+        model = build_autoencoder(cfg, channels=3, frame_size=32).eval()
         assert torch.allclose(model.pose(x), model.pose(recoloured)) == same
 
 

@@ -1,9 +1,13 @@
+import importlib
+import typing
+
 import pytest
 import torch
 
 from contentpose.errors import UserError
-from contentpose.families.autoencoder import AutoencoderModel
-from contentpose.models.autoencoder import ContentPoseAutoencoder
+from contentpose.families.autoencoder import Architecture, AutoencoderModel
+from contentpose.models.architectures import build_autoencoder
+from contentpose.models.autoencoder import Content, ContentPoseAutoencoder
 from contentpose.models.blocks import channel_plan
 from contentpose.models.decoder import Decoder
 from contentpose.models.encoder import Encoder
@@ -16,7 +20,7 @@ def test_autoencoder_shapes(size, blocks, skips, pool):
     cfg = AutoencoderModel(
         content_dim=16, pose_dim=5, width=8, architecture="dcgan_unet" if skips else "dcgan", content_pool=pool
     )
-    model = ContentPoseAutoencoder(cfg, channels=3, frame_size=size)
+    model = build_autoencoder(cfg, channels=3, frame_size=size)
     x = torch.rand(4, 3, size, size)
     content = model.content(x)
     pose = model.pose(x)
@@ -29,6 +33,20 @@ def test_autoencoder_shapes(size, blocks, skips, pool):
     out = model.decode(content, pose)
     assert out.shape == x.shape and 0 <= out.min() and out.max() <= 1  # Sigmoid output
     assert model(x, x.flip(0)).shape == x.shape
+
+
+@pytest.mark.parametrize("architecture", typing.get_args(Architecture))
+def test_every_architecture_is_a_module_exporting_the_same_name(architecture):
+    """Each `model.architecture` value is a module of models/architectures/ whose `Autoencoder`
+    encodes, decodes and says what its content must hold, on the same calls as every other."""
+    module = importlib.import_module(f"contentpose.models.architectures.{architecture}")
+    cfg = AutoencoderModel(content_dim=16, pose_dim=4, width=8, architecture=architecture)
+    model = build_autoencoder(cfg, channels=1, frame_size=64)
+    assert type(model) is module.Autoencoder and isinstance(model, ContentPoseAutoencoder)
+    x = torch.rand(2, 1, 64, 64)
+    content = model.content(x)
+    assert model.complete(content) and model.decode(content, model.pose(x)).shape == x.shape
+    assert model.complete(Content(content.vector)) == (not model.skips)
 
 
 @pytest.mark.parametrize("pool", [True, False])
@@ -92,7 +110,7 @@ def test_set_discriminator_reads_a_set_on_the_channel_axis(size):
 
 @pytest.mark.parametrize("first", [False, True])
 def test_first_encoder_block_batchnorm_is_an_option(first):
-    model = ContentPoseAutoencoder(AutoencoderModel(width=8, content_dim=16, first_block_norm=first), 1, 32)
+    model = build_autoencoder(AutoencoderModel(width=8, content_dim=16, first_block_norm=first), 1, 32)
     for encoder in (model.content_encoder, model.pose_encoder):
         norms = [isinstance(block[1], torch.nn.BatchNorm2d) for block in encoder.blocks]
         assert norms == [first, True, True]

@@ -2,7 +2,7 @@ import torch
 
 from contentpose.config import TrainConfig
 from contentpose.families.autoencoder import AutoencoderModel, AutoencoderObjective
-from contentpose.models.autoencoder import ContentPoseAutoencoder
+from contentpose.models.architectures import build_autoencoder
 from contentpose.models.pair_critic import PairCritic
 from contentpose.objectives.centring import centring_loss, ink_centres
 from contentpose.objectives.drnet import DrNet
@@ -43,7 +43,7 @@ def test_a_point_with_no_ink_near_stays_and_the_loss_is_zero_at_the_centres():
 def test_the_drnet_step_adds_the_weighted_centring_term_and_moves_points_toward_ink():
     torch.manual_seed(0)
     cfg = AutoencoderModel(content_dim=8, pose_dim=4, width=8, architecture="keypoints")
-    model = ContentPoseAutoencoder(cfg, 1, 64)
+    model = build_autoencoder(cfg, 1, 64)
     objective = DrNet(
         model,
         PairCritic(4, 16),

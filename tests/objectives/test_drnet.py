@@ -2,7 +2,8 @@ import torch
 
 from contentpose.config import TrainConfig
 from contentpose.families.autoencoder import AutoencoderModel, AutoencoderObjective
-from contentpose.models.autoencoder import ContentPoseAutoencoder, PairPass
+from contentpose.models.architectures import build_autoencoder
+from contentpose.models.autoencoder import PairPass
 from contentpose.models.pair_critic import PairCritic
 from contentpose.objectives.content_pose import (
     different_clip_partner,
@@ -62,7 +63,7 @@ def test_reconstruction_and_similarity_losses():
 
 def _drnet(skips=False, beta=0.1, alpha=1.0):
     torch.manual_seed(0)
-    model = ContentPoseAutoencoder(
+    model = build_autoencoder(
         AutoencoderModel(content_dim=8, pose_dim=3, width=8, architecture="dcgan_unet" if skips else "dcgan"), 1, 32
     )
     disc = PairCritic(3, 16)

@@ -4,7 +4,7 @@ import torch
 
 from contentpose.config import TrainConfig
 from contentpose.families.autoencoder import AutoencoderModel, AutoencoderObjective
-from contentpose.models.autoencoder import ContentPoseAutoencoder
+from contentpose.models.architectures import build_autoencoder
 from contentpose.models.pair_critic import PairCritic
 from contentpose.objectives.content_pose import different_clip_partner
 from contentpose.objectives.mipae import MIPAE, js_bound, nwj_estimate
@@ -51,7 +51,7 @@ def test_bounds_grow_when_pairs_are_dependent():
 
 def test_mipae_step_trains_autoencoder_and_critic():
     torch.manual_seed(0)
-    model = ContentPoseAutoencoder(AutoencoderModel(content_dim=8, pose_dim=3, width=8), 1, 32)
+    model = build_autoencoder(AutoencoderModel(content_dim=8, pose_dim=3, width=8), 1, 32)
     critic = PairCritic(3, 32)
     mipae = MIPAE(
         model, critic, AutoencoderObjective(name="mipae", beta=1e-4), TrainConfig(), Runtime(torch.device("cpu"))

@@ -5,7 +5,7 @@ import torch
 from contentpose.config import PredictorConfig
 from contentpose.data import build_dataset
 from contentpose.data.samplers import SequenceSampler
-from contentpose.models.autoencoder import ContentPoseAutoencoder
+from contentpose.models.architectures import build_autoencoder
 from contentpose.models.pose_predictor import PosePredictor
 from contentpose.objectives.pose_prediction import PosePrediction, encode_clips
 from contentpose.runtime import Runtime
@@ -16,7 +16,7 @@ def _setup(tiny_config, steps=0):
     torch.manual_seed(0)
     cfg = tiny_config
     data = build_dataset(cfg.data, "train")
-    model = ContentPoseAutoencoder(cfg.model, data.channels, cfg.data.frame_size)
+    model = build_autoencoder(cfg.model, data.channels, cfg.data.frame_size)
     model.train()(torch.rand(8, 1, 32, 32), torch.rand(8, 1, 32, 32))  # move BN stats off their init
     pcfg = PredictorConfig(hidden=32, context=4, future=4, batch_size=8, lr=1e-2)
     predictor = PosePredictor(cfg.model.pose_dim, cfg.model.content_dim, pcfg.hidden, pcfg.layers)

@@ -8,11 +8,6 @@ import torch
 import torch.nn as nn
 
 from contentpose.families.autoencoder import AutoencoderModel
-from contentpose.models.decoder import Decoder
-from contentpose.models.encoder import Encoder
-from contentpose.models.glimpses import Glimpses
-from contentpose.models.keypoints import KeypointDecoder, KeypointEncoder
-from contentpose.models.palette import PaletteEncoder
 
 
 @dataclass
@@ -45,105 +40,34 @@ def pose_view(x: torch.Tensor, view: str) -> torch.Tensor:
 
 
 class ContentPoseAutoencoder(nn.Module):
-    """x (B, C, H, W) -> Content, pose (B, Dp) -> D(content, pose) (B, C, H, W)."""
+    """x (B, C, H, W) -> Content, pose (B, Dp) -> D(content, pose) (B, C, H, W).
 
-    def __init__(self, cfg: AutoencoderModel, channels: int, frame_size: int):
+    The base of the architectures in models/architectures/ (one per `model.architecture`, built by
+    `build_autoencoder`): each builds `content_encoder`, `pose_encoder` and `decoder` and says how
+    content is read and decoded; what the pose encoder sees (model.pose_input) is shared here.
+    """
+
+    skips = False  # whether the decoder reads more of the content frame than its vector
+
+    def __init__(self, cfg: AutoencoderModel, channels: int):
         super().__init__()
         self.pose_input = cfg.pose_input
-        pose_channels = channels if cfg.pose_input == "frame" else 1
-        self.content_encoder = (
-            None  # with glimpses the content is the windows' codes, read by the decoder's own encoder
-            if cfg.keypoint_glimpses
-            else PaletteEncoder(channels, cfg.content_dim, cfg.width, cfg.palette_frequencies)
-            if cfg.content_encoder == "palette"
-            else Encoder(
-                channels,
-                cfg.content_dim,
-                frame_size,
-                cfg.width,
-                skips=cfg.content_skips,
-                pool=cfg.content_pool,
-                first_norm=cfg.first_block_norm,
-            )
-        )
-        if cfg.pose_head == "keypoints":
-            points = cfg.pose_dim // 2
-            self.pose_encoder = KeypointEncoder(
-                pose_channels,
-                points,
-                frame_size,
-                cfg.width,
-                cfg.first_block_norm,
-                coords=cfg.keypoint_coords,
-                separation=cfg.keypoint_separation,
-            )
-            self.decoder = (
-                Glimpses(
-                    channels,
-                    frame_size,
-                    cfg.width,
-                    grid=frame_size // 4,
-                    extent=cfg.glimpse_window,
-                    code=cfg.content_dim // points,  # validated with the config: a whole number
-                    skips=cfg.content_skips,
-                )
-                if cfg.keypoint_glimpses  # validated with the config: keypoint pose
-                else KeypointDecoder(
-                    cfg.content_dim,
-                    points,
-                    channels,
-                    frame_size,
-                    cfg.width,
-                    warp=cfg.content_skips,
-                )
-            )
-        else:
-            self.pose_encoder = Encoder(
-                pose_channels, cfg.pose_dim, frame_size, cfg.width, first_norm=cfg.first_block_norm
-            )
-            self.decoder = Decoder(
-                cfg.content_dim, cfg.pose_dim, channels, frame_size, cfg.width, skips=cfg.content_skips
-            )
+        self.pose_channels = channels if cfg.pose_input == "frame" else 1
 
     def content(self, x: torch.Tensor, pose: torch.Tensor | None = None) -> Content:
         """Content of x (B, C, H, W); `pose`, x's own pose if already computed, saves a pass."""
-        if self.uses_glimpses:  # the window around each of x's own points, read to a code (and skips)
-            codes, skips = self.decoder.read(x, self.pose(x) if pose is None else pose)
-            return Content(codes.flatten(1), skips)
-        out = self.content_encoder(x)
-        content = Content(*out) if isinstance(out, tuple) else Content(out)
-        if self.moves_content:
-            content.points = self.pose(x) if pose is None else pose
-        return content
+        raise NotImplementedError
 
-    @property
-    def uses_glimpses(self) -> bool:
-        """Whether frames are drawn as one patch per keypoint (model.keypoint_glimpses)."""
-        return isinstance(self.decoder, Glimpses)
-
-    @property
-    def moves_content(self) -> bool:
-        """Whether the decoder moves the content frame's features to the pose's keypoints."""
-        return isinstance(self.decoder, KeypointDecoder) and self.decoder.skips
+    def decode(self, content: Content, pose: torch.Tensor) -> torch.Tensor:
+        """The frame (B, C, H, W) of `content` in `pose` (B, Dp)."""
+        raise NotImplementedError
 
     def complete(self, content: Content) -> bool:
         """Whether `content` holds all this decoder reads (skips, points)."""
-        if not self.decoder.skips:
-            return True
-        if not self.moves_content:
-            return content.skips is not None
-        return content.skips is not None and content.points is not None
+        return not self.skips or content.skips is not None
 
     def pose(self, x: torch.Tensor) -> torch.Tensor:
         return self.pose_encoder(pose_view(x, self.pose_input))
-
-    def decode(self, content: Content, pose: torch.Tensor) -> torch.Tensor:
-        if self.uses_glimpses:
-            return self.decoder(content.vector.view(len(pose), pose.shape[1] // 2, -1), pose, content.skips)
-        if isinstance(self.decoder, KeypointDecoder):
-            moved = self.decoder.moved(content.skips[1], content.points, pose) if self.decoder.skips else None
-            return self.decoder(content.vector, pose, moved)
-        return self.decoder(content.vector, pose, content.skips)
 
     def forward(self, x_content: torch.Tensor, x_pose: torch.Tensor) -> torch.Tensor:
         """Decode the content of `x_content` with the pose of `x_pose` (both (B, C, H, W))."""

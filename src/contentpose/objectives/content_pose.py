@@ -21,6 +21,7 @@ from contentpose.config import Config, TrainConfig
 from contentpose.data.samplers import FramePairSampler
 from contentpose.errors import UserError
 from contentpose.families.autoencoder import AutoencoderObjective
+from contentpose.models.architectures import build_autoencoder
 from contentpose.models.autoencoder import ContentPoseAutoencoder, PairPass
 from contentpose.models.pair_critic import PairCritic
 from contentpose.objectives.centring import centring_loss
@@ -116,7 +117,7 @@ class ContentPoseObjective:
     @staticmethod
     def networks(cfg: Config, channels: int) -> dict[str, torch.nn.Module]:
         """The networks a trained run needs for inference (no critic, no optimisers)."""
-        return {"model": ContentPoseAutoencoder(cfg.model, channels, cfg.data.frame_size)}
+        return {"model": build_autoencoder(cfg.model, channels, cfg.data.frame_size)}
 
     @classmethod
     def build(cls, cfg: Config, channels: int, rt: Runtime) -> ContentPoseObjective:

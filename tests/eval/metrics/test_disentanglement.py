@@ -94,10 +94,10 @@ def test_sprites_latents_use_the_labels_and_split_by_character(lpc_sprites):
     from contentpose.data.lpc_sprites import ATTRIBUTES
     from contentpose.eval.metrics.disentanglement import sprites_latents
     from contentpose.families.autoencoder import AutoencoderModel
-    from contentpose.models.autoencoder import ContentPoseAutoencoder
+    from contentpose.models.architectures import build_autoencoder
 
     test = lpc_sprites["test"]
-    model = ContentPoseAutoencoder(AutoencoderModel(content_dim=6, pose_dim=3, width=8), channels=3, frame_size=32)
+    model = build_autoencoder(AutoencoderModel(content_dim=6, pose_dim=3, width=8), channels=3, frame_size=32)
     lat = sprites_latents(model, test, sequences=300, frames=2)
     assert lat.content.shape == (600, 6) and lat.pose.shape == (600, 3)
     assert set(lat.content_factors) == set(ATTRIBUTES) and set(lat.pose_factors) == {"action", "facing", "frame"}

@@ -1,7 +1,8 @@
 """Content/pose autoencoders (DrNet, MIPAE): a content encoder, a pose encoder and a decoder, trained
 to redraw frame t+k from the content of frame t and the pose of frame t+k, with a penalty that keeps
-content out of the pose. Parts: objectives/content_pose.py (drnet.py, mipae.py), models/autoencoder.py,
-eval/protocols/autoencoder.py (swaps, reconstruction, disentanglement, prediction), viz/ (analogy, interpolation).
+content out of the pose. Parts: objectives/content_pose.py (drnet.py, mipae.py), models/architectures/ (one
+module per model.architecture), eval/protocols/autoencoder.py (swaps, reconstruction, disentanglement,
+prediction), viz/ (analogy, interpolation).
 """
 
 from __future__ import annotations
