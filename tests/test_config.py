@@ -262,6 +262,12 @@ def test_runs_naming_a_removed_setting_still_load(predictor_run, tmp_path, capsy
         ("lpc_sprites", ["model.keypoint_coords=true"], "are for keypoint pose, not model.architecture=dcgan"),
         ("lpc_sprites", ["objective.centring=1"], "objective.centring pulls keypoints"),
         ("quick", ["objective.centring=1", "data.background=texture"], "objective.centring pulls keypoints"),
+        ("photo_digits", ["data.background=none", "objective.centring=1"], "objective.centring pulls keypoints"),
+        ("photo_digits", ["model.pose_dim=20"], "a multiple of 6"),
+        ("photo_digits", ["model.keypoint_separation=0.1"], "read in one softmax"),
+        ("paper", ["objective.equivariance=1"], "not dcgan"),
+        ("standard", ["objective.equivariance=1"], "not glimpses_unet"),
+        ("quick", ["objective.equivariance=-1"], "'objective.equivariance' must be 0 or more"),
     ],
 )
 def test_options_that_would_be_ignored_are_refused(preset, overrides, message):

@@ -5,7 +5,7 @@ import torch
 
 from contentpose.config import load_config
 from contentpose.data import build_dataset
-from contentpose.data.backgrounds import Backgrounds
+from contentpose.data.backgrounds import PARAMS, Backgrounds
 from contentpose.errors import UserError
 
 
@@ -81,3 +81,17 @@ def test_background_needs_synthetic_data():
         build_dataset(load_config("quick", ["data=videos:/nowhere", "data.background=photo"]).data, "train")
     with pytest.raises(UserError, match="data.background"):
         load_config("quick", ["data.background=sky"])
+
+
+def test_photo_splits_crop_disjoint_parts_of_each_photo():
+    """Training, validation and test crops come from bands of each photo that do not overlap."""
+    parts = {s: Backgrounds("photo", 32, 3, split=s) for s in ("train", "val", "test")}
+    for i in range(len(parts["train"].boxes)):
+        spans = sorted((float(p.boxes[i, 1]), float(p.boxes[i, 3])) for p in parts.values())
+        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))  # x ranges in one photo, disjoint
+    for split, part in parts.items():
+        u = torch.rand(500, PARAMS)
+        x0, y0, side = part.crops(u)
+        box = part.boxes[(u[:, 0] * len(part.boxes)).long()]
+        assert (x0 >= box[:, 1] - 1e-3).all() and (x0 + side <= box[:, 3] + 1e-3).all(), split
+        assert (y0 >= box[:, 0] - 1e-3).all() and (y0 + side <= box[:, 2] + 1e-3).all(), split

@@ -40,7 +40,8 @@ def test_every_architecture_is_a_module_exporting_the_same_name(architecture):
     """Each `model.architecture` value is a module of models/architectures/ whose `Autoencoder`
     encodes, decodes and says what its content must hold, on the same calls as every other."""
     module = importlib.import_module(f"contentpose.models.architectures.{architecture}")
-    cfg = AutoencoderModel(content_dim=16, pose_dim=4, width=8, architecture=architecture)
+    pose_dim = 6 if architecture == "motion" else 4  # one point with its Jacobian, or two points
+    cfg = AutoencoderModel(content_dim=16, pose_dim=pose_dim, width=8, architecture=architecture)
     model = build_autoencoder(cfg, channels=1, frame_size=64)
     assert type(model) is module.Autoencoder and isinstance(model, ContentPoseAutoencoder)
     x = torch.rand(2, 1, 64, 64)

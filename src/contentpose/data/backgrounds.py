@@ -2,7 +2,9 @@
 
 A clip's background is one image, the same in every frame: a random crop of one of the two
 photographs that ship with scikit-learn (`load_sample_images`: a temple in China, a flower),
-or a procedural texture (stripes, checks or a linear gradient between two random colours).
+taken from the part of the photo that belongs to the clip's split (`PHOTO_SPLITS`: training crops
+come from the left 70% of each photo, validation and test crops from the next 15% and the last
+15%, each band top to bottom, so no test background was seen in training), or a procedural texture (stripes, checks or a linear gradient between two random colours).
 Grayscale data (`data.colour=false`) gets the photos' luma and one-channel textures.
 
 Which background a clip gets is drawn from a generator seeded by a hash of the clip's pose
@@ -24,7 +26,13 @@ import torch
 import torch.nn.functional as F
 
 LUMA = (0.299, 0.587, 0.114)
-PHOTO_SCALE = 3  # photos are shrunk so that their short side is 3 frames; crops are 1 to 3 frames wide
+PHOTO_SCALE = 6  # photos are shrunk so that their short side is 6 frames (near their own 427 px at 64 px)
+CROP_SCALE = 1.25  # crops are 1 to this many frames wide
+PHOTO_SPLITS = {  # each split's part of every photo, as fractions (y0, x0, y1, x1)
+    "train": (0.0, 0.0, 1.0, 0.7),
+    "val": (0.0, 0.7, 1.0, 0.85),
+    "test": (0.0, 0.85, 1.0, 1.0),
+}
 PARAMS = 12  # random numbers drawn per clip
 
 
@@ -41,15 +49,21 @@ def clip_uniforms(seeds: list[int]) -> torch.Tensor:
 
 
 class Backgrounds:
-    """Backgrounds of one kind ('photo' or 'texture') for frames of `size` px with `channels` (1 or 3)."""
+    """Backgrounds of one kind ('photo' or 'texture') for frames of `size` px with `channels` (1 or 3),
+    photos cropped from the part of each photo that belongs to `split`."""
 
-    def __init__(self, kind: str, size: int, channels: int, device: torch.device | str = "cpu"):
+    def __init__(self, kind: str, size: int, channels: int, device: torch.device | str = "cpu", split: str = "train"):
         if kind not in ("photo", "texture"):
             raise ValueError(f"background kind must be 'photo' or 'texture', got {kind!r}")
         self.kind, self.size, self.channels, self.device = kind, size, channels, torch.device(device)
         if kind == "photo":
-            self.atlas, self.boxes = _photo_atlas(size * PHOTO_SCALE, channels)
+            self.atlas, photos = _photo_atlas(size * PHOTO_SCALE, channels)
             self.atlas = self.atlas.to(self.device)
+            y0, x0, y1, x1 = PHOTO_SPLITS[split]
+            h, w = photos[:, 2] - photos[:, 0], photos[:, 3] - photos[:, 1]
+            self.boxes = torch.stack(  # (P, 4): the split's box (y0, x0, y1, x1) in each photo
+                [photos[:, 0] + y0 * h, photos[:, 1] + x0 * w, photos[:, 0] + y1 * h, photos[:, 1] + x1 * w], 1
+            )
 
     def __call__(self, start: torch.Tensor, velocity: torch.Tensor) -> torch.Tensor:
         """The backgrounds of n clips, given their pose factors: (n, C, H, W) in [0, 1]."""
@@ -57,13 +71,10 @@ class Backgrounds:
         return self.photo(u) if self.kind == "photo" else self.texture(u)
 
     def photo(self, u: torch.Tensor) -> torch.Tensor:
-        """Square crops of 1 to PHOTO_SCALE frame widths from a random photo, at a random place,
-        mirrored half of the time, resized to the frame (bilinear): (n, C, H, W)."""
+        """Square crops of 1 to CROP_SCALE frame widths from the split's part of a random photo, at a
+        random place, mirrored half of the time, resized to the frame (bilinear): (n, C, H, W)."""
         n, s = len(u), self.size
-        boxes = self.boxes.to(self.device)[(u[:, 0] * len(self.boxes)).long().clamp(max=len(self.boxes) - 1)]
-        side = s * (1 + (PHOTO_SCALE - 1) * u[:, 1])  # crop side in atlas pixels
-        x0 = boxes[:, 1] + u[:, 2] * (boxes[:, 3] - boxes[:, 1] - side)  # the crop stays inside its photo
-        y0 = boxes[:, 0] + u[:, 3] * (boxes[:, 2] - boxes[:, 0] - side)
+        x0, y0, side = self.crops(u)
         t = (torch.arange(s, device=self.device) + 0.5) / s  # pixel centres in [0, 1]
         flip = u[:, 4:5] < 0.5
         tx = torch.where(flip, 1 - t, t)  # (n, s)
@@ -73,6 +84,15 @@ class Backgrounds:
         grid = torch.stack([gx[:, None, :].expand(n, s, s), gy[:, :, None].expand(n, s, s)], dim=-1)
         out = F.grid_sample(self.atlas[None], grid.reshape(1, n * s, s, 2), mode="bilinear", align_corners=False)
         return out[0].view(self.channels, n, s, s).transpose(0, 1).clamp(0, 1)
+
+    def crops(self, u: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Where each clip's crop lies in the atlas: left x, top y and side, each (n,), in atlas pixels,
+        inside the split's box of the photo it picks."""
+        boxes = self.boxes.to(self.device)[(u[:, 0] * len(self.boxes)).long().clamp(max=len(self.boxes) - 1)]
+        side = self.size * (1 + (CROP_SCALE - 1) * u[:, 1])
+        x0 = boxes[:, 1] + u[:, 2] * (boxes[:, 3] - boxes[:, 1] - side)
+        y0 = boxes[:, 0] + u[:, 3] * (boxes[:, 2] - boxes[:, 0] - side)
+        return x0, y0, side
 
     def texture(self, u: torch.Tensor) -> torch.Tensor:
         """Stripes, checks or a gradient at a random angle, frequency and phase, between two

@@ -50,7 +50,7 @@ class SyntheticClips:
     def backgrounds(self) -> Backgrounds | None:
         """What draws the clips' backgrounds (photos or textures), None for `data.background=none`."""
         kind = self.cfg.background
-        return None if kind == "none" else Backgrounds(kind, self.size, self.channels, self.device)
+        return None if kind == "none" else Backgrounds(kind, self.size, self.channels, self.device, self.split)
 
     def sample(self, n: int, num_frames: int, generator: torch.Generator):
         """n new clips of `num_frames` consecutive frames from t = 0."""

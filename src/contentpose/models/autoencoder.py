@@ -81,21 +81,23 @@ class PairPass(nn.Module):
     rec = D(Ec(x^t), Ep(x^{t+k})) (B, C, H, W); contents (B, Dc); poses (B, Dp). Both frames
     go through the pose encoder in one batch, and through the content encoder too unless
     `second_content` is False: then content^{t+k} is None, which saves a content pass (and its
-    backward) when no loss reads it (objective.alpha 0).
+    backward) when no loss reads it (objective.alpha 0). `extra` frames (B', C, H, W) join the pose
+    batch, and their poses (B', Dp) come last (the equivariance loss's warped frames).
     """
 
     def __init__(self, model: ContentPoseAutoencoder, second_content: bool = True):
         super().__init__()
         self.model, self.second_content = model, second_content
 
-    def forward(self, x_t: torch.Tensor, x_tk: torch.Tensor):
+    def forward(self, x_t: torch.Tensor, x_tk: torch.Tensor, extra: torch.Tensor | None = None):
         B = x_t.shape[0]
-        pose = self.model.pose(torch.cat([x_t, x_tk]))
-        p_t, p_tk = pose[:B], pose[B:]
+        pose = self.model.pose(torch.cat([x_t, x_tk] if extra is None else [x_t, x_tk, extra]))
+        p_t, p_tk = pose[:B], pose[B : 2 * B]
+        more = () if extra is None else (pose[2 * B :],)
         if not self.second_content:
             content = self.model.content(x_t, p_t)
-            return self.model.decode(content, p_tk), content.vector, None, p_t, p_tk
-        content = self.model.content(torch.cat([x_t, x_tk]), pose)
+            return (self.model.decode(content, p_tk), content.vector, None, p_t, p_tk, *more)
+        content = self.model.content(torch.cat([x_t, x_tk]), pose[: 2 * B])
         c_t, c_tk = content.vector[:B], content.vector[B:]
         rec = self.model.decode(content.map(lambda t: t[:B]), p_tk)
-        return rec, c_t, c_tk, p_t, p_tk
+        return (rec, c_t, c_tk, p_t, p_tk, *more)

@@ -96,7 +96,8 @@ class KeypointEncoder(nn.Module):
     With `coords=True` the layer that scores the cells also sees each cell's x and y, so a point
     can prefer one side: without it, a feature map that fires on two alike objects (two digits)
     puts its point between them. With `separation` > 0 each point avoids the earlier points
-    (`spatial_softargmax`).
+    (`spatial_softargmax`). With `affine` each point also gets a 2 x 2 Jacobian (its maps weighed by
+    the point's softmax), the pose then (B, 6K): points first, Jacobians after (`dense_motion`).
     """
 
     def __init__(
@@ -108,6 +109,7 @@ class KeypointEncoder(nn.Module):
         first_norm: bool = False,
         coords: bool = False,
         separation: float = 0.0,
+        affine: bool = False,
     ):
         super().__init__()
         c1, c2 = channel_plan(frame_size, width)[:2]
@@ -121,6 +123,11 @@ class KeypointEncoder(nn.Module):
         self.coords, self.separation, self.grid = coords, separation, frame_size // 4
         self.score = nn.Conv2d(c2 + 2 * coords, points, 1, bias=False)  # a bias moves every cell alike: no use
         self.apply(dcgan_init)
+        if affine:  # each point's Jacobian, read where its softmax looks; starts at the identity (FOMM's)
+            self.jacobian = nn.Conv2d(c2 + 2 * coords, 4 * points, 3, 1, 1)
+            nn.init.zeros_(self.jacobian.weight)
+            self.jacobian.bias.data.copy_(torch.tensor([1.0, 0.0, 0.0, 1.0]).repeat(points))
+        self.affine = affine
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.body(x)  # (B, c2, G, G)
@@ -129,7 +136,13 @@ class KeypointEncoder(nn.Module):
             g = _grid(G, h.device, h.dtype)
             xy = torch.stack(torch.meshgrid(g, g, indexing="xy"))  # (2, G, G): x, y of each cell
             h = torch.cat([h, xy.expand(B, -1, -1, -1)], dim=1)
-        return spatial_softargmax(self.score(h), self.separation)
+        logits = self.score(h)
+        points = spatial_softargmax(logits, self.separation)
+        if not self.affine:
+            return points
+        p = logits.float().flatten(2).softmax(-1)  # (B, K, G G); affine: validated without separation
+        jac = self.jacobian(h).float().flatten(2).view(len(h), -1, 4, p.shape[-1])  # (B, K, 4, G G)
+        return torch.cat([points, (jac * p[:, :, None]).sum(-1).flatten(1)], dim=1)  # (B, 6K)
 
 
 class KeypointDecoder(nn.Module):

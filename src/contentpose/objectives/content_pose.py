@@ -6,7 +6,8 @@ critic on pairs of pose vectors trained in turn.
 L_rec  = error of D(Ec(x^t), Ep(x^{t+k})) against x^{t+k}   (mse, or bce)
 L_sim  = || Ec(x^t) - Ec(x^{t+k}) ||^2   (with alpha 0 neither it nor Ec(x^{t+k}) is computed)
 With keypoint poses, `objective.centring` adds a pull of each point toward the ink around it
-(objectives/centring.py). A subclass names its critic and defines `penalty` (for the encoders, critic held fixed)
+(objectives/centring.py) and `objective.equivariance` keeps points moving with the image
+(objectives/equivariance.py). A subclass names its critic and defines `penalty` (for the encoders, critic held fixed)
 and `critic_loss` (for the critic, encoders held fixed). "Different clip" pairs come from
 `different_clip_partner`, so they never pair a clip with itself (nor, for real videos, whose
 batches can hold one video twice, two rows of one source video).
@@ -25,6 +26,7 @@ from contentpose.models.architectures import build_autoencoder
 from contentpose.models.autoencoder import ContentPoseAutoencoder, PairPass
 from contentpose.models.pair_critic import PairCritic
 from contentpose.objectives.centring import centring_loss
+from contentpose.objectives.equivariance import equivariance_loss, random_affines, warped
 from contentpose.objectives.frozen import frozen
 from contentpose.runtime import Runtime
 
@@ -172,8 +174,16 @@ class ContentPoseObjective:
         x_t, x_tk = self.rt.frames(x_t), self.rt.frames(x_tk)
         if self.cfg.content_flip:
             x_t = mirror_half(x_t)
+        theta = random_affines(x_tk.shape[0], x_tk.device) if self.cfg.equivariance else None
         with self.rt.autocast():
-            rec, c_t, c_tk, p_t, p_tk = self.train_pass(x_t, x_tk)
+            rec, c_t, c_tk, p_t, p_tk, *p_warped = self.train_pass(
+                x_t, x_tk, None if theta is None else warped(x_tk, theta)
+            )
+        l_eq = (
+            equivariance_loss(p_tk, p_warped[0], theta, self.model.pose_encoder.grid, self.model.pose_encoder.affine)
+            if theta is not None
+            else None
+        )
         l_cen = (
             centring_loss(torch.cat([x_t, x_tk]), torch.cat([p_t, p_tk]), self.model.pose_encoder.grid)
             if self.cfg.centring
@@ -193,6 +203,8 @@ class ContentPoseObjective:
         total = total + self.cfg.beta * l_pen
         if l_cen is not None:
             total = total + self.cfg.centring * l_cen
+        if l_eq is not None:
+            total = total + self.cfg.equivariance * l_eq
         self.opt_model.zero_grad(set_to_none=True)
         total.backward()
         self.opt_model.step()
@@ -209,5 +221,6 @@ class ContentPoseObjective:
             **({"sim": l_sim.detach()} if l_sim is not None else {}),
             self.penalty_name: l_pen.detach(),
             **({"centring": l_cen.detach()} if l_cen is not None else {}),
+            **({"equivariance": l_eq.detach()} if l_eq is not None else {}),
             **{k: v.detach() for k, v in critic.items()},
         }

@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     from contentpose.config import Config
 
 
-Architecture = Literal["dcgan", "dcgan_unet", "keypoints", "keypoint_warp", "glimpses", "glimpses_unet"]
-KEYPOINT_ARCHITECTURES = ("keypoints", "keypoint_warp", "glimpses", "glimpses_unet")
-SKIP_ARCHITECTURES = ("dcgan_unet", "keypoint_warp", "glimpses_unet")
+Architecture = Literal["dcgan", "dcgan_unet", "keypoints", "keypoint_warp", "glimpses", "glimpses_unet", "motion"]
+KEYPOINT_ARCHITECTURES = ("keypoints", "keypoint_warp", "glimpses", "glimpses_unet", "motion")
+SKIP_ARCHITECTURES = ("dcgan_unet", "keypoint_warp", "glimpses_unet", "motion")
 
 
 @dataclass
@@ -36,7 +36,9 @@ class AutoencoderModel:
         # glimpses: the frame drawn as one patch per point, decoded from a window of the content frame
         #   centred on that point and pasted at the pose's point (objects on black; the content is the
         #   windows' codes, content_dim / (pose_dim / 2) each);
-        # glimpses_unet: glimpses whose window encoder passes its feature maps to the patch's decoder
+        # glimpses_unet: glimpses whose window encoder passes its feature maps to the patch's decoder;
+        # motion: the general one: pose_dim/6 keypoints with local affine Jacobians; a dense motion
+        #   network moves the content frame's feature maps to the pose, with an occlusion map (FOMM's design)
     )
     content_pool: bool = False  # content encoder ends in a max over positions (little position in content)
     content_encoder: Literal["dcgan", "palette"] = (
@@ -72,7 +74,9 @@ class AutoencoderModel:
 
     def __post_init__(self):
         arch = f"model.architecture={self.architecture}"
-        if self.pose_head == "keypoints" and self.pose_dim % 2 and self.pose_dim > 0:  # <= 0: refused with sizes
+        if self.architecture == "motion" and self.pose_dim % 6 and self.pose_dim > 0:  # <= 0: refused with sizes
+            raise UserError(f"{arch} needs model.pose_dim a multiple of 6 (x, y and a 2 x 2 Jacobian per keypoint)")
+        if self.pose_head == "keypoints" and self.pose_dim % 2 and self.pose_dim > 0:
             raise UserError(f"{arch} needs an even model.pose_dim (x and y of each keypoint)")
         if self.palette_frequencies < 0:
             raise UserError(f"model.palette_frequencies must be 0 or more; got {self.palette_frequencies}")
@@ -84,6 +88,8 @@ class AutoencoderModel:
             raise UserError(f"model.content_encoder=palette has no feature maps to pass on, which {arch} reads")
         if (self.keypoint_separation or self.keypoint_coords) and self.pose_head != "keypoints":
             raise UserError(f"model.keypoint_separation and model.keypoint_coords are for keypoint pose, not {arch}")
+        if self.keypoint_separation and self.architecture == "motion":
+            raise UserError(f"model.keypoint_separation is not read by {arch}: its points are read in one softmax")
         if self.keypoint_separation < 0:
             raise UserError(f"model.keypoint_separation must be 0 or more; got {self.keypoint_separation}")
         if self.glimpse_window < 0 or (self.glimpse_window and not self.keypoint_glimpses):
@@ -128,6 +134,8 @@ class AutoencoderObjective:
     )
     centring: float = 0.0  # keypoint pose, objects on black: weight of a pull of each point toward the ink
     # around it (one mean-shift step, objectives/centring.py), so points sit at objects' centres; 0: off
+    equivariance: float = 0.0  # keypoint pose: weight of First Order Motion Model's equivariance loss (points,
+    # and Jacobians, follow a random affine warp of the frame; objectives/equivariance.py); 0: off
     detach_second: bool = False  # drnet-py's detach: the similarity and the pose penalty get no gradient
     # through the content and pose of the frame that the reconstruction does not use
     content_flip: bool = False  # mirror a random half of the content frames: content cannot hold which way
@@ -148,6 +156,8 @@ class AutoencoderObjective:
             terms.append(f"pose penalty: {penalty}, beta {self.beta:g}")
         if self.centring > 0:
             terms.append(f"keypoint centring ({self.centring:g})")
+        if self.equivariance > 0:
+            terms.append(f"keypoint equivariance ({self.equivariance:g})")
         return terms
 
 
@@ -167,7 +177,14 @@ def check(cfg: Config) -> None:
         raise UserError(
             f"model.architecture={model.architecture} draws objects on black: it needs data.background=none"
         )
-    if cfg.objective.centring and (model.pose_head != "keypoints" or cfg.data.background != "none"):
+    if cfg.objective.equivariance and (model.pose_head != "keypoints" or model.keypoint_glimpses):
+        raise UserError(
+            "objective.equivariance keeps keypoints moving with the image: it needs model.architecture keypoints,"
+            f" keypoint_warp or motion, not {model.architecture}"
+        )
+    if cfg.objective.centring and (
+        model.pose_head != "keypoints" or model.architecture == "motion" or cfg.data.background != "none"
+    ):
         raise UserError(
             "objective.centring pulls keypoints toward bright pixels on black: it needs a keypoint"
             " model.architecture and data.background=none"
