@@ -65,3 +65,17 @@ def test_inverse2x2_inverts_and_holds_a_collapsed_determinant():
     m = torch.tensor([[2.0, 1.0], [1.0, 3.0]])
     assert torch.allclose(inverse2x2(m) @ m, torch.eye(2), atol=1e-6)
     assert inverse2x2(torch.zeros(2, 2)).isfinite().all()
+
+
+def test_hourglass_keypoints_see_far_across_the_frame():
+    """A change in one corner moves the scores of cells 40 px away: the hourglass's receptive field
+    spans most of the frame (the plain body's is ~20 px)."""
+    torch.manual_seed(0)
+    for hourglass in (True, False):
+        enc = KeypointEncoder(1, 2, 64, 8, hourglass=hourglass).eval().double()  # float64: tiny far effects
+        x = torch.rand(1, 1, 64, 64, dtype=torch.float64)
+        y = x.clone()
+        y[..., :8, :8] = 0
+        with torch.no_grad():
+            far = [enc.score(enc.body(v))[..., 10:, 10:] for v in (x, y)]  # cells 40 px and more away
+        assert (far[0] - far[1]).abs().max() > 1e-12 if hourglass else torch.equal(far[0], far[1])

@@ -22,8 +22,9 @@ def test_a_training_step_trains_keypoints_jacobians_and_motion_with_equivariance
 
 
 def test_it_learns_to_move_a_digit_over_a_texture():
-    """Fitted to 8 pairs of frames of one-digit clips over textures, the model redraws frame t+k from
-    frame t's content far better than copying frame t: it moves the digit and keeps the background."""
+    """Fitted to 8 pairs of frames of one-digit clips over textures, the model draws frame t+k's digit
+    where it is from frame t's content: inside the digit's true mask its error is well below that of
+    copying frame t (which, like erasing the digit, leaves the background there)."""
     torch.manual_seed(0)
     cfg = load_config(
         "photo_digits",
@@ -31,12 +32,12 @@ def test_it_learns_to_move_a_digit_over_a_texture():
     )
     data = build_dataset(cfg.data, "train")
     clips = data.test_clips(8, [0, 6])
-    x_t, x_tk = clips.frames[:, 0], clips.frames[:, 1]
+    x_t, x_tk, mask = clips.frames[:, 0], clips.frames[:, 1], clips.masks[:, 1]
     objective = build_objective(cfg, 3, torch.device("cpu"))
     for _ in range(150):
         objective.step(x_t, x_tk)
     model = objective.model.eval()
     with torch.no_grad():
-        error = ((model(x_t, x_tk) - x_tk) ** 2).mean()
-    copy = ((x_t - x_tk) ** 2).mean()
-    assert error < 0.5 * copy, (error, copy)
+        error = (((model(x_t, x_tk) - x_tk) ** 2) * mask).sum()
+    copy = (((x_t - x_tk) ** 2) * mask).sum()
+    assert error < 0.5 * copy, (error, copy)  # 0.36 measured; keypoint_warp's decoder: 0.68

@@ -16,6 +16,7 @@ import torch
 import torch.nn as nn
 
 from contentpose.models.blocks import Sigmoid32, channel_plan, dcgan_init, down, up
+from contentpose.models.hourglass import Hourglass
 
 
 def _grid(size: int, device, dtype) -> torch.Tensor:
@@ -96,7 +97,8 @@ class KeypointEncoder(nn.Module):
     With `coords=True` the layer that scores the cells also sees each cell's x and y, so a point
     can prefer one side: without it, a feature map that fires on two alike objects (two digits)
     puts its point between them. With `separation` > 0 each point avoids the earlier points
-    (`spatial_softargmax`). With `affine` each point also gets a 2 x 2 Jacobian (its maps weighed by
+    (`spatial_softargmax`). With `hourglass` the cells are scored by a U-Net that has seen the whole
+    frame (`hourglass.py`), not by two conv blocks that see ~20 px. With `affine` each point also gets a 2 x 2 Jacobian (its maps weighed by
     the point's softmax), the pose then (B, 6K): points first, Jacobians after (`dense_motion`).
     """
 
@@ -110,15 +112,20 @@ class KeypointEncoder(nn.Module):
         coords: bool = False,
         separation: float = 0.0,
         affine: bool = False,
+        hourglass: bool = False,
     ):
         super().__init__()
         c1, c2 = channel_plan(frame_size, width)[:2]
-        self.body = nn.Sequential(
-            down(channels, c1, norm=first_norm),
-            down(c1, c2),
-            nn.Conv2d(c2, c2, 3, 1, 1, bias=False),
-            nn.BatchNorm2d(c2),
-            nn.LeakyReLU(0.2, inplace=True),
+        self.body = (
+            Hourglass(channels, frame_size, width, c2)
+            if hourglass
+            else nn.Sequential(
+                down(channels, c1, norm=first_norm),
+                down(c1, c2),
+                nn.Conv2d(c2, c2, 3, 1, 1, bias=False),
+                nn.BatchNorm2d(c2),
+                nn.LeakyReLU(0.2, inplace=True),
+            )
         )
         self.coords, self.separation, self.grid = coords, separation, frame_size // 4
         self.score = nn.Conv2d(c2 + 2 * coords, points, 1, bias=False)  # a bias moves every cell alike: no use

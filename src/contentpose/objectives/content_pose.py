@@ -30,6 +30,8 @@ from contentpose.objectives.equivariance import equivariance_loss, random_affine
 from contentpose.objectives.frozen import frozen
 from contentpose.runtime import Runtime
 
+PYRAMID = 4  # scales of the pyramid loss: 1, 1/2, 1/4, 1/8 (FOMM's perceptual pyramid has four)
+
 
 def different_clip_partner(
     batch_size: int, device: torch.device | str = "cpu", clip: torch.Tensor | None = None
@@ -54,11 +56,19 @@ def different_clip_partner(
 
 
 def reconstruction_loss(rec: torch.Tensor, target: torch.Tensor, kind: str = "mse") -> torch.Tensor:
-    """Per-pixel error between frames (B, C, H, W) in [0, 1]: mean squared error (the paper's)
-    or binary cross-entropy, whose gradient does not vanish where the Sigmoid output saturates."""
+    """Per-pixel error between frames (B, C, H, W) in [0, 1]: mean squared error (the paper's),
+    binary cross-entropy, whose gradient does not vanish where the Sigmoid output saturates, or
+    "pyramid": the mean of L1 errors at PYRAMID scales (2 x 2 average pooling between them)."""
     assert rec.shape == target.shape, (rec.shape, target.shape)
     if kind == "bce":
         return F.binary_cross_entropy(rec, target)
+    if kind == "pyramid":
+        total = 0.0
+        for level in range(PYRAMID):
+            if level:
+                rec, target = F.avg_pool2d(rec, 2), F.avg_pool2d(target, 2)
+            total = total + F.l1_loss(rec, target)
+        return total / PYRAMID
     return F.mse_loss(rec, target)
 
 

@@ -128,7 +128,9 @@ class AutoencoderObjective:
     name: Literal["drnet", "mipae"] = "drnet"  # the pose penalty: DrNet's scene discriminator, MIPAE's critic
     alpha: float = 1.0  # weight of the content similarity loss
     beta: float | None = None  # weight of the pose penalty; unset: the objective's published one (PUBLISHED_BETA)
-    rec_loss: Literal["mse", "bce"] = "mse"  # reconstruction error: mse (the paper's) or bce
+    rec_loss: Literal["mse", "bce", "pyramid"] = "mse"  # reconstruction error: mse (the paper's), bce, or
+    # pyramid (L1 at 1, 1/2, 1/4 and 1/8 of the frame's size: a misplaced stroke still has a gradient
+    # toward its place at the coarse scales; FOMM's multi-scale loss, without its VGG)
     sim_loss: Literal["mse", "scaled"] = (
         "mse"  # content similarity: mse (the paper's) or scaled (by the batch variance)
     )

@@ -1,6 +1,7 @@
 """Motion: the content frame's own features moved to the pose, with motion beyond translation.
 
-The pose is K keypoints with local affine Jacobians (pose_dim = 6K, `dense_motion`); the content
+The pose is K keypoints with local affine Jacobians (pose_dim = 6K, `dense_motion`), scored by an
+hourglass that sees the whole frame (so alike objects get points of their own); the content
 is the content frame's feature maps at three scales, its pooled vector and that frame's own pose.
 To draw content a in pose b, a dense motion network weighs the K local transforms from b's points
 back to a's (and the identity, for what stays) per pixel, and the decoder reads a's features there,
@@ -33,6 +34,7 @@ class Autoencoder(ContentPoseAutoencoder):
             cfg.first_block_norm,
             coords=cfg.keypoint_coords,
             affine=True,
+            hourglass=True,
         )
         self.decoder = WarpDecoder(channels, cfg.content_dim, points, frame_size, cfg.width, self.pose_encoder.grid)
 
