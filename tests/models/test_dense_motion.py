@@ -79,3 +79,15 @@ def test_hourglass_keypoints_see_far_across_the_frame():
         with torch.no_grad():
             far = [enc.score(enc.body(v))[..., 10:, 10:] for v in (x, y)]  # cells 40 px and more away
         assert (far[0] - far[1]).abs().max() > 1e-12 if hourglass else torch.equal(far[0], far[1])
+
+
+def test_a_low_temperature_starts_the_points_spread_over_the_frame():
+    """Points that start together get alike gradients and stay together; motion's 0.1 spreads them."""
+    x = torch.rand(4, 3, 64, 64)
+    spread = {}
+    for t in (1.0, 0.1):
+        torch.manual_seed(0)
+        enc = KeypointEncoder(3, 10, 64, 16, coords=True, hourglass=True, temperature=t).eval()
+        with torch.no_grad():
+            spread[t] = enc(x).view(4, 10, 2).std(dim=1).mean()
+    assert spread[1.0] < 0.02 and spread[0.1] > 0.15, spread

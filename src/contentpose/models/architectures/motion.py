@@ -35,6 +35,7 @@ class Autoencoder(ContentPoseAutoencoder):
             coords=cfg.keypoint_coords,
             affine=True,
             hourglass=True,
+            temperature=0.1,
         )
         self.decoder = WarpDecoder(channels, cfg.content_dim, points, frame_size, cfg.width, self.pose_encoder.grid)
 
