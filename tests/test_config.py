@@ -267,7 +267,6 @@ def test_runs_naming_a_removed_setting_still_load(predictor_run, tmp_path, capsy
         ("photo_digits", ["model.keypoint_separation=0.1"], "read in one softmax"),
         ("paper", ["objective.equivariance=1"], "not dcgan"),
         ("standard", ["objective.equivariance=1"], "not glimpses_unet"),
-        ("paper", ["objective.separation=1"], "objective.separation is a loss on keypoints"),
         ("quick", ["objective.equivariance=-1"], "'objective.equivariance' must be 0 or more"),
     ],
 )

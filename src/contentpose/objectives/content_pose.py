@@ -7,7 +7,7 @@ L_rec  = error of D(Ec(x^t), Ep(x^{t+k})) against x^{t+k}   (mse, or bce)
 L_sim  = || Ec(x^t) - Ec(x^{t+k}) ||^2   (with alpha 0 neither it nor Ec(x^{t+k}) is computed)
 With keypoint poses, `objective.centring` adds a pull of each point toward the ink around it
 (objectives/centring.py) and `objective.equivariance` keeps points moving with the image
-(objectives/equivariance.py), `objective.separation` keeps them apart (objectives/separation.py). A subclass names its critic and defines `penalty` (for the encoders, critic held fixed)
+(objectives/equivariance.py). A subclass names its critic and defines `penalty` (for the encoders, critic held fixed)
 and `critic_loss` (for the critic, encoders held fixed). "Different clip" pairs come from
 `different_clip_partner`, so they never pair a clip with itself (nor, for real videos, whose
 batches can hold one video twice, two rows of one source video).
@@ -28,10 +28,7 @@ from contentpose.models.pair_critic import PairCritic
 from contentpose.objectives.centring import centring_loss
 from contentpose.objectives.equivariance import equivariance_loss, random_affines, warped
 from contentpose.objectives.frozen import frozen
-from contentpose.objectives.separation import separation_loss
 from contentpose.runtime import Runtime
-
-PYRAMID = 4  # scales of the pyramid loss: 1, 1/2, 1/4, 1/8 (FOMM's perceptual pyramid has four)
 
 
 def different_clip_partner(
@@ -57,19 +54,11 @@ def different_clip_partner(
 
 
 def reconstruction_loss(rec: torch.Tensor, target: torch.Tensor, kind: str = "mse") -> torch.Tensor:
-    """Per-pixel error between frames (B, C, H, W) in [0, 1]: mean squared error (the paper's),
-    binary cross-entropy, whose gradient does not vanish where the Sigmoid output saturates, or
-    "pyramid": the mean of L1 errors at PYRAMID scales (2 x 2 average pooling between them)."""
+    """Per-pixel error between frames (B, C, H, W) in [0, 1]: mean squared error (the paper's)
+    or binary cross-entropy, whose gradient does not vanish where the Sigmoid output saturates."""
     assert rec.shape == target.shape, (rec.shape, target.shape)
     if kind == "bce":
         return F.binary_cross_entropy(rec, target)
-    if kind == "pyramid":
-        total = 0.0
-        for level in range(PYRAMID):
-            if level:
-                rec, target = F.avg_pool2d(rec, 2), F.avg_pool2d(target, 2)
-            total = total + F.l1_loss(rec, target)
-        return total / PYRAMID
     return F.mse_loss(rec, target)
 
 
@@ -195,12 +184,6 @@ class ContentPoseObjective:
             if theta is not None
             else None
         )
-        encoder = self.model.pose_encoder
-        l_sep = (
-            separation_loss(torch.cat([p_t, p_tk]), encoder.score.out_channels, encoder.grid)
-            if self.cfg.separation
-            else None
-        )
         l_cen = (
             centring_loss(torch.cat([x_t, x_tk]), torch.cat([p_t, p_tk]), self.model.pose_encoder.grid)
             if self.cfg.centring
@@ -222,8 +205,6 @@ class ContentPoseObjective:
             total = total + self.cfg.centring * l_cen
         if l_eq is not None:
             total = total + self.cfg.equivariance * l_eq
-        if l_sep is not None:
-            total = total + self.cfg.separation * l_sep
         self.opt_model.zero_grad(set_to_none=True)
         total.backward()
         self.opt_model.step()
@@ -241,6 +222,5 @@ class ContentPoseObjective:
             self.penalty_name: l_pen.detach(),
             **({"centring": l_cen.detach()} if l_cen is not None else {}),
             **({"equivariance": l_eq.detach()} if l_eq is not None else {}),
-            **({"separation": l_sep.detach()} if l_sep is not None else {}),
             **{k: v.detach() for k, v in critic.items()},
         }

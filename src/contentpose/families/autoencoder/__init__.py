@@ -128,9 +128,7 @@ class AutoencoderObjective:
     name: Literal["drnet", "mipae"] = "drnet"  # the pose penalty: DrNet's scene discriminator, MIPAE's critic
     alpha: float = 1.0  # weight of the content similarity loss
     beta: float | None = None  # weight of the pose penalty; unset: the objective's published one (PUBLISHED_BETA)
-    rec_loss: Literal["mse", "bce", "pyramid"] = "mse"  # reconstruction error: mse (the paper's), bce, or
-    # pyramid (L1 at 1, 1/2, 1/4 and 1/8 of the frame's size: a misplaced stroke still has a gradient
-    # toward its place at the coarse scales; FOMM's multi-scale loss, without its VGG)
+    rec_loss: Literal["mse", "bce"] = "mse"  # reconstruction error: mse (the paper's) or bce
     sim_loss: Literal["mse", "scaled"] = (
         "mse"  # content similarity: mse (the paper's) or scaled (by the batch variance)
     )
@@ -138,8 +136,6 @@ class AutoencoderObjective:
     # around it (one mean-shift step, objectives/centring.py), so points sit at objects' centres; 0: off
     equivariance: float = 0.0  # keypoint pose: weight of First Order Motion Model's equivariance loss (points,
     # and Jacobians, follow a random affine warp of the frame; objectives/equivariance.py); 0: off
-    separation: float = 0.0  # keypoint pose: weight of a repulsion between every two points of a frame
-    # (objectives/separation.py), so that points do not all settle on one object; 0: off
     detach_second: bool = False  # drnet-py's detach: the similarity and the pose penalty get no gradient
     # through the content and pose of the frame that the reconstruction does not use
     content_flip: bool = False  # mirror a random half of the content frames: content cannot hold which way
@@ -162,8 +158,6 @@ class AutoencoderObjective:
             terms.append(f"keypoint centring ({self.centring:g})")
         if self.equivariance > 0:
             terms.append(f"keypoint equivariance ({self.equivariance:g})")
-        if self.separation > 0:
-            terms.append(f"keypoint separation ({self.separation:g})")
         return terms
 
 
@@ -183,12 +177,11 @@ def check(cfg: Config) -> None:
         raise UserError(
             f"model.architecture={model.architecture} draws objects on black: it needs data.background=none"
         )
-    for key in ("equivariance", "separation"):
-        if getattr(cfg.objective, key) and (model.pose_head != "keypoints" or model.keypoint_glimpses):
-            raise UserError(
-                f"objective.{key} is a loss on keypoints: it needs model.architecture keypoints, keypoint_warp"
-                f" or motion, not {model.architecture}"
-            )
+    if cfg.objective.equivariance and (model.pose_head != "keypoints" or model.keypoint_glimpses):
+        raise UserError(
+            "objective.equivariance is a loss on keypoints: it needs model.architecture keypoints, keypoint_warp"
+            f" or motion, not {model.architecture}"
+        )
     if cfg.objective.centring and (
         model.pose_head != "keypoints" or model.architecture == "motion" or cfg.data.background != "none"
     ):
