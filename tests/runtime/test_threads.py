@@ -13,6 +13,7 @@ def task(proc, pid: int, tid: int, state: str, nice: int) -> None:
 
 def test_busy_tasks_count_other_running_tasks_at_our_priority(tmp_path, monkeypatch):
     monkeypatch.setattr(threads, "INTERVAL", 0)
+    monkeypatch.setattr(threads.os, "getpriority", lambda *_: 0)  # as if not niced (`nice make test`)
     task(tmp_path, 100, 100, "R", 0)  # a busy loop
     task(tmp_path, 101, 101, "R", 0)  # a second training's two threads
     task(tmp_path, 101, 102, "R", 0)
