@@ -265,6 +265,8 @@ def test_runs_naming_a_removed_setting_still_load(predictor_run, tmp_path, capsy
         ("photo_digits", ["data.background=none", "objective.centring=1"], "objective.centring pulls keypoints"),
         ("photo_digits", ["model.pose_dim=20"], "a multiple of 6"),
         ("photo_digits", ["model.keypoint_separation=0.1"], "read in one softmax"),
+        ("photo_digits", ["model.first_block_norm=true"], "builds its own encoders"),
+        ("photo_digits", ["model.content_pool=true"], "builds its own encoders"),
         ("paper", ["objective.equivariance=1"], "not dcgan"),
         ("standard", ["objective.equivariance=1"], "not glimpses_unet"),
         ("quick", ["objective.equivariance=-1"], "'objective.equivariance' must be 0 or more"),

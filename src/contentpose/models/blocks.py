@@ -52,6 +52,11 @@ def down_stack(
     )
 
 
+def conv(cin: int, cout: int) -> nn.Sequential:
+    """Conv 3x3 stride 1, BatchNorm, LeakyReLU: (B, cin, H, W) -> (B, cout, H, W)."""
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.LeakyReLU(0.2, True))
+
+
 def up(cin: int, cout: int) -> nn.Sequential:
     """Transposed conv 4x4 stride 2: (B, cin, H, W) -> (B, cout, 2H, 2W)."""
     return nn.Sequential(

@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from contentpose.models.blocks import dcgan_init
+from contentpose.models.blocks import conv, dcgan_init
 from contentpose.models.keypoints import pixel_centres, to_frame
 
 SIGMA = 0.1  # width of each point's Gaussian in the heatmaps the network reads, in [-1, 1] units (FOMM's 0.01 variance)
@@ -65,10 +65,6 @@ def heatmaps(points: torch.Tensor, size: int) -> torch.Tensor:
     z = identity_grid(size, points.device)
     d2 = ((z[None, None] - points[:, :, None, None]) ** 2).sum(-1)
     return torch.exp(-d2 / (2 * SIGMA**2))
-
-
-def conv(cin: int, cout: int) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.LeakyReLU(0.2, True))
 
 
 class DenseMotion(nn.Module):

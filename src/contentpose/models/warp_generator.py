@@ -10,8 +10,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from contentpose.models.blocks import Sigmoid32, dcgan_init, down, up
-from contentpose.models.dense_motion import DenseMotion, conv
+from contentpose.models.blocks import Sigmoid32, conv, dcgan_init, down, up
+from contentpose.models.dense_motion import DenseMotion
 
 
 class WarpEncoder(nn.Module):

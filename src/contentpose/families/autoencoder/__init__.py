@@ -99,6 +99,11 @@ class AutoencoderModel:
                 f"{arch} reads content with its own window encoder: set model.content_pool=false,"
                 " model.content_encoder=dcgan and model.first_block_norm=false"
             )
+        if self.architecture == "motion" and (self.content_pool or self.first_block_norm):
+            raise UserError(
+                f"{arch} builds its own encoders (an hourglass, a three-scale feature encoder): set"
+                " model.content_pool=false and model.first_block_norm=false"
+            )
         if self.keypoint_glimpses and self.pose_dim > 1 and self.content_dim % (self.pose_dim // 2):
             raise UserError(
                 f"{arch} splits model.content_dim ({self.content_dim}) into one code per"

@@ -31,11 +31,10 @@ class Autoencoder(ContentPoseAutoencoder):
             points,
             frame_size,
             cfg.width,
-            cfg.first_block_norm,
             coords=cfg.keypoint_coords,
             affine=True,
             hourglass=True,
-            temperature=0.1,
+            temperature=0.1,  # FOMM's: points start spread over the frame (models/keypoints.py)
         )
         self.decoder = WarpDecoder(channels, cfg.content_dim, points, frame_size, cfg.width, self.pose_encoder.grid)
 
