@@ -193,20 +193,17 @@ def forecaster_sections(run: Path, files: Path, device: str, evaluation: dict | 
         rows = [
             [
                 name,
-                s["ade"],
-                s["fde"],
-                s["ade_best"],
-                s["fde_best"],
+                *(format_cell(s, k, ".2f") for k in ("ade", "fde", "ade_best", "fde_best")),
                 s["spread"],
-                s["steady"]["ade"],
-                s["change"]["ade"],
+                s["steady"].get("ade", "-"),
+                s["change"].get("ade", "-"),
             ]
             for name, s in methods.items()
         ]
         out.append(
             _section(
                 "Metrics",
-                "<p>joint error in pixels; best of N samples; steady windows keep the last "
+                "<p>joint error in pixels, 95% intervals over windows; best of N samples; steady windows keep the last "
                 "action seen, change windows switch action during the forecast</p>"
                 + _table(["method", "ADE", "FDE", "ADE best", "FDE best", "spread", "ADE steady", "ADE change"], rows),
             )
@@ -340,16 +337,14 @@ def _prediction_tables(e: dict | None) -> str:
     if not e or "prediction" not in e:
         return ""
     p = e["prediction"]
-    mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
     html = _table(
-        ["setting", "PSNR", "SSIM", "copy-last PSNR", "copy-last SSIM"],
+        ["setting (95% intervals over clips)", "PSNR", "SSIM", "copy-last PSNR", "copy-last SSIM"],
         [
-            [
-                f"{c['context']} context -> {c['horizon']} future",
-                mean(c["model"]["psnr"]),
-                mean(c["model"]["ssim"]),
-                mean(c["copy_last"]["psnr"]),
-                mean(c["copy_last"]["ssim"]),
+            [f"{c['context']} context -> {c['horizon']} future"]
+            + [
+                format_cell(c[who], f"{k}_mean", f)
+                for who in ("model", "copy_last")
+                for k, f in (("psnr", ".2f"), ("ssim", ".3f"))
             ]
             for c in p["curves"]
         ],
@@ -365,7 +360,7 @@ def _prediction_tables(e: dict | None) -> str:
             [
                 [
                     s,
-                    x["content_accuracy"],
+                    format_cell(x, "content_accuracy", ".3f"),
                     x["content_accuracy_real"],
                     x.get("content_accuracy_reconstructed", "-"),
                     x["sharpness_ratio"],

@@ -18,6 +18,7 @@ from contentpose.eval.judges.video_classifier import (
     video_scores,
 )
 from contentpose.eval.metrics.image_metrics import PSNR_CAP
+from contentpose.eval.metrics.intervals import statistic_interval
 from contentpose.eval.protocols.vgan import background_psnr, conditional_scores, mask_iou
 from contentpose.models.vgan import VideoParts
 
@@ -33,6 +34,23 @@ def test_frechet_distance_is_zero_for_one_distribution_and_grows_with_the_mean_s
     assert frechet_distance(a, b) < 0.02
     assert abs(frechet_distance(a, b + 2) - 3 * 4) < 0.3  # ||(2, 2, 2)||^2 = 12
     assert abs(frechet_distance(a, 2 * b) - 3 * (2 - 1) ** 2) < 0.2  # Tr(1 + 4 - 2 * 2) per dimension
+
+
+def test_jackknife_interval_of_the_frechet_distance_covers_the_truth():
+    """Two 4-d Gaussians one unit apart (FD 1): the 95% interval from 150 + 150 samples holds 1 in most
+    draws (a bootstrap of resamples with repeats would sit above it), and is wider for fewer samples."""
+    g = torch.Generator().manual_seed(0)
+    shift = torch.tensor([1.0, 0, 0, 0])
+    hits, widths = 0, {}
+    for _ in range(12):
+        for n in (40, 150):
+            a, b = torch.randn(n, 4, generator=g), torch.randn(n, 4, generator=g) + shift
+            fd, lo, hi = statistic_interval(frechet_distance, a, b)
+            assert lo < fd < hi
+            widths.setdefault(n, []).append(hi - lo)
+            hits += n == 150 and lo <= 1.0 <= hi
+    assert hits >= 9
+    assert sum(widths[40]) > 1.5 * sum(widths[150])
 
 
 def test_frechet_distance_of_fewer_samples_than_features_is_exact_and_quiet():

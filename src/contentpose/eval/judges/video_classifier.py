@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from contentpose.data.synthetic import START_TIMES
 from contentpose.errors import UserError
 from contentpose.eval.judges.fit import fit_one_cycle, seeded
+from contentpose.eval.metrics.intervals import statistic_interval
 from contentpose.runtime.checkpoint import load_cached, save_cached
 
 CLASSIFIER = "video_classifier.safetensors"
@@ -178,12 +179,16 @@ def classify(
     return torch.cat(feats), {k: torch.cat(v) for k, v in logits.items()}
 
 
-def video_scores(model: VideoClassifier, real: torch.Tensor, fake: torch.Tensor) -> dict[str, float]:
-    """Frechet distance of fake clips to real ones, and the Inception-style score per head of both."""
+def video_scores(model: VideoClassifier, real: torch.Tensor, fake: torch.Tensor) -> dict[str, float | list[float]]:
+    """Frechet distance of fake clips to real ones, and the Inception-style score per head of both;
+    the fake clips' scores with 95% bootstrap intervals over clips (`NAME_ci`)."""
     f_real, l_real = classify(model, real)
     f_fake, l_fake = classify(model, fake)
-    out = {"frechet_distance": frechet_distance(f_real, f_fake)}
+    out: dict[str, float | list[float]] = {}
+    fd, lo, hi = statistic_interval(frechet_distance, f_real, f_fake)
+    out["frechet_distance"], out["frechet_distance_ci"] = fd, [round(lo, 3), round(hi, 3)]
     for k in l_real:
-        out[f"is_{k}"] = inception_score(l_fake[k])
+        score, lo, hi = statistic_interval(inception_score, l_fake[k])
+        out[f"is_{k}"], out[f"is_{k}_ci"] = score, [round(lo, 3), round(hi, 3)]
         out[f"is_{k}_real"] = inception_score(l_real[k])
     return out

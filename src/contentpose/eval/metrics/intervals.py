@@ -1,10 +1,13 @@
-"""95% bootstrap intervals of a mean over pairs (clips, frames): the sampling error of one run's score.
+"""95% bootstrap intervals of a mean over pairs (clips, frames): the sampling error of one run's score;
+jackknife intervals for statistics of whole samples (Frechet distance, Inception score).
 
 The spread over seeds (mean +- sd of several runs) is another error and is reported beside it; a
 target counts as met when the lower bound of the interval clears it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -25,6 +28,27 @@ def mean_interval(values: torch.Tensor, resamples: int = RESAMPLES, seed: int = 
         means[start : start + len(idx)] = v[idx].mean(1)
     lo, hi = np.percentile(means, [2.5, 97.5])
     return float(v.mean()), float(lo), float(hi)
+
+
+def statistic_interval(statistic: Callable[..., float], *samples: torch.Tensor) -> tuple[float, float, float]:
+    """A statistic of whole samples (a Frechet distance of two feature sets, an Inception score) and a
+    95% normal interval from its delete-one jackknife standard error (the variances of each sample
+    (n_i, ...) added). Not the bootstrap: a resample with repeated items biases these statistics
+    (measured: real-vs-real Frechet 7.8, its resamples' 95% range [11.2, 17.2])."""
+    value = float(statistic(*samples))
+    variance = 0.0
+    for i, s in enumerate(samples):
+        n = len(s)
+        keep = torch.ones(n, dtype=torch.bool)
+        leave_one_out = []
+        for j in range(n):
+            keep[j] = False
+            leave_one_out.append(float(statistic(*samples[:i], s[keep], *samples[i + 1 :])))
+            keep[j] = True
+        v = np.asarray(leave_one_out)
+        variance += (n - 1) / n * ((v - v.mean()) ** 2).sum()
+    half = 1.959964 * variance**0.5
+    return value, value - half, value + half
 
 
 def summarise(values: dict[str, torch.Tensor], digits: int = 4) -> dict[str, float | list[float]]:

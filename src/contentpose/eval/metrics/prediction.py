@@ -17,17 +17,19 @@ import torch
 
 from contentpose.eval.judges.content_classifier import ContentClassifier, label_accuracy
 from contentpose.eval.metrics.image_metrics import psnr, ssim
+from contentpose.eval.metrics.intervals import summarise
 from contentpose.models.video_predictor import VideoPredictor
 
 
 def per_step(pred: torch.Tensor, truth: torch.Tensor) -> dict[str, list[float]]:
-    """Mean PSNR and SSIM over clips at each step: (B, T, C, H, W) twice -> {'psnr': [T], 'ssim': [T]}."""
+    """Mean PSNR and SSIM over clips at each step, and their mean over steps with a 95% bootstrap
+    interval over clips: (B, T, C, H, W) twice -> {'psnr': [T], 'ssim': [T], 'psnr_mean': x,
+    'psnr_mean_ci': [lo, hi], 'ssim_mean': ..., 'ssim_mean_ci': ...}."""
     B, T = truth.shape[:2]
     p, t = pred.flatten(0, 1), truth.flatten(0, 1)
-    return {
-        "psnr": [round(v, 4) for v in psnr(p, t).view(B, T).mean(0).tolist()],
-        "ssim": [round(v, 4) for v in ssim(p, t).view(B, T).mean(0).tolist()],
-    }
+    scores = {"psnr": psnr(p, t).view(B, T), "ssim": ssim(p, t).view(B, T)}
+    out = {name: [round(v, 4) for v in x.mean(0).tolist()] for name, x in scores.items()}
+    return {**out, **summarise({f"{name}_mean": x.mean(1) for name, x in scores.items()})}
 
 
 def prediction_curves(predictor: VideoPredictor, data, context: int, horizon: int, n: int = 100) -> dict:
@@ -79,7 +81,7 @@ def long_rollout(
         gen, real = pred[:, s - 1], clips.frames[:, context + i]
         rec = predictor.autoencoder(real, real)
         out["steps"][str(s)] = {
-            "content_accuracy": round(float(label_accuracy(classifier(gen), labels).mean()), 4),
+            **summarise({"content_accuracy": label_accuracy(classifier(gen), labels).float()}),
             "content_accuracy_real": round(float(label_accuracy(classifier(real), labels).mean()), 4),
             "content_accuracy_reconstructed": round(float(label_accuracy(classifier(rec), labels).mean()), 4),
             "sharpness_ratio": round(float(sharpness(gen) / sharpness(real)), 4),

@@ -256,15 +256,16 @@ def format_prediction(name: str, pred: dict) -> str:
     """Step-averaged scores of each setting against copy-last-frame, then the long-rollout checks."""
     lines = [
         f"Prediction of {name} on held-out clips (mean over predicted steps)",
-        f"{'':26} {'PSNR':>7} {'SSIM':>7} {'copy-last PSNR':>15} {'copy-last SSIM':>15}",
+        f"{'':26} {'PSNR':>21} {'SSIM':>24} {'copy-last PSNR':>21} {'copy-last SSIM':>24}",
     ]
     for c in pred["curves"]:
-        mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
         m, b = c["model"], c["copy_last"]
+        cells = [format_cell(x, f"{k}_mean", f) for x in (m, b) for k, f in (("psnr", ".2f"), ("ssim", ".3f"))]
         lines.append(
-            f"{c['context']:>3} context -> {c['horizon']:>3} future {mean(m['psnr']):7.2f} "
-            f"{mean(m['ssim']):7.4f} {mean(b['psnr']):15.2f} {mean(b['ssim']):15.4f}"
+            f"{c['context']:>3} context -> {c['horizon']:>3} future "
+            f"{cells[0]:>21} {cells[1]:>24} {cells[2]:>21} {cells[3]:>24}"
         )
+    lines.append("(95% bootstrap intervals over clips)")
     lines += [f"  {note}" for note in pred["notes"]]
     if "rollout" in pred:
         r = pred["rollout"]
@@ -273,11 +274,11 @@ def format_prediction(name: str, pred: dict) -> str:
             f"{r['frames_per_s']:.0f} generated frames/s"
         )
         lines.append(
-            f"{'step':>6} {'content acc':>12} {'on real':>8} {'on reconstructed':>17} {'sharpness vs real':>18}"
+            f"{'step':>6} {'content acc':>21} {'on real':>8} {'on reconstructed':>17} {'sharpness vs real':>18}"
         )
         for step, x in r["steps"].items():
             lines.append(
-                f"{step:>6} {x['content_accuracy']:12.3f} {x['content_accuracy_real']:8.3f} "
+                f"{step:>6} {format_cell(x, 'content_accuracy', '.3f'):>21} {x['content_accuracy_real']:8.3f} "
                 f"{x['content_accuracy_reconstructed']:17.3f} {x['sharpness_ratio']:18.3f}"
             )
     if "plot" in pred:

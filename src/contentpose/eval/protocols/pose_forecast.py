@@ -25,6 +25,7 @@ import torch
 
 from contentpose.data.synthetic import START_TIMES
 from contentpose.errors import UserError
+from contentpose.eval.metrics.intervals import format_cell, summarise
 from contentpose.trained import load_forecaster
 
 BEST_OF = 10  # samples per clip for best-of-N and spread
@@ -79,14 +80,14 @@ def scores(samples: torch.Tensor, future: torch.Tensor, changes: torch.Tensor) -
     best_err = err[torch.arange(len(err)), best]  # (n, H)
     one = err[:, 0]
 
-    def summary(mask: torch.Tensor) -> dict:
-        return {
-            "ade": float(one[mask].mean()),
-            "fde": float(one[mask, -1].mean()),
-            "ade_best": float(best_err[mask].mean()),
-            "fde_best": float(best_err[mask, -1].mean()),
-            "clips": int(mask.sum()),
+    def summary(mask: torch.Tensor) -> dict:  # means over clips, each with its 95% bootstrap interval
+        per_clip = {
+            "ade": one[mask].mean(1),
+            "fde": one[mask, -1],
+            "ade_best": best_err[mask].mean(1),
+            "fde_best": best_err[mask, -1],
         }
+        return {**summarise(per_clip), "clips": int(mask.sum())} if mask.any() else {"clips": 0}
 
     everything = torch.ones_like(changes)
     return {
@@ -172,17 +173,18 @@ def format_forecast_table(results: dict) -> str:
         f"Pose forecasting on {n} held-out windows: {results['context']} frames seen, {results['horizon']} "
         f"forecast; joint error in pixels of {results['frame_size']} px frames; best of {results['best_of']} "
         f"samples",
-        f"{'':34} {'ADE':>6} {'FDE':>6} {'ADE best':>9} {'FDE best':>9} {'spread':>7} {'ADE steady':>11} "
+        f"{'':34} {'ADE':>18} {'FDE':>18} {'ADE best':>18} {'FDE best':>18} {'spread':>7} {'ADE steady':>11} "
         f"{'ADE change':>11}",
     ]
     for label, s in table_rows(results):
+        cells = " ".join(f"{format_cell(s, k, '.2f'):>18}" for k in ("ade", "fde", "ade_best", "fde_best"))
         lines.append(
-            f"{label:34} {s['ade']:6.2f} {s['fde']:6.2f} {s['ade_best']:9.2f} {s['fde_best']:9.2f} "
-            f"{s['spread']:7.2f} {s['steady']['ade']:11.2f} {s['change']['ade']:11.2f}"
+            f"{label:34} {cells} {s['spread']:7.2f} {s['steady'].get('ade', float('nan')):11.2f} "
+            f"{s['change'].get('ade', float('nan')):11.2f}"
         )
     first = next(iter(results["baselines"].values()))
     lines.append(
         f"(steady: {first['steady']['clips']} windows keep the last action; change: "
-        f"{first['change']['clips']} switch action during the forecast)"
+        f"{first['change']['clips']} switch action during the forecast; 95% bootstrap intervals over windows)"
     )
     return "\n".join(lines)

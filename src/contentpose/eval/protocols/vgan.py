@@ -21,6 +21,7 @@ import torch
 from contentpose.errors import UserError
 from contentpose.eval.judges.video_classifier import video_classifier, video_scores
 from contentpose.eval.metrics.image_metrics import PSNR_CAP, psnr, ssim
+from contentpose.eval.metrics.intervals import format_cell, mean_interval
 from contentpose.models.vgan import VideoParts
 from contentpose.trained import load_video_generator
 
@@ -63,19 +64,25 @@ def conditional_scores(gen, clips, seed: int = 0) -> dict:
     real = clips.frames.to(gen.device)
     parts = gen.generate(len(real), seed, real[:, 0])
     steps = range(1, real.shape[1])
+    model = torch.stack([psnr(parts.video[:, t], real[:, t]) for t in steps], 1)  # (n, T - 1)
+    copy = torch.stack([psnr(real[:, 0], real[:, t]) for t in steps], 1)
     out = {
         "clips": len(real),
-        "psnr": [float(psnr(parts.video[:, t], real[:, t]).mean()) for t in steps],
+        "psnr": model.mean(0).tolist(),
         "ssim": [float(ssim(parts.video[:, t], real[:, t]).mean()) for t in steps],
-        "copy_first_psnr": [float(psnr(real[:, 0], real[:, t]).mean()) for t in steps],
+        "copy_first_psnr": copy.mean(0).tolist(),
         "copy_first_ssim": [float(ssim(real[:, 0], real[:, t]).mean()) for t in steps],
         "first_frame_psnr": float(psnr(parts.video[:, 0], real[:, 0]).mean()),
         "mask": mask_summary(parts),
     }
+    for key, per_clip in (("psnr_mean", model.mean(1)), ("copy_first_psnr_mean", copy.mean(1))):
+        mean, lo, hi = mean_interval(per_clip)  # over clips, of the mean over future steps
+        out[key], out[f"{key}_ci"] = mean, [lo, hi]
     if parts.mask is not None:
         iou = mask_iou(parts.mask, clips.masks.to(gen.device))
         out["mask_iou"] = [float(v) for v in iou.mean(0)]
-        out["mask_iou_mean"] = float(iou.mean())
+        mean, lo, hi = mean_interval(iou.mean(1))
+        out["mask_iou_mean"], out["mask_iou_mean_ci"] = mean, [lo, hi]
         out["background_psnr"] = float(
             background_psnr(parts.background, clips.background.to(gen.device), clips.masks.to(gen.device)).mean()
         )
@@ -152,9 +159,13 @@ def format_video_generator(name: str, entry: dict) -> str:
         ]
         for t, row in enumerate(zip(c["psnr"], c["ssim"], c["copy_first_psnr"], c["copy_first_ssim"]), 1):
             lines.append(f"{'+' + str(t):>6} {row[0]:7.2f} {row[1]:7.4f} {row[2]:16.2f} {row[3]:16.4f}")
+        lines.append(
+            f"mean over future steps, 95% intervals over clips: PSNR {format_cell(c, 'psnr_mean', '.2f')}, "
+            f"copy-first {format_cell(c, 'copy_first_psnr_mean', '.2f')}"
+        )
         if "mask_iou_mean" in c:
             lines.append(
-                f"mask IoU with the true masks {c['mask_iou_mean']:.3f}; background PSNR where no object "
+                f"mask IoU with the true masks {format_cell(c, 'mask_iou_mean', '.3f')}; background PSNR where no object "
                 f"passes {c['background_psnr']:.2f} dB"
             )
         mask = c["mask"]
@@ -163,11 +174,13 @@ def format_video_generator(name: str, entry: dict) -> str:
         lines = [
             f"{name} (VGAN, step {entry['step']}) against {u['clips']} held-out clips, on the features of a "
             f"video classifier (held-out accuracy: " + ", ".join(f"{k} {v:.2f}" for k, v in acc.items()) + ")",
-            f"{'':30} {'Frechet':>9}" + "".join(f" {'IS ' + k:>11}" for k in acc),
+            f"{'':30} {'Frechet':>22}" + "".join(f" {'IS ' + k:>22}" for k in acc),
         ]
         for label in ("real (other held-out clips)", "real first frames, frozen", "generated"):
             s = u[label]
-            lines.append(f"{label:30} {s['frechet_distance']:9.3f}" + "".join(f" {s['is_' + k]:11.2f}" for k in acc))
+            cells = [format_cell(s, "frechet_distance", ".1f")] + [format_cell(s, f"is_{k}", ".2f") for k in acc]
+            lines.append(f"{label:30} " + " ".join(f"{c:>22}" for c in cells))
+        lines.append("(95% jackknife intervals over the scored clips)")
         mask = u["mask"]
     if mask is not None:
         lines.append(
