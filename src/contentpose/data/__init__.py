@@ -51,6 +51,8 @@ def build_dataset(
             f"data.background={cfg.background} needs synthetic data (moving_digits, moving_sprites); "
             f"{cfg.name} brings its own frames"
         )
+    if (cfg.clothing, cfg.motions) != ("plain", "six") and cfg.name != "figures":
+        raise UserError(f"data.clothing and data.motions are options of data=figures, not of {cfg.name}")
     if cfg.name in ("videos", "lpc_sprites"):
         return DATASETS[cfg.name](cfg, split, device, cache_dir, quiet)
     return DATASETS[cfg.name](cfg, split, device)

@@ -1,4 +1,4 @@
-"""Motion of the articulated figures in closed form: six actions as joint angles over time.
+"""Motion of the articulated figures in closed form: six (or eight) actions as joint angles over time.
 
 A clip cycles through a random schedule of actions, one every `segment` frames, blending into
 the next over its last BLEND frames, so the future of a clip is not fixed by its past (an
@@ -19,7 +19,9 @@ import math
 
 import torch
 
-ACTIONS = ("walk", "wave", "jump", "squat", "kick", "dance")
+ACTIONS = ("walk", "wave", "jump", "squat", "kick", "dance", "turn", "bend")  # data.motions=six: the first six
+VOCABULARIES = {"six": 6, "eight": 8}  # data.motions -> how many of ACTIONS a schedule draws from
+TURN = ACTIONS.index("turn")
 ANGLES = ("lean", "tilt", "shoulder_l", "elbow_l", "shoulder_r", "elbow_r", "hip_l", "knee_l", "hip_r", "knee_r")
 JOINT_PARAMS = ("lift",) + ANGLES  # what an action sets, in this order
 SCHEDULE = 16  # actions in a clip's schedule (it repeats after that)
@@ -120,7 +122,36 @@ def action_params(phi: torch.Tensor, amplitude: torch.Tensor) -> torch.Tensor:
         0.15 - 0.15 * s + 0.25 * bounce,
         -0.5 * A * bounce,
     ]
-    table = [walk, wave, jump, squat, kick, dance]
+    # turn: the figure stands, arms swaying a little, while it turns half round (see `facing`)
+    turn = [
+        zero,
+        zero,
+        zero + 0.05,
+        0.15 + 0.15 * A * s,
+        zero + 0.2,
+        0.15 - 0.15 * A * s,
+        zero + 0.2,
+        zero + 0.08,
+        zero,
+        zero + 0.08,
+        zero,
+    ]
+    # bend: a bow from the hips and back up, arms hanging (their angle undoes the lean), knees soft
+    bow = 1.1 * A * (1 - c) / 2
+    bend = [
+        zero,
+        bow,
+        -0.3 * bow,
+        bow + 0.1,
+        zero + 0.1,
+        -bow + 0.1,
+        zero + 0.1,
+        zero + 0.05,
+        -0.2 * bow,
+        zero + 0.05,
+        -0.2 * bow,
+    ]
+    table = [walk, wave, jump, squat, kick, dance, turn, bend]
     assert len(table) == len(ACTIONS) and all(len(a) == len(JOINT_PARAMS) for a in table)
     return torch.stack([torch.stack(a, dim=-1) for a in table], dim=2)
 
@@ -133,6 +164,20 @@ def schedule_position(times: torch.Tensor, segment: torch.Tensor, offset: torch.
     into = (u - k) * segment[:, None]  # frames into the segment
     x = ((into - (segment[:, None] - BLEND)) / BLEND).clamp(0, 1)
     return k.long(), x * x * (3 - 2 * x)  # smoothstep
+
+
+def facing(times: torch.Tensor, actions: torch.Tensor, segment: torch.Tensor, offset: torch.Tensor) -> torch.Tensor:
+    """Which way the figure faces at frame times (n, F): cos of its turn angle about the vertical axis,
+    1 at the start, -1 once mirrored. Every "turn" in the schedule (n, SCHEDULE) adds half a turn,
+    eased over its segment, so the angle is continuous and counts the turns made since t = 0."""
+    u = (times.to(segment) + offset[:, None]) / segment[:, None]
+    k = u.floor().long()
+    turns = (actions == TURN).long()
+    before = torch.cat([torch.zeros_like(turns[:, :1]), turns.cumsum(1)], dim=1)  # (n, SCHEDULE + 1)
+    done = (k // SCHEDULE) * before[:, -1:] + before.gather(1, k % SCHEDULE)
+    into = u - k
+    now = turns.gather(1, k % SCHEDULE).to(u) * (1 - (math.pi * into).cos()) / 2
+    return (math.pi * (done.to(u) + now)).cos()
 
 
 def joint_params(

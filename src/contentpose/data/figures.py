@@ -11,7 +11,15 @@ proportions). Pose, changing every frame: the joint angles of an action schedule
 wave, jump, squat, kick, dance; see figure_motion.py) and a slow horizontal drift bouncing
 inside the frame; the figure stands on the ground (its lower ankle at GROUND), lifted in jumps.
 
-`positions` are the pose parameters (n, F, 1, 12) = (x, lift, 10 angles), which hold no
+Options: `data.background=photo` stands the figure on a crop of one of scikit-learn's photos (the
+background class then names the photo and whether it is mirrored; where the crop lies, within the
+split's band of the photo, is drawn from the clip's style seed); `data.clothing=textured` patterns
+the torso, arms and legs (bands, stripes or checks in a darker or paler shade of the part's colour,
+from the style seed, painted in each limb's own frame); `data.motions=eight` adds "turn" (half a
+turn about the vertical axis, eased over the action: a 13th pose parameter, `facing`, scales x about
+the pelvis, and the far side's limbs swap when it is negative) and "bend" (a bow from the hips).
+
+`positions` are the pose parameters (n, F, 1, 12) = (x, lift, 10 angles) (and facing), which hold no
 content, so `render(a, positions(b))` is a's figure doing b's motion: the ground truth of a
 motion transfer. `keypoints(factors, positions)` gives the 15 joints (n, F, 15, 2) as (y, x)
 pixels (KEYPOINTS, joined by BONES), which depend on both: a tall figure's wrists are further
@@ -27,7 +35,8 @@ from dataclasses import dataclass
 import torch
 
 from contentpose.config import DataConfig
-from contentpose.data.figure_motion import ACTIONS, ANGLES, SCHEDULE, joint_params
+from contentpose.data.backgrounds import Backgrounds, clip_uniforms
+from contentpose.data.figure_motion import ANGLES, SCHEDULE, VOCABULARIES, facing, joint_params
 from contentpose.data.motion import bounce
 from contentpose.data.moving_sprites import HUES
 from contentpose.data.synthetic import START_TIMES, SyntheticClips
@@ -67,6 +76,7 @@ UPPER_ARM, FOREARM, THIGH, SHIN = 0.12, 0.11, 0.14, 0.13
 GROUND = 0.93  # the lower ankle's height, fraction of the frame (before lift)
 X_RANGE = (0.35, 0.65)  # the pelvis drifts within this band of the frame
 JITTER = 0.06  # std of the per-clip joint-angle offsets (radians)
+PATTERN_PERIOD = (0.06, 0.1)  # data.clothing=textured: stripe period, fraction of the frame (4-6 px at 64)
 
 
 @dataclass
@@ -96,6 +106,7 @@ class FigureFactors:
     jitter: torch.Tensor
     start_x: torch.Tensor
     velocity_x: torch.Tensor
+    style: torch.Tensor | None = None  # (n,) seeds of the backdrop's crop and the clothes' pattern (content)
 
     CONTENT = ("head", "torso", "arms", "legs", "background", "thickness", "build")
 
@@ -118,11 +129,12 @@ class FigureFactors:
         return key[:, None]
 
     def index(self, idx) -> FigureFactors:
-        return FigureFactors(*(getattr(self, f.name)[idx] for f in dataclasses.fields(self)))
+        fields = (getattr(self, f.name) for f in dataclasses.fields(self))
+        return FigureFactors(*(None if v is None else v[idx] for v in fields))
 
     def with_content_of(self, other: FigureFactors) -> FigureFactors:
         """These clips' motion with `other`'s appearance (both n clips)."""
-        return dataclasses.replace(self, **{k: getattr(other, k) for k in self.CONTENT})
+        return dataclasses.replace(self, **{k: getattr(other, k) for k in (*self.CONTENT, "style")})
 
 
 @dataclass
@@ -156,14 +168,19 @@ class Figures(SyntheticClips):
     Clips = FigureClips
 
     def __init__(self, cfg: DataConfig, split: str = "train", device: torch.device | str = "cpu"):
-        if getattr(cfg, "background", "none") != "none":
-            raise UserError("figures draw their own plain background (a content factor); leave data.background at none")
+        if cfg.background == "texture":
+            raise UserError("figures stand on a plain colour or a photo: data.background=none or photo, not texture")
         self.cfg, self.split = cfg, split
+        self.vocabulary = VOCABULARIES[cfg.motions]
+        self.textured = cfg.clothing == "textured"
         self.device = torch.device(device)
         self.size = cfg.frame_size
         self.channels = 3 if cfg.colour else 1
         self.part_colours = (PART_COLOURS if cfg.colour else PART_INTENSITIES[:, None]).to(self.device)
         self.background_colours = (BACKGROUNDS if cfg.colour else BACKGROUND_INTENSITIES[:, None]).to(self.device)
+        self.photos = (
+            Backgrounds("photo", self.size, self.channels, self.device, split) if cfg.background == "photo" else None
+        )
 
     def sample_factors(self, n: int, generator: torch.Generator) -> FigureFactors:
         """Draw n clips' factors with a CPU generator (the same clips on any device)."""
@@ -175,7 +192,7 @@ class Figures(SyntheticClips):
             cls(len(THICKNESS)),
             cls(len(BUILDS)),
         ]
-        actions = torch.randint(len(ACTIONS), (n, SCHEDULE), generator=g)
+        actions = torch.randint(self.vocabulary, (n, SCHEDULE), generator=g)
         segment = uni(30, 60)
         offset = uni(0, 60)
         speed = uni(1 / 30, 1 / 16)
@@ -186,6 +203,8 @@ class Figures(SyntheticClips):
         sign = torch.randint(2, (n,), generator=g) * 2 - 1
         velocity_x = sign * uni(0.1, 0.4) * self.size / 64
         values = [*content, actions, segment, offset, speed, phase, amplitude, jitter, start_x, velocity_x]
+        if self.photos is not None or self.textured:  # drawn last: plain figures draw what they always did
+            values.append(torch.randint(2**31 - 1, (n,), generator=g))
         return FigureFactors(*(v.to(self.device) for v in values))
 
     def positions(self, factors: FigureFactors, times: torch.Tensor) -> torch.Tensor:
@@ -193,11 +212,15 @@ class Figures(SyntheticClips):
         return self.motion(factors, times)[0]
 
     def motion(self, f: FigureFactors, times: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Pose parameters (n, F, 1, 12) at frame times (n, F) and the action shown (n, F), indices into ACTIONS."""
+        """Pose parameters (n, F, 1, P) at frame times (n, F) and the action shown (n, F), indices into
+        ACTIONS; P = 12 (POSE_PARAMS), or 13 with data.motions=eight (then the last is `facing`)."""
         lo, hi = X_RANGE
         x = bounce(f.start_x[:, None, None], f.velocity_x[:, None, None], times, (hi - lo) * self.size)[..., 0, 0]
         params, action = joint_params(times, f.actions, f.segment, f.offset, f.speed, f.phase, f.amplitude, f.jitter)
-        return torch.cat([(x + lo * self.size)[..., None], params], dim=-1)[:, :, None], action
+        parts = [(x + lo * self.size)[..., None], params]
+        if self.vocabulary > VOCABULARIES["six"]:
+            parts.append(facing(times, f.actions, f.segment, f.offset)[..., None])
+        return torch.cat(parts, dim=-1)[:, :, None], action
 
     def clips(self, factors: FigureFactors, times: torch.Tensor) -> FigureClips:
         """Render the frames at `times` (n, F) of the clips described by `factors`, with keypoints."""
@@ -209,7 +232,7 @@ class Figures(SyntheticClips):
         """The joints of `factors`' figures in poses (n, F, 1, 12) -> (n, F, 15, 2) as (y, x) pixels."""
         p = positions[:, :, 0]
         x, lift = p[..., 0], p[..., 1]
-        a = dict(zip(ANGLES, p[..., 2:].unbind(-1)))
+        a = dict(zip(ANGLES, p[..., 2:12].unbind(-1)))
         build, limb = BUILDS.to(self.device)[factors.build].unbind(-1)  # (n,) each
         scale = (build * self.size)[:, None]  # (n, 1) pixels
         limbs = scale * limb[:, None]
@@ -241,6 +264,8 @@ class Figures(SyntheticClips):
                 }
             )
         k = torch.stack([joints[name] for name in KEYPOINTS], dim=2)  # (n, F, K, 2)
+        if p.shape[-1] > len(POSE_PARAMS):  # turned about the vertical axis through the pelvis: x scaled
+            k = torch.stack([k[..., 0], x[..., None] + p[..., -1:] * (k[..., 1] - x[..., None])], dim=-1)
         floor = torch.maximum(joints["ankle_l"][..., 0], joints["ankle_r"][..., 0])
         shift = (GROUND - lift) * self.size - floor  # lower ankle on the ground
         return k + torch.stack([shift, torch.zeros_like(shift)], dim=-1)[:, :, None]
@@ -250,33 +275,46 @@ class Figures(SyntheticClips):
         return self.draw(factors, positions)[0]
 
     def draw(self, factors: FigureFactors, positions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """`render`, with the figure's opacity (n, F, 1, H, W) and the plain backgrounds (n, C, H, W)."""
+        """`render`, with the figure's opacity (n, F, 1, H, W) and the backgrounds (n, C, H, W)."""
         k = self.keypoints(factors, positions)
         j = {name: k[:, :, i] for i, name in enumerate(KEYPOINTS)}
         n, nf = k.shape[:2]
+        if positions.shape[-1] > len(POSE_PARAMS):  # turned round: the right side is the far one
+            back = positions[:, :, 0, -1:] < 0  # (n, F, 1)
+            for a, b in (("shoulder", "elbow"), ("elbow", "wrist"), ("hip", "knee"), ("knee", "ankle")):
+                for name in (a, b):
+                    left, right = j[f"{name}_l"], j[f"{name}_r"]
+                    j[f"{name}_l"], j[f"{name}_r"] = torch.where(back, right, left), torch.where(back, left, right)
         radius = THICKNESS.to(self.device)[factors.thickness] * self.size  # (n,)
         head_r = BUILDS.to(self.device)[factors.build, 0] * self.size * HEAD
         far = FAR_SHADE
-        shapes = [  # back to front: (start, end, radius, colour (n, C))
-            (j["hip_l"], j["knee_l"], radius, far * self.part_colours[factors.legs]),
-            (j["knee_l"], j["ankle_l"], radius, far * self.part_colours[factors.legs]),
-            (j["shoulder_l"], j["elbow_l"], radius, far * self.part_colours[factors.arms]),
-            (j["elbow_l"], j["wrist_l"], radius, far * self.part_colours[factors.arms]),
-            (j["hip_l"], j["hip_r"], radius, self.part_colours[factors.torso]),
-            (j["neck"], j["pelvis"], TORSO_WIDTH * radius, self.part_colours[factors.torso]),
-            (j["shoulder_l"], j["shoulder_r"], radius, self.part_colours[factors.torso]),
-            (j["hip_r"], j["knee_r"], radius, self.part_colours[factors.legs]),
-            (j["knee_r"], j["ankle_r"], radius, self.part_colours[factors.legs]),
-            (j["head"], j["head"], head_r, self.part_colours[factors.head]),
-            (j["shoulder_r"], j["elbow_r"], radius, self.part_colours[factors.arms]),
-            (j["elbow_r"], j["wrist_r"], radius, self.part_colours[factors.arms]),
+        legs, arms, torso = (self.part_colours[c] for c in (factors.legs, factors.arms, factors.torso))
+        shapes = [  # back to front: (start, end, radius, colour (n, C), clothed)
+            (j["hip_l"], j["knee_l"], radius, far * legs, True),
+            (j["knee_l"], j["ankle_l"], radius, far * legs, True),
+            (j["shoulder_l"], j["elbow_l"], radius, far * arms, True),
+            (j["elbow_l"], j["wrist_l"], radius, far * arms, True),
+            (j["hip_l"], j["hip_r"], radius, torso, True),
+            (j["neck"], j["pelvis"], TORSO_WIDTH * radius, torso, True),
+            (j["shoulder_l"], j["shoulder_r"], radius, torso, True),
+            (j["hip_r"], j["knee_r"], radius, legs, True),
+            (j["knee_r"], j["ankle_r"], radius, legs, True),
+            (j["head"], j["head"], head_r, self.part_colours[factors.head], False),
+            (j["shoulder_r"], j["elbow_r"], radius, arms, True),
+            (j["elbow_r"], j["wrist_r"], radius, arms, True),
         ]
-        background = self.background_colours[factors.background]  # (n, C)
+        u = None if factors.style is None else clip_uniforms(factors.style.tolist()).to(self.device)
+        background = self.backdrops(factors, u)  # (n, C, H, W)
         C = self.channels
-        out = torch.cat([background, torch.zeros_like(background[:, :1])], dim=1)  # last channel: opacity
-        out = out[:, None, :, None].expand(n, nf, C + 1, self.size**2).reshape(n * nf, C + 1, -1).clone()
-        for start, end, r, colour in shapes:
+        out = torch.cat([background, torch.zeros_like(background[:, :1])], dim=1).flatten(2)  # last: opacity
+        out = out[:, None].expand(n, nf, C + 1, self.size**2).reshape(n * nf, C + 1, -1).clone()
+        pattern = self.pattern(factors, u) if self.textured else None
+        for start, end, r, colour, clothed in shapes:
             colour = torch.cat([colour, torch.ones_like(colour[:, :1])], dim=1)
+            trim = None
+            if clothed and pattern is not None:
+                scale, lift = pattern["trim"].unbind(1)
+                trim = torch.cat([colour[:, :C] * scale[:, None] + lift[:, None], colour[:, C:]], dim=1)
             paint_capsule(
                 out,
                 self.size,
@@ -284,9 +322,34 @@ class Figures(SyntheticClips):
                 end.flatten(0, 1),
                 r.repeat_interleave(nf),
                 colour.repeat_interleave(nf, dim=0),
+                None if trim is None else trim.repeat_interleave(nf, dim=0),
+                None if trim is None else pattern["stripes"].repeat_interleave(nf, dim=0),
             )
         out = out.view(n, nf, C + 1, self.size, self.size)
-        return out[:, :, :C], out[:, :, C:], background[:, :, None, None].expand(n, C, self.size, self.size)
+        return out[:, :, :C], out[:, :, C:], background
+
+    def backdrops(self, factors: FigureFactors, u: torch.Tensor | None) -> torch.Tensor:
+        """Each clip's background (n, C, H, W): its plain colour, or with data.background=photo a crop of
+        one of scikit-learn's photos (this split's band of it), the background class naming which photo
+        and whether it is mirrored, the clip's style seed where the crop lies."""
+        if self.photos is None:
+            return self.background_colours[factors.background][:, :, None, None].expand(-1, -1, self.size, self.size)
+        u = u.clone()
+        u[:, 0] = ((factors.background % 2).to(u) + 0.5) / 2  # which photo
+        u[:, 4] = torch.where(factors.background < 2, 0.75, 0.25)  # mirrored: below 0.5 (Backgrounds.photo)
+        return self.photos.photo(u)
+
+    def pattern(self, factors: FigureFactors, u: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The clothes' pattern of each clip, from its style seed: the second colour, a shade of each
+        part's own ('trim', (n, 2): colour * scale + lift, darker or paler) and the stripes (n, 3): kind
+        (0 bands across the limb, 1 stripes along it, 2 checks), period in pixels, phase in periods."""
+        kind = (u[:, 5] * 3).floor().clamp(max=2)
+        lo, hi = PATTERN_PERIOD
+        period = self.size * (lo + (hi - lo) * u[:, 6])
+        t = 0.45 + 0.2 * u[:, 9]
+        darker = u[:, 8] < 0.5
+        trim = torch.stack([1 - t, torch.where(darker, torch.zeros_like(t), t)], dim=1)
+        return {"trim": trim, "stripes": torch.stack([kind, period, u[:, 7]], dim=1)}
 
     def keypoint_clips(self, batch: int, offsets: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """Keypoints at t + offsets (B, F) of `batch` new clips at random t, not rendered: (B, F, 15, 2)
@@ -304,14 +367,25 @@ class Figures(SyntheticClips):
         pelvis = clips.keypoints[:, :, KEYPOINTS.index("pelvis")]
         pose = {"x": pelvis[..., 1], "y": pelvis[..., 0]}
         pose.update({name: clips.positions[:, :, 0, 2 + i] for i, name in enumerate(ANGLES)})
+        if clips.positions.shape[-1] > len(POSE_PARAMS):
+            pose["facing"] = clips.positions[:, :, 0, -1]
         return content, pose
 
 
 def paint_capsule(
-    canvas: torch.Tensor, size: int, start: torch.Tensor, end: torch.Tensor, radius: torch.Tensor, colour: torch.Tensor
+    canvas: torch.Tensor,
+    size: int,
+    start: torch.Tensor,
+    end: torch.Tensor,
+    radius: torch.Tensor,
+    colour: torch.Tensor,
+    trim: torch.Tensor | None = None,
+    stripes: torch.Tensor | None = None,
 ) -> None:
     """Draw one anti-aliased capsule over each of N frames, in place: canvas (N, C, size * size), start and
-    end (N, 2) as (y, x) pixels, radius (N,), colour (N, C).
+    end (N, 2) as (y, x) pixels, radius (N,), colour (N, C). With `trim` (N, C) and `stripes` (N, 3)
+    (kind, period, phase: see `Figures.pattern`) the capsule is patterned in its own frame (distance
+    along the bone from `start`, and across it), so the pattern moves and turns with the limb.
 
     Only a square window around each capsule is computed (its side: the longest capsule plus its width),
     gathered from the canvas, blended ("over") and scattered back."""
@@ -330,8 +404,30 @@ def paint_capsule(
     )[:, 0]  # (N, side, side)
     index = (ys[:, :, None] * size + xs[:, None, :]).flatten(1)[:, None].expand(-1, canvas.shape[1], -1)
     region = canvas.gather(2, index)
-    region += cover.flatten(1)[:, None] * (colour[:, :, None] - region)
+    paint = colour[:, :, None]
+    if trim is not None:
+        mix = stripe_pattern(start, end, ys.float() + 0.5, xs.float() + 0.5, stripes).flatten(1)[:, None]
+        paint = paint + mix * (trim - colour)[:, :, None]  # (N, C, side * side)
+    region += cover.flatten(1)[:, None] * (paint - region)
     canvas.scatter_(2, index, region)
+
+
+def stripe_pattern(
+    start: torch.Tensor, end: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor, stripes: torch.Tensor
+) -> torch.Tensor:
+    """How much of the second colour (N, side, side) in [0, 1] each pixel centre of a window (rows ys,
+    columns xs, (N, side)) shows, for bones from `start` to `end` (N, 2) as (y, x) and `stripes` (N, 3)
+    = (kind, period, phase): soft-edged bands across the bone (0), stripes along it (1) or checks (2)."""
+    d = end - start
+    length = d.norm(dim=-1, keepdim=True)
+    dy, dx = (d / length.clamp(min=1e-6)).unbind(-1)  # unit bone direction (N,)
+    py, px = ys[:, :, None] - start[:, 0, None, None], xs[:, None, :] - start[:, 1, None, None]
+    along = py * dy[:, None, None] + px * dx[:, None, None]
+    across = px * dy[:, None, None] - py * dx[:, None, None]
+    kind, period, phase = (v[:, None, None] for v in stripes.unbind(-1))
+    wave = lambda a: torch.sin(2 * math.pi * (a / period + phase))  # noqa: E731
+    value = torch.where(kind == 0, wave(along), torch.where(kind == 1, wave(across), wave(along) * wave(across)))
+    return (0.5 + 2 * value).clamp(0, 1)  # a crisp edge, about a pixel wide
 
 
 def capsule_coverage(

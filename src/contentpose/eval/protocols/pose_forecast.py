@@ -173,13 +173,13 @@ def format_forecast_table(results: dict) -> str:
         f"Pose forecasting on {n} held-out windows: {results['context']} frames seen, {results['horizon']} "
         f"forecast; joint error in pixels of {results['frame_size']} px frames; best of {results['best_of']} "
         f"samples",
-        f"{'':34} {'ADE':>18} {'FDE':>18} {'ADE best':>18} {'FDE best':>18} {'spread':>7} {'ADE steady':>11} "
+        f"{'':38} {'ADE':>18} {'FDE':>18} {'ADE best':>18} {'FDE best':>18} {'spread':>7} {'ADE steady':>11} "
         f"{'ADE change':>11}",
     ]
     for label, s in table_rows(results):
         cells = " ".join(f"{format_cell(s, k, '.2f'):>18}" for k in ("ade", "fde", "ade_best", "fde_best"))
         lines.append(
-            f"{label:34} {cells} {s['spread']:7.2f} {s['steady'].get('ade', float('nan')):11.2f} "
+            f"{label:38} {cells} {s['spread']:7.2f} {s['steady'].get('ade', float('nan')):11.2f} "
             f"{s['change'].get('ade', float('nan')):11.2f}"
         )
     first = next(iter(results["baselines"].values()))
