@@ -61,9 +61,13 @@ def test_evaluate_adds_prediction_metrics(predictor_run, evaluated_predictor_run
 
     run, out = evaluated_predictor_run
     assert (run / CLASSIFIER).read_bytes() == (predictor_run / CLASSIFIER).read_bytes()  # the cached one, reused
-    assert "copy-last PSNR" in out and "content acc" in out
+    assert "copy last frame" in out and "constant global shift" in out and "content acc" in out
     pred = json.loads((run / "eval.json").read_text())["prediction"]
     assert [len(c["model"]["psnr"]) for c in pred["curves"]] == [4, 12]
+    for c in pred["curves"]:
+        for key in ("model", "copy_last", "constant_shift"):
+            lo, hi = c[key]["psnr_mean_ci"]
+            assert lo <= c[key]["psnr_mean"] <= hi
     assert set(pred["rollout"]["steps"]) == {"2", "10", "30"} and pred["rollout"]["frames_per_s"] > 0
     step = pred["rollout"]["steps"]["2"]
     assert step["content_accuracy_real"] > 0.5  # the classifier works on real frames

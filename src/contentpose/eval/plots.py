@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 def plot_prediction_curves(curves: list[dict], path: Path, title: str = "") -> Path:
-    """PSNR and SSIM against the predicted step, model vs copy-last-frame, one column per setting
+    """PSNR and SSIM against the predicted step, model vs copy-last-frame and constant shift, one column per setting
     (entries of `eval.prediction.prediction_curves`)."""
     fig, axes = plt.subplots(2, len(curves), figsize=(4.5 * len(curves), 6), squeeze=False)
     for col, c in enumerate(curves):
@@ -20,6 +20,8 @@ def plot_prediction_curves(curves: list[dict], path: Path, title: str = "") -> P
             ax = axes[row, col]
             ax.plot(steps, c["model"][metric], label="model")
             ax.plot(steps, c["copy_last"][metric], "--", label="copy last frame")
+            if "constant_shift" in c:
+                ax.plot(steps, c["constant_shift"][metric], ":", label="constant global shift")
             ax.set_xlabel("predicted step")
             ax.set_ylabel(metric.upper() + (" (dB)" if metric == "psnr" else ""))
             ax.set_title(f"{c['context']} context -> {c['horizon']} future")

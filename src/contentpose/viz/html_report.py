@@ -21,7 +21,7 @@ from contentpose.errors import UserError
 from contentpose.eval.metrics.interpolation import interpolation_strips
 from contentpose.eval.metrics.intervals import format_cell
 from contentpose.eval.plots import plot_training_curves
-from contentpose.eval.protocols.autoencoder import BASELINE_LABELS, SWAP_METRICS
+from contentpose.eval.protocols.autoencoder import BASELINE_LABELS, PREDICTION_ROWS, SWAP_METRICS
 from contentpose.trained import (
     CHECKPOINT,
     METRICS,
@@ -338,15 +338,13 @@ def _prediction_tables(e: dict | None) -> str:
         return ""
     p = e["prediction"]
     html = _table(
-        ["setting (95% intervals over clips)", "PSNR", "SSIM", "copy-last PSNR", "copy-last SSIM"],
+        ["setting", "forecast (95% intervals over clips)", "PSNR", "SSIM"],
         [
-            [f"{c['context']} context -> {c['horizon']} future"]
-            + [
-                format_cell(c[who], f"{k}_mean", f)
-                for who in ("model", "copy_last")
-                for k, f in (("psnr", ".2f"), ("ssim", ".3f"))
-            ]
+            [f"{c['context']} context -> {c['horizon']} future", label]
+            + [format_cell(c[key], f"{k}_mean", f) for k, f in (("psnr", ".2f"), ("ssim", ".3f"))]
             for c in p["curves"]
+            for key, label in PREDICTION_ROWS.items()
+            if key in c
         ],
     )
     if "rollout" in p:

@@ -6,7 +6,12 @@ from conftest import coloured_videos
 
 from contentpose.config import DataConfig
 from contentpose.data.video_folder import VideoFolder
-from contentpose.eval.baselines.global_shift import global_shift_warp, phase_shift, shift_frames
+from contentpose.eval.baselines.global_shift import (
+    constant_shift_forecast,
+    global_shift_warp,
+    phase_shift,
+    shift_frames,
+)
 from contentpose.eval.protocols.held_out_video import format_held_out_video, held_out_video_scores, nearest
 
 
@@ -70,3 +75,14 @@ def test_phase_correlation_finds_a_translation_and_undoes_it():
     warped = global_shift_warp(a, b)
     assert torch.equal(warped[0, :, 3:, :27], b[0, :, 3:, :27])  # all but the uncovered border
     assert torch.equal(shift_frames(a, torch.zeros(2, 2, dtype=torch.long)), a)
+
+
+def test_constant_shift_forecast_carries_a_steady_slide_on():
+    g = torch.Generator().manual_seed(1)
+    a = torch.zeros(1, 1, 32, 32)
+    a[..., 4:10, 4:10] = torch.rand(1, 1, 6, 6, generator=g)
+    clip = torch.stack(
+        [a.roll((2 * t, 3 * t), (2, 3)) for t in range(6)], 1
+    )  # (1, 6, 1, 32, 32): 2 down, 3 right a step
+    forecast = constant_shift_forecast(clip[:, :3], 3)
+    assert forecast.shape == (1, 3, 1, 32, 32) and torch.equal(forecast, clip[:, 3:])

@@ -40,3 +40,12 @@ def shift_frames(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
 def global_shift_warp(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Each frame of a (n, C, H, W) moved by its phase-correlation shift onto b: (n, C, H, W)."""
     return shift_frames(a, phase_shift(a, b))
+
+
+def constant_shift_forecast(past: torch.Tensor, horizon: int) -> torch.Tensor:
+    """The classical forecast of clips past (B, T, C, H, W), T >= 2: the last frame moved on by the
+    global shift between the last two, once more per step (constant velocity; nothing bounces):
+    (B, horizon, C, H, W)."""
+    last = past[:, -1]
+    step = phase_shift(past[:, -2], last)
+    return torch.stack([shift_frames(last, (k + 1) * step) for k in range(horizon)], 1)

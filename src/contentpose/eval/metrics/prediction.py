@@ -1,7 +1,8 @@
 """Prediction metrics on the fixed held-out clips.
 
-- per-step PSNR and SSIM of predicted frames against the ground truth, next to the
-  copy-last-context-frame baseline (10 -> 10 and 5 -> 100 by default);
+- per-step PSNR and SSIM of predicted frames against the ground truth, next to two forecasts that
+  learn nothing: copying the last context frame, and moving it on by the global shift between the
+  last two context frames (phase correlation, constant velocity) (10 -> 10 and 5 -> 100 by default);
 - for long rollouts, whether content survives: a digit classifier trained on real frames
   scores generated frames at chosen steps (real frames at the same steps give its
   ceiling; the autoencoder's reconstructions of those real frames, D(Ec(x), Ep(x)), what
@@ -15,6 +16,7 @@ import time
 
 import torch
 
+from contentpose.eval.baselines.global_shift import constant_shift_forecast
 from contentpose.eval.judges.content_classifier import ContentClassifier, label_accuracy
 from contentpose.eval.metrics.image_metrics import psnr, ssim
 from contentpose.eval.metrics.intervals import summarise
@@ -38,13 +40,16 @@ def prediction_curves(predictor: VideoPredictor, data, context: int, horizon: in
     past, future = frames[:, :context], frames[:, context:]
     pred = predictor(past, horizon)
     copy = past[:, -1:].expand_as(future)
-    return {
+    out = {
         "context": context,
         "horizon": horizon,
         "clips": len(frames),
         "model": per_step(pred, future),
         "copy_last": per_step(copy, future),
     }
+    if context >= 2:
+        out["constant_shift"] = per_step(constant_shift_forecast(past, horizon), future)
+    return out
 
 
 def sharpness(frames: torch.Tensor) -> torch.Tensor:

@@ -252,20 +252,27 @@ def evaluate_prediction(run: TrainedRun, data) -> dict:
     return out
 
 
+PREDICTION_ROWS = {"model": "model", "copy_last": "copy last frame", "constant_shift": "constant global shift"}
+
+
 def format_prediction(name: str, pred: dict) -> str:
-    """Step-averaged scores of each setting against copy-last-frame, then the long-rollout checks."""
+    """Step-averaged scores of each setting, the model beside the forecasts that learn nothing, then the
+    long-rollout checks."""
     lines = [
-        f"Prediction of {name} on held-out clips (mean over predicted steps)",
-        f"{'':26} {'PSNR':>21} {'SSIM':>24} {'copy-last PSNR':>21} {'copy-last SSIM':>24}",
+        f"Prediction of {name} on held-out clips (mean over predicted steps, 95% bootstrap intervals over clips)",
+        f"{'':26} {'':22} {'PSNR':>21} {'SSIM':>24}",
     ]
     for c in pred["curves"]:
-        m, b = c["model"], c["copy_last"]
-        cells = [format_cell(x, f"{k}_mean", f) for x in (m, b) for k, f in (("psnr", ".2f"), ("ssim", ".3f"))]
-        lines.append(
-            f"{c['context']:>3} context -> {c['horizon']:>3} future "
-            f"{cells[0]:>21} {cells[1]:>24} {cells[2]:>21} {cells[3]:>24}"
-        )
-    lines.append("(95% bootstrap intervals over clips)")
+        setting = f"{c['context']:>3} context -> {c['horizon']:>3} future"
+        for key, label in PREDICTION_ROWS.items():
+            if key in c:
+                lines.append(
+                    f"{setting:26} {label:22} {format_cell(c[key], 'psnr_mean', '.2f'):>21} "
+                    f"{format_cell(c[key], 'ssim_mean', '.3f'):>24}"
+                )
+                setting = ""
+        best = max((k for k in PREDICTION_ROWS if k != "model" and k in c), key=lambda k: c[k]["psnr_mean"])
+        lines.append(f"{'':26} strongest baseline on PSNR: {PREDICTION_ROWS[best]}")
     lines += [f"  {note}" for note in pred["notes"]]
     if "rollout" in pred:
         r = pred["rollout"]
