@@ -27,6 +27,7 @@ from contentpose.data.figures import bone_maps
 from contentpose.errors import UserError
 from contentpose.eval.judges.keypoint_regressor import keypoint_error
 from contentpose.eval.metrics.image_metrics import psnr, ssim
+from contentpose.eval.metrics.intervals import format_cell, summarise
 from contentpose.trained import TrainedForecaster, TrainedPoseGenerator
 
 
@@ -91,16 +92,16 @@ def frame_metrics(
     return out
 
 
-def summary(metrics: dict[str, torch.Tensor], best: bool = False) -> dict[str, float]:
+def summary(metrics: dict[str, torch.Tensor], best: bool = False) -> dict[str, float | list[float]]:
     """Each metric averaged over clips, of the first sample or of each clip's best sample (the highest
-    PSNR/SSIM, the lowest keypoint error)."""
+    PSNR/SSIM, the lowest keypoint error), with its 95% bootstrap interval over clips (`NAME_ci`)."""
 
     def pick(name: str, m: torch.Tensor) -> torch.Tensor:
         if not best:
             return m[:, 0]
         return m.amin(1) if name in LOWER_IS_BETTER else m.amax(1)
 
-    return {k: float(pick(k, m).mean()) for k, m in metrics.items()}
+    return summarise({k: pick(k, m) for k, m in metrics.items()})
 
 
 @torch.no_grad()
@@ -137,13 +138,17 @@ def format_pipeline(scores: dict) -> str:
     lines = [
         f"Rendered futures of {scores['clips']} held-out clip(s) against the true future frames "
         f"({scores['horizon']} frames, {scores['samples']} samples)",
-        f"{'':44} {'PSNR':>6} {'SSIM':>7}" + (f" {'keypoint error px':>18}" if "regressor_error_px" in scores else ""),
+        f"{'':44} {'PSNR':>20} {'SSIM':>23}"
+        + (f" {'keypoint error px':>20}" if "regressor_error_px" in scores else ""),
     ]
     if "regressor_error_px" in scores:
         lines.append(
-            f"{'keypoint regressor on the true frames (floor)':44} {'':14} {scores['regressor_error_px']:18.2f}"
+            f"{'keypoint regressor on the true frames (floor)':44} {'':44} {scores['regressor_error_px']:20.2f}"
         )
     for label, v in scores["methods"].items():
-        error = f"{v['keypoint_error_px']:18.2f}" if "keypoint_error_px" in v else ""
-        lines.append(f"{label:44} {v['psnr']:6.2f} {v['ssim']:7.4f} {error}".rstrip())
+        error = f"{format_cell(v, 'keypoint_error_px', '.2f'):>20}" if "keypoint_error_px" in v else ""
+        lines.append(
+            f"{label:44} {format_cell(v, 'psnr', '.2f'):>20} {format_cell(v, 'ssim', '.3f'):>23} {error}".rstrip()
+        )
+    lines.append("(95% bootstrap intervals over clips)")
     return "\n".join(lines)
