@@ -1,7 +1,8 @@
 """The training loop, one for every objective: progress bar, metrics log, checkpoints, resume.
 
-`fit` runs any objective on any sampler (the contract: objectives/contract.py). `train` (every
-family) and `train_predictor` (the autoencoders' pose LSTM) set it up.
+`fit` runs any objective on any sampler (the contract: objectives/contract.py). `train` sets it up,
+for every family's model and for the autoencoders' pose LSTM (stage POSE_LSTM; `train_predictor`
+checks the overrides of `contentpose train-predictor` and calls it).
 """
 
 from __future__ import annotations
@@ -66,41 +67,63 @@ LR_FLOOR = 0.1  # nanoGPT's min_lr = lr / 10
 UNLOGGED = "unlogged/"  # checkpoint RNG-section prefix of the figures summed since the last logged row
 
 
-def train(cfg: Config, run: Path, resume: bool = False, quiet: bool = False) -> Path:
-    """Train the model of `cfg` (an autoencoder or a generator) into the folder `run`; with `resume`,
-    continue from its checkpoint. Launched by torchrun, each process trains on its share of
-    `train.batch_size` (the global batch) and only rank 0 writes (holding the folder's lock).
-    Nothing is written before the checkpoint to resume from is accepted."""
+@dataclass(frozen=True)
+class Stage:
+    """What one `train` call fits into a run folder, and the files it keeps there: the run's own
+    model (every family), or the pose LSTM of a trained autoencoder (its encoders frozen)."""
+
+    name: str  # the lock's and the progress bar's word for it
+    checkpoint: str
+    metrics: str
+    what: str  # "RUN already holds ..."
+
+
+MODEL = Stage("train", CHECKPOINT, METRICS, "a trained run")
+POSE_LSTM = Stage("predictor", PREDICTOR, PREDICTOR_METRICS, "a trained predictor")
+
+
+def train(cfg: Config, run: Path, resume: bool = False, quiet: bool = False, stage: Stage = MODEL) -> Path:
+    """Train the model of `cfg` (an autoencoder or a generator; with stage=POSE_LSTM, the pose LSTM of
+    the autoencoder already trained in `run`) into the folder `run`; with `resume`, continue from its
+    checkpoint. Launched by torchrun, each process trains on its share of the global batch and only
+    rank 0 writes (holding the folder's lock). Nothing is written before the checkpoint to resume
+    from is accepted."""
     run = Path(run)
     check_run_path(run)
-    _check_resume(run / CHECKPOINT, resume, "a trained run")
-    with run_lock(run) if launched_rank() == 0 else contextlib.nullcontext():
-        rt = start_runtime(cfg.train)
+    _check_resume(run / stage.checkpoint, resume, stage.what)
+    lock = run_lock(run) if stage is MODEL else run_lock(run, stage.name)
+    with lock if launched_rank() == 0 else contextlib.nullcontext():
+        t = cfg.train if stage is MODEL else replace(cfg.train, batch_size=cfg.predictor.batch_size)
+        rt = start_runtime(t)
         try:
-            _fit_run(run, cfg, rt, resume, quiet)
+            _fit_stage(run, cfg, rt, resume, quiet, stage)
         finally:
             stop_runtime(rt)
     return run
 
 
-def _fit_run(run: Path, cfg: Config, rt: Runtime, resume: bool, quiet: bool) -> None:
+def _fit_stage(run: Path, cfg: Config, rt: Runtime, resume: bool, quiet: bool, stage: Stage) -> None:
     """The training of `train`, in its own frame: the objective (and its DDP wrappers) is freed on
     return, before the process group is torn down (freeing a DDP reducer after its gloo group was
     destroyed can deadlock on the GIL)."""
-    threads = read_meta(run / CHECKPOINT).get("threads") if resume else None
-    objective, sampler = build_training(cfg, rt, run.parent / VIDEO_CACHE, quiet, threads)
-    t = cfg.train
+    threads = read_meta(run / stage.checkpoint).get("threads") if resume else None
+    if stage is MODEL:
+        objective, sampler = build_training(cfg, rt, run.parent / VIDEO_CACHE, quiet, threads)
+        t = cfg.train
+        schedule, meta = Schedule(t.steps, t.log_every, t.checkpoint_every, t.lr_decay), {"config": cfg.to_dict()}
+    else:
+        objective, sampler, schedule, meta = _pose_lstm_training(run, cfg, rt, resume, threads)
     fit(
         objective,
         sampler,
-        Schedule(t.steps, t.log_every, t.checkpoint_every, t.lr_decay),
-        run / CHECKPOINT,
-        run / METRICS,
-        meta={"config": cfg.to_dict()},
+        schedule,
+        run / stage.checkpoint,
+        run / stage.metrics,
+        meta=meta,
         resume=resume,
-        desc=f"train {run.name}",
+        desc=f"{stage.name} {run.name}",
         quiet=quiet,
-        tb_dir=run / TENSORBOARD / "train",
+        tb_dir=run / TENSORBOARD / stage.name,
         rt=rt,
         on_start=lambda: save_config(cfg, run / CONFIG),
     )
@@ -122,8 +145,31 @@ def build_training(
     return objective, sampler
 
 
+def _pose_lstm_training(run: Path, cfg: Config, rt: Runtime, resume: bool, resumed_threads: int | None):
+    """The pose LSTM's objective (the trained autoencoder's encoders frozen), its sampler of
+    predictor.context + predictor.future frames, schedule and checkpoint meta."""
+    p = cfg.predictor
+    trained = load_run(run, str(rt.device))
+    if resume and read_meta(run / PREDICTOR).get("autoencoder_step") != trained.step:
+        raise UserError(
+            f"{run / PREDICTOR} was trained on an earlier state of the autoencoder; "
+            f"delete it and train the predictor again"
+        )
+    _seed(cfg.train, resumed_threads)
+    predictor = rt.place(PosePredictor(cfg.model.pose_dim, cfg.model.content_dim, p.hidden, p.layers))
+    objective = PosePrediction(trained.model, predictor, p, rt)
+    with rt.main_first():
+        data = trained.dataset("train")
+    sampler = SequenceSampler(
+        data, p.batch_size // rt.world_size, p.context + p.future, seed=rank_seed(cfg.train.seed + 2, rt.rank)
+    )
+    meta = {"config": cfg.to_dict(), "autoencoder_step": trained.step}
+    return objective, sampler, Schedule(p.steps, p.log_every, p.checkpoint_every), meta
+
+
 def train_predictor(run: Path, overrides: list[str] = (), resume: bool = False, quiet: bool = False) -> Path:
-    """Train the pose predictor of an existing run (encoders frozen) into RUN/predictor.safetensors."""
+    """Train the pose predictor of an existing run (encoders frozen) into RUN/predictor.safetensors:
+    `train` with stage POSE_LSTM and the run's config with `predictor.*` overrides."""
     run = Path(run)
     bad = [o for o in overrides if not o.startswith("predictor.")]
     if bad:
@@ -132,50 +178,7 @@ def train_predictor(run: Path, overrides: list[str] = (), resume: bool = False, 
     p = cfg.predictor
     if p.context < 1 or p.future < 1:
         raise UserError("predictor.context and predictor.future must both be at least 1")
-    _check_resume(run / PREDICTOR, resume, "a trained predictor")
-    with run_lock(run, "predictor") if launched_rank() == 0 else contextlib.nullcontext():
-        _train_predictor(run, cfg, resume, quiet)
-    return run
-
-
-def _train_predictor(run: Path, cfg: Config, resume: bool, quiet: bool) -> None:
-    rt = start_runtime(replace(cfg.train, batch_size=cfg.predictor.batch_size))
-    try:
-        _fit_predictor(run, cfg, rt, resume, quiet)  # its objective is freed before the group goes
-    finally:
-        stop_runtime(rt)
-
-
-def _fit_predictor(run: Path, cfg: Config, rt: Runtime, resume: bool, quiet: bool) -> None:
-    p = cfg.predictor
-    trained = load_run(run, str(rt.device))
-    if resume and read_meta(run / PREDICTOR).get("autoencoder_step") != trained.step:
-        raise UserError(
-            f"{run / PREDICTOR} was trained on an earlier state of the autoencoder; "
-            f"delete it and train the predictor again"
-        )
-    _seed(cfg.train, read_meta(run / PREDICTOR).get("threads") if resume else None)
-    predictor = rt.place(PosePredictor(cfg.model.pose_dim, cfg.model.content_dim, p.hidden, p.layers))
-    objective = PosePrediction(trained.model, predictor, p, rt)
-    with rt.main_first():
-        data = trained.dataset("train")
-    sampler = SequenceSampler(
-        data, p.batch_size // rt.world_size, p.context + p.future, seed=rank_seed(cfg.train.seed + 2, rt.rank)
-    )
-    fit(
-        objective,
-        sampler,
-        Schedule(p.steps, p.log_every, p.checkpoint_every),
-        run / PREDICTOR,
-        run / PREDICTOR_METRICS,
-        meta={"config": cfg.to_dict(), "autoencoder_step": trained.step},
-        resume=resume,
-        desc=f"predictor {run.name}",
-        quiet=quiet,
-        tb_dir=run / TENSORBOARD / "predictor",
-        rt=rt,
-        on_start=lambda: save_config(cfg, run / CONFIG),
-    )
+    return train(cfg, run, resume, quiet, stage=POSE_LSTM)
 
 
 def rank_seed(seed: int, rank: int) -> int:
