@@ -39,6 +39,10 @@ def test_presets_load_with_published_defaults():
     assert (paper.model.content_dim, paper.model.pose_dim) == (128, 5)
     assert (paper.objective.alpha, paper.objective.beta, paper.train.lr) == (1.0, 0.1, 0.002)
     assert (paper.train.beta1, paper.train.beta2) == (0.5, 0.999)
+    assert (paper.model.architecture, paper.data.layout, paper.data.colour) == ("dcgan_unet", "drnet", True)
+    one, mipae = load_config("paper_1digit"), load_config("mipae_paper")
+    assert one.data.num_digits == 1 and one.model == paper.model and one.objective == paper.objective
+    assert mipae.objective.name == "mipae" and mipae.objective.beta == 1e-4 and mipae.data == paper.data
 
 
 def test_overrides_are_typed():

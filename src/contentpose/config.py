@@ -49,7 +49,9 @@ class DataConfig:
     test_seed: int = 1234  # the held-out set (or the split of videos) is fixed by this seed
     path: str | None = None  # videos: a file or folder (searched recursively); moving_mnist: the .npy;
     # lpc_sprites: the folder of LPC sheets (body/, bottomwear/, ...)
-    layout: Literal["plain", "kth"] = "plain"  # videos: plain, or kth (personNN_ACTION_dN files; split by person)
+    layout: Literal["plain", "kth", "drnet"] = "plain"  # videos: plain, or kth (personNN_ACTION_dN files; split
+    # by person); moving_digits: plain, or drnet (drnet-py's Moving MNIST: 32 px digits at 64, digit j in colour
+    # channel j, one digit in front occluding the others, integer velocities in [-4, 3], its wall clamp)
     crop: Literal["centre", "random"] = "centre"  # videos: square crop, centre or random (one place per clip)
     stride: int = 1  # videos: keep every stride-th frame
     min_frames: int = 2  # videos: shorter clips are bad input

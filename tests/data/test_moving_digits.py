@@ -7,8 +7,9 @@ import pytest
 import torch
 
 from contentpose.config import DataConfig, load_config
-from contentpose.data import digits
+from contentpose.data import build_dataset, digits
 from contentpose.data.digits import load_digits, read_idx, read_mnist5k
+from contentpose.data.motion import stepped_bounce
 from contentpose.data.moving_digits import MovingDigits
 from contentpose.errors import UserError
 
@@ -175,3 +176,36 @@ def test_bad_mnist_and_sizes(tmp_path):
         load_config("quick", ["data.frame_size=48"])
     with pytest.raises(UserError, match="num_digits"):
         MovingDigits(DataConfig(num_digits=4))
+
+
+def test_drnet_layout_is_drnet_py_moving_mnist():
+    """data.layout=drnet: 32 px digits at 64, digit j in channel j, one digit in front hiding the
+    others' ink, integer starts in [0, 32) and velocities in [-4, 3], drnet-py's wall clamp."""
+    data = MovingDigits(DataConfig(layout="drnet", colour=True, num_digits=2))
+    assert data.digit_size == 32 and data.span == 32
+    factors = data.sample_factors(64, torch.Generator().manual_seed(0))
+    assert factors.start.min() >= 0 and factors.start.max() <= 31
+    assert factors.velocity.min() == -4 and factors.velocity.max() == 3
+    clips = data.clips(factors, torch.arange(40)[None].expand(64, -1))
+    assert torch.equal(clips.positions, clips.positions.round()) and clips.positions.max() <= 31
+    assert (clips.frames[:, :, 2] == 0).all()  # two digits: channels 0 and 1 only
+    front = clips.frames.gather(2, factors.front.view(64, 1, 1, 1, 1).expand(64, 40, 1, 64, 64))
+    back = clips.frames.gather(2, (1 - factors.front).view(64, 1, 1, 1, 1).expand(64, 40, 1, 64, 64))
+    assert (back[front > 0] == 0).all() and (back > 0).any()
+    # the wall rule: a position at or past 32 is clamped to 31 and turns; below 0 to 0
+    start = torch.tensor([[[30, 2]]])
+    velocity = torch.tensor([[[3, -4]]])
+    path = stepped_bounce(start, velocity, torch.arange(4)[None], 32)[0, :, 0]
+    assert path.tolist() == [[30, 2], [31, 0], [28, 4], [25, 8]]
+
+
+def test_drnet_layout_needs_colour_digits_and_black():
+    with pytest.raises(UserError, match="colour"):
+        MovingDigits(DataConfig(layout="drnet"))
+    for overrides, message in (
+        (["data=figures", "data.layout=drnet"], "layout of data=moving_digits"),
+        (["data.layout=kth"], "layout of data=videos"),
+        (["data.layout=drnet", "data.colour=true", "data.background=photo"], "black"),
+    ):
+        with pytest.raises(UserError, match=message):
+            build_dataset(load_config("quick", overrides).data, "train")

@@ -51,6 +51,12 @@ def build_dataset(
             f"data.background={cfg.background} needs synthetic data (moving_digits, moving_sprites); "
             f"{cfg.name} brings its own frames"
         )
+    if cfg.layout != "plain" and cfg.name != {"kth": "videos", "drnet": "moving_digits"}[cfg.layout]:
+        raise UserError(
+            f"data.layout={cfg.layout} is a layout of data={'videos' if cfg.layout == 'kth' else 'moving_digits'}, not of {cfg.name}"
+        )
+    if cfg.layout == "drnet" and cfg.background != "none":
+        raise UserError("data.layout=drnet draws drnet-py's digits on black: leave data.background at none")
     if (cfg.clothing, cfg.motions) != ("plain", "six") and cfg.name != "figures":
         raise UserError(f"data.clothing and data.motions are options of data=figures, not of {cfg.name}")
     if cfg.name in ("videos", "lpc_sprites"):

@@ -19,7 +19,7 @@ import torch
 
 from contentpose.config import DataConfig
 from contentpose.data.digits import load_digits
-from contentpose.data.motion import bounce, random_velocity
+from contentpose.data.motion import bounce, random_velocity, stepped_bounce
 from contentpose.data.synthetic import SyntheticClips
 from contentpose.errors import UserError
 
@@ -52,6 +52,7 @@ class ClipFactors:
     colour: torch.Tensor
     start: torch.Tensor
     velocity: torch.Tensor
+    front: torch.Tensor | None = None  # (n,) data.layout=drnet: the digit drawn in front (content)
 
     def __len__(self) -> int:
         return self.digit.shape[0]
@@ -62,7 +63,8 @@ class ClipFactors:
         return self.digit
 
     def index(self, idx) -> ClipFactors:
-        return ClipFactors(*(t[idx] for t in (self.digit, self.label, self.colour, self.start, self.velocity)))
+        fields = (self.digit, self.label, self.colour, self.start, self.velocity, self.front)
+        return ClipFactors(*(None if t is None else t[idx] for t in fields))
 
 
 @dataclass
@@ -87,10 +89,13 @@ class MovingDigits(SyntheticClips):
     def __init__(self, cfg: DataConfig, split: str = "train", device: torch.device | str = "cpu"):
         if not 1 <= cfg.num_digits <= 3:
             raise UserError(f"data.num_digits must be 1, 2 or 3, got {cfg.num_digits}")
+        self.published = cfg.layout == "drnet"
+        if self.published and not cfg.colour:
+            raise UserError("data.layout=drnet draws each digit in its own colour channel: it needs data.colour=true")
         self.cfg, self.split = cfg, split
         self.device = torch.device(device)
         self.size = cfg.frame_size
-        self.digit_size = round(cfg.frame_size * 28 / 64)
+        self.digit_size = round(cfg.frame_size * (32 if self.published else 28) / 64)
         self.channels = 3 if cfg.colour else 1
         self.num_objects = cfg.num_digits
         images, labels = load_digits(split, self.digit_size, cfg.digits, cfg.mnist_path)
@@ -102,6 +107,14 @@ class MovingDigits(SyntheticClips):
         """Draw n clips' factors with a CPU generator (so a seed gives the same clips on any device)."""
         D, g = self.cfg.num_digits, generator
         digit = torch.randint(len(self.images), (n, D), generator=g)
+        if self.published:  # drnet-py: digit j in channel j, integer starts and velocities, one in front
+            start = torch.randint(self.span, (n, D, 2), generator=g)
+            velocity = torch.randint(-4, 4, (n, D, 2), generator=g)
+            front = torch.randint(D, (n,), generator=g)
+            colour = torch.eye(3)[:D].expand(n, D, 3)
+            digit = digit.to(self.device)
+            values = (self.labels[digit], colour, start, velocity, front)
+            return ClipFactors(digit, *(v.to(self.device) for v in values))
         if self.cfg.colour:
             colour = PALETTE[torch.rand(n, len(PALETTE), generator=g).argsort(dim=1)[:, :D]]
         else:
@@ -115,6 +128,8 @@ class MovingDigits(SyntheticClips):
 
     def positions(self, factors: ClipFactors, times: torch.Tensor) -> torch.Tensor:
         """Top-left (y, x) of every digit at the given frame times (n, F) -> (n, F, D, 2)."""
+        if self.published:
+            return stepped_bounce(factors.start, factors.velocity, times, self.span).float()
         return bounce(factors.start, factors.velocity, times, self.span)
 
     def render(self, factors: ClipFactors, positions: torch.Tensor) -> torch.Tensor:
@@ -129,8 +144,13 @@ class MovingDigits(SyntheticClips):
         patches = self.images[factors.digit][:, None].expand(n, nf, D, s, s).reshape(-1, s, s)
         canvas = torch.zeros(len(pos), H, H, device=self.device)
         canvas[layer, rows, cols] = patches
-        canvas = canvas.view(n, nf, D, 1, H, H) * factors.colour[:, None, :, :, None, None]
-        return canvas.amax(dim=2)  # overlapping digits: max
+        canvas = canvas.view(n, nf, D, 1, H, H)
+        if factors.front is not None:  # drnet-py: the other digits vanish wherever the front one has ink
+            front = canvas.gather(2, factors.front.view(n, 1, 1, 1, 1, 1).expand(n, nf, 1, 1, H, H))
+            mine = torch.arange(D, device=self.device).view(1, 1, D, 1, 1, 1) == factors.front.view(n, 1, 1, 1, 1, 1)
+            canvas = torch.where(mine | (front == 0), canvas, torch.zeros_like(canvas))
+        canvas = canvas * factors.colour[:, None, :, :, None, None]
+        return canvas.amax(dim=2)  # overlapping digits: max (each in its own channel with data.layout=drnet)
 
     def object_windows(self, positions: torch.Tensor) -> tuple[torch.Tensor, int]:
         """Where each digit is drawn: top-left corners (..., D, 2) as integers, as `render` places them,
