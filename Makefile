@@ -9,7 +9,7 @@ DEMO := runs/demo
 
 LINTED := src tests benchmarks scripts
 
-.PHONY: venv demo test test-all browser lint gpu-check bench clean
+.PHONY: venv demo test test-all browser lint gpu-check gpu-repro bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ lint: venv
 # On a machine with a GPU: CUDA tests, throughput against matmul, a 2-minute paper run; writes docs/gpu.md.
 gpu-check: venv
 	$(BIN)/python scripts/gpu_check.py
+
+# On a machine with a GPU: DrNet as published (`paper`) towards its 12M samples, or MINUTES of it
+# (resumed by the next call), scored on test; writes docs/results/gpu_repro.json.
+MINUTES ?= 60
+gpu-repro: venv
+	$(BIN)/python scripts/gpu_repro.py --minutes $(MINUTES)
 
 bench: venv
 	$(BIN)/python benchmarks/quick_demo.py
