@@ -44,14 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "gpu-check", help="where the paper run goes")
     args = parser.parse_args(argv)
 
-    import torch
-
-    if not torch.cuda.is_available():
-        print(
-            f"gpu-check: error: CUDA is not available on this machine (torch {torch.__version__}, "
-            f"CUDA build {torch.version.cuda or 'none'}); this check needs a GPU and wrote nothing",
-            file=sys.stderr,
-        )
+    if cuda_missing("gpu-check", "this check"):
         return 1
     result = run_check(args)
     md, js = write_report(result, args.docs)
@@ -60,6 +53,20 @@ def main(argv: list[str] | None = None) -> int:
         f"{result['total_s']:.0f} s; wrote {md} and {js}"
     )
     return 0 if result["ok"] else 1
+
+
+def cuda_missing(tool: str, what: str) -> bool:
+    """True, after one line on stderr, where CUDA is absent (so a CPU run is never taken for a GPU's)."""
+    import torch
+
+    if torch.cuda.is_available():
+        return False
+    print(
+        f"{tool}: error: CUDA is not available on this machine (torch {torch.__version__}, "
+        f"CUDA build {torch.version.cuda or 'none'}); {what} needs a GPU and wrote nothing",
+        file=sys.stderr,
+    )
+    return True
 
 
 def run_check(args) -> dict:

@@ -26,6 +26,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from gpu_check import cuda_missing  # noqa: E402
+
 COMMAND = "make gpu-repro"
 PUBLISHED_SAMPLES = 12_000_000  # drnet-py: 200 epochs x 600 iterations x batch 100
 STOPPED = 130  # the exit code of a training stopped by a signal, its checkpoint written (-SIGTERM: stopped
@@ -40,15 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=ROOT / "docs" / "results" / "gpu_repro.json")
     args = parser.parse_args(argv)
 
+    if cuda_missing("gpu-repro", "this run"):
+        return 1
     import torch
 
-    if not torch.cuda.is_available():
-        print(
-            f"gpu-repro: error: CUDA is not available on this machine (torch {torch.__version__}, "
-            f"CUDA build {torch.version.cuda or 'none'}); this run needs a GPU and wrote nothing",
-            file=sys.stderr,
-        )
-        return 1
     result = reproduce(args.preset, args.minutes, args.runs / args.preset, "cuda:0", [])
     result.update(gpu=torch.cuda.get_device_name(0), command=f"{COMMAND} (--preset {args.preset})")
     write_json(result, args.json)
