@@ -67,6 +67,15 @@ def test_transfer_follows_the_motion_clip(model):
     assert model.clip("train", 2, frames=3).shape == (3, 1, 32, 32)  # training clips too
 
 
+def test_relative_transfer_applies_the_motion_since_the_first_frame(model):
+    a, b = model.clip("test", 0, frames=4), model.clip("test", 1, frames=9)
+    moved = model.transfer(a[0], b, relative=True)
+    expected = model.decode(model.content(a[0]), model.pose(a[:1]) + model.pose(b) - model.pose(b[:1]))
+    assert moved.shape == (9, 1, 32, 32) and torch.allclose(moved, expected, atol=1e-5)
+    # the motion clip's own first frame as content: relative and absolute motion agree
+    assert torch.allclose(model.transfer(b[0], b, relative=True), model.transfer(b[0], b), atol=1e-5)
+
+
 def test_predict_uses_the_runs_predictor(model):
     clips = torch.stack([model.clip("test", i, frames=5) for i in range(2)])
     future = model.predict(clips, horizon=7)

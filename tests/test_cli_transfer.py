@@ -86,6 +86,31 @@ def test_transfer_between_video_files_and_training_clips(trained_run, tmp_path, 
     assert Image.open(out).n_frames == 6
 
 
+def test_a_still_image_animated_by_a_video_with_relative_motion(trained_run, tmp_path):
+    """`--content photo.png --motion video --relative`: the image's centre square, resized, is the content;
+    the video's motion since its first frame moves the image's own pose."""
+    photo = Image.new("RGB", (90, 60), (0, 0, 0))
+    photo.paste((255, 255, 255), (30, 20, 50, 40))
+    photo.save(tmp_path / "photo.png")
+    write_video(_clip(6), tmp_path / "drive.gif")
+    out = tmp_path / "r.gif"
+    args = [
+        "transfer",
+        str(trained_run),
+        "--content",
+        str(tmp_path / "photo.png"),
+        "--motion",
+        str(tmp_path / "drive.gif"),
+    ]
+    assert main([*args, "--relative", "--out", str(out)]) == 0
+    run = load_run(trained_run, "cpu")
+    image = read_source(run, str(tmp_path / "photo.png"), 100)
+    assert image.shape == (1, 1, 32, 32) and image[0, 0, 16, 16] == 1 and image[0, 0, 2, 2] == 0  # centre square
+    frames = _gif_frames(out)
+    expected = run.transfer(image[None], read_source(run, str(tmp_path / "drive.gif"), 100)[None], relative=True)[0]
+    assert len(frames) == 6 and np.abs(frames[5][14:, 2 * 68 :][::2, ::2] - expected[5, 0].numpy()).max() < 3 / 255
+
+
 def test_bad_transfer_inputs(trained_run, tiny_gan_run, tmp_path, fails_cleanly):
     run = str(trained_run)
     ok = ["--content", "test:0", "--motion", "test:1"]
@@ -120,6 +145,10 @@ def test_bad_transfer_inputs(trained_run, tiny_gan_run, tmp_path, fails_cleanly)
         "the motion clip needs at least 2",
     )
     fails_cleanly(["transfer", run, *ok, "--frames", "1"], "--frames: 1 is outside 2 to 2000")
+    (tmp_path / "fake.jpg").write_bytes(b"not an image")
+    fails_cleanly(
+        ["transfer", run, "--content", str(tmp_path / "fake.jpg"), "--motion", "test:1"], "cannot read the image"
+    )
     assert not list(tmp_path.glob("*.png")) and not (tmp_path / "s.gif").exists() and not (tmp_path / "g.gif").exists()
 
 

@@ -30,7 +30,7 @@ from contentpose.data.splits import check_split
 from contentpose.errors import UserError
 from contentpose.models.autoencoder import Content
 from contentpose.models.video_predictor import VideoPredictor
-from contentpose.trained import Trained, load_predictor, load_trained
+from contentpose.trained import Trained, TrainedRun, load_predictor, load_trained
 from contentpose.viz.transfer import read_run_video
 
 
@@ -128,16 +128,22 @@ class Model:
         frames = model.decode(content.map(lambda t: flat(t, tail(t))), flat(pose, (dp,)))
         return frames.float().cpu().reshape(*lead, *frames.shape[1:])
 
-    def transfer(self, content_frames: torch.Tensor, motion_frames: torch.Tensor) -> torch.Tensor:
+    def transfer(
+        self, content_frames: torch.Tensor, motion_frames: torch.Tensor, relative: bool = False
+    ) -> torch.Tensor:
         """The content of `content_frames` in the motion of `motion_frames`, frame by frame.
 
         content_frames (T', C, H, W) and motion_frames (T, C, H, W) -> (T, C, H, W); or batches of clips
         (B, T', C, H, W) and (B, T, C, H, W) -> (B, T, C, H, W). The motion clip sets the length; a
         content/pose autoencoder takes the content of the content clip's first frame (a single frame
-        (C, H, W) is also accepted with a motion clip (T, C, H, W)).
+        (C, H, W), a still image, is also accepted with a motion clip (T, C, H, W)). `relative`: apply
+        the motion clip's motion since its first frame to the content frame's own pose (FOMM's
+        animation mode: the still image keeps its place and size) instead of the motion's poses.
         """
         if not hasattr(self.trained, "transfer"):
             raise UserError(f"a {self.config.objective.name} run ({self.kind}) cannot transfer motion")
+        if relative and not isinstance(self.trained, TrainedRun):
+            raise UserError(f"relative motion needs a content/pose autoencoder; this is a {self.kind} run")
         if content_frames.dim() == 3 and motion_frames.dim() == 4:
             content_frames = content_frames[None]
         single = motion_frames.dim() == 4
@@ -148,7 +154,8 @@ class Model:
                 f"transfer needs one content clip per motion clip; got content "
                 f"{tuple(content_frames.shape)} and motion {tuple(motion_frames.shape)}"
             )
-        out = self.trained.transfer(content_frames, motion_frames).float().cpu()
+        options = {"relative": True} if relative else {}  # only autoencoders take it (checked above)
+        out = self.trained.transfer(content_frames, motion_frames, **options).float().cpu()
         return out[0] if single else out
 
     def predict(self, frames: torch.Tensor, horizon: int) -> torch.Tensor:

@@ -167,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--content",
         required=True,
         metavar="A",
-        help="the clip whose content is kept: a video file, test:N (test clip N), val:N or train:N",
+        help="the clip whose content is kept: a video file, an image (.png, .jpg), test:N (test clip N), val:N or "
+        "train:N",
     )
     p.add_argument(
         "--motion",
@@ -183,6 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"output file, .mp4, .gif or .png (repeat for several; default: {', '.join(DEFAULT_TRANSFERS)})",
     )
     p.add_argument("--frames", type=count(2, 2000), default=100, help="at most this many frames of each clip")
+    p.add_argument(
+        "--relative",
+        action="store_true",
+        help="apply the motion clip's motion since its first frame to the content's own pose (FOMM's "
+        "animation mode), instead of the motion clip's poses",
+    )
     p.add_argument("--fps", type=count(1, 120), default=10)
     p.add_argument("--device", default="auto")
     p.set_defaults(func=run_verb)

@@ -70,13 +70,19 @@ class TrainedRun(Trained):
     model: ContentPoseAutoencoder = None
 
     @torch.no_grad()
-    def transfer(self, content: torch.Tensor, motion: torch.Tensor) -> torch.Tensor:
+    def transfer(self, content: torch.Tensor, motion: torch.Tensor, relative: bool = False) -> torch.Tensor:
         """Content of each clip's first frame in `content` (B, T', C, H, W), drawn in the pose of
-        every frame of `motion` (B, T, C, H, W): (B, T, C, H, W). The motion clip sets the length."""
+        every frame of `motion` (B, T, C, H, W): (B, T, C, H, W). The motion clip sets the length.
+        With `relative`, the motion clip's motion from its first frame is applied to the content
+        frame's own pose (FOMM's animation mode) instead of its poses themselves."""
         B, T = motion.shape[:2]
         c = self.model.content(content[:, 0])
         c_rep = c.map(lambda t: t.repeat_interleave(T, 0))
-        frames = self.model.decode(c_rep, self.model.pose(motion.flatten(0, 1)))
+        poses = self.model.pose(motion.flatten(0, 1))
+        if relative:
+            start = poses.view(B, T, -1)[:, :1].expand(B, T, -1).reshape(B * T, -1)
+            poses = self.model.relative_pose(self.model.pose(content[:, 0]).repeat_interleave(T, 0), poses, start)
+        frames = self.model.decode(c_rep, poses)
         return frames.view(B, T, *frames.shape[1:]).float()
 
 

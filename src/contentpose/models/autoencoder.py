@@ -69,6 +69,12 @@ class ContentPoseAutoencoder(nn.Module):
     def pose(self, x: torch.Tensor) -> torch.Tensor:
         return self.pose_encoder(pose_view(x, self.pose_input))
 
+    def relative_pose(self, source: torch.Tensor, driving: torch.Tensor, start: torch.Tensor) -> torch.Tensor:
+        """Relative motion (FOMM's animation mode): the pose (B, Dp) that moves the source frame's pose
+        as the driving clip moved from its first frame's pose `start` to `driving` (each (B, Dp)):
+        here source + (driving - start); an architecture whose pose is not additive overrides it."""
+        return source + driving - start
+
     def forward(self, x_content: torch.Tensor, x_pose: torch.Tensor) -> torch.Tensor:
         """Decode the content of `x_content` with the pose of `x_pose` (both (B, C, H, W))."""
         return self.decode(self.content(x_content), self.pose(x_pose))

@@ -2,7 +2,9 @@
 
 A and B are video files (read like the run's video folders: square crop `data.crop`, resized to the
 frame size, every `data.stride`-th frame) or clips of the run's own data: `test:N` (held-out clip N)
-or `train:N` (training clip N). The motion clip sets the length. Writes MP4/GIF videos (A, B and the
+or `train:N` (training clip N); A may also be a still image (its centre square, resized). The motion
+clip sets the length. `--relative` applies B's motion since its first frame to A's own pose (FOMM's
+animation mode: a still image keeps its place and size) instead of B's poses. Writes MP4/GIF videos (A, B and the
 result side by side, one time step per video frame) and a PNG strip (rows A, B, result).
 """
 
@@ -11,18 +13,20 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import torch
 from PIL import Image
 
 from contentpose.config import Config
 from contentpose.data.video import decode_video
 from contentpose.errors import UserError
-from contentpose.trained import Trained, load_trained
+from contentpose.trained import Trained, TrainedRun, load_trained
 from contentpose.viz.grid import grid_image, save_grid
 from contentpose.viz.prediction import strip_steps
 from contentpose.viz.video import VIDEO_SUFFIXES, write_video
 
 OUTPUT_SUFFIXES = VIDEO_SUFFIXES + (".png",)
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")  # a still image: one content frame
 DATA_CLIP = re.compile(r"^(train|val|test):(.*)$")
 LABELS = ["content", "motion", "result"]
 
@@ -43,15 +47,32 @@ def read_run_video(cfg: Config, path: str | Path, max_frames: int | None = None)
     return torch.from_numpy(frames).float() / 255
 
 
+def read_image(cfg: Config, path: str | Path) -> torch.Tensor:
+    """A still image as one frame of the run's data: its centre square, resized to the frame size
+    (area-averaged), in the run's channels: (1, C, H, W) in [0, 1] on the CPU."""
+    try:
+        with Image.open(path) as image:
+            image = image.convert("RGB" if cfg.data.colour else "L")
+    except (OSError, ValueError) as err:
+        raise UserError(f"cannot read the image {path}: {err}") from None
+    side = min(image.size)
+    left, top = (image.width - side) // 2, (image.height - side) // 2
+    image = image.crop((left, top, left + side, top + side)).resize((cfg.data.frame_size,) * 2, Image.BOX)
+    x = torch.from_numpy(np.asarray(image, dtype=np.float32) / 255)
+    return (x.permute(2, 0, 1) if x.dim() == 3 else x[None])[None]
+
+
 def read_source(run: Trained, source: str, max_frames: int) -> torch.Tensor:
-    """`test:N`, `train:N` (clip N of the run's data) or a video file -> up to `max_frames` frames
-    (T, C, H, W) in [0, 1] on the run's device."""
+    """`test:N`, `train:N` (clip N of the run's data), an image file (one frame) or a video file -> up
+    to `max_frames` frames (T, C, H, W) in [0, 1] on the run's device."""
     found = DATA_CLIP.match(source)
     if found and not Path(source).exists():
         split, number = found.groups()
         if not number.isdigit():
             raise UserError(f"{source!r}: a clip of the run's data is written {split}:N, N a clip number (0, 1, ...)")
         return run.dataset(split).clip(int(number), max_frames).to(run.device)
+    if Path(source).suffix.lower() in IMAGE_SUFFIXES:
+        return read_image(run.config, source).to(run.device)
     return read_run_video(run.config, source, max_frames).to(run.device)
 
 
@@ -63,8 +84,10 @@ def transfer_to_files(
     frames: int = 100,
     fps: int = 10,
     device: str = "auto",
+    relative: bool = False,
 ) -> list[Path]:
-    """Transfer `motion`'s motion (up to `frames` frames) onto `content`'s content; write `outputs`."""
+    """Transfer `motion`'s motion (up to `frames` frames) onto `content`'s content; write `outputs`.
+    `relative`: the motion since the motion clip's first frame, applied to the content's own pose."""
     check_transfer_outputs(outputs, frames)
     run = load_trained(run_path, device)
     if not hasattr(run, "transfer"):
@@ -72,6 +95,8 @@ def transfer_to_files(
             f"{run_path} holds a {run.config.objective.name} run, which cannot transfer motion: "
             f"transfer needs a run with content and motion encoders (drnet, mipae, dsvae)"
         )
+    if relative and not isinstance(run, TrainedRun):
+        raise UserError(f"--relative needs a content/pose autoencoder (drnet, mipae); {run_path} is not one")
     a = read_source(run, content, frames)
     b = read_source(run, motion, frames)
     if len(b) < 2:
@@ -79,7 +104,7 @@ def transfer_to_files(
             f"{motion} gives {len(b)} frame (after data.stride {run.config.data.stride}); "
             f"the motion clip needs at least 2"
         )
-    result = run.transfer(a[None], b[None])[0]
+    result = (run.transfer(a[None], b[None], relative=True) if relative else run.transfer(a[None], b[None]))[0]
     return write_transfer(a, b, result, outputs, fps)
 
 

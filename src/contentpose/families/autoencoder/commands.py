@@ -23,7 +23,10 @@ def transfer(args) -> None:
     """`contentpose transfer`: the content of one clip in the motion of another (also DSVAE's)."""
     from contentpose.viz.transfer import transfer_to_files
 
-    for path in transfer_to_files(args.run, args.content, args.motion, args.out, args.frames, args.fps, args.device):
+    paths = transfer_to_files(
+        args.run, args.content, args.motion, args.out, args.frames, args.fps, args.device, args.relative
+    )
+    for path in paths:
         print(f"wrote {path}")
 
 

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 def transfer(args) -> None:
     """`contentpose transfer`: poses from the figures' keypoints (or the keypoint regressor's reading)."""
+    from contentpose.errors import UserError
     from contentpose.viz.pose_transfer import pose_transfer_to_files
+
+    if args.relative:
+        raise UserError(f"--relative needs a content/pose autoencoder; {args.run} renders poses from keypoints")
 
     paths, score = pose_transfer_to_files(
         args.run, args.content, args.motion, args.out, args.frames, args.fps, args.device

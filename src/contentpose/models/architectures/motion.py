@@ -15,6 +15,7 @@ import torch
 
 from contentpose.families.autoencoder import AutoencoderModel
 from contentpose.models.autoencoder import Content, ContentPoseAutoencoder
+from contentpose.models.dense_motion import inverse2x2
 from contentpose.models.keypoints import KeypointEncoder
 from contentpose.models.warp_generator import WarpDecoder, WarpEncoder
 
@@ -48,3 +49,11 @@ class Autoencoder(ContentPoseAutoencoder):
 
     def complete(self, content: Content) -> bool:
         return content.skips is not None and content.points is not None
+
+    def relative_pose(self, source: torch.Tensor, driving: torch.Tensor, start: torch.Tensor) -> torch.Tensor:
+        """FOMM's relative motion: points source + (driving - start); Jacobians J_driving J_start^-1 J_source."""
+        K = source.shape[1] // 6
+        points = source[:, : 2 * K] + driving[:, : 2 * K] - start[:, : 2 * K]
+        jac = lambda pose: pose[:, 2 * K :].view(-1, K, 2, 2)  # noqa: E731
+        moved = jac(driving) @ inverse2x2(jac(start)) @ jac(source)
+        return torch.cat([points, moved.flatten(1)], dim=1)
