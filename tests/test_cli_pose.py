@@ -125,4 +125,4 @@ def test_evaluate_and_report_a_pose_to_frame_run(tmp_path, capsys, monkeypatch):
     assert (run / keypoint_regressor.REGRESSOR).is_file()  # cached for the next evaluation
     assert main(["report", str(run), "--device", "cpu"]) == 0
     page = (run / "report.html").read_text()
-    assert "Motion transfer" in page and "copy source frames" in page and "keypoint error (px)" in page
+    assert "Motion transfer" in page and "copy source frames" in page and "keypoint error px" in page

@@ -47,7 +47,7 @@ def test_identity_analysis_judges_each_sprite_factor_on_its_own(tmp_path, capsys
     assert set(result["curves"]["content"][-1]["changed_by_factor"]) == {"shape", "scale", "colour"}
     assert main(["report", str(run)]) == 0
     html = (run / "report.html").read_text()
-    assert "colour changed" in html and "factor alone" in html
+    assert "per factor: shape, scale, colour" in html and "colour  alone: generated" in html  # as evaluate printed
 
 
 def test_train_logs_both_players(gan_run):

@@ -1,5 +1,5 @@
 """A new family in three parts (docs/architecture.md): its configs and Family record, its objective
-(with the loaded run), its evaluation protocol and report section. Here all three live in this file;
+(with the loaded run), its evaluation protocol (with its Result) and report section. Here all three live in this file;
 registering the family is the only other change, and train, evaluate, report, load and the verbs
 work for it with no edit anywhere else."""
 
@@ -16,6 +16,7 @@ import torch.nn as nn
 import contentpose
 from contentpose.cli import main
 from contentpose.data.samplers import FramePairSampler
+from contentpose.eval.results import Result
 from contentpose.families import FAMILIES, Family, family_of
 from contentpose.trained import Trained, load_trained
 
@@ -44,6 +45,7 @@ TOY = Family(
     objectives={"toy": "test_families:ToyTraining"},
     loaded="test_families:TrainedToy",
     evaluate="test_families:evaluate_toys",
+    result="test_families:ToyResult",
     report="test_families:toy_sections",
 )
 
@@ -99,20 +101,25 @@ class TrainedToy(Trained):
 # ---- part 3: eval/toy.py ------------------------------------------------------------------------
 
 
+class ToyResult(Result):
+    def text(self) -> str:
+        return f"{self.name}: toy mse {self.data['mse']:.4f}"
+
+
 def evaluate_toys(paths, device="auto", out=None, split="val") -> dict:
     results = {"split": split, "runs": {}}
     for path in paths:
         run = load_trained(path, device)
         clip = run.dataset(split).clip(0, 4)[None]
-        entry = {"step": run.step, "mse": float(((run.transfer(clip, clip) - clip) ** 2).mean())}
+        entry = {"step": run.step, "split": split, "mse": float(((run.transfer(clip, clip) - clip) ** 2).mean())}
         (run.path / "eval.json").write_text(json.dumps(entry))
         results["runs"][str(path)] = entry
-        print(f"{run.path.name}: toy mse {entry['mse']:.4f}")
+        print(ToyResult(run.path.name, entry).text())
     return results
 
 
-def toy_sections(run, files, device, evaluation) -> list[str]:
-    return [f"<h2>Toy</h2><p>mse {evaluation['mse']:.4f}</p>" if evaluation else "<h2>Toy</h2>"]
+def toy_sections(run, files, device) -> list[str]:
+    return ["<h2>Toy</h2>"]
 
 
 # ---- the test ----------------------------------------------------------------------------------
@@ -138,7 +145,8 @@ def test_a_family_in_three_parts_trains_evaluates_reports_and_loads(toy_family, 
     assert main(["evaluate", str(run)]) == 0
     assert "toy mse" in capsys.readouterr().out
     assert main(["report", str(run)]) == 0
-    assert "<h2>Toy</h2><p>mse" in (run / "report.html").read_text()
+    page = (run / "report.html").read_text()
+    assert "<h2>Toy</h2>" in page and "run: toy mse" in page  # the section, and the scores as evaluate printed them
     model = contentpose.load(run, device="cpu")
     clip = model.clip("val", 0, frames=3)
     assert model.kind == "toy" and model.transfer(clip, clip).shape == clip.shape

@@ -31,7 +31,8 @@ class Family:
     objectives  objective name -> "module:Class" of the training objective (objectives/)
     loaded      "module:Class" of the loaded run (a `Trained` subclass with `from_networks`)
     evaluate    "module:function": (paths, device, out, split, pairs) -> results; prints its table
-    report      "module:function": (run, files, device, evaluation) -> HTML sections
+    result      "module:Class": a `eval.results.Result` of one run's eval.json (its text and HTML)
+    report      "module:function": (run, files, device) -> the report's HTML sections of pictures
     verbs       command -> "module:function" taking the parsed arguments, for the commands whose
                 work differs by family (predict, transfer, samples, ...); they live in the family's
                 commands.py, the only part of a family folder in the command-line layer
@@ -48,6 +49,7 @@ class Family:
     objectives: dict[str, str]
     loaded: str
     evaluate: str
+    result: str
     report: str
     verbs: dict[str, str] = field(default_factory=dict)
     predictor: bool = False
@@ -55,7 +57,7 @@ class Family:
     upgrade: Callable | None = None
 
     def part(self, what: str) -> Any:
-        """The imported part: "loaded", "evaluate" or "report"."""
+        """The imported part: "loaded", "evaluate", "result" or "report"."""
         return resolve(getattr(self, what))
 
     def objective_class(self, name: str) -> type:

@@ -19,9 +19,7 @@ import yaml
 
 from contentpose.errors import UserError
 from contentpose.eval.metrics.interpolation import interpolation_strips
-from contentpose.eval.metrics.intervals import format_cell
 from contentpose.eval.plots import plot_training_curves
-from contentpose.eval.protocols.autoencoder import BASELINE_LABELS, PREDICTION_ROWS, SWAP_METRICS
 from contentpose.trained import (
     CHECKPOINT,
     METRICS,
@@ -56,9 +54,6 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; 
 h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 1.6em; }
 .sub { color: #666; } figure { margin: 1em 0; } figcaption { color: #555; font-size: 0.9em; }
 img { max-width: min(100%, 800px); image-rendering: pixelated; }
-table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
-th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; }
-th:first-child, td:first-child { text-align: left; } th { background: #f4f4f4; }
 pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
 """
 
@@ -90,7 +85,13 @@ def write_report(run_path: str | Path, device: str = "auto", out: str | Path | N
                 _figure(plot_training_curves(curves, files / "curves.png"), "every logged figure against the step"),
             )
         )
-    sections += cfg.family.part("report")(run, files, device, evaluation)
+    sections += cfg.family.part("report")(run, files, device)
+    if evaluation:
+        split = evaluation.get("split", "val")
+        scores = cfg.family.part("result")(run.name, evaluation).html()
+        sections.append(
+            _section(f"Scores on the {split} split", f"<p>as `contentpose evaluate` printed them</p>{scores}")
+        )
     title = f"{run.name}: {cfg.objective.name} on {cfg.data.name}"
     page = (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
@@ -118,7 +119,7 @@ def data_summary(data) -> str:
     return f"Data: {what}; {data.frame_size}x{data.frame_size} {colour} frames; pairs up to {data.max_offset} frames apart."
 
 
-def autoencoder_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
+def autoencoder_sections(run: Path, files: Path, device: str) -> list[str]:
     trained = load_run(run, device)
     analogy = save_grid(analogy_grid(trained), files / "analogy.png", header=True)
     strips = save_grid(interpolation_strips(trained), files / "interpolation.png")
@@ -148,11 +149,11 @@ def autoencoder_sections(run: Path, files: Path, device: str, evaluation: dict |
             )
         except UserError as err:  # e.g. held-out clips shorter than 55 frames
             body = f"<p>No prediction video: {escape(str(err))}</p>"
-        if evaluation and (run / "prediction_curves.png").is_file():
-            body += _figure(run / "prediction_curves.png", "per-step PSNR/SSIM against copying the last context frame")
-        out.append(_section("Prediction", body + _prediction_tables(evaluation)))
-    if evaluation:
-        out.append(_section("Metrics", _autoencoder_tables(evaluation)))
+        if (run / "prediction_curves.png").is_file():  # written by `contentpose evaluate`
+            body += _figure(
+                run / "prediction_curves.png", "per-step PSNR/SSIM against copying the last frame and a constant shift"
+            )
+        out.append(_section("Prediction", body))
     return out
 
 
@@ -175,7 +176,7 @@ def _transfer_figures(run: Path, files: Path, device: str) -> str:
     )
 
 
-def forecaster_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
+def forecaster_sections(run: Path, files: Path, device: str) -> list[str]:
     grid = save_grid(forecast_grid(load_forecaster(run, device)), files / "forecasts.png")
     out = [
         _section(
@@ -188,30 +189,10 @@ def forecaster_sections(run: Path, files: Path, device: str, evaluation: dict | 
             ),
         )
     ]
-    if evaluation:
-        methods = {**evaluation.get("baselines", {}), **evaluation["methods"]}
-        rows = [
-            [
-                name,
-                *(format_cell(s, k, ".2f") for k in ("ade", "fde", "ade_best", "fde_best")),
-                s["spread"],
-                s["steady"].get("ade", "-"),
-                s["change"].get("ade", "-"),
-            ]
-            for name, s in methods.items()
-        ]
-        out.append(
-            _section(
-                "Metrics",
-                "<p>joint error in pixels, 95% intervals over windows; best of N samples; steady windows keep the last "
-                "action seen, change windows switch action during the forecast</p>"
-                + _table(["method", "ADE", "FDE", "ADE best", "FDE best", "spread", "ADE steady", "ADE change"], rows),
-            )
-        )
     return out
 
 
-def video_generator_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
+def video_generator_sections(run: Path, files: Path, device: str) -> list[str]:
     """VGAN: generated clips, their parts, and (conditional) clips continued from held-out first frames."""
     png, grid, parts = samples_to_files(run, files / "samples.png", files / "samples.gif", 4, 4, device=device)
     out = [
@@ -233,13 +214,13 @@ def video_generator_sections(run: Path, files: Path, device: str, evaluation: di
     return out
 
 
-def sequence_vae_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
+def sequence_vae_sections(run: Path, files: Path, device: str) -> list[str]:
     """DSVAE: swaps of held-out sequences and the two generation tests (scores: `contentpose evaluate`)."""
     grid, caption = save_sequence_swaps(run, files / "sequence_swaps.png", device)
     return [_section("Swaps and samples", _figure(grid, caption))]
 
 
-def pose_generator_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
+def pose_generator_sections(run: Path, files: Path, device: str) -> list[str]:
     grid = save_grid(transfer_grid([load_pose_generator(run, device)]), files / "transfer.png")
     body = _figure(
         grid,
@@ -247,22 +228,10 @@ def pose_generator_sections(run: Path, files: Path, device: str, evaluation: dic
         "in the source's pose) and the generated transfer; the target's reference frame leads "
         "each row",
     )
-    if evaluation:
-        t = evaluation["transfer"]
-        rows = [[name, s["psnr"], s["ssim"], s["flicker"]] for name, s in {**t["baselines"], **t["methods"]}.items()]
-        header, floor = ["method", "PSNR", "SSIM", "flicker"], ""
-        if "regressor_error_px" in t:  # keypoints read from the frames by a regressor trained on real ones
-            header.append("keypoint error (px)")
-            rows = [r + [s["keypoint_error_px"]] for r, s in zip(rows, {**t["baselines"], **t["methods"]}.values())]
-            floor = f"; the keypoint regressor's error on the true frames {t['regressor_error_px']:.2f} px"
-        body += (
-            f"<p>{t['pairs']} held-out pairs of {t['frames']} frames; the truth's flicker "
-            f"{t['truth_flicker']:.4f}{floor}</p>" + _table(header, rows)
-        )
     return [_section("Motion transfer", body)]
 
 
-def generator_sections(run: Path, files: Path, device: str, evaluation: dict | None) -> list[str]:
+def generator_sections(run: Path, files: Path, device: str) -> list[str]:
     gen = load_generator(run, device)
     samples = save_grid(sample_grid(gen), files / "samples.png")
     grid = save_grid(traverse_grid(gen), files / "traverse.png")
@@ -275,138 +244,14 @@ def generator_sections(run: Path, files: Path, device: str, evaluation: dict | N
             + _figure(video, "one z_M path applied to six z_C"),
         ),
     ]
-    if evaluation and "curves" in evaluation and (run / "identity.png").is_file():
+    if (run / "identity.png").is_file():  # written by `contentpose evaluate`
         out.append(
             _section(
                 "Identity analysis",
-                _figure(run / "identity.png", "content change against the perturbation norm of z_C alone or z_M alone")
-                + _identity_tables(evaluation),
+                _figure(run / "identity.png", "content change against the perturbation norm of z_C alone or z_M alone"),
             )
         )
     return out
-
-
-def _autoencoder_tables(e: dict) -> str:
-    html = ""
-    if "swap" in e:
-        named = [
-            ("model: swap D(Ec(a), Ep(b))", e["swap"]),
-            ("model: reconstruction (content of b)", e["reconstruction"]),
-            *[(label, e["baselines"][key]) for key, label in BASELINE_LABELS.items() if key in e["baselines"]],
-        ]
-        judge = e.get("object_judge") or {}
-        if "real_frames" in judge:
-            named.append(("true frames (the judge's ceiling)", judge["real_frames"]))
-        rows = [[label, *(format_cell(x, key, fmt) for key, _, fmt in SWAP_METRICS)] for label, x in named]
-        html += f"<h3>Swap fidelity ({e.get('split', 'test')} split, {e.get('pairs', '')} pairs)</h3>" + _table(
-            ["", *(label for _, label, _ in SWAP_METRICS)], rows
-        )
-        html += (
-            "<p>Each cell: the mean over pairs and its 95% bootstrap interval. All objects / per object: a "
-            "judge trained on windows of real frames names each of a's objects in the window at its true "
-            "place in b's pose (best assignment); fg IoU: the drawn foreground against the truth's mask. "
-            "Cut-and-paste moves a's objects to b's places without learning; a model is only worth its "
-            "score beside it.</p>"
-        )
-    else:
-        html += "<h3>Reconstruction</h3>" + _table(
-            ["", "PSNR", "SSIM"], [["held-out frames", e["reconstruction"]["psnr"], e["reconstruction"]["ssim"]]]
-        )
-    if "disentanglement" in e:
-        d = e["disentanglement"]
-        html += (
-            f"<h3>Disentanglement</h3><p>MIG {d['mig']['mig']:.3f}, group score {d['group']['score']:.3f} "
-            f"on {d['frames']} held-out frames. Probes: accuracy for content factors, R&sup2; for pose factors.</p>"
-        )
-        html += _table(
-            ["factor", "kind", "from content", "from pose", "chance", "MIG"],
-            [
-                [k, p["kind"], p["from_content"], p["from_pose"], p["chance"], d["mig"]["per_factor"].get(k, "")]
-                for k, p in d["probes"].items()
-            ],
-        )
-    if "action_probes" in e:
-        a = e["action_probes"]
-        html += "<h3>Action probe</h3>" + _table(
-            ["from", "accuracy"], [["content", a["from_content"]], ["pose", a["from_pose"]], ["chance", a["chance"]]]
-        )
-    return html
-
-
-def _prediction_tables(e: dict | None) -> str:
-    if not e or "prediction" not in e:
-        return ""
-    p = e["prediction"]
-    html = _table(
-        ["setting", "forecast (95% intervals over clips)", "PSNR", "SSIM"],
-        [
-            [f"{c['context']} context -> {c['horizon']} future", label]
-            + [format_cell(c[key], f"{k}_mean", f) for k, f in (("psnr", ".2f"), ("ssim", ".3f"))]
-            for c in p["curves"]
-            for key, label in PREDICTION_ROWS.items()
-            if key in c
-        ],
-    )
-    if "rollout" in p:
-        r = p["rollout"]
-        html += (
-            f"<p>Long rollout from {r['context']} context frames, {r['clips']} clips, "
-            f"{r['frames_per_s']:.0f} generated frames/s:</p>"
-        )
-        html += _table(
-            ["step", "content accuracy", "on real frames", "on their reconstructions", "sharpness vs real"],
-            [
-                [
-                    s,
-                    format_cell(x, "content_accuracy", ".3f"),
-                    x["content_accuracy_real"],
-                    x.get("content_accuracy_reconstructed", "-"),
-                    x["sharpness_ratio"],
-                ]
-                for s, x in r["steps"].items()
-            ],
-        )
-    return html
-
-
-def _identity_tables(e: dict) -> str:
-    factors = list(e["sets"].get("by_factor", {}))
-    per = factors if len(factors) > 1 else []  # one factor: the "content changed" column says it all
-    rows = [
-        [
-            f"z_{'C' if sub == 'content' else 'M'}",
-            r["fraction"],
-            r["norm"],
-            r["content_changed"],
-            *[r["changed_by_factor"][f] for f in per],
-            r["embedding_distance"],
-        ]
-        for sub in ("content", "motion")
-        for r in e["curves"][sub]
-    ]
-    s = e["sets"]
-    html = (
-        _table(
-            [
-                "perturbed",
-                "fraction t",
-                "|dz|",
-                "content changed",
-                *[f"{f} changed" for f in per],
-                "embedding distance",
-            ],
-            rows,
-        )
-        + f"<p>Sets of {s['set_size']} frames with one content label (95% intervals over the sets): generated "
-        f"{format_cell(s, 'generated', '.3f')}, real {format_cell(s, 'real', '.3f')}, independent frames "
-        f"{format_cell(s, 'independent_frames', '.3f')}.</p>"
-    )
-    if per:
-        html += _table(
-            ["factor alone", "generated sets", "real sets", "independent frames"],
-            [[f, v["generated"], v["real"], v["independent_frames"]] for f, v in s["by_factor"].items()],
-        )
-    return html
 
 
 def _read_evaluation(run: Path) -> dict | None:
@@ -431,10 +276,3 @@ def _figure(path: Path, caption: str) -> str:
         f"<figure><img src='data:{mime};base64,{data}' alt='{escape(caption, quote=True)}'>"
         f"<figcaption>{escape(caption)}</figcaption></figure>"
     )
-
-
-def _table(header: list[str], rows: list[list]) -> str:
-    cell = lambda v: f"{v:.4g}" if isinstance(v, float) else escape(str(v))  # noqa: E731
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"

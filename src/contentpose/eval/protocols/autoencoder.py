@@ -21,6 +21,7 @@ from contentpose.eval.plots import plot_prediction_curves
 from contentpose.eval.protocols.held_out_video import format_held_out_video, held_out_video_scores
 from contentpose.eval.protocols.sprites import SpritesProtocol, format_sprites
 from contentpose.eval.protocols.swap import BASELINES, reconstruction_fidelity, swap_fidelity
+from contentpose.eval.results import Result
 from contentpose.models.video_predictor import VideoPredictor
 from contentpose.trained import PREDICTOR, TrainedRun, load_predictor, load_run
 
@@ -92,17 +93,7 @@ def evaluate_autoencoders(
     else:
         print(f"Held-out frames of real clips, {split} split (swap fidelity and factor metrics need synthetic data)")
         for path, entry in results["runs"].items():
-            r = entry["reconstruction"]
-            if "held_out" in entry:
-                print(format_held_out_video(Path(path).name, entry["held_out"]))
-            else:
-                print(f"  {Path(path).name}: reconstruction PSNR {r['psnr']:.2f}, SSIM {r['ssim']:.4f}")
-            if "action_probes" in entry:
-                a = entry["action_probes"]
-                print(
-                    f"  action probe on {a['test_clips']} test clips: from content {a['from_content']:.3f}, "
-                    f"from pose {a['from_pose']:.3f} (chance {a['chance']:.3f})"
-                )
+            print(format_real_clips(Path(path).name, entry))
         if sprites is not None:
             print()
             print(format_sprites({Path(p).name: e["sprites"] for p, e in results["runs"].items()}))
@@ -114,6 +105,45 @@ def evaluate_autoencoders(
             print(format_prediction(Path(path).name, entry["prediction"]))
     _write(out, results)
     return results
+
+
+def format_real_clips(name: str, entry: dict) -> str:
+    """A run's scores on real clips: held-out transfers (or its reconstruction) and action probes."""
+    r = entry["reconstruction"]
+    if "held_out" in entry:
+        lines = [format_held_out_video(name, entry["held_out"])]
+    else:
+        lines = [f"  {name}: reconstruction PSNR {r['psnr']:.2f}, SSIM {r['ssim']:.4f}"]
+    if "action_probes" in entry:
+        a = entry["action_probes"]
+        lines.append(
+            f"  action probe on {a['test_clips']} test clips: from content {a['from_content']:.3f}, "
+            f"from pose {a['from_pose']:.3f} (chance {a['chance']:.3f})"
+        )
+    return "\n".join(lines)
+
+
+class AutoencoderResult(Result):
+    """One autoencoder run's eval.json as `evaluate` prints it (the run alone in its tables)."""
+
+    def text(self) -> str:
+        e, name = self.data, self.name
+        alone = {
+            "split": e["split"],
+            "baselines": e.get("baselines", {}),
+            "object_judge": e.get("object_judge", {}),
+            "runs": {name: e},
+        }
+        parts = []
+        if "swap" in e:
+            parts += [format_table(alone, n_pairs=e["pairs"]), format_disentanglement(alone)]
+        else:
+            parts.append(format_real_clips(name, e))
+        if "sprites" in e:
+            parts += [format_sprites({name: e["sprites"]}), format_disentanglement(alone)]
+        if "prediction" in e:
+            parts.append(format_prediction(name, e["prediction"]))
+        return "\n\n".join(parts)
 
 
 def _write(out: Path | None, results: dict) -> None:

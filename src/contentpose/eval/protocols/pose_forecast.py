@@ -26,6 +26,7 @@ import torch
 from contentpose.data.synthetic import START_TIMES
 from contentpose.errors import UserError
 from contentpose.eval.metrics.intervals import format_cell, summarise
+from contentpose.eval.results import Result
 from contentpose.trained import load_forecaster
 
 BEST_OF = 10  # samples per clip for best-of-N and spread
@@ -141,7 +142,12 @@ def evaluate_forecasters(
         "runs": {},
     }
     for run in runs:
-        entry = {"step": run.step, "latent": run.config.model.forecast_latent, "methods": {}}
+        entry = {
+            "step": run.step,
+            "latent": run.config.model.forecast_latent,
+            **{k: results[k] for k in ("split", "context", "horizon", "best_of", "frame_size")},
+            "methods": {},
+        }
         g = torch.Generator().manual_seed(seed)
         if run.config.model.forecast_latent:
             entry["methods"]["CVAE, z ~ prior"] = scores(run.forecast(past, horizon, samples, g), future, changes)
@@ -157,6 +163,15 @@ def evaluate_forecasters(
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, indent=2))
     return results
+
+
+class ForecastResult(Result):
+    """One pose forecasting run's eval.json: its forecasts beside the baselines."""
+
+    def text(self) -> str:
+        e = self.data
+        alone = {k: e[k] for k in ("context", "horizon", "best_of", "frame_size")}
+        return format_forecast_table({**alone, "baselines": e["baselines"], "runs": {self.name: e}})
 
 
 def table_rows(results: dict) -> list[tuple[str, dict]]:

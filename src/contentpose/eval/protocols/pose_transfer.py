@@ -29,6 +29,7 @@ from contentpose.eval.judges.keypoint_regressor import keypoint_error, keypoint_
 from contentpose.eval.metrics.image_metrics import psnr, ssim
 from contentpose.eval.metrics.intervals import summarise
 from contentpose.eval.protocols.swap import content_disjoint_partner
+from contentpose.eval.results import Result
 from contentpose.trained import load_pose_generator
 
 HEAD, PELVIS = KEYPOINTS.index("head"), KEYPOINTS.index("pelvis")
@@ -163,6 +164,13 @@ def evaluate_pose_generators(
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"runs": results}, indent=2))
     return results
+
+
+class PoseTransferResult(Result):
+    """One pose-to-frame run's eval.json: its transfers beside the copies and cut-and-paste."""
+
+    def text(self) -> str:
+        return format_transfer({self.name: self.data["transfer"]})
 
 
 def format_transfer(transfer: dict) -> str:

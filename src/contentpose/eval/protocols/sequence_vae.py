@@ -24,6 +24,7 @@ import torch
 
 from contentpose.eval.protocols.sprites import SpritesProtocol, format_sprites
 from contentpose.eval.protocols.swap import best_match, content_disjoint_partner
+from contentpose.eval.results import Result
 from contentpose.trained import TrainedSequenceVAE, load_sequence_vae
 
 
@@ -94,6 +95,23 @@ SPRITES_ROWS = {
 }
 
 
+class SequenceVAEResult(Result):
+    """One DSVAE run's eval.json: reconstruction, swaps (synthetic data), the Sprites tests."""
+
+    def text(self) -> str:
+        e, r = self.data, self.data["reconstruction"]
+        lines = [
+            f"{self.name} ({e['objective']}, step {e['step']}): reconstruction of held-out "
+            f"{e.get('length', '?')}-frame sequences PSNR {r['psnr']:.2f}, SSIM {r['ssim']:.4f}"
+        ]
+        for name, s in e.get("swap", {}).items():
+            lines.append(f"  {name:22} PSNR {s['psnr']:6.2f}, SSIM {s['ssim']:.4f}  (vs a's content in b's poses)")
+        if "sprites" in e:
+            rows = {f"{self.name}: {label}": e["sprites"][key] for key, label in SPRITES_ROWS.items()}
+            lines.append(format_sprites(rows))
+        return "\n".join(lines)
+
+
 def evaluate_sequence_vaes(
     paths: list[Path], device: str = "auto", out: Path | None = None, split: str = "val"
 ) -> dict:
@@ -108,24 +126,14 @@ def evaluate_sequence_vaes(
             "objective": run.config.objective.name,
             "reconstruction": sequence_reconstruction(run, data, length),
         }
-        r = entry["reconstruction"]
-        print(
-            f"{run.path.name} ({entry['objective']}, step {run.step}): reconstruction of held-out "
-            f"{length}-frame sequences PSNR {r['psnr']:.2f}, SSIM {r['ssim']:.4f}"
-        )
+        entry["length"] = length
         if hasattr(data, "render"):  # synthetic: a's content can be drawn in b's poses
             entry["swap"] = sequence_swap_fidelity(run, data, length)
-            for name, s in entry["swap"].items():
-                print(f"  {name:22} PSNR {s['psnr']:6.2f}, SSIM {s['ssim']:.4f}  (vs a's content in b's poses)")
         if run.config.data.name == "lpc_sprites":
             if protocol is None or protocol.test.cache_key != data.cache_key:
                 protocol = SpritesProtocol(run, split)  # the judge and baselines of this data, once
             entry["sprites"] = sprites_generation(run, protocol)
-            print(
-                format_sprites(
-                    {f"{run.path.name}: {label}": entry["sprites"][key] for key, label in SPRITES_ROWS.items()}
-                )
-            )
+        print(SequenceVAEResult(run.path.name, entry).text())
         (run.path / "eval.json").write_text(json.dumps(entry, indent=2))
         results["runs"][str(path)] = entry
     if out is not None:

@@ -13,6 +13,7 @@ from contentpose.eval.plots import plot_identity_curves
 from contentpose.eval.protocols.autoencoder import _write
 from contentpose.eval.protocols.identity import perturbation_curves, reference_distance, set_consistency
 from contentpose.eval.protocols.sprites import SpritesProtocol, format_generator_agreement
+from contentpose.eval.results import Result
 from contentpose.trained import load_generator
 
 
@@ -31,7 +32,7 @@ def evaluate_generators(paths: list[Path], device: str = "auto", out: Path | Non
             }
             (gen.path / "eval.json").write_text(json.dumps(entry, indent=2))
             results["runs"][str(path)] = entry
-            print(format_generator_agreement(gen.path.name, entry["sprites"]))
+            print(SetGanResult(gen.path.name, entry).text())
             continue
         if not hasattr(data, "factor_values"):
             raise UserError(
@@ -50,9 +51,18 @@ def evaluate_generators(paths: list[Path], device: str = "auto", out: Path | Non
         }
         (gen.path / "eval.json").write_text(json.dumps(entry, indent=2))
         results["runs"][str(path)] = entry
-        print(format_identity(gen.path.name, entry))
+        print(SetGanResult(gen.path.name, entry).text())
     _write(out, results)
     return results
+
+
+class SetGanResult(Result):
+    """One Set GAN run's eval.json: the identity analysis, or on Sprites the judge's agreements."""
+
+    def text(self) -> str:
+        if "sprites" in self.data:
+            return format_generator_agreement(self.name, self.data["sprites"])
+        return format_identity(self.name, self.data)
 
 
 def format_identity(name: str, entry: dict) -> str:

@@ -22,6 +22,7 @@ from contentpose.errors import UserError
 from contentpose.eval.judges.video_classifier import video_classifier, video_scores
 from contentpose.eval.metrics.image_metrics import PSNR_CAP, psnr, ssim
 from contentpose.eval.metrics.intervals import format_cell, mean_interval
+from contentpose.eval.results import Result
 from contentpose.models.vgan import VideoParts
 from contentpose.trained import load_video_generator
 
@@ -141,11 +142,18 @@ def evaluate_video_generators(
             entry["unconditional"] = unconditional_scores(gen, classifier.to(gen.device), data)
         (gen.path / "eval.json").write_text(json.dumps(entry, indent=2))
         results[str(path)] = entry
-        print(format_video_generator(gen.path.name, entry))
+        print(VganResult(gen.path.name, entry).text())
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"runs": results}, indent=2))
     return results
+
+
+class VganResult(Result):
+    """One VGAN run's eval.json: video-classifier scores, or (conditional) per-step future scores."""
+
+    def text(self) -> str:
+        return format_video_generator(self.name, self.data)
 
 
 def format_video_generator(name: str, entry: dict) -> str:

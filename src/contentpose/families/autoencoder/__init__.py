@@ -208,6 +208,7 @@ FAMILY = Family(
     objectives={"drnet": "contentpose.objectives.drnet:DrNet", "mipae": "contentpose.objectives.mipae:MIPAE"},
     loaded="contentpose.trained:TrainedRun",
     evaluate="contentpose.eval.protocols.autoencoder:evaluate_autoencoders",
+    result="contentpose.eval.protocols.autoencoder:AutoencoderResult",
     report="contentpose.viz.html_report:autoencoder_sections",
     verbs={
         "predict": "contentpose.families.autoencoder.commands:predict",

@@ -37,6 +37,7 @@ FAMILY = Family(
     objectives={"dsvae": "contentpose.objectives.dsvae:DSVAEObjective"},
     loaded="contentpose.trained:TrainedSequenceVAE",
     evaluate="contentpose.eval.protocols.sequence_vae:evaluate_sequence_vaes",
+    result="contentpose.eval.protocols.sequence_vae:SequenceVAEResult",
     report="contentpose.viz.html_report:sequence_vae_sections",
     verbs={"transfer": "contentpose.families.autoencoder.commands:transfer"},
 )

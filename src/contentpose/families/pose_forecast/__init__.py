@@ -35,6 +35,7 @@ FAMILY = Family(
     objectives={"poseforecast": "contentpose.objectives.pose_forecast:PoseForecast"},
     loaded="contentpose.trained:TrainedForecaster",
     evaluate="contentpose.eval.protocols.pose_forecast:evaluate_forecasters",
+    result="contentpose.eval.protocols.pose_forecast:ForecastResult",
     report="contentpose.viz.html_report:forecaster_sections",
     verbs={"predict": "contentpose.families.pose_forecast.commands:predict"},
     predictor=True,

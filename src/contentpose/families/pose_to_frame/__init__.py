@@ -35,6 +35,7 @@ FAMILY = Family(
     objectives={"posegen": "contentpose.objectives.posegen:PoseGen"},
     loaded="contentpose.trained:TrainedPoseGenerator",
     evaluate="contentpose.eval.protocols.pose_transfer:evaluate_pose_generators",
+    result="contentpose.eval.protocols.pose_transfer:PoseTransferResult",
     report="contentpose.viz.html_report:pose_generator_sections",
     verbs={"transfer": "contentpose.families.pose_to_frame.commands:transfer"},
 )

@@ -36,6 +36,7 @@ FAMILY = Family(
     objectives={"setgan": "contentpose.objectives.setgan:SetGAN"},
     loaded="contentpose.trained:TrainedGenerator",
     evaluate="contentpose.eval.protocols.set_gan:evaluate_generators",
+    result="contentpose.eval.protocols.set_gan:SetGanResult",
     report="contentpose.viz.html_report:generator_sections",
     verbs={
         "samples": "contentpose.families.set_gan.commands:samples",

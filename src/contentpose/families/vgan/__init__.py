@@ -38,6 +38,7 @@ FAMILY = Family(
     objectives={"vgan": "contentpose.objectives.vgan:VGAN", "vgan_cond": "contentpose.objectives.vgan:ConditionalVGAN"},
     loaded="contentpose.trained:TrainedVideoGenerator",
     evaluate="contentpose.eval.protocols.vgan:evaluate_video_generators",
+    result="contentpose.eval.protocols.vgan:VganResult",
     report="contentpose.viz.html_report:video_generator_sections",
     verbs={
         "predict": "contentpose.families.vgan.commands:predict",
