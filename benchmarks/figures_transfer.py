@@ -26,6 +26,7 @@ import torch
 
 from common import machine, train_once, write_json
 from contentpose.config import load_config
+from contentpose.errors import UserError
 from contentpose.eval.judges.keypoint_regressor import keypoint_regressor
 from contentpose.eval.metrics.intervals import format_cell
 from contentpose.eval.protocols.pose_transfer import frame_transfer_scores, transfer_pairs, transfer_scores
@@ -56,7 +57,10 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     print(f"machine: {machine()}")
-    motion = load_run(args.motion)
+    try:
+        motion = load_run(args.motion)
+    except UserError as err:
+        raise SystemExit(f"figures_transfer: {err}") from None
     if motion.config.data.name != "figures":
         raise SystemExit(f"{args.motion} was not trained on figures")
     timing = train_once("posegen_quick", args.out / "posegen", [*posegen_overrides(motion), *args.set])

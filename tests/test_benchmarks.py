@@ -177,6 +177,46 @@ def test_pose_benchmark(tmp_path):
     assert (tmp_path / "forecasts.png").is_file() and (tmp_path / "transfer.png").is_file()
 
 
+def test_figures_transfer_refuses_a_missing_run_in_one_line(tmp_path, monkeypatch, capsys):
+    assert "run folder not found" in refusal(
+        "figures_transfer.py", ["--motion", str(tmp_path / "nowhere")], monkeypatch, capsys
+    )
+
+
+@pytest.mark.slow
+def test_figures_transfer_benchmark(tmp_path):
+    """A 2-step motion run on figures over photos against a 2-step pose-to-frame run: every row scored."""
+    motion = tmp_path / "motion"
+    train_args = [
+        "train",
+        "figures_photo",
+        "train.steps=2",
+        "data.frame_size=32",
+        "data.test_clips=16",
+        "model.width=8",
+    ]
+    subprocess.run([sys.executable, "-m", "contentpose.cli", *train_args, "--out", str(motion), "--quiet"], check=True)
+    out = _run(
+        "figures_transfer.py",
+        "--motion",
+        str(motion),
+        "--out",
+        str(tmp_path),
+        "--pairs",
+        "8",
+        "--json",
+        str(tmp_path / "r.json"),
+        "--picture",
+        str(tmp_path / "p.png"),
+        "--set",
+        "train.steps=2",
+        "model.width=8",
+    )
+    result = json.loads((tmp_path / "r.json").read_text())["transfer"]
+    assert "motion model (frames only)" in result["methods"] and "copy source frames" in result["baselines"]
+    assert "strongest baseline on keypoints" in out and (tmp_path / "p.png").is_file()
+
+
 @pytest.mark.slow
 def test_figures_samples_picture(tmp_path):
     from PIL import Image
