@@ -46,6 +46,7 @@ def test_baselines_on_straight_motion():
     held = scores(hold_last(past, 5), future, steady)
     assert cv["ade"] == 0 and cv["fde"] == 0 and cv["spread"] == 0
     assert held["curve"] == [1, 2, 3, 4, 5] and held["fde"] == 5 and held["ade"] == 3
+    assert held["ade_ci"] == [3, 3] and cv["fde_ci"] == [0, 0]  # intervals over windows (all alike here)
 
 
 def test_best_of_n_and_spread():

@@ -60,6 +60,8 @@ def test_scores_take_the_first_sample_and_the_best_of_n():
     assert s["rendered forecast, best of 3"]["psnr"] == 100.0 and s["rendered forecast, best of 3"]["ssim"] > 0.99
     assert s["rendered forecast, one sample"]["psnr"] < 15 and s["rendered true future keypoints"]["psnr"] == 100.0
     assert s["copy last seen frame"]["psnr"] < 15
+    lo, hi = s["rendered forecast, one sample"]["psnr_ci"]  # a 95% interval over the clips
+    assert lo <= s["rendered forecast, one sample"]["psnr"] <= hi and lo < hi
 
 
 def test_keypoint_errors_take_the_first_sample_and_the_lowest_of_n():
