@@ -156,16 +156,19 @@ def ones_sampler():
 @pytest.fixture(scope="session", autouse=True)
 def short_judges():
     """For the whole test run the content classifier is half as wide (width 16) and trains 400 steps,
-    not `evaluate`'s 1000; the object judge likewise (width 16, 50 steps): plenty for what the tests
+    not `evaluate`'s 1000; the object judge likewise (width 16, 50 steps), the keypoint regressor 100
+    steps: plenty for what the tests
     check (the tests that read the judges train their own), at a fraction of the cost (the full
     classifier takes 24 s of one thread on TINY's data). Session-wide, so that session fixtures (the
     shared classifier, the evaluated runs) are built with them too. Yields the full settings."""
     from contentpose.eval.judges import content_classifier as cc
+    from contentpose.eval.judges import keypoint_regressor as kr
     from contentpose.eval.judges import object_judge as oj
 
     full = {(cc, "STEPS"): cc.STEPS, (cc, "ContentClassifier"): cc.ContentClassifier}
-    full |= {(oj, "STEPS"): oj.STEPS, (oj, "ObjectJudge"): oj.ObjectJudge}
+    full |= {(oj, "STEPS"): oj.STEPS, (oj, "ObjectJudge"): oj.ObjectJudge, (kr, "STEPS"): kr.STEPS}
     patch = pytest.MonkeyPatch()
+    patch.setattr(kr, "STEPS", 100)
     patch.setattr(cc, "STEPS", 400)
     patch.setattr(cc, "ContentClassifier", functools.partial(cc.ContentClassifier, width=16))
     patch.setattr(oj, "STEPS", 50)

@@ -3,7 +3,7 @@ from conftest import TINY, for_objective
 
 from contentpose.config import load_config
 from contentpose.objectives import build_objective
-from contentpose.objectives.setgan import discriminator_loss, generate, generator_loss, uniform_latents
+from contentpose.objectives.setgan import discriminator_loss, generate, generator_loss, mixed_sets, uniform_latents
 
 
 def test_latents_are_uniform_in_the_box():
@@ -40,3 +40,30 @@ def test_step_updates_both_networks_from_real_sets():
     assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake"} and all(torch.isfinite(v) for v in logs.values())
     for name, module in gan.modules.items():
         assert any(not torch.equal(a, b) for a, b in zip(before[name], module.parameters())), name
+
+
+def test_mixed_sets_take_each_frame_from_another_clip():
+    real = torch.arange(5.0)[:, None, None, None, None].expand(5, 3, 1, 2, 2) * 10 + torch.arange(3.0)[
+        None, :, None, None, None
+    ]  # clip b, frame j holds 10 b + j
+    mixed = mixed_sets(real)
+    assert mixed.shape == real.shape
+    clips = (mixed[..., 0, 0, 0] // 10).long()  # (5, 3): the clip each frame came from
+    assert all(len(set(row.tolist())) == 3 for row in clips)  # three clips per set
+    assert torch.equal(mixed[..., 0, 0, 0] % 10, real[..., 0, 0, 0] % 10)  # frame j stays frame j
+
+
+def test_mixed_sets_change_the_discriminator_loss_only_when_asked():
+    cfgs = [
+        load_config("setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", f"objective.mixed_sets={w}"])
+        for w in (0, 1)
+    ]
+    assert cfgs[1].objective.losses()[-1] == "mixed real sets as fakes (x1)"
+    real = torch.rand(4, 3, 1, 32, 32)
+    d_losses = []
+    for cfg in cfgs:
+        torch.manual_seed(0)
+        gan = build_objective(cfg, 1, torch.device("cpu"))
+        torch.manual_seed(1)
+        d_losses.append(float(gan.step(real)["d_loss"]))
+    assert d_losses[1] > d_losses[0] + 0.3  # the extra BCE term of an untrained D is about ln 2

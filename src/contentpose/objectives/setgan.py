@@ -4,6 +4,8 @@ discriminator on sets of n frames.
 A real set is n frames of one short clip. A fake set is G(z_C, z_M^1..n): one z_C for
 the set, z_M drawn anew per frame, every component uniform in [-1, 1]. Standard GAN
 losses, non-saturating for G (DCGAN's), one D step then one G step per batch.
+`objective.mixed_sets` > 0 (our departure) also shows D real frames of different clips as a fake
+set, so that D judges whether a set shows one content and not only whether its frames look real.
 The generator is the DCGAN decoder of the autoencoders, fed (z_C, z_M) instead of
 (content, pose).
 """
@@ -44,6 +46,12 @@ def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> 
     ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
 
 
+def mixed_sets(real: torch.Tensor) -> torch.Tensor:
+    """Sets (B, n, C, H, W) whose frame j comes from clip b + j (mod B): real frames that are not one
+    clip. As extra fakes they teach D that a set must show one content, not only real-looking frames."""
+    return torch.stack([real[:, j].roll(j, dims=0) for j in range(real.shape[1])], dim=1)
+
+
 def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     """Non-saturating G loss: -log D(G(z)), i.e. BCE of fake sets against 1."""
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
@@ -62,7 +70,7 @@ class SetGAN:
     def __init__(self, generator: Decoder, discriminator: SetDiscriminator, cfg: Config, rt: Runtime):
         self.generator, self.discriminator, self.rt = generator, discriminator, rt
         self.train_generator, self.train_discriminator = rt.trainable(generator), rt.trainable(discriminator)
-        self.set_size = cfg.objective.set_size
+        self.set_size, self.mixed_weight = cfg.objective.set_size, cfg.objective.mixed_sets
         self.z_content, self.z_motion = cfg.model.z_content, cfg.model.z_motion
         t = cfg.train
         self.opt_g = rt.adam(generator.parameters(), t.lr, (t.beta1, t.beta2))
@@ -118,6 +126,12 @@ class SetGAN:
             real_logits = self.train_discriminator(real).float()
             fake_logits = self.train_discriminator(fake.detach()).float()
         d_loss = discriminator_loss(real_logits, fake_logits)
+        if self.mixed_weight:
+            with self.rt.autocast():
+                mixed_logits = self.train_discriminator(mixed_sets(real)).float()
+            d_loss = d_loss + self.mixed_weight * F.binary_cross_entropy_with_logits(
+                mixed_logits, torch.zeros_like(mixed_logits)
+            )
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()

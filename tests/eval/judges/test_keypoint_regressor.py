@@ -1,4 +1,4 @@
-"""The keypoint regressor that scores generated figures by the pose they show (issue 19)."""
+"""The keypoint regressor that scores generated frames by the pose they show: figures' joints, digits' places."""
 
 import pytest
 import torch
@@ -38,7 +38,21 @@ def test_the_regressor_is_cached_in_the_run_folder_for_its_data(figures, tmp_pat
     assert (tmp_path / kr.REGRESSOR).stat().st_mtime_ns != stamp
 
 
-def test_data_without_keypoints_is_refused(tmp_path):
-    sprites = build_dataset(load_config("quick", ["data=moving_sprites", "data.frame_size=32"]).data, "train")
-    with pytest.raises(UserError, match="needs data with keypoints"):
-        kr.keypoint_regressor(tmp_path, sprites)
+def test_on_moving_digits_it_reads_each_digit_position():
+    cfg = load_config("setgan_quick", ["data.test_clips=64"]).data  # one digit, 32 px
+    train, test = build_dataset(cfg, "train"), build_dataset(cfg, "test")
+    assert kr.num_points(train) == 1
+    model = kr.train_keypoint_regressor(train, steps=150, batch_size=32, width=8, quiet=True)
+    clips = test.test_clips(64, 2)
+    truth = kr.true_points(clips)  # (64, 2, 1, 2): the digit's window corner, (y, x) pixels
+    assert truth.shape == (64, 2, 1, 2)
+    error = kr.keypoint_error(model, clips.frames, truth)
+    baseline = (truth - truth.mean(dim=(0, 1))).norm(dim=-1).mean()
+    assert error.mean() < 0.5 * baseline, (float(error.mean()), float(baseline))
+
+
+def test_data_without_points_is_refused():
+    from types import SimpleNamespace
+
+    with pytest.raises(UserError, match="needs data with known points"):
+        kr.num_points(SimpleNamespace(cfg=SimpleNamespace(name="videos")))

@@ -4,7 +4,12 @@ import torch
 
 from contentpose.config import load_config
 from contentpose.data import build_dataset
-from contentpose.eval.protocols.identity import perturbation_curves, reference_distance, set_consistency
+from contentpose.eval.protocols.identity import (
+    motion_consistency,
+    perturbation_curves,
+    reference_distance,
+    set_consistency,
+)
 from contentpose.trained import TrainedGenerator
 
 
@@ -84,3 +89,20 @@ def test_each_content_factor_is_judged_on_its_own_classes():
     content, motion = curves["content"][-1]["changed_by_factor"], curves["motion"][-1]["changed_by_factor"]
     assert content["a"] > 0.5 and content["b"] == 0 and motion["a"] == 0 and motion["b"] > 0.5
     assert curves["content"][-1]["content_changed"] == content["a"]
+
+
+class Corner(torch.nn.Module):
+    """A 'keypoint regressor' that reads the first lit pixel's (y, x) in frame units: one point."""
+
+    def forward(self, x):
+        lit = x.flatten(1).gt(0.5).float().argmax(dim=1)
+        return torch.stack([lit // x.shape[-1], lit % x.shape[-1]], 1)[:, None].float() / x.shape[-1]
+
+
+def test_frames_sharing_z_motion_are_together_exactly_when_the_place_follows_z_motion():
+    gen, _, data = _setup("motion")
+    together = motion_consistency(gen, Corner(), data, n_sets=64)
+    assert together["generated"] == 1.0 and together["independent_frames"] < 0.5
+    assert together["tolerance_px"] == 3.2 and len(together["real_ci"]) == 2
+    gen, _, data = _setup("content")
+    assert motion_consistency(gen, Corner(), data, n_sets=64)["generated"] < 0.5

@@ -1,10 +1,11 @@
-"""Do generated figures show the pose they should? A keypoint regressor trained on real frames reads them.
+"""Do generated frames show the pose they should? A keypoint regressor trained on real frames reads them.
 
-A small CNN (eval/judges/keypoint_regressor.py) is trained on frames of the figures' training clips
-against their exact keypoints, once per data config (fixed seed), and kept in
-RUN/keypoint_regressor.safetensors, as the content classifier is. The score of a frame is the
-mean distance in pixels between the keypoints read from it and the keypoints it should show,
-averaged over the 15 joints; the regressor's own error on real held-out frames is the floor.
+A small CNN (eval/judges/keypoint_regressor.py) is trained on frames of the training clips against
+their exact points, once per data config (fixed seed), and kept in RUN/keypoint_regressor.safetensors,
+as the content classifier is. The points are the figures' 15 joints, or for Moving Digits and Moving
+Sprites each object's position (its window's corner, objects ordered left to right). The score of a
+frame is the mean distance in pixels between the points read from it and the points it should show;
+the regressor's own error on real held-out frames is the floor.
 """
 
 from __future__ import annotations
@@ -41,15 +42,37 @@ def train_keypoint_regressor(
     mean squared error), with a one-cycle learning rate as the content classifier."""
     steps = STEPS if steps is None else steps
     g = torch.Generator().manual_seed(seed)
-    model = seeded(seed, lambda: KeypointRegressor(data.channels, data.size, len(KEYPOINTS), width).to(data.device))
+    model = seeded(seed, lambda: KeypointRegressor(data.channels, data.size, num_points(data), width).to(data.device))
 
     def loss() -> torch.Tensor:
         factors = data.sample_factors(batch_size, g)
         times = torch.randint(0, START_TIMES, (batch_size, 1), generator=g).to(data.device)
         clips = data.clips(factors, times)
-        return F.mse_loss(model(clips.frames[:, 0]), clips.keypoints[:, 0] / data.size)
+        return F.mse_loss(model(clips.frames[:, 0]), true_points(clips)[:, 0] / data.size)
 
     return fit_one_cycle(model, loss, steps, lr, "keypoint regressor", quiet)
+
+
+def num_points(data) -> int:
+    """How many points the regressor reads from a frame of `data`: 15 joints, or one per object."""
+    if hasattr(data, "keypoints"):
+        return len(KEYPOINTS)
+    if hasattr(data, "num_objects"):
+        return data.num_objects
+    raise UserError(
+        "the keypoint regressor needs data with known points (figures, moving_digits or moving_sprites), "
+        f"not {data.cfg.name}"
+    )
+
+
+def true_points(clips) -> torch.Tensor:
+    """The points clips (n, F, ...) show, (n, F, K, 2) as (y, x) pixels: figures' keypoints, or the
+    objects' positions ordered left to right."""
+    if hasattr(clips, "keypoints"):
+        return clips.keypoints
+    places = clips.positions[..., :2]  # sprites add an angle
+    order = places[..., 1].argsort(dim=2)
+    return places.gather(2, order[..., None].expand_as(places)).float()
 
 
 @torch.no_grad()
@@ -101,14 +124,12 @@ class KeypointRegressor(nn.Module):
 
 
 def keypoint_regressor(run_path: Path, train_data, steps: int | None = None, quiet: bool = False) -> KeypointRegressor:
-    """The run's cached keypoint regressor for its figures (pass the training split), trained now for
+    """The run's cached keypoint regressor for its data (pass the training split), trained now for
     `steps` (default STEPS) if missing or made for other data or another number of steps."""
     steps = STEPS if steps is None else steps
-    if not hasattr(train_data, "keypoints"):
-        raise UserError(f"the keypoint regressor needs data with keypoints (data=figures), not {train_data.cfg.name}")
     path = run_path / REGRESSOR
     data, data_cfg = train_data, dict(vars(train_data.cfg))
-    model = KeypointRegressor(data.channels, data.size, len(KEYPOINTS), WIDTH).to(data.device)
+    model = KeypointRegressor(data.channels, data.size, num_points(data), WIDTH).to(data.device)
     if load_cached(path, "regressor", model, {"data": data_cfg, "recipe": RECIPE, "steps": steps}):
         return model.eval()
     model = train_keypoint_regressor(data, steps, quiet=quiet)

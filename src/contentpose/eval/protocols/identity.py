@@ -10,7 +10,11 @@ takes the face embedding's place:
   moves, in units of the mean distance between two random real frames;
 - set consistency: the share of generated sets (one z_C, n z_M) whose n frames all get the
   same content label, next to the same share for real sets (the classifier's own ceiling) and
-  for n independently drawn frames (what no sharing gives).
+  for n independently drawn frames (what no sharing gives);
+- motion consistency, its mirror: the share of sets of n frames sharing one z_M (each with its own
+  z_C) whose objects a keypoint regressor trained on real frames places within a tenth of the frame
+  of each other, next to real frames of n clips drawn at one clip's positions (the ceiling) and n
+  independent frames.
 
 The predicted content of a frame is its top-k classes of each content factor (k = objects
 per frame): the digit for Moving Digits; shape, scale and colour for Moving Sprites, each also
@@ -22,6 +26,7 @@ from __future__ import annotations
 import torch
 
 from contentpose.eval.judges.content_classifier import ContentClassifier
+from contentpose.eval.judges.keypoint_regressor import KeypointRegressor, read_keypoints
 from contentpose.eval.metrics.intervals import mean_interval
 from contentpose.objectives.setgan import generate, uniform_latents
 from contentpose.trained import TrainedGenerator
@@ -151,3 +156,42 @@ def set_consistency(
     }
     shares = {kind: v["all"] for kind, v in kinds.items()}
     return {"set_size": n, "sets": n_sets, **shares, **intervals, "by_factor": by_factor}
+
+
+def _together(points: torch.Tensor, tolerance: float) -> torch.Tensor:
+    """Points (S, n, K, 2) read from sets of n frames -> (S,) whether every pair of a set's frames
+    puts every object within `tolerance` pixels."""
+    gaps = (points[:, :, None] - points[:, None]).norm(dim=-1)  # (S, n, n, K)
+    return gaps.flatten(1).amax(dim=1) <= tolerance
+
+
+@torch.no_grad()
+def motion_consistency(
+    gen: TrainedGenerator, regressor: KeypointRegressor, data, n_sets: int = 256, seed: int = 2
+) -> dict:
+    """Share of sets whose frames show their objects at one place: sets sharing z_M (z_C per frame),
+    real frames of n clips drawn at one clip's positions (the ceiling), n independent frames."""
+    m, n, dev = gen.config.model, gen.config.objective.set_size, gen.device
+    tolerance = data.size / 10
+    g = torch.Generator().manual_seed(seed)
+    z_c, _ = uniform_latents(n_sets * n, 1, m.z_content, m.z_motion, g)
+    _, z_m = uniform_latents(n_sets, 1, m.z_content, m.z_motion, g)
+    shared = generate(gen.generator, z_c.to(dev), z_m.repeat_interleave(n, dim=0).to(dev))
+    free = uniform_latents(n_sets * n, 1, m.z_content, m.z_motion, g)
+    independent = generate(gen.generator, free[0].to(dev), free[1].to(dev))
+    test = data.test_set()
+    chosen = torch.randint(0, len(test), (n_sets * n,), generator=g).to(data.device)
+    factors = test.index(chosen)
+    times = torch.randint(0, 1000, (n_sets * n, 1), generator=g).to(data.device)
+    places = data.positions(factors, times)  # (N, 1, D, 2); each set takes its first clip's
+    places = places.view(n_sets, n, *places.shape[1:])[:, :1].expand(-1, n, *places.shape[1:]).flatten(0, 1)
+    real = data.draw(factors, places)[0]  # (N, 1, C, H, W): n clips' content at one place
+    read = {
+        kind: read_keypoints(regressor, frames.reshape(n_sets, n, *frames.shape[-3:]))
+        for kind, frames in (("generated", shared), ("real", real), ("independent_frames", independent))
+    }
+    out = {"set_size": n, "sets": n_sets, "tolerance_px": tolerance}
+    for kind, points in read.items():
+        mean, low, high = mean_interval(_together(points, tolerance).float())
+        out[kind], out[f"{kind}_ci"] = round(float(mean), 4), [round(float(low), 4), round(float(high), 4)]
+    return out

@@ -8,10 +8,16 @@ from pathlib import Path
 
 from contentpose.errors import UserError
 from contentpose.eval.judges.content_classifier import content_classifier
+from contentpose.eval.judges.keypoint_regressor import keypoint_regressor
 from contentpose.eval.metrics.intervals import format_cell
 from contentpose.eval.plots import plot_identity_curves
 from contentpose.eval.protocols.autoencoder import _write
-from contentpose.eval.protocols.identity import perturbation_curves, reference_distance, set_consistency
+from contentpose.eval.protocols.identity import (
+    motion_consistency,
+    perturbation_curves,
+    reference_distance,
+    set_consistency,
+)
 from contentpose.eval.protocols.sprites import SpritesProtocol, format_generator_agreement
 from contentpose.eval.results import Result
 from contentpose.trained import load_generator
@@ -47,6 +53,7 @@ def evaluate_generators(paths: list[Path], device: str = "auto", out: Path | Non
             "objective": gen.config.objective.name,
             "curves": curves,
             "sets": set_consistency(gen, classifier, data, k, groups=groups),
+            "motion_sets": motion_consistency(gen, keypoint_regressor(gen.path, gen.dataset("train")), data),
             "plot": str(plot_identity_curves(curves, gen.path / "identity.png", title=gen.path.name)),
         }
         (gen.path / "eval.json").write_text(json.dumps(entry, indent=2))
@@ -97,5 +104,13 @@ def format_identity(name: str, entry: dict) -> str:
                 f"  {f:7} alone: generated {v['generated']:.3f}, real {v['real']:.3f}, "
                 f"independent frames {v['independent_frames']:.3f}"
             )
+    if "motion_sets" in entry:  # runs evaluated before 2026-12-06 have none
+        s = entry["motion_sets"]
+        lines.append(
+            f"sets of {s['set_size']} frames sharing z_M with their objects within {s['tolerance_px']:g} px "
+            f"(keypoint regressor): generated {format_cell(s, 'generated', '.3f')}, "
+            f"real at one place {format_cell(s, 'real', '.3f')}, independent frames "
+            f"{format_cell(s, 'independent_frames', '.3f')}"
+        )
     lines.append(f"plot: {entry['plot']}")
     return "\n".join(lines)

@@ -23,9 +23,11 @@ class SetGANModel:
 class SetGANObjective:
     name: Literal["setgan"] = "setgan"
     set_size: int = 3  # frames per set (real: one clip within max_offset + 1 frames)
+    mixed_sets: float = 0.0  # weight of real frames of different clips shown to D as a fake set (0: the paper's)
 
     def losses(self) -> list[str]:
-        return [f"set GAN ({self.set_size} frames per set)"]
+        mixed = [f"mixed real sets as fakes (x{self.mixed_sets:g})"] if self.mixed_sets else []
+        return [f"set GAN ({self.set_size} frames per set)", *mixed]
 
 
 FAMILY = Family(
