@@ -67,3 +67,11 @@ def test_mixed_sets_change_the_discriminator_loss_only_when_asked():
         torch.manual_seed(1)
         d_losses.append(float(gan.step(real)["d_loss"]))
     assert d_losses[1] > d_losses[0] + 0.3  # the extra BCE term of an untrained D is about ln 2
+
+
+def test_the_modulated_generator_trains_in_the_set_gan():
+    cfg = load_config("setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", "model.generator=modulated"])
+    gan = build_objective(cfg, 1, torch.device("cpu"))
+    assert type(gan.generator).__name__ == "ModulatedDecoder"
+    logs = gan.step(torch.rand(4, 3, 1, 32, 32))
+    assert all(torch.isfinite(v) for v in logs.values())

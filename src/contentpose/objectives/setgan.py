@@ -7,7 +7,8 @@ losses, non-saturating for G (DCGAN's), one D step then one G step per batch.
 `objective.mixed_sets` > 0 (our departure) also shows D real frames of different clips as a fake
 set, so that D judges whether a set shows one content and not only whether its frames look real.
 The generator is the DCGAN decoder of the autoencoders, fed (z_C, z_M) instead of
-(content, pose).
+(content, pose), or with `model.generator=modulated` (our departure) one where z_M makes the 4x4
+layout and z_C only scales and shifts each block's channels (models/modulated_decoder.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import torch.nn.functional as F
 from contentpose.config import Config
 from contentpose.data.samplers import FrameSetSampler
 from contentpose.models.decoder import Decoder
+from contentpose.models.modulated_decoder import ModulatedDecoder
 from contentpose.models.set_discriminator import SetDiscriminator
 from contentpose.objectives.frozen import frozen
 from contentpose.runtime import Runtime
@@ -80,7 +82,8 @@ class SetGAN:
     def networks(cfg: Config, channels: int) -> dict[str, torch.nn.Module]:
         """The networks a trained run needs for inference: the generator."""
         m = cfg.model
-        return {"generator": Decoder(m.z_content, m.z_motion, channels, cfg.data.frame_size, m.width)}
+        kind = ModulatedDecoder if m.generator == "modulated" else Decoder
+        return {"generator": kind(m.z_content, m.z_motion, channels, cfg.data.frame_size, m.width)}
 
     @classmethod
     def build(cls, cfg: Config, channels: int, rt: Runtime) -> SetGAN:
