@@ -109,6 +109,20 @@ def test_set_discriminator_reads_a_set_on_the_channel_axis(size):
     assert not torch.allclose(disc.eval()(sets), disc(sets.flip(1)))
 
 
+def test_shared_set_discriminator_reads_each_frame_alike_and_ignores_their_order():
+    from contentpose.models.set_discriminator import SetDiscriminator
+
+    disc = SetDiscriminator(channels=1, set_size=3, frame_size=32, width=8, shared=True).eval()
+    assert disc.blocks[0][0].in_channels == 1  # one frame at a time
+    same = torch.rand(4, 1, 1, 32, 32).expand(4, 3, 1, 32, 32)
+    mixed = torch.rand(4, 3, 1, 32, 32)
+    assert torch.allclose(disc(mixed), disc(mixed.flip(1)), atol=1e-5)  # a set function
+    # the spread of the frames' features reaches the logit: a set of one frame thrice has none
+    feats = disc.blocks[0](same.reshape(12, 1, 32, 32)).view(4, 3, -1)
+    assert torch.allclose(feats.var(dim=1), torch.zeros(()), atol=1e-10)
+    assert disc(same).shape == disc(mixed).shape == (4,)
+
+
 @pytest.mark.parametrize("first", [False, True])
 def test_first_encoder_block_batchnorm_is_an_option(first):
     model = build_autoencoder(AutoencoderModel(width=8, content_dim=16, first_block_norm=first), 1, 32)

@@ -90,7 +90,14 @@ class SetGAN:
         m = cfg.model
         generator = rt.place(cls.networks(cfg, channels)["generator"])
         discriminator = rt.place(
-            SetDiscriminator(channels, cfg.objective.set_size, cfg.data.frame_size, m.width, m.set_disc_norm)
+            SetDiscriminator(
+                channels,
+                cfg.objective.set_size,
+                cfg.data.frame_size,
+                m.width,
+                m.set_disc_norm,
+                shared=m.set_disc_input == "shared",
+            )
         )
         return cls(generator, discriminator, cfg, rt)
 
