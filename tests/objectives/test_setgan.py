@@ -75,3 +75,26 @@ def test_the_modulated_generator_trains_in_the_set_gan():
     assert type(gan.generator).__name__ == "ModulatedDecoder"
     logs = gan.step(torch.rand(4, 3, 1, 32, 32))
     assert all(torch.isfinite(v) for v in logs.values())
+
+
+def test_the_averaged_generator_is_the_one_a_run_keeps():
+    cfg = load_config("setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", "objective.ema=0.9"])
+    gan = build_objective(cfg, 1, torch.device("cpu"))
+    assert set(gan.modules) == {"generator", "generator_trained", "set_discriminator"}
+    start = [p.clone() for p in gan.generator.parameters()]
+    gan.step(torch.rand(4, 3, 1, 32, 32))
+    for before, trained, averaged in zip(start, gan.generator.parameters(), gan.modules["generator"].parameters()):
+        assert torch.allclose(averaged, 0.9 * before + 0.1 * trained, atol=1e-6)
+    assert not any(p.requires_grad for p in gan.modules["generator"].parameters())
+
+
+def test_an_averaged_run_resumes_exactly(tmp_path):
+    from contentpose.trained import load_generator
+    from contentpose.train.loop import train
+
+    over = [*for_objective("setgan", TINY), "objective.ema=0.5", "train.checkpoint_every=3", "train.log_every=1"]
+    train(load_config("setgan_quick", [*over, "train.steps=6"]), tmp_path / "straight", quiet=True)
+    train(load_config("setgan_quick", [*over, "train.steps=3"]), tmp_path / "resumed", quiet=True)
+    train(load_config("setgan_quick", [*over, "train.steps=6"]), tmp_path / "resumed", resume=True, quiet=True)
+    a, b = (load_generator(tmp_path / r, "cpu").generator.state_dict() for r in ("straight", "resumed"))
+    assert all(torch.allclose(a[k].float(), b[k].float(), atol=1e-6) for k in a)

@@ -5,13 +5,17 @@ A real set is n frames of one short clip. A fake set is G(z_C, z_M^1..n): one z_
 the set, z_M drawn anew per frame, every component uniform in [-1, 1]. Standard GAN
 losses, non-saturating for G (DCGAN's), one D step then one G step per batch.
 `objective.mixed_sets` > 0 (our departure) also shows D real frames of different clips as a fake
-set, so that D judges whether a set shows one content and not only whether its frames look real.
+set, so that D judges whether a set shows one content and not only whether its frames look real;
+`objective.ema` > 0 keeps a running average of G's weights as the run's generator (as in
+progressive GANs and StyleGAN).
 The generator is the DCGAN decoder of the autoencoders, fed (z_C, z_M) instead of
 (content, pose), or with `model.generator=modulated` (our departure) one where z_M makes the 4x4
 layout and z_C only scales and shifts each block's channels (models/modulated_decoder.py).
 """
 
 from __future__ import annotations
+
+import copy
 
 import torch
 import torch.nn.functional as F
@@ -73,6 +77,8 @@ class SetGAN:
         self.generator, self.discriminator, self.rt = generator, discriminator, rt
         self.train_generator, self.train_discriminator = rt.trainable(generator), rt.trainable(discriminator)
         self.set_size, self.mixed_weight = cfg.objective.set_size, cfg.objective.mixed_sets
+        self.decay = cfg.objective.ema
+        self.average = copy.deepcopy(generator).requires_grad_(False) if self.decay else None
         self.z_content, self.z_motion = cfg.model.z_content, cfg.model.z_motion
         t = cfg.train
         self.opt_g = rt.adam(generator.parameters(), t.lr, (t.beta1, t.beta2))
@@ -107,7 +113,21 @@ class SetGAN:
 
     @property
     def modules(self) -> dict[str, torch.nn.Module]:
-        return {"generator": self.generator, "set_discriminator": self.discriminator}
+        """With `objective.ema` the averaged generator is the run's "generator" (what is sampled) and
+        the trained one is kept beside it, for resuming."""
+        if self.average is None:
+            return {"generator": self.generator, "set_discriminator": self.discriminator}
+        return {"generator": self.average, "generator_trained": self.generator, "set_discriminator": self.discriminator}
+
+    @torch.no_grad()
+    def update_average(self) -> None:
+        """average <- decay * average + (1 - decay) * trained, weights and BatchNorm statistics alike."""
+        ours, theirs = self.average.state_dict(), self.generator.state_dict()
+        for key, value in ours.items():
+            if value.is_floating_point():
+                value.lerp_(theirs[key], 1 - self.decay)
+            else:
+                value.copy_(theirs[key])
 
     @property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
@@ -117,11 +137,12 @@ class SetGAN:
     def preview(self, real: torch.Tensor, n: int = 4) -> torch.Tensor:
         """n real sets above n generated ones, a set per row: (2n, set_size, C, H, W) for TensorBoard.
         Its latents come from a fixed seed, not the training RNG (which every rank must draw alike)."""
-        self.generator.eval()
+        shown = self.modules["generator"]
+        shown.eval()
         g = torch.Generator().manual_seed(self.PREVIEW_SEED)
         z_c, z_m = uniform_latents(n, self.set_size, self.z_content, self.z_motion, g)
-        fake = generate(self.generator, z_c.to(real.device), z_m.to(real.device)).float()
-        self.generator.train()
+        fake = generate(shown, z_c.to(real.device), z_m.to(real.device)).float()
+        shown.train()
         return torch.cat([real[:n], fake])
 
     def step(self, real: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -152,6 +173,8 @@ class SetGAN:
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         self.opt_g.step()
+        if self.average is not None:
+            self.update_average()
         return {
             "d_loss": d_loss.detach(),
             "g_loss": g_loss.detach(),
