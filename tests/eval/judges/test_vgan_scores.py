@@ -106,6 +106,24 @@ def test_the_classifier_learns_both_labels_above_chance_on_held_out_clips():
     assert scores["frechet_distance"] >= 0 and 1 <= scores["is_content"] <= 10 and 1 <= scores["is_motion"] <= 4
 
 
+def test_a_clip_is_named_when_the_head_is_at_least_90_percent_sure():
+    """A stand-in classifier whose content logits are the clip's first pixel times 10 on class 0."""
+
+    class Sure(torch.nn.Module):
+        heads = {"content": torch.nn.Identity()}
+
+        def features(self, clips):
+            logits = torch.zeros(len(clips), 10)
+            logits[:, 0] = clips[:, 0, 0, 0, 0] * 10  # p(0) = e^v / (e^v + 9): >= 0.9 from v = 4.4
+            return logits
+
+    real = torch.zeros(4, 2, 1, 4, 4)
+    fake = torch.zeros(4, 2, 1, 4, 4)
+    fake[:3, 0, 0, 0, 0] = torch.tensor([1.0, 0.5, 0.2])  # 10, 5, 2: sure, sure, not
+    scores = video_scores(Sure(), real, fake)
+    assert scores["named_content"] == 0.5 and scores["named_content_ci"][0] <= 0.5 <= scores["named_content_ci"][1]
+
+
 class Oracle:
     """A stand-in for a conditional generator that draws the true parts of given clips."""
 

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from contentpose.data.synthetic import START_TIMES
 from contentpose.errors import UserError
 from contentpose.eval.judges.fit import fit_one_cycle, seeded
-from contentpose.eval.metrics.intervals import statistic_interval
+from contentpose.eval.metrics.intervals import mean_interval, statistic_interval
 from contentpose.runtime.checkpoint import load_cached, save_cached
 
 CLASSIFIER = "video_classifier.safetensors"
@@ -179,9 +179,13 @@ def classify(
     return torch.cat(feats), {k: torch.cat(v) for k, v in logits.items()}
 
 
+NAMED = 0.9  # a head "names" a clip's class when its top probability is at least this
+
+
 def video_scores(model: VideoClassifier, real: torch.Tensor, fake: torch.Tensor) -> dict[str, float | list[float]]:
-    """Frechet distance of fake clips to real ones, and the Inception-style score per head of both;
-    the fake clips' scores with 95% bootstrap intervals over clips (`NAME_ci`)."""
+    """Frechet distance of fake clips to real ones, the Inception-style score per head of both, and per
+    head the share of fake clips it names with probability >= NAMED (`named_HEAD`); the fake clips'
+    scores with 95% intervals over clips (`NAME_ci`: jackknife, bootstrap for the shares)."""
     f_real, l_real = classify(model, real)
     f_fake, l_fake = classify(model, fake)
     out: dict[str, float | list[float]] = {}
@@ -191,4 +195,6 @@ def video_scores(model: VideoClassifier, real: torch.Tensor, fake: torch.Tensor)
         score, lo, hi = statistic_interval(inception_score, l_fake[k])
         out[f"is_{k}"], out[f"is_{k}_ci"] = score, [round(lo, 3), round(hi, 3)]
         out[f"is_{k}_real"] = inception_score(l_real[k])
+        named, lo, hi = mean_interval((l_fake[k].float().softmax(dim=1).amax(dim=1) >= NAMED).float())
+        out[f"named_{k}"], out[f"named_{k}_ci"] = round(named, 4), [round(lo, 4), round(hi, 4)]
     return out

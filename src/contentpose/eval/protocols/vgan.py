@@ -179,16 +179,21 @@ def format_video_generator(name: str, entry: dict) -> str:
         mask = c["mask"]
     else:
         u, acc = entry["unconditional"], entry["classifier_accuracy"]
+        first = next(iter(acc))  # the content head: the share of clips it names with p >= 0.9
         lines = [
             f"{name} (VGAN, step {entry['step']}) against {u['clips']} held-out clips, on the features of a "
             f"video classifier (held-out accuracy: " + ", ".join(f"{k} {v:.2f}" for k, v in acc.items()) + ")",
-            f"{'':30} {'Frechet':>22}" + "".join(f" {'IS ' + k:>22}" for k in acc),
+            f"{'':30} {'Frechet':>22}" + "".join(f" {'IS ' + k:>22}" for k in acc) + f" {'named ' + first:>22}",
         ]
         for label in ("real (other held-out clips)", "real first frames, frozen", "generated"):
             s = u[label]
             cells = [format_cell(s, "frechet_distance", ".1f")] + [format_cell(s, f"is_{k}", ".2f") for k in acc]
+            cells.append(format_cell(s, f"named_{first}", ".3f"))
             lines.append(f"{label:30} " + " ".join(f"{c:>22}" for c in cells))
-        lines.append("(95% jackknife intervals over the scored clips)")
+        lines.append(
+            "(95% intervals over the scored clips: jackknife, bootstrap for the share named; "
+            f"named {first}: the {first} head's top probability >= 0.9)"
+        )
         mask = u["mask"]
     if mask is not None:
         lines.append(
