@@ -2,8 +2,9 @@
 
 Conditional (vgan_cond), on held-out clips: per future step PSNR/SSIM of the generated frame
 against the true one, next to copying the first frame; the generated mask against the true
-foreground masks (IoU per frame, both thresholded at 0.5); the background stream against the true
-background (PSNR on the pixels that no object covers in any frame of the clip).
+foreground masks (IoU per frame, both thresholded at 0.5); where the digit is, read by a keypoint
+regressor trained on real frames, against the renderer's true places (and copy-first's); the
+background stream against the true background (PSNR on the pixels that no object covers in any frame of the clip).
 Unconditional (vgan): the Frechet distance and Inception-style scores (eval/judges/video_classifier.py) of
 generated clips against held-out ones, next to other held-out clips and held-out first frames
 frozen for the whole clip.
@@ -19,6 +20,7 @@ from pathlib import Path
 import torch
 
 from contentpose.errors import UserError
+from contentpose.eval.judges.keypoint_regressor import keypoint_regressor, read_keypoints, true_points
 from contentpose.eval.judges.video_classifier import video_classifier, video_scores
 from contentpose.eval.metrics.image_metrics import PSNR_CAP, psnr, ssim
 from contentpose.eval.metrics.intervals import format_cell, mean_interval
@@ -59,9 +61,12 @@ def mask_summary(parts: VideoParts) -> dict[str, float] | None:
 
 
 @torch.no_grad()
-def conditional_scores(gen, clips, seed: int = 0) -> dict:
+def conditional_scores(gen, clips, seed: int = 0, regressor=None) -> dict:
     """Scores of a conditional VGAN (`trained.TrainedVideoGenerator`) on held-out synthetic clips
-    (with frames, masks and backgrounds) of the generator's length."""
+    (with frames, masks and backgrounds) of the generator's length. With a keypoint `regressor`
+    trained on real frames, also where the objects are: the mean distance in pixels between the
+    places it reads from each generated future frame and the true places, next to the same for the
+    first frame copied (which keeps the objects where they started)."""
     real = clips.frames.to(gen.device)
     parts = gen.generate(len(real), seed, real[:, 0])
     steps = range(1, real.shape[1])
@@ -79,6 +84,13 @@ def conditional_scores(gen, clips, seed: int = 0) -> dict:
     for key, per_clip in (("psnr_mean", model.mean(1)), ("copy_first_psnr_mean", copy.mean(1))):
         mean, lo, hi = mean_interval(per_clip)  # over clips, of the mean over future steps
         out[key], out[f"{key}_ci"] = mean, [lo, hi]
+    if regressor is not None:
+        truth = true_points(clips)[:, 1:].to(gen.device)  # (n, T - 1, K, 2)
+        copied = real[:, :1].expand_as(real)[:, 1:]
+        for key, frames in (("place_error", parts.video[:, 1:]), ("copy_first_place_error", copied)):
+            per_clip = (read_keypoints(regressor, frames) - truth).norm(dim=-1).mean(dim=(1, 2))
+            mean, lo, hi = mean_interval(per_clip)
+            out[key], out[f"{key}_ci"] = mean, [lo, hi]
     if parts.mask is not None:
         iou = mask_iou(parts.mask, clips.masks.to(gen.device))
         out["mask_iou"] = [float(v) for v in iou.mean(0)]
@@ -131,7 +143,9 @@ def evaluate_video_generators(
         frames = gen.config.model.vgan_frames
         entry = {"step": gen.step, "split": split, "objective": gen.config.objective.name}
         if gen.conditional:
-            entry["conditional"] = conditional_scores(gen, data.test_clips(min(CLIPS, data.cfg.test_clips), frames))
+            regressor = keypoint_regressor(gen.path, gen.dataset("train")).to(gen.device)
+            clips = data.test_clips(min(CLIPS, data.cfg.test_clips), frames)
+            entry["conditional"] = conditional_scores(gen, clips, regressor=regressor)
         else:
             scored_clips(data)  # before training a classifier
             key = (repr(gen.config.data), frames)  # runs on the same clips share one classifier
@@ -171,6 +185,11 @@ def format_video_generator(name: str, entry: dict) -> str:
             f"mean over future steps, 95% intervals over clips: PSNR {format_cell(c, 'psnr_mean', '.2f')}, "
             f"copy-first {format_cell(c, 'copy_first_psnr_mean', '.2f')}"
         )
+        if "place_error" in c:
+            lines.append(
+                f"where the digit is (keypoint regressor, px from the true place, lower is better): "
+                f"{format_cell(c, 'place_error', '.2f')}, copy-first {format_cell(c, 'copy_first_place_error', '.2f')}"
+            )
         if "mask_iou_mean" in c:
             lines.append(
                 f"mask IoU with the true masks {format_cell(c, 'mask_iou_mean', '.3f')}; background PSNR where no object "
