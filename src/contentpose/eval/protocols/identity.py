@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import torch
 
+from contentpose.data.synthetic import START_TIMES
 from contentpose.eval.judges.content_classifier import ContentClassifier
 from contentpose.eval.judges.keypoint_regressor import KeypointRegressor, read_keypoints
 from contentpose.eval.metrics.intervals import mean_interval
@@ -182,7 +183,7 @@ def motion_consistency(
     test = data.test_set()
     chosen = torch.randint(0, len(test), (n_sets * n,), generator=g).to(data.device)
     factors = test.index(chosen)
-    times = torch.randint(0, 1000, (n_sets * n, 1), generator=g).to(data.device)
+    times = torch.randint(0, START_TIMES, (n_sets * n, 1), generator=g).to(data.device)
     places = data.positions(factors, times)  # (N, 1, D, 2); each set takes its first clip's
     places = places.view(n_sets, n, *places.shape[1:])[:, :1].expand(-1, n, *places.shape[1:]).flatten(0, 1)
     real = data.draw(factors, places)[0]  # (N, 1, C, H, W): n clips' content at one place
