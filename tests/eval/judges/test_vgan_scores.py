@@ -153,4 +153,5 @@ def test_the_truth_puts_the_digit_nearer_its_true_place_than_copying_the_first_f
     clips = _data("test").test_clips(24, 16)  # 16 frames: the digit moves well away from its start
     s = conditional_scores(Oracle(clips), clips, regressor=regressor)
     assert s["place_error"] < 0.9 * s["copy_first_place_error"], s  # about 5.6 against 7.2 px
+    assert s["true_place_error"] == s["place_error"]  # the oracle draws the true frames
     assert s["place_error_ci"][0] <= s["place_error"] <= s["place_error_ci"][1]
