@@ -98,6 +98,11 @@ def format_identity(name: str, entry: dict) -> str:
         f"generated {format_cell(s, 'generated', '.3f')}, real {format_cell(s, 'real', '.3f')}, "
         f"independent frames {format_cell(s, 'independent_frames', '.3f')}"
     )
+    if s["independent_frames"] >= 0.5:
+        lines.append(
+            "  independent frames agree as well: the generator draws few contents (or none the classifier "
+            "can tell apart), so agreement says nothing about z_C"
+        )
     if len(factors) > 1:
         for f, v in s["by_factor"].items():
             lines.append(
