@@ -43,9 +43,10 @@ def test_step_updates_both_networks_from_real_sets():
 
 
 def test_mixed_sets_take_each_frame_from_another_clip():
-    real = torch.arange(5.0)[:, None, None, None, None].expand(5, 3, 1, 2, 2) * 10 + torch.arange(3.0)[
-        None, :, None, None, None
-    ]  # clip b, frame j holds 10 b + j
+    real = (
+        torch.arange(5.0)[:, None, None, None, None].expand(5, 3, 1, 2, 2) * 10
+        + torch.arange(3.0)[None, :, None, None, None]
+    )  # clip b, frame j holds 10 b + j
     mixed = mixed_sets(real)
     assert mixed.shape == real.shape
     clips = (mixed[..., 0, 0, 0] // 10).long()  # (5, 3): the clip each frame came from
@@ -70,7 +71,9 @@ def test_mixed_sets_change_the_discriminator_loss_only_when_asked():
 
 
 def test_the_modulated_generator_trains_in_the_set_gan():
-    cfg = load_config("setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", "model.generator=modulated"])
+    cfg = load_config(
+        "setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", "model.generator=modulated"]
+    )
     gan = build_objective(cfg, 1, torch.device("cpu"))
     assert type(gan.generator).__name__ == "ModulatedDecoder"
     logs = gan.step(torch.rand(4, 3, 1, 32, 32))
@@ -89,8 +92,8 @@ def test_the_averaged_generator_is_the_one_a_run_keeps():
 
 
 def test_an_averaged_run_resumes_exactly(tmp_path):
-    from contentpose.trained import load_generator
     from contentpose.train.loop import train
+    from contentpose.trained import load_generator
 
     over = [*for_objective("setgan", TINY), "objective.ema=0.5", "train.checkpoint_every=3", "train.log_every=1"]
     train(load_config("setgan_quick", [*over, "train.steps=6"]), tmp_path / "straight", quiet=True)

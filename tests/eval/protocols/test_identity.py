@@ -112,7 +112,14 @@ def test_the_table_flags_a_generator_whose_independent_frames_agree_too():
     from contentpose.eval.protocols.set_gan import format_identity
 
     sets = {"set_size": 3, "sets": 256, "generated": 1.0, "real": 0.93, "by_factor": {"content": {}}}
-    motion = {"set_size": 3, "sets": 256, "tolerance_px": 3.2, "generated": 0.99, "real": 1.0, "independent_frames": 0.6}
+    motion = {
+        "set_size": 3,
+        "sets": 256,
+        "tolerance_px": 3.2,
+        "generated": 0.99,
+        "real": 1.0,
+        "independent_frames": 0.6,
+    }
     entry = {"step": 5, "curves": {"content": [], "motion": []}, "motion_sets": motion, "plot": "p.png"}
     collapsed = format_identity("run", {**entry, "sets": {**sets, "independent_frames": 1.0}})
     assert "independent frames agree as well" in collapsed and "sharing z_M" in collapsed

@@ -88,7 +88,11 @@ def conditional_scores(gen, clips, seed: int = 0, regressor=None) -> dict:
     if regressor is not None:
         truth = true_points(clips)[:, 1:].to(gen.device)  # (n, T - 1, K, 2)
         copied = real[:, :1].expand_as(real)[:, 1:]
-        read = (("place_error", parts.video[:, 1:]), ("copy_first_place_error", copied), ("true_place_error", real[:, 1:]))
+        read = (
+            ("place_error", parts.video[:, 1:]),
+            ("copy_first_place_error", copied),
+            ("true_place_error", real[:, 1:]),
+        )
         for key, frames in read:  # true_place_error: the regressor's own error on the true frames (its floor)
             per_clip = (read_keypoints(regressor, frames) - truth).norm(dim=-1).mean(dim=(1, 2))
             mean, lo, hi = mean_interval(per_clip)
