@@ -3,7 +3,14 @@ from conftest import TINY, for_objective
 
 from contentpose.config import load_config
 from contentpose.objectives import build_objective
-from contentpose.objectives.setgan import discriminator_loss, generate, generator_loss, mixed_sets, uniform_latents
+from contentpose.objectives.setgan import (
+    discriminator_loss,
+    fake_loss,
+    generate,
+    generator_loss,
+    mixed_sets,
+    uniform_latents,
+)
 
 
 def test_latents_are_uniform_in_the_box():
@@ -30,6 +37,10 @@ def test_gan_losses_have_the_right_sign():
     good, bad = torch.full((8,), 5.0), torch.full((8,), -5.0)
     assert discriminator_loss(good, bad) < 0.02 < discriminator_loss(bad, good)
     assert generator_loss(good) < 0.01 < generator_loss(bad)  # G wants D to say "real"
+    # hinge: no loss once real logits are above 1 and fake ones below -1; G pushes D(G(z)) up
+    assert discriminator_loss(good, bad, "hinge") == 0 and discriminator_loss(bad, good, "hinge") == 12
+    assert discriminator_loss(torch.zeros(8), torch.zeros(8), "hinge") == 2
+    assert generator_loss(good, "hinge") == -5 and fake_loss(bad, "hinge") == 0 and fake_loss(good, "hinge") == 6
 
 
 def test_step_updates_both_networks_from_real_sets():

@@ -45,11 +45,21 @@ def generate(generator: Decoder, z_c: torch.Tensor, z_m: torch.Tensor) -> torch.
     return frames.view(B, n, *frames.shape[1:])
 
 
-def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    """BCE of D: real sets -> 1, fake sets -> 0 (both (B,) logits)."""
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, loss: str = "bce") -> torch.Tensor:
+    """D's loss on (B,) logits: BCE (real sets -> 1, fake sets -> 0) or the hinge
+    relu(1 - real) + relu(1 + fake) (Lim & Ye 2017; SN-GAN's)."""
+    if loss == "hinge":
+        return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
     return F.binary_cross_entropy_with_logits(
         real_logits, torch.ones_like(real_logits)
     ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+
+
+def fake_loss(logits: torch.Tensor, loss: str = "bce") -> torch.Tensor:
+    """D's loss for (B,) logits of sets it must call fake alone (the mixed sets)."""
+    if loss == "hinge":
+        return F.relu(1 + logits).mean()
+    return F.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits))
 
 
 def mixed_sets(real: torch.Tensor) -> torch.Tensor:
@@ -58,8 +68,10 @@ def mixed_sets(real: torch.Tensor) -> torch.Tensor:
     return torch.stack([real[:, j].roll(j, dims=0) for j in range(real.shape[1])], dim=1)
 
 
-def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
-    """Non-saturating G loss: -log D(G(z)), i.e. BCE of fake sets against 1."""
+def generator_loss(fake_logits: torch.Tensor, loss: str = "bce") -> torch.Tensor:
+    """Non-saturating G loss -log D(G(z)) (BCE of fake sets against 1), or the hinge's -D(G(z))."""
+    if loss == "hinge":
+        return -fake_logits.mean()
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 
 
@@ -77,7 +89,7 @@ class SetGAN:
         self.generator, self.discriminator, self.rt = generator, discriminator, rt
         self.train_generator, self.train_discriminator = rt.trainable(generator), rt.trainable(discriminator)
         self.set_size, self.mixed_weight = cfg.objective.set_size, cfg.objective.mixed_sets
-        self.decay = cfg.objective.ema
+        self.decay, self.loss = cfg.objective.ema, cfg.objective.loss
         self.average = copy.deepcopy(generator).requires_grad_(False) if self.decay else None
         self.z_content, self.z_motion = cfg.model.z_content, cfg.model.z_motion
         t = cfg.train
@@ -156,20 +168,18 @@ class SetGAN:
             fake = generate(self.train_generator, z_c, z_m)
             real_logits = self.train_discriminator(real).float()
             fake_logits = self.train_discriminator(fake.detach()).float()
-        d_loss = discriminator_loss(real_logits, fake_logits)
+        d_loss = discriminator_loss(real_logits, fake_logits, self.loss)
         if self.mixed_weight:
             with self.rt.autocast():
                 mixed_logits = self.train_discriminator(mixed_sets(real)).float()
-            d_loss = d_loss + self.mixed_weight * F.binary_cross_entropy_with_logits(
-                mixed_logits, torch.zeros_like(mixed_logits)
-            )
+            d_loss = d_loss + self.mixed_weight * fake_loss(mixed_logits, self.loss)
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
 
         with frozen(self.discriminator) as disc, self.rt.autocast():
             g_logits = disc(fake).float()
-        g_loss = generator_loss(g_logits)
+        g_loss = generator_loss(g_logits, self.loss)
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         self.opt_g.step()

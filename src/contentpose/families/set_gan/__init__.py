@@ -30,11 +30,12 @@ class SetGANObjective:
     set_size: int = 3  # frames per set (real: one clip within max_offset + 1 frames)
     mixed_sets: float = 0.0  # weight of real frames of different clips shown to D as a fake set (0: the paper's)
     ema: float = 0.0  # decay of a running average of G's weights, the generator a run keeps (0: none, the paper's)
+    loss: Literal["bce", "hinge"] = "bce"  # the paper's non-saturating BCE, or the hinge loss (SN-GAN's)
 
     def losses(self) -> list[str]:
         mixed = [f"mixed real sets as fakes (x{self.mixed_sets:g})"] if self.mixed_sets else []
         average = [f"generator weights averaged (decay {self.ema:g})"] if self.ema else []
-        return [f"set GAN ({self.set_size} frames per set)", *mixed, *average]
+        return [f"set GAN ({self.set_size} frames per set, {self.loss} loss)", *mixed, *average]
 
 
 FAMILY = Family(
