@@ -1,3 +1,4 @@
+import pytest
 import torch
 from conftest import TINY, for_objective
 
@@ -112,3 +113,19 @@ def test_an_averaged_run_resumes_exactly(tmp_path):
     train(load_config("setgan_quick", [*over, "train.steps=6"]), tmp_path / "resumed", resume=True, quiet=True)
     a, b = (load_generator(tmp_path / r, "cpu").generator.state_dict() for r in ("straight", "resumed"))
     assert all(torch.allclose(a[k].float(), b[k].float(), atol=1e-6) for k in a)
+
+
+def test_set_gan_options_are_checked_before_training():
+    from contentpose.errors import UserError
+
+    base = [*for_objective("setgan", TINY)]
+    for bad, says in (
+        ("objective.ema=1", "decay"),
+        ("objective.mixed_sets=-1", "0 or more"),
+    ):
+        with pytest.raises(UserError, match=says):
+            load_config("setgan_quick", [*base, bad])
+    with pytest.raises(UserError, match="train.batch_size at least set_size"):
+        load_config("setgan_quick", [*base, "objective.mixed_sets=1", "train.batch_size=2"])
+    with pytest.raises(UserError, match="set_size 2 or more"):
+        load_config("setgan_quick", [*base, "objective.mixed_sets=1", "objective.set_size=1"])

@@ -7,7 +7,9 @@ losses, non-saturating for G (DCGAN's), one D step then one G step per batch.
 `objective.mixed_sets` > 0 (our departure) also shows D real frames of different clips as a fake
 set, so that D judges whether a set shows one content and not only whether its frames look real;
 `objective.ema` > 0 keeps a running average of G's weights as the run's generator (as in
-progressive GANs and StyleGAN).
+progressive GANs and StyleGAN); `objective.loss=hinge` swaps the BCE for the hinge loss; and
+`model.set_disc_input=shared` has D read each frame alike and compare them
+(models/set_discriminator.py). Each is off by default; docs/generators.md has what they gave.
 The generator is the DCGAN decoder of the autoencoders, fed (z_C, z_M) instead of
 (content, pose), or with `model.generator=modulated` (our departure) one where z_M makes the 4x4
 layout and z_C only scales and shifts each block's channels (models/modulated_decoder.py).
@@ -45,21 +47,21 @@ def generate(generator: Decoder, z_c: torch.Tensor, z_m: torch.Tensor) -> torch.
     return frames.view(B, n, *frames.shape[1:])
 
 
+def fake_loss(logits: torch.Tensor, loss: str = "bce") -> torch.Tensor:
+    """D's loss for (B,) logits of sets it must call fake: BCE against 0, or the hinge relu(1 + D)."""
+    if loss == "hinge":
+        return F.relu(1 + logits).mean()
+    return F.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits))
+
+
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, loss: str = "bce") -> torch.Tensor:
     """D's loss on (B,) logits: BCE (real sets -> 1, fake sets -> 0) or the hinge
     relu(1 - real) + relu(1 + fake) (Lim & Ye 2017; SN-GAN's)."""
     if loss == "hinge":
-        return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
-    return F.binary_cross_entropy_with_logits(
-        real_logits, torch.ones_like(real_logits)
-    ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
-
-
-def fake_loss(logits: torch.Tensor, loss: str = "bce") -> torch.Tensor:
-    """D's loss for (B,) logits of sets it must call fake alone (the mixed sets)."""
-    if loss == "hinge":
-        return F.relu(1 + logits).mean()
-    return F.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits))
+        real = F.relu(1 - real_logits).mean()
+    else:
+        real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+    return real + fake_loss(fake_logits, loss)
 
 
 def mixed_sets(real: torch.Tensor) -> torch.Tensor:

@@ -1,6 +1,7 @@
 """The Set GAN: a generator of frames from z_C (shared by a set) and z_M (one per frame), judged
 against sets of real frames of one clip. Parts: objectives/setgan.py, models/decoder.py,
-models/set_discriminator.py, eval/protocols/identity.py (perturbation curves, set consistency), viz/traverse.py.
+models/modulated_decoder.py, models/set_discriminator.py, eval/protocols/identity.py (perturbation
+curves, set and place consistency), viz/traverse.py.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from contentpose.errors import UserError
 from contentpose.families.family import Family
 
 
@@ -32,10 +34,27 @@ class SetGANObjective:
     ema: float = 0.0  # decay of a running average of G's weights, the generator a run keeps (0: none, the paper's)
     loss: Literal["bce", "hinge"] = "bce"  # the paper's non-saturating BCE, or the hinge loss (SN-GAN's)
 
+    def __post_init__(self):
+        if self.mixed_sets < 0:
+            raise UserError(f"objective.mixed_sets must be 0 or more; got {self.mixed_sets}")
+        if not 0 <= self.ema < 1:
+            raise UserError(f"objective.ema is a decay: 0 (off) or above, below 1; got {self.ema}")
+
     def losses(self) -> list[str]:
         mixed = [f"mixed real sets as fakes (x{self.mixed_sets:g})"] if self.mixed_sets else []
         average = [f"generator weights averaged (decay {self.ema:g})"] if self.ema else []
         return [f"set GAN ({self.set_size} frames per set, {self.loss} loss)", *mixed, *average]
+
+
+def check(cfg) -> None:
+    """Mixed sets take frame j of a set from clip b + j of the batch: they need other clips to take."""
+    o = cfg.objective
+    if o.mixed_sets and (o.set_size < 2 or cfg.train.batch_size < o.set_size):
+        raise UserError(
+            f"objective.mixed_sets takes each frame of a set from another clip of the batch: it needs"
+            f" objective.set_size 2 or more and train.batch_size at least set_size (got {o.set_size} and"
+            f" {cfg.train.batch_size})"
+        )
 
 
 FAMILY = Family(
@@ -48,6 +67,7 @@ FAMILY = Family(
     evaluate="contentpose.eval.protocols.set_gan:evaluate_generators",
     result="contentpose.eval.protocols.set_gan:SetGanResult",
     report="contentpose.viz.html_report:generator_sections",
+    check=check,
     verbs={
         "samples": "contentpose.families.set_gan.commands:samples",
         "traverse": "contentpose.families.set_gan.commands:traverse",
