@@ -2,13 +2,14 @@
 
 Trains the `setgan_quick` preset (timed; resumed if OUT/setgan already holds a checkpoint),
 then prints the two perturbation curves (how often the generated digit changes when only
-z_C, or only z_M, is moved) and the share of generated sets whose frames show one digit,
-next to real sets and to independently drawn frames. Writes samples and a traversal too.
+z_C, or only z_M, is moved), the share of generated sets whose frames show one digit and the
+share of sets sharing z_M whose digit stays at one place, next to real sets and to independently
+drawn frames, on `--split` (val: choose there). Writes samples and a traversal too. With
+`--variants all`, also each departure from the paper of docs/generators.md (VARIANTS), one run each.
 
-    python benchmarks/setgan.py [--out runs/bench] [--set section.key=value ...]
+    python benchmarks/setgan.py [--out runs/bench] [--variants all] [--split val] [--set section.key=value ...]
 
-Results go to OUT/setgan.json and OUT/setgan/{identity,samples,traverse}.png. Figures in the
-README come from this script.
+Results go to OUT/setgan.json (or --json) and OUT/setgan[_VARIANT]/{identity,samples,traverse}.png.
 """
 
 from __future__ import annotations
@@ -26,6 +27,19 @@ from contentpose.trained import CHECKPOINT, load_generator
 from contentpose.viz.grid import save_grid
 from contentpose.viz.traverse import sample_grid, traverse_grid
 
+VARIANTS = {  # name -> overrides of setgan_quick: the departures of docs/generators.md
+    "mixed": ["objective.mixed_sets=1"],
+    "shared_mixed": ["objective.mixed_sets=1", "model.set_disc_input=shared"],
+    "modulated_mixed": ["objective.mixed_sets=1", "model.generator=modulated"],
+    "hinge": ["objective.loss=hinge"],
+    "all_ema": [
+        "objective.mixed_sets=1",
+        "model.set_disc_input=shared",
+        "model.generator=modulated",
+        "objective.ema=0.999",
+    ],
+}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -37,22 +51,34 @@ def main() -> None:
         metavar="section.key=value",
         help="overrides of the setgan_quick preset (e.g. train.steps=100 for a smoke run)",
     )
+    parser.add_argument("--variants", choices=("none", "all"), default="none")
+    parser.add_argument("--split", choices=("val", "test"), default="val")
+    parser.add_argument("--json", default=None, help="default OUT/setgan.json")
     args = parser.parse_args()
-    run = Path(args.out) / "setgan"
-    cfg = load_config("setgan_quick", args.set)
-    resume = (run / CHECKPOINT).exists()
-    start = time.perf_counter()
-    train(cfg, run, resume=resume)
-    seconds = round(time.perf_counter() - start, 1)
+    chosen = {"preset": [], **(VARIANTS if args.variants == "all" else {})}
+    runs, timing = [], {}
+    for name, overrides in chosen.items():
+        run = Path(args.out) / ("setgan" if name == "preset" else f"setgan_{name}")
+        cfg = load_config("setgan_quick", [*overrides, *args.set])
+        resume = (run / CHECKPOINT).exists()
+        start = time.perf_counter()
+        train(cfg, run, resume=resume)
+        timing[name] = {"seconds": round(time.perf_counter() - start, 1), "steps": cfg.train.steps, "resumed": resume}
+        timing[name]["overrides"] = overrides
+        runs.append(run)
     print(f"\nmachine: {machine()}")
-    print(f"training: {cfg.train.steps} steps in {seconds:.0f} s" + (" (resumed)" if resume else ""))
-    results = evaluate_generators([run])
-    gen = load_generator(run)
-    save_grid(sample_grid(gen), run / "samples.png")
-    save_grid(traverse_grid(gen), run / "traverse.png")
-    results.update(machine=machine(), timing={"seconds": seconds, "steps": cfg.train.steps, "resumed": resume})
-    (Path(args.out) / "setgan.json").write_text(json.dumps(results, indent=2))
-    print(f"\nresults written to {Path(args.out) / 'setgan.json'}; pictures in {run}")
+    for name, t in timing.items():
+        print(f"training {name}: {t['steps']} steps in {t['seconds']:.0f} s" + (" (resumed)" if t["resumed"] else ""))
+    results = evaluate_generators(runs, split=args.split)
+    for run in runs:
+        gen = load_generator(run)
+        save_grid(sample_grid(gen), run / "samples.png")
+        save_grid(traverse_grid(gen), run / "traverse.png")
+    results.update(machine=machine(), timing=timing)
+    out = Path(args.json) if args.json else Path(args.out) / "setgan.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"\nresults written to {out}; pictures in each run folder")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import TINY, coloured_videos
+from conftest import TINY, coloured_videos, for_objective
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,11 +90,20 @@ def test_data_throughput_benchmark():
 
 @pytest.mark.slow
 def test_setgan_benchmark(tmp_path):
-    out = _run("setgan.py", "--out", str(tmp_path), "--set", *TINY)
-    assert "machine:" in out and "content changed" in out
+    out = _run("setgan.py", "--out", str(tmp_path), "--variants", "all", "--set", *for_objective("setgan", TINY))
+    assert "machine:" in out and "content changed" in out and "sharing z_M" in out
     result = json.loads((tmp_path / "setgan.json").read_text())
-    assert set(next(iter(result["runs"].values()))["curves"]) == {"content", "motion"}
-    assert (tmp_path / "setgan" / "traverse.png").is_file() and (tmp_path / "setgan" / "samples.png").is_file()
+    assert len(result["runs"]) == 6 and set(result["timing"]) == {
+        "preset",
+        "mixed",
+        "shared_mixed",
+        "modulated_mixed",
+        "hinge",
+        "all_ema",
+    }
+    first = next(iter(result["runs"].values()))
+    assert set(first["curves"]) == {"content", "motion"} and "motion_sets" in first and result["split"] == "val"
+    assert (tmp_path / "setgan" / "traverse.png").is_file() and (tmp_path / "setgan_hinge" / "samples.png").is_file()
 
 
 @pytest.mark.slow
