@@ -4,10 +4,10 @@ Conditional (vgan_cond), on held-out clips: per future step PSNR/SSIM of the gen
 against the true one, next to copying the first frame; the generated mask against the true
 foreground masks (IoU per frame, both thresholded at 0.5); where the digit is, read by a keypoint
 regressor trained on real frames, against the renderer's true places (and copy-first's); the
-background stream against the true background (PSNR on the pixels that no object covers in any frame of the clip).
-Unconditional (vgan): the Frechet distance and Inception-style scores (eval/judges/video_classifier.py) of
-generated clips against held-out ones, next to other held-out clips and held-out first frames
-frozen for the whole clip.
+background stream against the true background (PSNR on the pixels no object covers in any frame).
+Unconditional (vgan): the Frechet distance, Inception-style scores and the share of clips whose
+digit is named with p >= 0.9 (eval/judges/video_classifier.py) of generated clips against held-out
+ones, next to other held-out clips and held-out first frames frozen for the whole clip.
 Any VGAN: the mask's mean and its shares of pixels below 0.1 and above 0.9.
 `contentpose evaluate RUN` runs `evaluate_video_generators`: RUN/eval.json and a table.
 """
