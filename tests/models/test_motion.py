@@ -56,3 +56,24 @@ def test_relative_motion_composes_points_and_jacobians():
     jac = lambda p: p[:, 4:].view(5, 2, 2, 2)  # noqa: E731
     assert torch.allclose(jac(moved), jac(driving) @ torch.linalg.inv(jac(start)) @ jac(source), atol=1e-4)
     assert torch.allclose(model.relative_pose(start, driving, start), driving, atol=1e-4)
+
+
+def test_pixel_warp_passes_the_content_frames_own_pixels_where_its_mask_is_one():
+    """model.pixel_warp: with the drawn mask held at 1 and the pose unchanged (so the dense motion is
+    the identity), the output is the content frame itself, not a redrawing of it."""
+    import pytest
+
+    from contentpose.errors import UserError
+    from contentpose.models.architectures import build_autoencoder
+
+    model = build_autoencoder(load_config("photo_digits", [*SMALL, "model.pixel_warp=true"]).model, 3, 32).eval()
+    last = model.decoder.top[-2]
+    with torch.no_grad():
+        last.weight[-1].zero_()
+        last.bias[-1] = 30.0  # mask = sigmoid(30) = 1
+        x = torch.rand(2, 3, 32, 32)
+        out = model(x, x)
+    assert out.shape == x.shape
+    assert torch.allclose(out[..., 4:-4, 4:-4], x[..., 4:-4, 4:-4], atol=1e-4)
+    with pytest.raises(UserError, match="pixel_warp"):
+        load_config("quick", ["model.pixel_warp=true"])

@@ -52,15 +52,21 @@ class WarpDecoder(nn.Module):
 
     `DenseMotion` finds where each target pixel reads the source; the coarsest warped map, with the
     content vector copied to every cell, goes through two convs and up, meeting the finer warped
-    maps on the way (so the output can be as sharp as the source)."""
+    maps on the way (so the output can be as sharp as the source).
 
-    def __init__(self, channels: int, dim: int, points: int, frame_size: int, width: int, grid: int):
+    With `pixels`, the decoder also draws a mask m (B, 1, H, W), and the frame is m times the source's
+    own pixels moved by the same motion plus (1 - m) times the drawn frame: exact pixels where the
+    motion holds, drawn ones where the target shows what the source hides or the motion fails."""
+
+    def __init__(
+        self, channels: int, dim: int, points: int, frame_size: int, width: int, grid: int, pixels: bool = False
+    ):
         super().__init__()
-        w, self.grid = width, grid
+        w, self.grid, self.pixels = width, grid, pixels
         self.motion = DenseMotion(channels, points, frame_size, width)
         self.bottom = nn.Sequential(conv(4 * w + dim, 4 * w), conv(4 * w, 4 * w), up(4 * w, 2 * w))
         self.middle = nn.Sequential(conv(4 * w, 2 * w), up(2 * w, w))
-        self.top = nn.Sequential(conv(2 * w, w), nn.Conv2d(w, channels, 3, 1, 1), Sigmoid32())
+        self.top = nn.Sequential(conv(2 * w, w), nn.Conv2d(w, channels + pixels, 3, 1, 1), Sigmoid32())
         for part in (self.bottom, self.middle, self.top):
             part.apply(dcgan_init)
 
@@ -77,4 +83,9 @@ class WarpDecoder(nn.Module):
         v = vector[:, :, None, None].expand(-1, -1, *coarse.shape[-2:]).to(coarse.dtype)
         x = self.bottom(torch.cat([coarse, v], dim=1))
         x = self.middle(torch.cat([x, middle], dim=1))
-        return self.top(torch.cat([x, fine], dim=1))
+        out = self.top(torch.cat([x, fine], dim=1))
+        if not self.pixels:
+            return out
+        drawn, mask = out[:, :-1], out[:, -1:]
+        moved = warp(frame, flow, torch.ones_like(occlusion)).float()
+        return mask * moved + (1 - mask) * drawn

@@ -54,6 +54,8 @@ class AutoencoderModel:
         "frame"  # what the pose encoder sees: the frame, or its silhouette (1 where any channel is above
         # 0.05; for objects on black), so the pose cannot carry colours
     )
+    pixel_warp: bool = False  # motion: the output blends the content frame's own pixels, moved by the dense
+    # motion, with the drawn frame by a mask the decoder draws (sharp where the motion holds)
     first_block_norm: bool = False  # BatchNorm in the encoders' first conv block too (the published DrNet code's)
     disc_hidden: int = 100  # DrNet's scene discriminator
     critic_hidden: int = 512  # MIPAE's mutual-information critic
@@ -103,6 +105,10 @@ class AutoencoderModel:
             raise UserError(
                 f"{arch} builds its own encoders (an hourglass, a three-scale feature encoder): set"
                 " model.content_pool=false and model.first_block_norm=false"
+            )
+        if self.pixel_warp and self.architecture != "motion":
+            raise UserError(
+                f"model.pixel_warp moves pixels by the dense motion of model.architecture=motion, not {arch}"
             )
         if self.keypoint_glimpses and self.pose_dim > 1 and self.content_dim % (self.pose_dim // 2):
             raise UserError(

@@ -37,7 +37,9 @@ class Autoencoder(ContentPoseAutoencoder):
             hourglass=True,
             temperature=0.1,  # FOMM's: points start spread over the frame (models/keypoints.py)
         )
-        self.decoder = WarpDecoder(channels, cfg.content_dim, points, frame_size, cfg.width, self.pose_encoder.grid)
+        self.decoder = WarpDecoder(
+            channels, cfg.content_dim, points, frame_size, cfg.width, self.pose_encoder.grid, pixels=cfg.pixel_warp
+        )
 
     def content(self, x: torch.Tensor, pose: torch.Tensor | None = None) -> Content:
         vector, features = self.content_encoder(x)
