@@ -86,3 +86,44 @@ def test_constant_shift_forecast_carries_a_steady_slide_on():
     )  # (1, 6, 1, 32, 32): 2 down, 3 right a step
     forecast = constant_shift_forecast(clip[:, :3], 3)
     assert forecast.shape == (1, 3, 1, 32, 32) and torch.equal(forecast, clip[:, 3:])
+
+
+def test_first_frame_protocol_scores_every_later_frame_by_horizon(videos):
+    """FOMM's protocol: each segment's first frame driven by every later one. A model that copies the
+    content frame scores exactly as copy-source in every bin (margin 0 on each segment), one that
+    returns the driving frame scores PSNR_CAP; the bins hold one pair per later frame."""
+    from contentpose.eval.metrics.image_metrics import PSNR_CAP
+    from contentpose.eval.protocols.first_frame import first_frame_scores, format_first_frame
+
+    _, test = videos
+    keep = first_frame_scores(Copy("content"), test, test.names)
+    later = int(sum(min(n, 101) - 1 for n in test.lengths))
+    assert sum(b["pairs"] for b in keep["bins"].values()) == later
+    for entry in keep["bins"].values():
+        assert entry["transfer"]["psnr"] == entry["copy_source"]["psnr"]
+        assert entry["reconstruction"]["psnr"] == PSNR_CAP and entry["blur_sigma"] in (1.0, 2.0, 4.0)
+    oracle = first_frame_scores(Copy("pose"), test, test.names)
+    assert all(b["transfer"]["psnr"] == PSNR_CAP for b in oracle["bins"].values())
+    text = format_first_frame(keep)
+    assert "1-5" in text and "copy x_0" in text and "segment" in text
+
+
+def test_first_frame_margin_over_the_strongest_baseline_per_segment():
+    """Horizons 16 and up: the paired PSNR margin of the transfer over the best baseline on each
+    segment; an exact output clears it, a copy of the source has none over copy-source itself."""
+    from contentpose.eval.protocols.first_frame import first_frame_scores
+
+    class Segments:
+        lengths = [30, 12]
+
+        def clip(self, index, frames):
+            g = torch.Generator().manual_seed(index)
+            return torch.rand(self.lengths[index], 3, 16, 16, generator=g)[:frames]
+
+    exact = first_frame_scores(Copy("pose"), Segments(), ["long", "short"])
+    assert exact["segments"]["short"] == {"pairs": 0}
+    long = exact["segments"]["long"]
+    assert long["pairs"] == 30 - 16 and long["margin_psnr_ci"][0] > 1
+    assert set(exact["bins"]) == {"1-5", "6-15", "16-30"} and exact["bins"]["16-30"]["pairs"] == 14
+    copy = first_frame_scores(Copy("content"), Segments())["segments"]["0"]
+    assert copy["margin_psnr"] <= 0

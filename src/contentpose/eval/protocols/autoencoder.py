@@ -18,6 +18,7 @@ from contentpose.eval.metrics.interpolation import interpolation_scores
 from contentpose.eval.metrics.intervals import format_cell, seed_spread
 from contentpose.eval.metrics.prediction import long_rollout, prediction_curves
 from contentpose.eval.plots import plot_prediction_curves
+from contentpose.eval.protocols.first_frame import first_frame_scores, format_first_frame
 from contentpose.eval.protocols.held_out_video import format_held_out_video, held_out_video_scores
 from contentpose.eval.protocols.sprites import SpritesProtocol, format_sprites
 from contentpose.eval.protocols.swap import BASELINES, reconstruction_fidelity, swap_fidelity
@@ -82,6 +83,7 @@ def evaluate_autoencoders(
                 entry["held_out"] = held_out_video_scores(
                     run.model, run.dataset("train"), data, run.config.data.max_offset
                 )
+                entry["first_frame"] = first_frame_scores(run.model, data, getattr(data, "names", None))
         if (run.path / PREDICTOR).exists():
             entry["prediction"] = evaluate_prediction(run, data)
         (run.path / "eval.json").write_text(json.dumps(entry, indent=2))
@@ -112,6 +114,8 @@ def format_real_clips(name: str, entry: dict) -> str:
     r = entry["reconstruction"]
     if "held_out" in entry:
         lines = [format_held_out_video(name, entry["held_out"])]
+        if "first_frame" in entry:
+            lines.append(format_first_frame(entry["first_frame"]))
     else:
         lines = [f"  {name}: reconstruction PSNR {r['psnr']:.2f}, SSIM {r['ssim']:.4f}"]
     if "action_probes" in entry:
