@@ -22,6 +22,7 @@ def test_video_preset_trains_evaluates_and_transfers_among_a_few_videos(tmp_path
         and "across videos" in out
         and "judge names held-out frames' own video in 1.000" in out
     )
+    assert "FOMM's protocol" in out and "x_0 blurred (best width)" in out  # the first-frame table too
     strip = tmp_path / "t.png"
     assert main(["transfer", str(run), "--content", "train:0", "--motion", "train:2", "--out", str(strip)]) == 0
     assert Image.open(strip).size[1] > 3 * 32  # content, motion and result rows

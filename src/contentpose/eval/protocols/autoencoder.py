@@ -83,7 +83,8 @@ def evaluate_autoencoders(
                 entry["held_out"] = held_out_video_scores(
                     run.model, run.dataset("train"), data, run.config.data.max_offset
                 )
-                entry["first_frame"] = first_frame_scores(run.model, data, getattr(data, "names", None))
+                names = [Path(n).name for n in data.names] if hasattr(data, "names") else None
+                entry["first_frame"] = first_frame_scores(run.model, data, names)
         if (run.path / PREDICTOR).exists():
             entry["prediction"] = evaluate_prediction(run, data)
         (run.path / "eval.json").write_text(json.dumps(entry, indent=2))
