@@ -245,6 +245,7 @@ def test_evaluate_end_to_end_on_a_tiny_lpc_sprites_run(lpc_root, lpc_sprites, ca
     printed = capsys.readouterr().out
     assert "content-blind (mean character)" in printed and "pose factors action, facing, frame" in printed
     assert "redrawing A (A's content, A's poses)" in printed
+    assert entry["split"] == "val" and "on 20 val pairs (A, B)" in printed  # evaluate's default split, named
 
 
 @pytest.mark.slow

@@ -274,7 +274,7 @@ class SpritesProtocol:
 
     def __init__(self, trained, split: str = "val", pairs: int = PAIRS, seed: int = SEED, quiet: bool = False):
         self.train, self.test = trained.dataset("train"), trained.dataset(split)
-        self.pairs, self.seed = pairs, seed
+        self.pairs, self.seed, self.split = pairs, seed, split
         self.judge, meta = sprites_judge(self.train, self.test, quiet=quiet)
         self.judge_info = {k: meta[k] for k in ("accuracy", "train_seconds", "recipe", "frame_size")}
         self.baselines = None
@@ -286,6 +286,7 @@ class SpritesProtocol:
             self.baselines = sprites_baselines(self.judge, self.train, self.test, self.pairs, self.seed)
         scored = lambda own: sprites_transfer(transfer, self.judge, self.test, self.pairs, self.seed, own)  # noqa: E731
         return {
+            "split": self.split,
             "model": scored(False),
             **({"redraw": scored(True)} if redraw else {}),
             "baselines": self.baselines,
@@ -317,7 +318,7 @@ def format_sprites(runs: dict[str, dict]) -> str:
     first = next(iter(runs.values()))
     base, judge = first["baselines"], first["judge"]
     lines = [
-        f"Sprites protocol on {base['pairs']} test pairs (A, B) differing in every attribute and in motion: "
+        f"Sprites protocol on {base['pairs']} {first.get('split', 'held-out')} pairs (A, B) differing in every attribute and in motion: "
         f"A's content in B's motion, read by our judge",
         f"{'':42} "
         + " ".join(f"{h:>7}" for h in ("body", "bottom", "top", "hair", "all 4", "motion", "action", "facing"))
