@@ -125,5 +125,11 @@ def test_first_frame_margin_over_the_strongest_baseline_per_segment():
     long = exact["segments"]["long"]
     assert long["pairs"] == 30 - 16 and long["margin_psnr_ci"][0] > 1
     assert set(exact["bins"]) == {"1-5", "6-15", "16-30"} and exact["bins"]["16-30"]["pairs"] == 14
-    copy = first_frame_scores(Copy("content"), Segments())["segments"]["0"]
-    assert copy["margin_psnr"] <= 0
+    copy = first_frame_scores(Copy("content"), Segments())
+    assert copy["segments"]["0"]["margin_psnr"] <= 0
+    across = exact["across"]  # segment A's first frame driven by B: the exact output moves as B does
+    assert across["pairs"] == (30 - 1) + (12 - 1) and across["transfer"]["cosine"] > 0.999
+    assert (
+        across["transfer"]["epe"] == 0
+        and copy["across"]["transfer"]["cosine"] == copy["across"]["copy_source"]["cosine"]
+    )

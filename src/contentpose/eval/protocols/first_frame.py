@@ -10,6 +10,11 @@ horizons from LONG up, the paired PSNR margin of the transfer over the strongest
 baselines and its interval: the target "beats every baseline by 1 dB" is met on a segment when the
 interval's lower bound clears 1. Segments shorter than a bin leave it empty: the table says how many
 pairs each bin has.
+
+Across segments (segment A's first frame driven by all of segment B, for every ordered pair of
+segments), where no output is true: whether the output moves as B does, by the agreement of its
+optical flow with B's (`metrics/optical_flow.py`), beside copying A's first frame (which does not
+move at all).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from contentpose.eval.baselines.blur import WIDTHS, blur
 from contentpose.eval.baselines.global_shift import global_shift_warp
 from contentpose.eval.metrics.image_metrics import psnr, ssim
 from contentpose.eval.metrics.intervals import mean_interval, summarise
+from contentpose.eval.metrics.optical_flow import flow_agreement
 
 HORIZON = 100
 BINS = ((1, 5), (6, 15), (16, 30), (31, 60), (61, 100))
@@ -36,21 +42,22 @@ def _metrics(pred: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor
 def first_frame_scores(model, test, names: list[str] | None = None, batch_size: int = 100) -> dict:
     """{"bins": {"1-5": {"pairs", row: {l1, psnr, ssim (+ _ci)}, "blur_sigma"}}, "segments":
     {name: {"pairs", "margin_psnr", "margin_psnr_ci", "strongest"}}} for ROWS over every held-out
-    segment of `test` (a split of real clips; `names` labels its segments)."""
+    segment of `test` (a split of real clips; `names` labels its segments), and "across" (`_across`)."""
     per_pair: dict[str, dict[str, list[torch.Tensor]]] = {r: {} for r in ROWS if r != "blurred_copy"}
     blurred = {s: {} for s in WIDTHS}
     horizons, segments = [], []
-    for index in range(len(test.lengths)):
-        frames = test.clip(index, HORIZON + 1)  # (T, C, H, W)
+    clips = [test.clip(index, HORIZON + 1) for index in range(len(test.lengths))]  # each (T, C, H, W)
+
+    def draw(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:  # D(Ec(a), Ep(b)) in batches: (n, C, H, W)
+        return torch.cat(
+            [model(a[i : i + batch_size], b[i : i + batch_size]).float() for i in range(0, len(b), batch_size)]
+        )
+
+    for index, frames in enumerate(clips):
         if len(frames) < 2:
             continue
         source, driving = frames[:1].expand_as(frames[1:]), frames[1:]
-        outputs = {"transfer": [], "reconstruction": []}
-        for i in range(0, len(driving), batch_size):
-            a, b = source[i : i + batch_size], driving[i : i + batch_size]
-            outputs["transfer"].append(model(a, b).float())
-            outputs["reconstruction"].append(model(b, b).float())
-        outputs = {k: torch.cat(v) for k, v in outputs.items()}
+        outputs = {"transfer": draw(source, driving), "reconstruction": draw(driving, driving)}
         outputs["copy_source"] = source
         outputs["global_shift"] = global_shift_warp(source, driving)
         for row, out in outputs.items():
@@ -96,7 +103,31 @@ def first_frame_scores(model, test, names: list[str] | None = None, batch_size: 
             "margin_psnr": round(mean, 4),
             "margin_psnr_ci": [round(lo, 4), round(hi, 4)],
         }
-    return {"horizon": HORIZON, "long_from": LONG, "bins": bins, "segments": out_segments}
+    return {
+        "horizon": HORIZON,
+        "long_from": LONG,
+        "bins": bins,
+        "segments": out_segments,
+        "across": _across(clips, draw),
+    }
+
+
+def _across(clips: list[torch.Tensor], draw) -> dict:
+    """Flow agreement of segment A's first frame driven by segment B (every ordered pair of segments
+    of 3 frames or more), beside copying A's first frame: {"pairs", "transfer", "copy_source"}."""
+    found = {"transfer": {}, "copy_source": {}}
+    for a, source in enumerate(clips):
+        for b, driving in enumerate(clips):
+            if a == b or len(driving) < 3 or len(source) < 1:
+                continue
+            still = source[:1].expand_as(driving)
+            for row, out in (("transfer", draw(still, driving)), ("copy_source", still)):
+                for metric, values in flow_agreement(out, driving).items():
+                    found[row].setdefault(metric, []).append(values)
+    if not found["transfer"]:
+        return {"pairs": 0}
+    scores = {row: summarise({m: torch.cat(v) for m, v in d.items()}) for row, d in found.items()}
+    return {"pairs": int(sum(len(v) for v in found["transfer"]["cosine"])), **scores}
 
 
 def format_first_frame(scores: dict) -> str:
@@ -128,5 +159,13 @@ def format_first_frame(scores: dict) -> str:
         lines.append(
             f"  segment {name}, horizons {long}+ ({s['pairs']} pairs): transfer minus {labels[s['strongest']]}"
             f" {s['margin_psnr']:+.2f} dB [{lo:+.2f}, {hi:+.2f}]"
+        )
+    across = scores.get("across", {"pairs": 0})
+    if across["pairs"]:
+        t, c = across["transfer"], across["copy_source"]
+        lines.append(
+            f"  across segments (A's first frame driven by B; {across['pairs']} frame pairs): flow agreement with B,"
+            f" cosine {t['cosine']:.3f} [{t['cosine_ci'][0]:.3f}, {t['cosine_ci'][1]:.3f}] (copy A: {c['cosine']:.3f}),"
+            f" end-point error {t['epe']:.2f} px (copy A: {c['epe']:.2f})"
         )
     return "\n".join(lines)
