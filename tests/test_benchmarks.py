@@ -330,8 +330,10 @@ def test_video_benchmark(tmp_path):
         *("--picture", str(picture), "--set", *TINY),
     )
     assert "machine:" in out and "nearest training frame to x_t+k" in out and "a kept" in out
+    assert "FOMM's protocol" in out and "val pairs" in out
     result = json.loads((tmp_path / "video.json").read_text())
-    assert len(result["held_out"]) == 4 and all("across_videos" in r for r in result["held_out"].values())
+    assert len(result["held_out"]) == 3 and all("across_videos" in r for r in result["held_out"].values())
+    assert result["split"] == "val" and set(result["first_frame"]) == set(result["held_out"])
     assert picture.is_file() and picture.with_name("video_across.png").is_file()
 
 
