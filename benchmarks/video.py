@@ -41,10 +41,12 @@ BEFORE = [  # the preset until 2026-12-06: quick's keypoint-warp networks in col
     "model.keypoint_coords=false",
     "model.pixel_warp=false",
     "objective.alpha=0.1",
+    "objective.sim_loss=scaled",
     "objective.beta=0.1",
     "objective.equivariance=0",
     "train.batch_size=64",
     "train.lr_decay=none",
+    "train.precision=auto",
 ]
 ROWS = {  # name: (preset, overrides), the first is the preset as shipped
     "video (motion, pixel_warp)": ("video", []),

@@ -133,3 +133,33 @@ def test_first_frame_margin_over_the_strongest_baseline_per_segment():
         across["transfer"]["epe"] == 0
         and copy["across"]["transfer"]["cosine"] == copy["across"]["copy_source"]["cosine"]
     )
+
+
+def test_first_frame_reads_a_split_of_many_clips_at_a_bounded_cost():
+    """Moving MNIST's 10,000 test clips: SEGMENTS of them evenly spaced, ACROSS driving segments
+    each, and a table that counts segments instead of listing them all."""
+    from contentpose.eval.protocols import first_frame
+
+    class Many:
+        lengths = [4] * 120
+
+        def clip(self, index, frames):
+            return torch.rand(4, 3, 16, 16, generator=torch.Generator().manual_seed(index))[:frames]
+
+    scores = first_frame.first_frame_scores(Copy("content"), Many())
+    assert scores["segments_read"] == first_frame.SEGMENTS == 50 and scores["segments_held_out"] == 120
+    assert scores["bins"]["1-5"]["pairs"] == 50 * 3
+    assert scores["across"]["pairs"] == 50 * first_frame.ACROSS * 3  # 3 flows per driving segment of 4 frames
+    text = first_frame.format_first_frame(scores)
+    assert "50 of the 120 held-out segments" in text and text.count("  segment ") == first_frame.SHOWN
+
+
+def test_blur_keeps_flat_frames_and_the_mean_and_softens_edges():
+    from contentpose.eval.baselines.blur import blur
+
+    flat = torch.full((2, 3, 16, 16), 0.3)
+    assert torch.allclose(blur(flat, 2.0), flat, atol=1e-6)
+    edge = torch.zeros(1, 1, 16, 16)
+    edge[..., 8:] = 1
+    soft = blur(edge, 2.0)
+    assert abs(soft.mean() - edge.mean()) < 1e-3 and 0.2 < soft[0, 0, 5, 7] < 0.5 < soft[0, 0, 5, 8] < 0.8
