@@ -163,3 +163,40 @@ def test_blur_keeps_flat_frames_and_the_mean_and_softens_edges():
     edge[..., 8:] = 1
     soft = blur(edge, 2.0)
     assert abs(soft.mean() - edge.mean()) < 1e-3 and 0.2 < soft[0, 0, 5, 7] < 0.5 < soft[0, 0, 5, 8] < 0.8
+
+
+class BrightSpot:
+    """A detector of one 'landmark': the centre of the pixels above 0.8 (none: not found)."""
+
+    def __call__(self, frames):
+        mask = frames.amax(1) > 0.8  # (T, H, W)
+        ys, xs = torch.meshgrid(torch.arange(frames.shape[2]), torch.arange(frames.shape[3]), indexing="ij")
+        n = mask.sum((1, 2)).clamp(min=1)
+        points = torch.stack([(xs * mask).sum((1, 2)) / n, (ys * mask).sum((1, 2)) / n], -1)[:, None].float()
+        return points, mask.any(dim=(1, 2))[:, None]
+
+
+def test_first_frame_keypoint_distance_on_segments_that_show_a_person():
+    """With a detector: AKD 0 for an exact output, the square's displacement for copying the first frame;
+    a segment where nothing is detected is left out."""
+    from contentpose.eval.protocols.first_frame import first_frame_scores, format_first_frame
+
+    class Segments:
+        lengths = [8, 8]
+
+        def clip(self, index, frames):
+            x = torch.full((8, 3, 32, 32), 0.3)
+            if index == 0:  # a bright square moving 2 px right a frame
+                for t in range(8):
+                    x[t, :, 10:14, 2 + 2 * t : 6 + 2 * t] = 1.0
+            return x[:frames]
+
+    exact = first_frame_scores(Copy("pose"), Segments(), ["person", "empty"], detector=BrightSpot())
+    people = exact["keypoints"]
+    assert set(people) == {"person"} and people["person"]["pairs"] == 7
+    assert people["person"]["transfer"]["akd"] == 0 and people["person"]["transfer"]["mkr"] == 0
+    copy = first_frame_scores(Copy("content"), Segments(), ["person", "empty"], detector=BrightSpot())
+    assert copy["keypoints"]["person"]["copy_source"]["akd"] == pytest.approx(8.0)  # 2 px a frame, horizons 1-7: mean 8
+    assert "AKD" in format_first_frame(copy) and "contentpose[akd]" in format_first_frame(
+        first_frame_scores(Copy("pose"), Segments())
+    )

@@ -13,6 +13,7 @@ import numpy as np
 from contentpose.errors import UserError
 from contentpose.eval.judges.content_classifier import content_classifier, share_classifier
 from contentpose.eval.judges.object_judge import JUDGE, object_judge
+from contentpose.eval.judges.pose_detector import PoseDetector, pose_detector_installed
 from contentpose.eval.metrics.disentanglement import action_probes, disentanglement
 from contentpose.eval.metrics.interpolation import interpolation_scores
 from contentpose.eval.metrics.intervals import format_cell, seed_spread
@@ -84,7 +85,8 @@ def evaluate_autoencoders(
                     run.model, run.dataset("train"), data, run.config.data.max_offset
                 )
                 names = [Path(n).name for n in data.names] if hasattr(data, "names") else None
-                entry["first_frame"] = first_frame_scores(run.model, data, names)
+                detector = PoseDetector() if pose_detector_installed() else None
+                entry["first_frame"] = first_frame_scores(run.model, data, names, detector=detector)
         if (run.path / PREDICTOR).exists():
             entry["prediction"] = evaluate_prediction(run, data)
         (run.path / "eval.json").write_text(json.dumps(entry, indent=2))

@@ -16,6 +16,11 @@ Across segments (segment A's first frame driven by all of segment B, for B each 
 segments after A, cyclically: every ordered pair when there are three), where no output is true: whether the output moves as B does, by the agreement of its
 optical flow with B's (`metrics/optical_flow.py`), beside copying A's first frame (which does not
 move at all).
+
+People (with a `detector`, eval/judges/pose_detector.py): on each segment whose first frame and at
+least half of whose driving frames show a person, the field's keypoint distance (AKD, in pixels of the
+frame) and missing-keypoint rate (MKR) of each output against its driving frame
+(`metrics/keypoint_distance.py`).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from contentpose.eval.baselines.blur import WIDTHS, blur
 from contentpose.eval.baselines.global_shift import global_shift_warp
 from contentpose.eval.metrics.image_metrics import psnr, ssim
 from contentpose.eval.metrics.intervals import mean_interval, summarise
+from contentpose.eval.metrics.keypoint_distance import keypoint_distance
 from contentpose.eval.metrics.optical_flow import flow_agreement
 from contentpose.runtime.progress import progress
 
@@ -38,6 +44,7 @@ ACROSS = 2  # driving segments per source segment in the cross-segment flow scor
 SHOWN = 8  # segments listed one per line in the table (beyond: a count)
 ROWS = ("transfer", "reconstruction", "copy_source", "blurred_copy", "global_shift")
 BASELINES = ("copy_source", "blurred_copy", "global_shift")
+KEYPOINT_ROWS = ("transfer", "reconstruction", "copy_source", "global_shift")
 
 
 def _metrics(pred: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -45,14 +52,17 @@ def _metrics(pred: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor
 
 
 @torch.no_grad()
-def first_frame_scores(model, test, names: list[str] | None = None, batch_size: int = 100) -> dict:
+def first_frame_scores(model, test, names: list[str] | None = None, batch_size: int = 100, detector=None) -> dict:
     """{"bins": {"1-5": {"pairs", row: {l1, psnr, ssim (+ _ci)}, "blur_sigma"}}, "segments":
     {name: {"pairs", "margin_psnr", "margin_psnr_ci", "strongest"}}} for ROWS over every held-out
-    segment of `test` (a split of real clips; `names` labels its segments), and "across" (`_across`)."""
+    segment of `test` (a split of real clips; `names` labels its segments), "across" (`_across`) and,
+    with a `detector`, "keypoints": {name: {"pairs", row: {akd, mkr (+ _ci)}}} for the segments that
+    show a person."""
     per_pair: dict[str, dict[str, list[torch.Tensor]]] = {r: {} for r in ROWS if r != "blurred_copy"}
     blurred = {s: {} for s in WIDTHS}
-    horizons, segments = [], []
+    horizons, segments, people = [], [], {}
     n = len(test.lengths)
+    names = names or [str(i) for i in range(n)]
     chosen = np.unique(np.linspace(0, n - 1, min(n, SEGMENTS)).round().astype(np.int64)).tolist()
     clips = {index: test.clip(index, HORIZON + 1) for index in chosen}  # each (T, C, H, W)
 
@@ -74,6 +84,10 @@ def first_frame_scores(model, test, names: list[str] | None = None, batch_size: 
         for s in WIDTHS:
             for metric, values in _metrics(blur(source, s), driving).items():
                 blurred[s].setdefault(metric, []).append(values)
+        if detector is not None:
+            found = _keypoints(detector, frames[:1], driving, outputs)
+            if found:
+                people[names[index]] = found
         horizons.append(torch.arange(1, len(driving) + 1))
         segments.append(torch.full((len(driving),), index))
     if not horizons:
@@ -94,7 +108,6 @@ def first_frame_scores(model, test, names: list[str] | None = None, batch_size: 
         entry = {"pairs": int(rows.sum()), "blur_sigma": sigma}
         entry.update({r: summarise({m: v[rows] for m, v in per_pair[r].items()}) for r in ROWS})
         bins[f"{lo}-{hi}"] = entry
-    names = names or [str(i) for i in range(n)]
     out_segments = {}
     for index in seg.unique().tolist():
         rows = (seg == index) & (j >= LONG)
@@ -119,7 +132,26 @@ def first_frame_scores(model, test, names: list[str] | None = None, batch_size: 
         "bins": bins,
         "segments": out_segments,
         "across": _across(clips, draw),
+        **({"keypoints": people} if detector is not None else {}),
     }
+
+
+def _keypoints(detector, first: torch.Tensor, driving: torch.Tensor, outputs: dict) -> dict | None:
+    """AKD and MKR of each of KEYPOINT_ROWS against the driving frames (T, C, H, W), or None when the
+    first frame (1, C, H, W) or over half the driving frames show no person."""
+    truth = detector(driving)
+    shown = truth[1].any(dim=1)
+    if not detector(first)[1].any() or shown.float().mean() < 0.5:
+        return None
+    entry = {"pairs": int(shown.sum())}
+    for row in KEYPOINT_ROWS:
+        scores = keypoint_distance(detector(outputs[row]), truth)
+        akd, mkr = scores["akd"], scores["mkr"][shown]
+        entry[row] = {
+            **summarise({"mkr": mkr}),
+            **(summarise({"akd": akd[~akd.isnan()]}) if (~akd.isnan()).any() else {}),
+        }
+    return entry
 
 
 def _across(clips: dict[int, torch.Tensor], draw) -> dict:
@@ -192,4 +224,20 @@ def format_first_frame(scores: dict) -> str:
             f" cosine {t['cosine']:.3f} [{t['cosine_ci'][0]:.3f}, {t['cosine_ci'][1]:.3f}] (copy A: {c['cosine']:.3f}),"
             f" end-point error {t['epe']:.2f} px (copy A: {c['epe']:.2f})"
         )
+    lines.extend(_format_keypoints(scores.get("keypoints"), labels))
     return "\n".join(lines)
+
+
+def _format_keypoints(people: dict | None, labels: dict[str, str]) -> list[str]:
+    if people is None:
+        return ["  people's keypoints (AKD, MKR): pip install 'contentpose[akd]' (mediapipe's pose detector)"]
+    if not people:
+        return ["  people's keypoints (AKD, MKR): no held-out segment shows a person"]
+    lines = ["  people's keypoints against the driving frames (mediapipe's BlazePose; AKD in pixels, lower is better):"]
+    for name, entry in people.items():
+        for row in KEYPOINT_ROWS:
+            s = entry[row]
+            akd = f"AKD {s['akd']:.2f} [{s['akd_ci'][0]:.2f}, {s['akd_ci'][1]:.2f}]" if "akd" in s else "AKD -"
+            head = f"segment {name} ({entry['pairs']} frames)" if row == KEYPOINT_ROWS[0] else ""
+            lines.append(f"    {head:<40} {labels[row]:<32} {akd:<24} MKR {s['mkr']:.3f}")
+    return lines
