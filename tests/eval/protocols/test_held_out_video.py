@@ -195,6 +195,7 @@ def test_first_frame_keypoint_distance_on_segments_that_show_a_person():
     people = exact["keypoints"]
     assert set(people) == {"person"} and people["person"]["pairs"] == 7
     assert people["person"]["transfer"]["akd"] == 0 and people["person"]["transfer"]["mkr"] == 0
+    assert people["person"]["transfer"]["akd_pairs"] == 7
     copy = first_frame_scores(Copy("content"), Segments(), ["person", "empty"], detector=BrightSpot())
     assert copy["keypoints"]["person"]["copy_source"]["akd"] == pytest.approx(8.0)  # 2 px a frame, horizons 1-7: mean 8
     assert "AKD" in format_first_frame(copy) and "contentpose[akd]" in format_first_frame(

@@ -138,7 +138,8 @@ def first_frame_scores(model, test, names: list[str] | None = None, batch_size: 
 
 def _keypoints(detector, first: torch.Tensor, driving: torch.Tensor, outputs: dict) -> dict | None:
     """AKD and MKR of each of KEYPOINT_ROWS against the driving frames (T, C, H, W), or None when the
-    first frame (1, C, H, W) or over half the driving frames show no person."""
+    first frame (1, C, H, W) or fewer than half the driving frames show a person. "akd_pairs": the
+    pairs whose output and truth share a landmark (AKD averages over them)."""
     truth = detector(driving)
     shown = truth[1].any(dim=1)
     if not detector(first)[1].any() or shown.float().mean() < 0.5:
@@ -147,9 +148,11 @@ def _keypoints(detector, first: torch.Tensor, driving: torch.Tensor, outputs: di
     for row in KEYPOINT_ROWS:
         scores = keypoint_distance(detector(outputs[row]), truth)
         akd, mkr = scores["akd"], scores["mkr"][shown]
+        both = ~akd.isnan()
         entry[row] = {
             **summarise({"mkr": mkr}),
-            **(summarise({"akd": akd[~akd.isnan()]}) if (~akd.isnan()).any() else {}),
+            **(summarise({"akd": akd[both]}) if both.any() else {}),
+            "akd_pairs": int(both.sum()),
         }
     return entry
 
@@ -237,7 +240,9 @@ def _format_keypoints(people: dict | None, labels: dict[str, str]) -> list[str]:
     for name, entry in people.items():
         for row in KEYPOINT_ROWS:
             s = entry[row]
-            akd = f"AKD {s['akd']:.2f} [{s['akd_ci'][0]:.2f}, {s['akd_ci'][1]:.2f}]" if "akd" in s else "AKD -"
+            akd = "AKD -"
+            if "akd" in s:
+                akd = f"AKD {s['akd']:.2f} [{s['akd_ci'][0]:.2f}, {s['akd_ci'][1]:.2f}] over {s['akd_pairs']}"
             head = f"segment {name} ({entry['pairs']} frames)" if row == KEYPOINT_ROWS[0] else ""
-            lines.append(f"    {head:<40} {labels[row]:<32} {akd:<24} MKR {s['mkr']:.3f}")
+            lines.append(f"    {head:<40} {labels[row]:<32} {akd:<32} MKR {s['mkr']:.3f}")
     return lines
