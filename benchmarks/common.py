@@ -19,8 +19,8 @@ from contentpose.config import load_config
 from contentpose.errors import UserError
 from contentpose.eval.judges.content_classifier import content_classifier
 from contentpose.runtime.progress import progress
-from contentpose.train.loop import train
-from contentpose.trained import CHECKPOINT, METRICS, load_run, read_meta
+from contentpose.train.loop import RESUMABLE, train
+from contentpose.trained import CHECKPOINT, METRICS, load_run, read_meta, read_run_config
 
 POLL_S = 5  # how often a subprocess training's progress bar reads its log
 
@@ -109,24 +109,36 @@ def logged_step(run: Path) -> int:
     return 0
 
 
+def _fixed_settings(cfg) -> dict:
+    """A config as a dict without the keys a resume may change."""
+    settings = cfg.to_dict()
+    for key in RESUMABLE:
+        section, name = key.split(".", 1)
+        settings[section].pop(name, None)
+    return settings
+
+
 def train_subprocess(preset: str, extra: list[str], run: Path, steps: int) -> Path:
     """Train (or resume, or reuse) RUN to `steps` in its own process with one thread; returns RUN.
 
     The log goes to RUN.train.log and the training time (all sessions together) to RUN.timing.json,
-    beside RUN (whose folder `train` owns). A run at `steps` is reused, one below is resumed."""
+    beside RUN (whose folder `train` owns). A run at `steps` is reused, one below is resumed (to
+    `steps`: a longer budget continues it) when it was set up as asked."""
     step = checkpoint_step(run)
     if step is not None and step > steps:
         raise SystemExit(f"{run} is trained to step {step}, past the {steps} asked for: choose another --out")
     if step == steps:
         return run
     timing = run.parent / f"{run.name}.timing.json"
-    extra = [*extra, "train.threads=1"]
+    extra = [*extra, f"train.steps={steps}", "train.threads=1"]
     if step is None:
         shutil.rmtree(run, ignore_errors=True)  # a run stopped before its first checkpoint
         timing.unlink(missing_ok=True)
         command = ["train", preset, *extra, "--out", str(run)]
-    else:
-        command = ["train", *extra, "--out", str(run), "--resume"]  # the saved config, with these overrides
+    else:  # the saved config; only the keys a resume may change are passed again
+        if _fixed_settings(load_config(preset, extra)) != _fixed_settings(read_run_config(run)):
+            raise SystemExit(f"{run} was set up with other settings than these: choose another --out")
+        command = ["train", *[o for o in extra if o.partition("=")[0] in RESUMABLE], "--out", str(run), "--resume"]
     run.mkdir(parents=True, exist_ok=True)
     spent = json.loads(timing.read_text())["seconds"] if timing.exists() else 0.0
     log_path = run.parent / f"{run.name}.train.log"

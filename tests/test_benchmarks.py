@@ -496,3 +496,28 @@ def test_a_timed_out_benchmark_takes_its_children_with_it(tmp_path):
             return
         time.sleep(0.1)
     pytest.fail(f"the benchmark's child {grandchild} outlived it")
+
+
+@pytest.mark.slow
+def test_learning_curve_resumes_one_run_to_each_budget(tmp_path):
+    """A constant learning rate: one run resumed from budget to budget (the --set overrides are not
+    passed to the resume, which refuses them), scored on val at each; another setup in the same
+    folder is refused in one line."""
+    out = tmp_path / "curve"
+    tiny = [*TINY, "train.lr_decay=none"]
+    common = ("quick", "--out", str(out), "--metric", "swap.psnr", "swap.all_objects", "--set", *tiny)
+    stdout = _run("learning_curve.py", *common, "--budgets", "2", "4", "--json", str(tmp_path / "c.json"))
+    result = json.loads((tmp_path / "c.json").read_text())
+    assert [p["steps"] for p in result["curve"]["swap.psnr"]] == [2, 4] and result["one_run_resumed"]
+    assert result["curve"]["swap.psnr"][0]["ci"] and (out / "eval_2.json").exists() and (out / "eval_4.json").exists()
+    assert "samples" in stdout and sorted(p.name for p in out.iterdir() if p.is_dir()) == ["run"]
+    command = [
+        sys.executable,
+        str(ROOT / "benchmarks" / "learning_curve.py"),
+        *common,
+        "model.width=4",
+        "--budgets",
+        "6",
+    ]
+    refused = subprocess.run(command, capture_output=True, text=True)
+    assert refused.returncode != 0 and "set up with other settings" in refused.stderr.strip().splitlines()[-1]

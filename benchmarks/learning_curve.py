@@ -1,0 +1,122 @@
+"""Learning curve: one preset's val scores against the samples it has seen, to say when it starts to
+work and when it stops improving.
+
+    python benchmarks/learning_curve.py PRESET --budgets 3000 6000 9000 12000 [--out runs/curve/NAME]
+        [--set section.key=value ...] [--metric dotted.path.in.eval.json ...] [--json PATH] [--plot PNG]
+
+A preset with a constant learning rate trains one run, resumed to each budget in turn (so the curve
+is that of one long run); with `train.lr_decay=cosine` the schedule depends on the total, so each
+budget is its own run (OUT/steps_S). After each budget the run is evaluated on the val split and its
+eval.json kept as OUT/eval_S.json (a budget whose file exists is not scored again). Each --metric is a
+dotted path into eval.json (e.g. sprites.fixed_motion.model.motion); its `_ci` beside it, where the
+protocol gives one, becomes the error bar. Training runs in its own process with one thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+from common import checkpoint_step, machine, positive_int, train_subprocess, write_json
+from contentpose.config import load_config
+from contentpose.eval.evaluate import evaluate_runs
+
+
+def lookup(entry: dict, path: str) -> tuple[float, list[float] | None]:
+    """The value at a dotted path of an eval.json and its interval (the `_ci` key beside it, if any)."""
+    *parents, leaf = path.split(".")
+    for key in parents:
+        if not isinstance(entry, dict) or key not in entry:
+            raise SystemExit(f"--metric {path}: eval.json has no {key!r} there")
+        entry = entry[key]
+    if leaf not in entry:
+        raise SystemExit(f"--metric {path}: eval.json has no {leaf!r} there (it has {', '.join(sorted(entry))})")
+    return float(entry[leaf]), entry.get(f"{leaf}_ci")
+
+
+def curve(preset: str, sets: list[str], budgets: list[int], out: Path) -> dict[int, dict]:
+    """Train to each budget and score it on val: {budget: eval.json}."""
+    cfg = load_config(preset, sets)
+    one_run = cfg.train.lr_decay == "none"
+    evals = {}
+    for budget in budgets:
+        saved = out / f"eval_{budget}.json"
+        if not saved.exists():
+            run = out / ("run" if one_run else f"steps_{budget}")
+            train_subprocess(preset, sets, run, budget)
+            assert checkpoint_step(run) == budget
+            evaluate_runs([run], split="val")
+            shutil.copyfile(run / "eval.json", saved)
+        evals[budget] = json.loads(saved.read_text())
+    return evals
+
+
+def plot(rows: dict[str, list[dict]], samples_per_step: int, title: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for name, points in rows.items():
+        x = [p["steps"] * samples_per_step for p in points]
+        y = [p["value"] for p in points]
+        err = None
+        if all(p["ci"] for p in points):
+            err = [[p["value"] - p["ci"][0] for p in points], [p["ci"][1] - p["value"] for p in points]]
+        ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=name)
+    ax.set_xlabel("training samples seen")
+    ax.set_ylabel("val score")
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    print(f"wrote {path}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("preset")
+    parser.add_argument("--budgets", type=positive_int, nargs="+", required=True, help="training steps, ascending")
+    parser.add_argument("--out", type=Path, help="default: runs/curve/PRESET")
+    parser.add_argument("--set", nargs="*", default=[], metavar="section.key=value")
+    parser.add_argument("--metric", nargs="+", required=True, help="dotted paths into eval.json")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--plot", type=Path)
+    args = parser.parse_args()
+    if args.budgets != sorted(set(args.budgets)):
+        parser.error("--budgets must be distinct and ascending")
+    out = args.out or Path("runs/curve") / args.preset
+    out.mkdir(parents=True, exist_ok=True)
+    cfg = load_config(args.preset, args.set)
+    print(f"machine: {machine()}")
+    evals = curve(args.preset, args.set, args.budgets, out)
+    rows = {m: [] for m in args.metric}
+    print(f"{'steps':>7} {'samples':>9}  " + "  ".join(f"{m:>36}" for m in args.metric))
+    for budget, entry in evals.items():
+        cells = []
+        for m in args.metric:
+            value, ci = lookup(entry, m)
+            rows[m].append({"steps": budget, "value": value, "ci": ci})
+            cells.append(f"{value:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""))
+        print(f"{budget:>7} {budget * cfg.train.batch_size:>9}  " + "  ".join(f"{c:>36}" for c in cells))
+    result = {
+        "machine": machine(),
+        "preset": args.preset,
+        "overrides": args.set,
+        "split": "val",
+        "batch_size": cfg.train.batch_size,
+        "one_run_resumed": cfg.train.lr_decay == "none",
+        "curve": rows,
+    }
+    write_json(args.json, result)
+    if args.plot:
+        plot(rows, cfg.train.batch_size, f"{args.preset} on val ({', '.join(args.set) or 'preset as is'})", args.plot)
+
+
+if __name__ == "__main__":
+    main()
