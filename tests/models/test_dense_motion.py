@@ -35,6 +35,10 @@ def test_warping_with_the_identity_keeps_features_and_a_shift_moves_them():
     z = identity_grid(16, "cpu")[None]
     ones = torch.ones(1, 1, 8, 8)  # occlusion at half the size, resized to the features'
     assert torch.allclose(warp(x, z, ones), x, atol=1e-6)
+    for coarse in (4, 8):  # a coarser identity flow, resized: still every pixel, the border's too
+        assert torch.allclose(warp(x, identity_grid(coarse, "cpu")[None], ones), x, atol=1e-5)
+    shift = identity_grid(4, "cpu")[None] - torch.tensor([2 / 16, 0.0])  # a coarse 1-px shift, resized
+    assert torch.allclose(warp(x, shift, ones)[..., 1:], x[..., :-1], atol=1e-5)
     step = 2 / 16  # one pixel in [-1, 1]
     moved = warp(x, z - torch.tensor([2 * step, 0.0]), ones)  # each pixel reads 2 px to its left
     assert torch.allclose(moved[..., 2:], x[..., :-2], atol=1e-5)

@@ -11,7 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from contentpose.models.blocks import Sigmoid32, conv, dcgan_init, down, up
-from contentpose.models.dense_motion import DenseMotion
+from contentpose.models.dense_motion import DenseMotion, identity_grid
 
 
 class WarpEncoder(nn.Module):
@@ -35,11 +35,15 @@ class WarpEncoder(nn.Module):
 
 def warp(x: torch.Tensor, flow: torch.Tensor, occlusion: torch.Tensor) -> torch.Tensor:
     """Features x (B, c, h, w) read at `flow` (B, S, S, 2) and dimmed by `occlusion` (B, 1, S, S),
-    both resized to h x w (bilinear)."""
+    both resized to h x w (bilinear). The flow is resized as a displacement from the identity, so no
+    motion reads every pixel at its own place at any size (resizing the sampling grid itself would
+    pull the outer pixels inward: the coarse grid's outer centres lie inside the fine grid's)."""
     h, w = x.shape[-2:]
     if flow.shape[1:3] != (h, w):
-        flow = F.interpolate(flow.permute(0, 3, 1, 2), size=(h, w), mode="bilinear", align_corners=False)
-        flow = flow.permute(0, 2, 3, 1)
+        assert h == w and flow.shape[1] == flow.shape[2], "square frames and flows"
+        moved = (flow - identity_grid(flow.shape[1], flow.device)).permute(0, 3, 1, 2)
+        moved = F.interpolate(moved, size=(h, w), mode="bilinear", align_corners=False).permute(0, 2, 3, 1)
+        flow = identity_grid(h, flow.device) + moved
     if occlusion.shape[-2:] != (h, w):
         occlusion = F.interpolate(occlusion, size=(h, w), mode="bilinear", align_corners=False)
     out = F.grid_sample(x.float(), flow, align_corners=False) * occlusion
