@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 from common import checkpoint_step, machine, positive_int, train_subprocess, write_json
@@ -53,7 +54,7 @@ def curve(preset: str, sets: list[str], budgets: list[int], out: Path) -> dict[i
     return evals
 
 
-def plot(rows: dict[str, list[dict]], samples_per_step: int, title: str, path: Path) -> None:
+def plot(rows: dict[str, list[dict]], samples_per_step: int, title: str, footer: str, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -72,7 +73,8 @@ def plot(rows: dict[str, list[dict]], samples_per_step: int, title: str, path: P
     ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
+    fig.text(0.01, 0.01, footer, fontsize=6, color="0.4")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     print(f"wrote {path}")
@@ -115,7 +117,10 @@ def main() -> None:
     }
     write_json(args.json, result)
     if args.plot:
-        plot(rows, cfg.train.batch_size, f"{args.preset} on val ({', '.join(args.set) or 'preset as is'})", args.plot)
+        shown = [s if not s.partition("=")[0].endswith("path") else s.partition("=")[0] + "=..." for s in args.set]
+        title = f"{args.preset} on val ({', '.join(shown) or 'preset as is'})"
+        footer = f"python benchmarks/learning_curve.py {args.preset} ...; {machine()}; {date.today()}"
+        plot(rows, cfg.train.batch_size, title, footer, args.plot)
 
 
 if __name__ == "__main__":
