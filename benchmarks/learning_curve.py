@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -59,20 +60,21 @@ def plot(rows: dict[str, list[dict]], samples_per_step: int, title: str, footer:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
-    fig, ax = plt.subplots(figsize=(6, 3.6))
-    for name, points in rows.items():
+    fig, axes = plt.subplots(1, len(rows), figsize=(3.4 * len(rows), 3.2), squeeze=False)
+    for ax, (name, points) in zip(axes[0], rows.items()):  # one panel a metric: their scales differ
         x = [p["steps"] * samples_per_step for p in points]
         y = [p["value"] for p in points]
         err = None
         if all(p["ci"] for p in points):
             err = [[p["value"] - p["ci"][0] for p in points], [p["ci"][1] - p["value"] for p in points]]
-        ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=name)
-    ax.set_xlabel("training samples seen")
-    ax.set_ylabel("val score")
-    ax.set_title(title, fontsize=9)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+        ax.errorbar(x, y, yerr=err, marker="o", capsize=3)
+        ax.set_title(name, fontsize=7)
+        ax.set_xlabel("training samples seen", fontsize=8)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v / 1000:g}k"))
+        ax.grid(alpha=0.3)
+    fig.suptitle(title, fontsize=9)
     fig.text(0.01, 0.01, footer, fontsize=6, color="0.4")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,12 +110,15 @@ def main() -> None:
         print(f"{budget:>7} {budget * cfg.train.batch_size:>9}  " + "  ".join(f"{c:>36}" for c in cells))
     result = {
         "machine": machine(),
+        "date": str(date.today()),
+        "command": " ".join(["python benchmarks/learning_curve.py", *sys.argv[1:]]),
         "preset": args.preset,
         "overrides": args.set,
         "split": "val",
         "batch_size": cfg.train.batch_size,
         "one_run_resumed": cfg.train.lr_decay == "none",
         "curve": rows,
+        "evals": {str(budget): entry for budget, entry in evals.items()},  # every baseline and metric
     }
     write_json(args.json, result)
     if args.plot:

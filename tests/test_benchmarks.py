@@ -506,11 +506,15 @@ def test_learning_curve_resumes_one_run_to_each_budget(tmp_path):
     out = tmp_path / "curve"
     tiny = [*TINY, "train.lr_decay=none"]
     common = ("quick", "--out", str(out), "--metric", "swap.psnr", "swap.all_objects", "--set", *tiny)
-    stdout = _run("learning_curve.py", *common, "--budgets", "2", "4", "--json", str(tmp_path / "c.json"))
+    picture = tmp_path / "c.png"
+    stdout = _run(
+        "learning_curve.py", *common, "--budgets", "2", "4", "--json", str(tmp_path / "c.json"), "--plot", str(picture)
+    )
     result = json.loads((tmp_path / "c.json").read_text())
     assert [p["steps"] for p in result["curve"]["swap.psnr"]] == [2, 4] and result["one_run_resumed"]
     assert result["curve"]["swap.psnr"][0]["ci"] and (out / "eval_2.json").exists() and (out / "eval_4.json").exists()
     assert "samples" in stdout and sorted(p.name for p in out.iterdir() if p.is_dir()) == ["run"]
+    assert picture.stat().st_size > 10_000
     command = [
         sys.executable,
         str(ROOT / "benchmarks" / "learning_curve.py"),
