@@ -23,6 +23,7 @@ from pathlib import Path
 
 from common import checkpoint_step, machine, positive_int, train_subprocess, write_json
 from contentpose.config import load_config
+from contentpose.errors import UserError
 from contentpose.eval.evaluate import evaluate_runs
 
 
@@ -94,9 +95,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.budgets != sorted(set(args.budgets)):
         parser.error("--budgets must be distinct and ascending")
+    try:  # a bad preset or override is refused here, before anything is trained
+        cfg = load_config(args.preset, args.set)
+    except UserError as err:
+        raise SystemExit(f"learning_curve.py: {err}") from None
     out = args.out or Path("runs/curve") / args.preset
     out.mkdir(parents=True, exist_ok=True)
-    cfg = load_config(args.preset, args.set)
     print(f"machine: {machine()}")
     evals = curve(args.preset, args.set, args.budgets, out)
     rows = {m: [] for m in args.metric}

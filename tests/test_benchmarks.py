@@ -525,3 +525,13 @@ def test_learning_curve_resumes_one_run_to_each_budget(tmp_path):
     ]
     refused = subprocess.run(command, capture_output=True, text=True)
     assert refused.returncode != 0 and "set up with other settings" in refused.stderr.strip().splitlines()[-1]
+
+
+def test_learning_curve_refuses_bad_input_in_one_line(tmp_path, monkeypatch, capsys):
+    for args, message in [
+        (["nope", "--budgets", "2", "--metric", "swap.psnr"], "learning_curve.py:"),
+        (["quick", "--budgets", "4", "2", "--metric", "swap.psnr"], "--budgets must be distinct and ascending"),
+        (["quick", "--budgets", "0", "--metric", "swap.psnr"], "must be a whole number >= 1"),
+    ]:
+        assert message in refusal("learning_curve.py", [*args, "--out", str(tmp_path / "c")], monkeypatch, capsys)
+    assert not (tmp_path / "c").exists()  # nothing made, nothing trained

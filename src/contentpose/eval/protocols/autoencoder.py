@@ -86,7 +86,11 @@ def evaluate_autoencoders(
                 )
                 names = [Path(n).name for n in data.names] if hasattr(data, "names") else None
                 detector = PoseDetector() if pose_detector_installed() else None
-                entry["first_frame"] = first_frame_scores(run.model, data, names, detector=detector)
+                try:
+                    entry["first_frame"] = first_frame_scores(run.model, data, names, detector=detector)
+                finally:
+                    if detector is not None:
+                        detector.close()
         if (run.path / PREDICTOR).exists():
             entry["prediction"] = evaluate_prediction(run, data)
         (run.path / "eval.json").write_text(json.dumps(entry, indent=2))
