@@ -17,9 +17,9 @@ import argparse
 import json
 from pathlib import Path
 
-from common import machine
 from throughput import preset_config, step_figures
 
+from common import machine
 from contentpose.errors import UserError
 from contentpose.runtime import resolve_device
 
