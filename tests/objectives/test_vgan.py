@@ -101,11 +101,16 @@ def test_one_stream_logs_no_mask():
         load_config("vgan_quick", ["model.vgan_streams=3"])
 
 
-@pytest.mark.parametrize("name", ["vgan", "vgan_cond"])
-def test_train_checkpoint_and_resume_match_an_uninterrupted_run(tmp_path, name):
-    cfg = _cfg(f"objective={name}", "data.background=photo")
+STABLE = ("objective.loss=hinge", "objective.ema=0.5", "model.vgan_disc_norm=spectral")
+
+
+@pytest.mark.parametrize("name, extra", [("vgan", ()), ("vgan_cond", ()), ("vgan_cond", STABLE)])
+def test_train_checkpoint_and_resume_match_an_uninterrupted_run(tmp_path, name, extra):
+    cfg = _cfg(f"objective={name}", "data.background=photo", *extra)
     whole = train(cfg, tmp_path / "whole", quiet=True)
-    half = train(_cfg(f"objective={name}", "data.background=photo", "train.steps=2"), tmp_path / "half", quiet=True)
+    half = train(
+        _cfg(f"objective={name}", "data.background=photo", *extra, "train.steps=2"), tmp_path / "half", quiet=True
+    )
     train(cfg, half, resume=True, quiet=True)
     assert (
         read_meta(whole / "checkpoint.safetensors")["step"] == read_meta(half / "checkpoint.safetensors")["step"] == 4
@@ -142,3 +147,46 @@ def test_a_bf16_channels_last_runtime_trains_the_3d_networks_in_fp32_on_a_cpu(ca
         assert all(torch.isfinite(v) for v in logs.values())
     preview = gan.preview(torch.rand(4, 4, 3, 32, 32))
     assert preview.shape == (8, 4, 3, 32, 32) and preview.dtype == torch.float32
+
+
+def test_a_spectral_discriminator_has_no_batchnorm_and_every_conv_normalised():
+    d = VideoDiscriminator(3, frames=4, frame_size=32, width=4, norm="spectral")
+    convs = [m for m in d.modules() if isinstance(m, torch.nn.Conv3d)]
+    assert convs and not any(isinstance(m, torch.nn.BatchNorm3d) for m in d.modules())
+    assert all(hasattr(m, "parametrizations") for m in convs)
+    assert d(torch.rand(2, 4, 3, 32, 32)).shape == (2,)
+    batch = VideoDiscriminator(3, frames=4, frame_size=32, width=4)
+    assert any(isinstance(m, torch.nn.BatchNorm3d) for m in batch.modules())
+
+
+@pytest.mark.parametrize("name", ["vgan", "vgan_cond"])
+def test_the_averaged_generator_is_the_one_a_run_keeps_and_samples(name):
+    torch.manual_seed(0)
+    gan = build_objective(_cfg(f"objective={name}", "objective.ema=0.9"), 3, torch.device("cpu"))
+    kept = {"generator", "generator_trained", "video_discriminator"}
+    assert set(gan.modules) == kept | ({"encoder", "encoder_trained"} if name == "vgan_cond" else set())
+    start = [p.clone() for p in gan.generator.parameters()]
+    gan.step(torch.rand(4, 4, 3, 32, 32))
+    averaged = gan.modules["generator"]
+    assert averaged is not gan.generator and not any(p.requires_grad for p in averaged.parameters())
+    for before, trained, avg in zip(start, gan.generator.parameters(), averaged.parameters()):
+        assert torch.allclose(avg, 0.9 * before + 0.1 * trained, atol=1e-6)
+    z, first = torch.randn(2, 8), torch.rand(2, 3, 32, 32)
+    with torch.no_grad():
+        sampled = gan.generate(z, first).video
+        z_in = torch.cat([gan.modules["encoder"](first), z], 1) if name == "vgan_cond" else z
+        assert torch.equal(sampled, averaged(z_in).video)
+
+
+def test_the_hinge_loss_reaches_both_networks(monkeypatch):
+    import contentpose.objectives.vgan as vgan
+
+    seen = []
+    for fn in ("discriminator_loss", "generator_loss"):
+        original = getattr(vgan, fn)
+        monkeypatch.setattr(vgan, fn, lambda *a, _f=original, **k: seen.append(a[-1]) or _f(*a, **k))
+    gan = build_objective(_cfg("objective.loss=hinge"), 3, torch.device("cpu"))
+    logs = gan.step(torch.rand(4, 4, 3, 32, 32))
+    assert seen == ["hinge", "hinge"] and logs["d_loss"] >= 0
+    with pytest.raises(UserError, match="decay"):
+        _cfg("objective.ema=1")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
+from torch.nn.utils.parametrizations import spectral_norm
 
 from contentpose.errors import UserError
 from contentpose.models.blocks import Sigmoid32, channel_plan, down_stack
@@ -107,9 +108,11 @@ class VideoGenerator(nn.Module):
 
 class VideoDiscriminator(nn.Module):
     """Clips (B, T, C, H, W) -> logits (B,): 3D convs 4x4x4 stride 2 (stride 1 in time where the
-    generator has it), LeakyReLU 0.2, BatchNorm but in the first layer, then a (t0, 4, 4) conv."""
+    generator has it), LeakyReLU 0.2, BatchNorm but in the first layer, then a (t0, 4, 4) conv.
+    `norm="spectral"` (our departure) drops the BatchNorm and spectrally normalises every conv
+    (Miyato et al. 2018), which bounds how fast D can outrun G."""
 
-    def __init__(self, channels: int, frames: int, frame_size: int, width: int):
+    def __init__(self, channels: int, frames: int, frame_size: int, width: int, norm: str = "batch"):
         super().__init__()
         plan = channel_plan(frame_size, width)
         t0, strides = time_strides(frames, frame_size, width)
@@ -117,13 +120,17 @@ class VideoDiscriminator(nn.Module):
         layers, cin = [], channels
         for i, (cout, s) in enumerate(zip(plan, strides[::-1])):  # fine to coarse
             k = 4 if s == 2 else 3
-            layers += [nn.Conv3d(cin, cout, (k, 4, 4), (s, 2, 2), 1, bias=i == 0)]
-            layers += [nn.BatchNorm3d(cout)] if i > 0 else []
+            layers += [nn.Conv3d(cin, cout, (k, 4, 4), (s, 2, 2), 1, bias=i == 0 or norm != "batch")]
+            layers += [nn.BatchNorm3d(cout)] if i > 0 and norm == "batch" else []
             layers += [nn.LeakyReLU(0.2, inplace=True)]
             cin = cout
         layers += [nn.Conv3d(cin, 1, (t0, 4, 4))]
         self.net = nn.Sequential(*layers)
         self.apply(vgan_init)
+        if norm == "spectral":
+            for module in self.net:
+                if isinstance(module, nn.Conv3d):
+                    spectral_norm(module)
 
     def forward(self, clips: torch.Tensor) -> torch.Tensor:
         if clips.shape[1] != self.frames:

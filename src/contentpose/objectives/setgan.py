@@ -17,8 +17,6 @@ layout and z_C only scales and shifts each block's channels (models/modulated_de
 
 from __future__ import annotations
 
-import copy
-
 import torch
 import torch.nn.functional as F
 
@@ -28,6 +26,7 @@ from contentpose.models.decoder import Decoder
 from contentpose.models.modulated_decoder import ModulatedDecoder
 from contentpose.models.set_discriminator import SetDiscriminator
 from contentpose.objectives.frozen import frozen
+from contentpose.objectives.weight_average import WeightAverage
 from contentpose.runtime import Runtime
 
 
@@ -91,8 +90,8 @@ class SetGAN:
         self.generator, self.discriminator, self.rt = generator, discriminator, rt
         self.train_generator, self.train_discriminator = rt.trainable(generator), rt.trainable(discriminator)
         self.set_size, self.mixed_weight = cfg.objective.set_size, cfg.objective.mixed_sets
-        self.decay, self.loss = cfg.objective.ema, cfg.objective.loss
-        self.average = copy.deepcopy(generator).requires_grad_(False) if self.decay else None
+        self.loss = cfg.objective.loss
+        self.average = WeightAverage({"generator": generator}, cfg.objective.ema) if cfg.objective.ema else None
         self.z_content, self.z_motion = cfg.model.z_content, cfg.model.z_motion
         t = cfg.train
         self.opt_g = rt.adam(generator.parameters(), t.lr, (t.beta1, t.beta2))
@@ -131,17 +130,7 @@ class SetGAN:
         the trained one is kept beside it, for resuming."""
         if self.average is None:
             return {"generator": self.generator, "set_discriminator": self.discriminator}
-        return {"generator": self.average, "generator_trained": self.generator, "set_discriminator": self.discriminator}
-
-    @torch.no_grad()
-    def update_average(self) -> None:
-        """average <- decay * average + (1 - decay) * trained, weights and BatchNorm statistics alike."""
-        ours, theirs = self.average.state_dict(), self.generator.state_dict()
-        for key, value in ours.items():
-            if value.is_floating_point():
-                value.lerp_(theirs[key], 1 - self.decay)
-            else:
-                value.copy_(theirs[key])
+        return self.average.modules({"set_discriminator": self.discriminator})
 
     @property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
@@ -186,7 +175,7 @@ class SetGAN:
         g_loss.backward()
         self.opt_g.step()
         if self.average is not None:
-            self.update_average()
+            self.average.update()
         return {
             "d_loss": d_loss.detach(),
             "g_loss": g_loss.detach(),

@@ -6,8 +6,8 @@ the clip's first frame gives a code, concatenated with noise z, and the generate
 start from that frame and continue it.
 
 Losses (one D step, then one G step per batch; Adam 2e-4, beta1 0.5 in the presets):
-    D: BCE, real clips -> 1, generated -> 0
-    G: non-saturating BCE of generated clips against 1
+    D: BCE, real clips -> 1, generated -> 0          (objective.loss=hinge: relu(1 - real) + relu(1 + fake))
+    G: non-saturating BCE of generated clips against 1                           (hinge: -D(G(z)))
        + objective.mask_l1 * mean |m|                    (two streams; the paper's lambda 0.1)
        + objective.future_l1 * mean |G(x_1) - x_1:T|     (vgan_cond only)
 The mask penalty is the mean over the mask's pixels: the Lua code's nn.L1Penalty sums instead
@@ -15,6 +15,10 @@ The mask penalty is the mean over the mask's pixels: the Lua code's nn.L1Penalty
 on a mean. The conditional model's L1 term is our choice: it compares the whole generated clip with
 the true one, so frame 1 (the input) is reproduced and the rest is pulled to the true future; the
 paper states only that the output starts from the input frame.
+
+Stabilisers, each off by default (the paper has none) and each our departure: `objective.loss=hinge`,
+`model.vgan_disc_norm=spectral` (spectral norm in D instead of BatchNorm) and `objective.ema` (the
+run keeps a running average of G's weights, objectives/weight_average.py), as in the Set GAN.
 
 The training log holds the mask's mean and the share of its pixels below 0.1 and above 0.9: a mask
 that goes all-foreground or all-background is the usual failure.
@@ -33,6 +37,7 @@ from contentpose.data.samplers import SequenceSampler
 from contentpose.models.vgan import FrameEncoder, VideoDiscriminator, VideoGenerator, VideoParts
 from contentpose.objectives.frozen import frozen
 from contentpose.objectives.setgan import discriminator_loss, generator_loss
+from contentpose.objectives.weight_average import WeightAverage
 from contentpose.runtime import Runtime
 
 
@@ -55,7 +60,9 @@ class VGAN:
         self.generator, self.discriminator, self.rt = nets["generator"], discriminator, rt
         self.encoder = nets.get("encoder")
         self.z_dim, self.frames = cfg.model.vgan_z, cfg.model.vgan_frames
-        self.mask_l1, self.future_l1 = cfg.objective.mask_l1, cfg.objective.future_l1
+        self.mask_l1, self.future_l1, self.loss = cfg.objective.mask_l1, cfg.objective.future_l1, cfg.objective.loss
+        trained = {"generator": self.generator} | ({"encoder": self.encoder} if self.encoder is not None else {})
+        self.average = WeightAverage(trained, cfg.objective.ema) if cfg.objective.ema else None
         self.train_generator, self.train_discriminator = rt.trainable(self.generator), rt.trainable(discriminator)
         self.train_encoder = rt.trainable(self.encoder) if self.encoder is not None else None
         t = cfg.train
@@ -82,7 +89,9 @@ class VGAN:
             print("note: on a CPU, VGAN trains its 3-D networks in fp32, not bf16 (NaN losses seen)", file=sys.stderr)
         nets = {k: rt3d.place(v) for k, v in cls.networks(cfg, channels).items()}
         m = cfg.model
-        discriminator = rt3d.place(VideoDiscriminator(channels, m.vgan_frames, cfg.data.frame_size, m.width))
+        discriminator = rt3d.place(
+            VideoDiscriminator(channels, m.vgan_frames, cfg.data.frame_size, m.width, m.vgan_disc_norm)
+        )
         return cls(nets, discriminator, cfg, rt3d)
 
     @staticmethod
@@ -91,8 +100,11 @@ class VGAN:
 
     @property
     def modules(self) -> dict[str, torch.nn.Module]:
-        nets = {"generator": self.generator, "video_discriminator": self.discriminator}
-        return nets | ({"encoder": self.encoder} if self.encoder is not None else {})
+        """With `objective.ema` the averaged generator (and encoder) are the run's, the trained ones kept beside."""
+        disc = {"video_discriminator": self.discriminator}
+        if self.average is not None:
+            return self.average.modules(disc)
+        return {"generator": self.generator, **disc} | ({"encoder": self.encoder} if self.encoder is not None else {})
 
     @property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
@@ -104,9 +116,10 @@ class VGAN:
 
     def generate(self, z: torch.Tensor, first: torch.Tensor | None = None, train: bool = False) -> VideoParts:
         """Clips from noise z (B, Z), and for the conditional model from first frames (B, C, H, W)."""
-        generator = self.train_generator if train else self.generator
+        shown = self.modules  # the averaged networks where there are some
+        generator = self.train_generator if train else shown["generator"]
         if self.conditional:
-            encoder = self.train_encoder if train else self.encoder
+            encoder = self.train_encoder if train else shown["encoder"]
             z = torch.cat([encoder(first), z], dim=1)
         return generator(z)
 
@@ -114,14 +127,13 @@ class VGAN:
     def preview(self, real: torch.Tensor, n: int = 4, columns: int = 8) -> torch.Tensor:
         """n real clips above n generated ones (from the real clips' first frames if conditional),
         `columns` frames of each: (2n, columns, C, H, W) for TensorBoard."""
-        for net in (self.generator, self.encoder):
-            if net is not None:
-                net.eval()
+        shown = [net for key, net in self.modules.items() if key in ("generator", "encoder")]
+        for net in shown:
+            net.eval()
         z = self.noise(n, torch.Generator().manual_seed(self.PREVIEW_SEED)).to(real.device)
         fake = self.generate(z, real[:n, 0]).video.float()
-        for net in (self.generator, self.encoder):
-            if net is not None:
-                net.train()
+        for net in shown:
+            net.train()
         keep = torch.linspace(0, real.shape[1] - 1, min(columns, real.shape[1])).round().long()
         return torch.cat([real[:n, keep], fake[:, keep]])
 
@@ -138,14 +150,14 @@ class VGAN:
             parts = self.generate(z, real[:, 0], train=True)
             real_logits = self.train_discriminator(real).float()
             fake_logits = self.train_discriminator(parts.video.detach()).float()
-        d_loss = discriminator_loss(real_logits, fake_logits)
+        d_loss = discriminator_loss(real_logits, fake_logits, self.loss)
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
 
         with frozen(self.discriminator) as disc, self.rt.autocast():
             g_logits = disc(parts.video).float()
-        adv = generator_loss(g_logits)
+        adv = generator_loss(g_logits, self.loss)
         g_loss = adv
         logs = {
             "d_loss": d_loss.detach(),
@@ -163,6 +175,8 @@ class VGAN:
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         self.opt_g.step()
+        if self.average is not None:
+            self.average.update()
         return {**logs, "g_loss": g_loss.detach()}
 
 

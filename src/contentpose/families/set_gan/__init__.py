@@ -37,8 +37,6 @@ class SetGANObjective:
     def __post_init__(self):
         if self.mixed_sets < 0:
             raise UserError(f"objective.mixed_sets must be 0 or more; got {self.mixed_sets}")
-        if not 0 <= self.ema < 1:
-            raise UserError(f"objective.ema is a decay: 0 (off) or above, below 1; got {self.ema}")
 
     def losses(self) -> list[str]:
         mixed = [f"mixed real sets as fakes (x{self.mixed_sets:g})"] if self.mixed_sets else []

@@ -17,6 +17,8 @@ class VGANModel:
     vgan_z: int = 100  # size of the noise z (vgan_cond: also of the first frame's code)
     vgan_frames: int = 32  # frames per generated clip, a power of 2 (the paper's: 32 at 64 px)
     vgan_streams: Literal[1, 2] = 2  # 2 (foreground video + mask over a static background) or 1 (video only)
+    # discriminator: BatchNorm (the paper's) or spectral normalisation of every conv (our departure, SN-GAN's)
+    vgan_disc_norm: Literal["batch", "spectral"] = "batch"
 
 
 @dataclass
@@ -24,10 +26,13 @@ class VGANObjective:
     name: Literal["vgan", "vgan_cond"] = "vgan"  # from noise, or (vgan_cond) from a first frame and noise
     mask_l1: float = 0.1  # weight of the L1 penalty on the mask (mean over pixels; the paper's 0.1)
     future_l1: float = 10.0  # vgan_cond: weight of the L1 distance (mean over pixels) to the true clip
+    loss: Literal["bce", "hinge"] = "bce"  # the paper's non-saturating BCE, or the hinge loss (SN-GAN's)
+    ema: float = 0.0  # decay of a running average of G's weights, the generator a run keeps (0: none, the paper's)
 
     def losses(self) -> list[str]:
-        terms = ["video GAN", f"mask L1 ({self.mask_l1:g})"]
-        return terms + ([f"future L1 ({self.future_l1:g})"] if self.name == "vgan_cond" else [])
+        terms = [f"video GAN ({self.loss} loss)", f"mask L1 ({self.mask_l1:g})"]
+        terms += [f"future L1 ({self.future_l1:g})"] if self.name == "vgan_cond" else []
+        return terms + ([f"generator weights averaged (decay {self.ema:g})"] if self.ema else [])
 
 
 FAMILY = Family(
