@@ -15,7 +15,8 @@ from contentpose.objectives.vgan import mask_stats
 from contentpose.runtime.checkpoint import load_checkpoint, read_meta
 from contentpose.train.loop import train
 
-TINY = [*TINY_VGAN, "train.steps=4", "train.log_every=2"]
+PAPER = ("objective.loss=bce", "objective.ema=0", "model.vgan_disc_norm=batch")  # vgan_quick without its stabilisers
+TINY = [*TINY_VGAN, *PAPER, "train.steps=4", "train.log_every=2"]
 
 
 def _cfg(*overrides):
