@@ -147,7 +147,7 @@ def test_conditional_scores_are_perfect_for_the_truth():
 
 
 def test_the_truth_puts_the_digit_nearer_its_true_place_than_copying_the_first_frame():
-    from contentpose.eval.judges.keypoint_regressor import train_keypoint_regressor
+    from contentpose.eval.judges.keypoint_regressor import train_keypoint_regressor, true_points
 
     regressor = train_keypoint_regressor(_data(), steps=300, batch_size=32, width=8, quiet=True).eval()
     clips = _data("test").test_clips(24, 16)  # 16 frames: the digit moves well away from its start
@@ -155,3 +155,6 @@ def test_the_truth_puts_the_digit_nearer_its_true_place_than_copying_the_first_f
     assert s["place_error"] < 0.9 * s["copy_first_place_error"], s  # about 5.6 against 7.2 px
     assert s["true_place_error"] == s["place_error"]  # the oracle draws the true frames
     assert s["place_error_ci"][0] <= s["place_error"] <= s["place_error_ci"][1]
+    truth = true_points(clips)[:, 1:]  # the clip-blind guess: each step's mean place, read without error
+    expected = (truth - truth.mean(dim=0)).norm(dim=-1).mean()
+    assert s["mean_place_error"] > 1 and abs(s["mean_place_error"] - float(expected)) < 1e-4

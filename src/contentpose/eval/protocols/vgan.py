@@ -67,7 +67,8 @@ def conditional_scores(gen, clips, seed: int = 0, regressor=None) -> dict:
     trained on real frames, also where the objects are: the mean distance in pixels between the
     places it reads from each generated future frame and the true places, next to the same for the
     first frame copied (which keeps the objects where they started) and for the true frames (the
-    regressor's own error, the floor)."""
+    regressor's own error, the floor), and for the best guess that ignores the clip: each step's
+    mean true place over the clips, taken as read without error (what a blob near the middle gets)."""
     real = clips.frames.to(gen.device)
     parts = gen.generate(len(real), seed, real[:, 0])
     steps = range(1, real.shape[1])
@@ -93,9 +94,10 @@ def conditional_scores(gen, clips, seed: int = 0, regressor=None) -> dict:
             ("copy_first_place_error", copied),
             ("true_place_error", real[:, 1:]),
         )
-        for key, frames in read:  # true_place_error: the regressor's own error on the true frames (its floor)
-            per_clip = (read_keypoints(regressor, frames) - truth).norm(dim=-1).mean(dim=(1, 2))
-            mean, lo, hi = mean_interval(per_clip)
+        errors = {key: read_keypoints(regressor, frames) - truth for key, frames in read}
+        errors["mean_place_error"] = truth.mean(dim=0, keepdim=True) - truth
+        for key, error in errors.items():  # true_place_error: the regressor's own error on the true frames (its floor)
+            mean, lo, hi = mean_interval(error.norm(dim=-1).mean(dim=(1, 2)))
             out[key], out[f"{key}_ci"] = mean, [lo, hi]
     if parts.mask is not None:
         iou = mask_iou(parts.mask, clips.masks.to(gen.device))
@@ -196,6 +198,11 @@ def format_video_generator(name: str, entry: dict) -> str:
                 f"where the digit is (keypoint regressor, px from the true place, lower is better): "
                 f"{format_cell(c, 'place_error', '.2f')}, copy-first {format_cell(c, 'copy_first_place_error', '.2f')}, "
                 f"true frames {format_cell(c, 'true_place_error', '.2f')}"
+                + (
+                    f", each step's mean place {format_cell(c, 'mean_place_error', '.2f')}"
+                    if "mean_place_error" in c
+                    else ""
+                )
             )
         if "mask_iou_mean" in c:
             lines.append(
