@@ -535,3 +535,16 @@ def test_learning_curve_refuses_bad_input_in_one_line(tmp_path, monkeypatch, cap
     ]:
         assert message in refusal("learning_curve.py", [*args, "--out", str(tmp_path / "c")], monkeypatch, capsys)
     assert not (tmp_path / "c").exists()  # nothing made, nothing trained
+
+
+@pytest.mark.slow
+def test_published_budget_multiplies_one_counted_step_by_the_published_steps(tmp_path, monkeypatch, capsys):
+    out = _run("published_budget.py", "--presets", "quick", "--steps", "1", "--json", str(tmp_path / "b.json"))
+    r = json.loads((tmp_path / "b.json").read_text())["presets"]["quick"]
+    assert "H100 min" in out and r["gflop_per_step"] > 0 and r["cpu_step_s"] > 0
+    total = r["gflop_per_step"] * 1e9 * r["published_steps"]
+    assert r["published_samples"] == r["published_steps"] * r["batch"]
+    assert abs(r["total_pflop"] - total / 1e15) <= 0.05 + 1e-9
+    assert abs(r["h100_minutes_at_peak"] - total / 989e12 / 60) <= 0.05 + 1e-9
+    assert abs(r["h100_minutes_at_30pct"] - total / (0.3 * 989e12) / 60) <= 0.05 + 1e-9
+    assert "nope" in refusal("published_budget.py", ["--presets", "quick:model.nope=1"], monkeypatch, capsys)
