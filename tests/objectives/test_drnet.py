@@ -8,8 +8,8 @@ from contentpose.models.pair_critic import PairCritic
 from contentpose.objectives.content_pose import (
     different_clip_partner,
     mirror_half,
-    reconstruction_loss,
     recolour_half,
+    reconstruction_loss,
     shift_half,
     similarity_loss,
 )
