@@ -274,8 +274,6 @@ def test_runs_naming_a_removed_setting_still_load(predictor_run, tmp_path, capsy
         ("paper", ["objective.equivariance=1"], "not dcgan"),
         ("standard", ["objective.equivariance=1"], "not glimpses_unet"),
         ("quick", ["objective.equivariance=-1"], "'objective.equivariance' must be 0 or more"),
-        ("quick", ["objective.pose_recolour=true"], "needs data.colour=true"),
-        ("photo_digits", ["objective.content_shift=0.6"], "at most 0.5"),
     ],
 )
 def test_options_that_would_be_ignored_are_refused(preset, overrides, message):

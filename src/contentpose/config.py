@@ -180,10 +180,7 @@ BOUNDED = {  # (low, high, what): low < value <= high
         "beta2": (-1e-12, 0.9999, "at least 0 and below 1"),
     },
     "predictor": {"lr": (0.0, 1.0, "above 0 and at most 1")},
-    "objective": {
-        "ema": (-1e-12, 0.999999, "a decay: 0 (off), or above 0 and below 1"),
-        "content_shift": (-1e-12, 0.5, "at least 0 and at most 0.5 (a fraction of the frame)"),
-    },
+    "objective": {"ema": (-1e-12, 0.999999, "a decay: 0 (off), or above 0 and below 1")},
 }
 
 

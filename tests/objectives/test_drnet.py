@@ -8,9 +8,7 @@ from contentpose.models.pair_critic import PairCritic
 from contentpose.objectives.content_pose import (
     different_clip_partner,
     mirror_half,
-    recolour_half,
     reconstruction_loss,
-    shift_half,
     similarity_loss,
 )
 from contentpose.objectives.drnet import DrNet, adversarial_loss, scene_discriminator_loss
@@ -172,69 +170,3 @@ def test_content_flip_shows_the_content_encoder_mirrored_frames(monkeypatch):
     mirrored = (shown == x_t.flip(-1)).flatten(1).all(1)
     assert ((shown == x_t).flatten(1).all(1) | mirrored).all() and 16 < int(mirrored.sum()) < 48
     assert torch.equal(encoded[0][64:], x_tk) and torch.equal(seen["target"], x_tk)
-
-
-def test_shift_half_moves_about_half_of_the_frames_by_at_most_the_fraction():
-    """A dot on a 32-px frame: unmoved in about half of the frames, moved by at most
-    a quarter of the frame (8 px) in the others, never lost (the borders reflect)."""
-    torch.manual_seed(0)
-    x = torch.zeros(400, 1, 32, 32)
-    x[:, :, 16, 16] = 1
-    y = shift_half(x, 0.25)
-    same = (y == x).flatten(1).all(1)
-    assert 150 < int(same.sum()) < 250
-    rows, cols = torch.arange(32.0)[:, None], torch.arange(32.0)[None]
-    mass = y[:, 0].sum((1, 2))
-    centre_y, centre_x = (y[:, 0] * rows).sum((1, 2)) / mass, (y[:, 0] * cols).sum((1, 2)) / mass
-    moved = torch.maximum((centre_y - 16).abs(), (centre_x - 16).abs())
-    assert torch.allclose(mass, torch.ones(400), atol=1e-4)
-    assert moved.max() <= 8.01 and moved[~same].mean() > 2
-
-
-def test_content_shift_moves_only_the_content_frames(monkeypatch):
-    import contentpose.objectives.content_pose as cp
-
-    seen = {}
-    monkeypatch.setattr(cp, "reconstruction_loss", lambda rec, target, kind: seen.update(target=target) or rec.mean())
-    objective = _drnet()
-    objective.cfg.content_shift = 0.25
-    x_t, x_tk = torch.rand(64, 1, 32, 32), torch.rand(64, 1, 32, 32)
-    encoded = []
-    objective.model.content_encoder.register_forward_hook(lambda m, args, out: encoded.append(args[0]))
-    objective.step(x_t, x_tk)
-    kept = (encoded[0][:64] == x_t).flatten(1).all(1)
-    assert 16 < int(kept.sum()) < 48
-    assert torch.equal(encoded[0][64:], x_tk) and torch.equal(seen["target"], x_tk)
-
-
-def test_recolour_half_shuffles_the_channels_of_about_half_of_the_frames():
-    torch.manual_seed(0)
-    x = torch.rand(400, 3, 4, 4)
-    y = recolour_half(x)
-    same = (y == x).flatten(1).all(1)
-    assert 150 < int((~same).sum()) < 250  # half shuffled, of which 1 in 6 keeps its order
-    assert torch.equal(y.sort(dim=1).values, x.sort(dim=1).values)  # each pixel keeps its three values
-
-
-def test_pose_recolour_feeds_the_pose_encoder_recoloured_frames_and_scores_the_frames_themselves(monkeypatch):
-    import contentpose.objectives.content_pose as cp
-
-    seen = {}
-    monkeypatch.setattr(cp, "reconstruction_loss", lambda rec, target, kind: seen.update(target=target) or rec.mean())
-    torch.manual_seed(0)
-    model = build_autoencoder(AutoencoderModel(content_dim=8, pose_dim=3, width=8, architecture="dcgan"), 3, 32)
-    objective = DrNet(
-        model,
-        PairCritic(3, 16),
-        AutoencoderObjective(pose_recolour=True),
-        TrainConfig(lr=2e-3),
-        Runtime(torch.device("cpu")),
-    )
-    x_t, x_tk = torch.rand(64, 3, 32, 32), torch.rand(64, 3, 32, 32)
-    posed = []
-    objective.model.pose_encoder.register_forward_hook(lambda m, args, out: posed.append(args[0]))
-    objective.step(x_t, x_tk)
-    shown = posed[0][64:]  # the pose pass sees x_t then x_tk
-    kept = (shown == x_tk).flatten(1).all(1)
-    assert 16 < int(kept.sum()) < 56 and torch.equal(shown.sort(dim=1).values, x_tk.sort(dim=1).values)
-    assert torch.equal(seen["target"], x_tk)

@@ -88,27 +88,6 @@ def mirror_half(x: torch.Tensor) -> torch.Tensor:
     return torch.where(flip, x.flip(-1), x)
 
 
-def shift_half(x: torch.Tensor, fraction: float) -> torch.Tensor:
-    """A random half of the frames (B, C, H, W) moved by up to `fraction` of the frame in x and in y
-    (uniform, reflected at the borders; the global RNG, alike on every process): the content frames
-    under `objective.content_shift`, as if the camera moved between the two frames of a pair."""
-    B = x.shape[0]
-    moved = (torch.rand(B) < 0.5).float()[:, None]
-    theta = torch.eye(2, 3).repeat(B, 1, 1)
-    theta[:, :, 2] = (torch.rand(B, 2) * 2 - 1) * 2 * fraction * moved  # the frame spans 2 units
-    return warped(x, theta.to(x.device))
-
-
-def recolour_half(x: torch.Tensor) -> torch.Tensor:
-    """A random half of the colour frames (B, 3, H, W) with their channels in a random order
-    (the global RNG, alike on every process): the pose frames under `objective.pose_recolour`."""
-    B = x.shape[0]
-    orders = torch.stack([torch.randperm(3) for _ in range(B)])
-    keep = torch.rand(B) < 0.5
-    orders[keep] = torch.arange(3)
-    return x.gather(1, orders.to(x.device)[:, :, None, None].expand_as(x))
-
-
 class ContentPoseObjective:
     """Owns the autoencoder, the pose-pair critic and their optimisers; `step` updates both.
 
@@ -195,11 +174,6 @@ class ContentPoseObjective:
         x_t, x_tk = self.rt.frames(x_t), self.rt.frames(x_tk)
         if self.cfg.content_flip:
             x_t = mirror_half(x_t)
-        if self.cfg.content_shift:
-            x_t = shift_half(x_t, self.cfg.content_shift)
-        target = x_tk
-        if self.cfg.pose_recolour:  # the pose encoder sees the pose frame recoloured, the loss the frame itself
-            x_tk = recolour_half(x_tk)
         theta = random_affines(x_tk.shape[0], x_tk.device) if self.cfg.equivariance else None
         with self.rt.autocast():
             rec, c_t, c_tk, p_t, p_tk, *p_warped = self.train_pass(
@@ -221,7 +195,7 @@ class ContentPoseObjective:
         if self.cfg.detach_second:  # rec uses c_t and p_tk: the other two only pull, as in drnet-py
             c_tk, p_t = (None if c_tk is None else c_tk.detach()), p_t.detach()
 
-        l_rec = reconstruction_loss(rec.float(), target, self.cfg.rec_loss)
+        l_rec = reconstruction_loss(rec.float(), x_tk, self.cfg.rec_loss)
         l_sim = None if c_tk is None else similarity_loss(c_t.float(), c_tk.float(), self.cfg.sim_loss, self.rt.gather)
         with frozen(self.critic) as critic:
             l_pen = self.penalty(critic, p_t, p_tk, partner)

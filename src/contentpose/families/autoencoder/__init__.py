@@ -151,11 +151,6 @@ class AutoencoderObjective:
     # through the content and pose of the frame that the reconstruction does not use
     content_flip: bool = False  # mirror a random half of the content frames: content cannot hold which way
     # the scene faces (for sprites, whose facing is constant within a clip but is motion, not content)
-    content_shift: float = 0.0  # move a random half of the content frames by up to this fraction of the
-    # frame (reflected borders): pairs then show motions larger than a clip's own, as a transfer between clips does
-    pose_recolour: bool = False  # colour frames: shuffle the colour channels of the pose frame in a random half
-    # of the pairs (not the reconstruction target), so the points cannot depend on colours (a transfer
-    # between differently dressed objects needs points that do not)
 
     def __post_init__(self):
         if self.beta is None:  # resolved here, once, and written so into the run's config.yaml
@@ -180,8 +175,6 @@ class AutoencoderObjective:
 def check(cfg: Config) -> None:
     """Rules between the model and the data."""
     model = cfg.model
-    if cfg.objective.pose_recolour and not cfg.data.colour:
-        raise UserError("objective.pose_recolour shuffles colour channels: it needs data.colour=true")
     if model.keypoint_glimpses and cfg.data.frame_size < 64:
         raise UserError(
             f"model.architecture={model.architecture} reads windows at half the frame, at least 32 px: it needs"
