@@ -91,9 +91,9 @@ class PairPass(nn.Module):
     batch, and their poses (B', Dp) come last (the equivariance loss's warped frames).
     """
 
-    def __init__(self, model: ContentPoseAutoencoder, second_content: bool = True, cross: bool = False):
+    def __init__(self, model: ContentPoseAutoencoder, second_content: bool = True):
         super().__init__()
-        self.model, self.second_content, self.cross = model, second_content, cross
+        self.model, self.second_content = model, second_content
 
     def forward(self, x_t: torch.Tensor, x_tk: torch.Tensor, extra: torch.Tensor | None = None):
         B = x_t.shape[0]
@@ -102,8 +102,6 @@ class PairPass(nn.Module):
         more = () if extra is None else (pose[2 * B :],)
         if not self.second_content:
             content = self.model.content(x_t, p_t)
-            if self.cross:  # each row's pose drawn with the content of the row before (another clip)
-                more = (*more, self.model.decode(content.map(lambda t: t.roll(1, 0)), p_tk))
             return (self.model.decode(content, p_tk), content.vector, None, p_t, p_tk, *more)
         content = self.model.content(torch.cat([x_t, x_tk]), pose[: 2 * B])
         c_t, c_tk = content.vector[:B], content.vector[B:]

@@ -110,7 +110,7 @@ class ContentPoseObjective:
         rt: Runtime,
     ):
         self.model, self.critic, self.cfg, self.rt = model, critic, cfg, rt
-        self.train_pass = rt.trainable(PairPass(model, second_content=cfg.alpha != 0, cross=cfg.pose_cycle > 0))
+        self.train_pass = rt.trainable(PairPass(model, second_content=cfg.alpha != 0))
         self.train_critic = rt.trainable(critic)
         betas = (train.beta1, train.beta2)
         self.opt_model = rt.adam(model.parameters(), train.lr, betas)
@@ -179,11 +179,6 @@ class ContentPoseObjective:
             rec, c_t, c_tk, p_t, p_tk, *p_warped = self.train_pass(
                 x_t, x_tk, None if theta is None else warped(x_tk, theta)
             )
-            l_cyc = None
-            if self.cfg.pose_cycle:  # the pose read back from a transfer between clips is the pose it was given
-                cross = p_warped.pop()
-                with frozen(self.model.pose_encoder):
-                    l_cyc = (self.model.pose(cross).float() - p_tk.detach().float()).abs().mean()
         l_eq = (
             equivariance_loss(p_tk, p_warped[0], theta, self.model.pose_encoder.grid, self.model.pose_encoder.affine)
             if theta is not None
@@ -210,8 +205,6 @@ class ContentPoseObjective:
             total = total + self.cfg.centring * l_cen
         if l_eq is not None:
             total = total + self.cfg.equivariance * l_eq
-        if l_cyc is not None:
-            total = total + self.cfg.pose_cycle * l_cyc
         self.opt_model.zero_grad(set_to_none=True)
         total.backward()
         self.opt_model.step()
@@ -229,6 +222,5 @@ class ContentPoseObjective:
             self.penalty_name: l_pen.detach(),
             **({"centring": l_cen.detach()} if l_cen is not None else {}),
             **({"equivariance": l_eq.detach()} if l_eq is not None else {}),
-            **({"pose_cycle": l_cyc.detach()} if l_cyc is not None else {}),
             **{k: v.detach() for k, v in critic.items()},
         }

@@ -149,8 +149,6 @@ class AutoencoderObjective:
     # and Jacobians, follow a random affine warp of the frame; objectives/equivariance.py); 0: off
     detach_second: bool = False  # drnet-py's detach: the similarity and the pose penalty get no gradient
     # through the content and pose of the frame that the reconstruction does not use
-    pose_cycle: float = 0.0  # weight of a pose cycle: each row's pose drawn with another clip's content and read
-    # back by the (fixed) pose encoder must match (L1); 0: off. Needs objective.alpha 0
     content_flip: bool = False  # mirror a random half of the content frames: content cannot hold which way
     # the scene faces (for sprites, whose facing is constant within a clip but is motion, not content)
 
@@ -177,8 +175,6 @@ class AutoencoderObjective:
 def check(cfg: Config) -> None:
     """Rules between the model and the data."""
     model = cfg.model
-    if cfg.objective.pose_cycle and cfg.objective.alpha:
-        raise UserError("objective.pose_cycle draws the content of x^t only: it needs objective.alpha=0")
     if model.keypoint_glimpses and cfg.data.frame_size < 64:
         raise UserError(
             f"model.architecture={model.architecture} reads windows at half the frame, at least 32 px: it needs"
