@@ -7,7 +7,10 @@ eight actions): the motion model is the `figures_photo` preset; the pose-to-fram
 (eval/protocols/pose_transfer.py) the target figure b is to be drawn in the source a's poses; the
 truth is rendered. A keypoint regressor trained on real frames of the data (eval/judges/
 keypoint_regressor.py) reads each output's 15 joints; the score is their mean distance in pixels
-from the truth's joints (its error on the true frames is the floor), with PSNR and SSIM.
+from the truth's joints (its error on the true frames is the floor), with PSNR and SSIM. Two
+diagnostics on the same pairs say where a failure lies: the motion model driven by the truth's
+frames (poses read right, so what is left is drawing) and within b's own clip (beside copying its
+first frame).
 
     python benchmarks/figures_transfer.py --motion runs/figures/motion [--out runs/figures]
         [--split val|test] [--json docs/results/figures_transfer_val.json] [--picture PNG]
@@ -29,7 +32,12 @@ from contentpose.config import load_config
 from contentpose.errors import UserError
 from contentpose.eval.judges.keypoint_regressor import keypoint_regressor
 from contentpose.eval.metrics.intervals import format_cell
-from contentpose.eval.protocols.pose_transfer import frame_transfer_scores, transfer_pairs, transfer_scores
+from contentpose.eval.protocols.pose_transfer import (
+    frame_scores,
+    frame_transfer_scores,
+    transfer_pairs,
+    transfer_scores,
+)
 from contentpose.trained import load_pose_generator, load_run
 from contentpose.viz.grid import save_grid
 
@@ -41,6 +49,23 @@ def posegen_overrides(motion_run) -> list[str]:
     """`posegen_quick` on the motion run's figures."""
     d = motion_run.config.data
     return [f"data.{k}={getattr(d, k)}" for k in DATA_KEYS if k != "name"]
+
+
+@torch.no_grad()
+def diagnostics(motion, data, pairs: int, regressor) -> dict:
+    """Where a frames-only transfer fails, on the same pairs: driven by the truth's frames (the model
+    reads the poses from b drawn in a's poses: what is left is drawing), and within b's own clip (b's
+    first frame driven by b's frames) beside copying that first frame."""
+    a, b, truth = transfer_pairs(data, pairs)
+    oracle = data.keypoints(b.factors, a.positions)
+    first = b.frames[:, :1]
+    return {
+        "driven by the truth's frames": frame_scores(motion.transfer(first, truth), truth, regressor, oracle),
+        "within b's clip": frame_scores(motion.transfer(first, b.frames), b.frames, regressor, b.keypoints),
+        "within b's clip, copy its first frame": frame_scores(
+            first.expand_as(b.frames), b.frames, regressor, b.keypoints
+        ),
+    }
 
 
 def main() -> None:
@@ -74,6 +99,7 @@ def main() -> None:
     result["methods"]["motion model (frames only)"] = frame_transfer_scores(
         motion.transfer, data, pairs=args.pairs, regressor=regressor
     )
+    result["diagnostics"] = diagnostics(motion, data, args.pairs, regressor)
     rows = {**result["baselines"], **result["methods"]}
     print(
         f"\n{args.split} split, {result['pairs']} pairs of {result['frames']} frames: b's figure in a's poses "
@@ -85,6 +111,9 @@ def main() -> None:
             f"{name:42} {format_cell(s, 'keypoint_error_px', '.2f'):>20} {format_cell(s, 'psnr', '.2f'):>21} "
             f"{s['ssim']:7.3f}"
         )
+    print("diagnostics (where the transfer fails):")
+    for name, s in result["diagnostics"].items():
+        print(f"  {name:40} {format_cell(s, 'keypoint_error_px', '.2f'):>20} {format_cell(s, 'psnr', '.2f'):>21}")
     best = min(result["baselines"], key=lambda k: result["baselines"][k]["keypoint_error_px"])
     ours = result["methods"]["motion model (frames only)"]["keypoint_error_px"]
     supervised = result["methods"]["generated (normalised keypoints)"]["keypoint_error_px"]

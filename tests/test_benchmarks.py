@@ -223,6 +223,8 @@ def test_figures_transfer_benchmark(tmp_path):
     )
     result = json.loads((tmp_path / "r.json").read_text())["transfer"]
     assert "motion model (frames only)" in result["methods"] and "copy source frames" in result["baselines"]
+    within = result["diagnostics"]["within b's clip, copy its first frame"]
+    assert within["keypoint_error_px"] > 0 and "driven by the truth's frames" in result["diagnostics"]
     assert "strongest baseline on keypoints" in out and (tmp_path / "p.png").is_file()
 
 
