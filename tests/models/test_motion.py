@@ -77,28 +77,3 @@ def test_pixel_warp_passes_the_content_frames_own_pixels_where_its_mask_is_one()
     assert torch.allclose(out, x, atol=1e-4)  # the border too: the identity motion reads every pixel in place
     with pytest.raises(UserError, match="pixel_warp"):
         load_config("quick", ["model.pixel_warp=true"])
-
-
-def test_motion_stride_sets_the_dense_motion_fields_resolution():
-    """model.motion_stride: the field is drawn at frame_size / stride cells (FOMM's 4 by default), a
-    training step runs at 1, and it is refused for other architectures and other values (frames of
-    32, 64 or 128 px leave fields of at least 8 cells, which the field's U-Net halves twice)."""
-    import pytest
-
-    from contentpose.errors import UserError
-    from contentpose.models.dense_motion import identity_grid
-
-    for stride, cells in ((4, 8), (2, 16), (1, 32)):
-        cfg = load_config("photo_digits", [*SMALL, f"model.motion_stride={stride}"])
-        objective = build_objective(cfg, 3, torch.device("cpu"))
-        motion = objective.model.decoder.motion
-        p = objective.model.pose(torch.rand(2, 3, 32, 32))
-        flow, occlusion = motion(torch.rand(2, 3, 32, 32), p, p, objective.model.pose_encoder.grid)
-        assert flow.shape == (2, cells, cells, 2) and occlusion.shape == (2, 1, cells, cells)
-        assert torch.allclose(flow, identity_grid(cells, "cpu").expand(2, -1, -1, -1), atol=1e-5)
-    x = torch.rand(2, 8, 3, 32, 32)
-    assert torch.isfinite(objective.step(x[0], x[1])["rec"])
-    with pytest.raises(UserError, match="motion_stride"):
-        load_config("quick", ["model.motion_stride=2"])
-    with pytest.raises(UserError):
-        load_config("photo_digits", ["model.motion_stride=3"])

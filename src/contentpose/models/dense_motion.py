@@ -69,12 +69,12 @@ def heatmaps(points: torch.Tensor, size: int) -> torch.Tensor:
 
 class DenseMotion(nn.Module):
     """source frame (B, C, H, W), poses (B, 6K) -> grid (B, S, S, 2) and occlusion (B, 1, S, S) at
-    S = H / stride (FOMM's 4): a small U-Net (S -> S/2 -> S/4 and back) reads, per candidate, the Gaussian of where a
+    S = H / 4: a small U-Net (S -> S/2 -> S/4 and back) reads, per candidate, the Gaussian of where a
     point went minus where it was (zero for the background) and the source frame moved by it."""
 
-    def __init__(self, channels: int, points: int, frame_size: int, width: int, stride: int = 4):
+    def __init__(self, channels: int, points: int, frame_size: int, width: int):
         super().__init__()
-        self.size, self.candidates = frame_size // stride, points + 1
+        self.size, self.candidates = frame_size // 4, points + 1
         cin = self.candidates * (channels + 1)
         c = 2 * width
         self.down = nn.ModuleList([conv(cin, c), conv(c, 2 * c), conv(2 * c, 4 * c)])

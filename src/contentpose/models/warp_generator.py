@@ -63,19 +63,11 @@ class WarpDecoder(nn.Module):
     motion holds, drawn ones where the target shows what the source hides or the motion fails."""
 
     def __init__(
-        self,
-        channels: int,
-        dim: int,
-        points: int,
-        frame_size: int,
-        width: int,
-        grid: int,
-        pixels: bool = False,
-        motion_stride: int = 4,
+        self, channels: int, dim: int, points: int, frame_size: int, width: int, grid: int, pixels: bool = False
     ):
         super().__init__()
         w, self.grid, self.pixels = width, grid, pixels
-        self.motion = DenseMotion(channels, points, frame_size, width, motion_stride)
+        self.motion = DenseMotion(channels, points, frame_size, width)
         self.bottom = nn.Sequential(conv(4 * w + dim, 4 * w), conv(4 * w, 4 * w), up(4 * w, 2 * w))
         self.middle = nn.Sequential(conv(4 * w, 2 * w), up(2 * w, w))
         self.top = nn.Sequential(conv(2 * w, w), nn.Conv2d(w, channels + pixels, 3, 1, 1), Sigmoid32())

@@ -56,8 +56,6 @@ class AutoencoderModel:
     )
     pixel_warp: bool = False  # motion: the output blends the content frame's own pixels, moved by the dense
     # motion, with the drawn frame by a mask the decoder draws (sharp where the motion holds)
-    motion_stride: Literal[1, 2, 4] = 4  # motion: the dense motion field is drawn at frame_size / this (FOMM's
-    # 4); a finer field can move parts thinner than 4 pixels (limbs) apart from what is around them
     first_block_norm: bool = False  # BatchNorm in the encoders' first conv block too (the published DrNet code's)
     disc_hidden: int = 100  # DrNet's scene discriminator
     critic_hidden: int = 512  # MIPAE's mutual-information critic
@@ -112,8 +110,6 @@ class AutoencoderModel:
             raise UserError(
                 f"model.pixel_warp moves pixels by the dense motion of model.architecture=motion, not {arch}"
             )
-        if self.motion_stride != 4 and self.architecture != "motion":
-            raise UserError(f"model.motion_stride sets the dense motion of model.architecture=motion, not {arch}")
         if self.keypoint_glimpses and self.pose_dim > 1 and self.content_dim % (self.pose_dim // 2):
             raise UserError(
                 f"{arch} splits model.content_dim ({self.content_dim}) into one code per"

@@ -38,14 +38,7 @@ class Autoencoder(ContentPoseAutoencoder):
             temperature=0.1,  # FOMM's: points start spread over the frame (models/keypoints.py)
         )
         self.decoder = WarpDecoder(
-            channels,
-            cfg.content_dim,
-            points,
-            frame_size,
-            cfg.width,
-            self.pose_encoder.grid,
-            pixels=cfg.pixel_warp,
-            motion_stride=cfg.motion_stride,
+            channels, cfg.content_dim, points, frame_size, cfg.width, self.pose_encoder.grid, pixels=cfg.pixel_warp
         )
 
     def content(self, x: torch.Tensor, pose: torch.Tensor | None = None) -> Content:
