@@ -550,3 +550,26 @@ def test_published_budget_multiplies_one_counted_step_by_the_published_steps(tmp
     assert abs(r["h100_minutes_at_peak"] - total / 989e12 / 60) <= 0.05 + 1e-9
     assert abs(r["h100_minutes_at_30pct"] - total / (0.3 * 989e12) / 60) <= 0.05 + 1e-9
     assert "nope" in refusal("published_budget.py", ["--presets", "quick:model.nope=1"], monkeypatch, capsys)
+
+
+def test_figures_transfer_diagnostics_drive_from_the_truth_and_b_own_clip(monkeypatch):
+    """The diagnostics feed the right frames: a stand-in that returns the driving frames scores the
+    truth against itself (driven by the truth) and b against itself (within b's clip); one that
+    repeats the content frame scores exactly as copying b's first frame does."""
+    import importlib
+    from types import SimpleNamespace
+
+    from contentpose.config import load_config
+    from contentpose.data import build_dataset
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    diagnostics = importlib.import_module("figures_transfer").diagnostics
+    cfg = load_config("figures_photo", ["data.frame_size=32", "data.test_clips=16"])
+    data = build_dataset(cfg.data, "val")
+    follows = SimpleNamespace(transfer=lambda content, motion: motion)
+    copies = SimpleNamespace(transfer=lambda content, motion: content.expand_as(motion))
+    right = diagnostics(follows, data, 4, None)
+    assert right["driven by the truth's frames"]["psnr"] > 60 and right["within b's clip"]["psnr"] > 60
+    copied = diagnostics(copies, data, 4, None)
+    assert copied["within b's clip"] == copied["within b's clip, copy its first frame"]
+    assert copied["driven by the truth's frames"]["psnr"] < 40
