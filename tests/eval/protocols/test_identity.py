@@ -5,6 +5,7 @@ import torch
 from contentpose.config import load_config
 from contentpose.data import build_dataset
 from contentpose.eval.protocols.identity import (
+    frame_quality,
     motion_consistency,
     perturbation_curves,
     reference_distance,
@@ -125,3 +126,25 @@ def test_the_table_flags_a_generator_whose_independent_frames_agree_too():
     assert "independent frames agree as well" in collapsed and "sharing z_M" in collapsed
     healthy = format_identity("run", {**entry, "sets": {**sets, "independent_frames": 0.02}})
     assert "independent frames agree as well" not in healthy
+    frames = {k: {"confidence": 0.8, "named": 0.5, "named_ci": [0.4, 0.6], "perplexity": 7.0} for k in ("generated",)}
+    text = format_identity("run", {**entry, "frames": frames, "sets": {**sets, "independent_frames": 0.02}})
+    assert "generated 0.500 [0.400, 0.600], 0.800, perplexity 7.00" in text
+
+
+class Sure(SizeClassifier):
+    """SizeClassifier with sharp logits: every frame named with p ~ 1."""
+
+    def forward(self, x):
+        return 20 * super().forward(x)
+
+
+def test_frame_quality_counts_legible_frames_and_the_classes_in_use():
+    gen, _, data = _setup("content")  # squares whose size (the class) follows z_C: several classes
+    varied = frame_quality(gen, Sure(), data, n=256)
+    assert varied["generated"]["named"] == 1.0 and varied["generated"]["perplexity"] > 4
+    gen.generator = lambda z_c, z_m: Draws("content")(torch.zeros_like(z_c), z_m)  # one square for every z
+    one = frame_quality(gen, Sure(), data, n=256)["generated"]
+    assert one["named"] == 1.0 and one["perplexity"] == 1.0
+    unsure = frame_quality(gen, SizeClassifier(), data, n=256)["generated"]  # softmax of one-hot: p = 0.23
+    assert unsure["named"] == 0 and abs(unsure["confidence"] - 0.232) < 0.01
+    assert set(one) == {"confidence", "named", "named_ci", "perplexity"}

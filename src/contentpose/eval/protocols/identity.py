@@ -11,6 +11,10 @@ takes the face embedding's place:
 - set consistency: the share of generated sets (one z_C, n z_M) whose n frames all get the
   same content label, next to the same share for real sets (the classifier's own ceiling) and
   for n independently drawn frames (what no sharing gives);
+- frame quality, what the two questions above rest on: how legible single generated frames are (the
+  classifier's mean top probability, the share it names with p >= 0.9) and how varied (the perplexity
+  of the named classes: 10 for ten digits drawn evenly, 1 for one), beside real frames. Agreement of
+  illegible or one-class frames says nothing about z_C;
 - motion consistency, its mirror: the share of sets of n frames sharing one z_M (each with its own
   z_C) whose objects a keypoint regressor trained on real frames places within a tenth of the frame
   of each other, next to real frames of n clips drawn at one clip's positions (the ceiling) and n
@@ -157,6 +161,39 @@ def set_consistency(
     }
     shares = {kind: v["all"] for kind, v in kinds.items()}
     return {"set_size": n, "sets": n_sets, **shares, **intervals, "by_factor": by_factor}
+
+
+def _perplexity(classes: torch.Tensor, size: int) -> float:
+    """exp(entropy) of the class histogram of (N,) labels in [0, size): how many classes are in use."""
+    share = torch.bincount(classes, minlength=size).double() / len(classes)
+    share = share[share > 0]
+    return float(torch.exp(-(share * share.log()).sum()))
+
+
+@torch.no_grad()
+def frame_quality(
+    gen: TrainedGenerator, classifier: ContentClassifier, data, n: int = 512, seed: int = 3
+) -> dict[str, dict]:
+    """Single frames read by the content classifier's first factor (the digit; the shape on sprites):
+    {generated, real: {confidence, named, named_ci, perplexity}} over n frames each (95% bootstrap)."""
+    m, dev = gen.config.model, gen.device
+    size = next(iter(data.content_groups.values()))
+    z_c, z_m = uniform_latents(n, 1, m.z_content, m.z_motion, torch.Generator().manual_seed(seed))
+    frames = {
+        "generated": generate(gen.generator, z_c.to(dev), z_m.to(dev)).flatten(0, 1),
+        "real": data.test_clips(n, [0]).frames.flatten(0, 1),
+    }
+    out = {}
+    for kind, x in frames.items():
+        top, classes = classifier(x)[:, :size].softmax(dim=1).max(dim=1)
+        named, low, high = mean_interval((top >= 0.9).float())
+        out[kind] = {
+            "confidence": round(float(top.mean()), 4),
+            "named": round(named, 4),
+            "named_ci": [round(low, 4), round(high, 4)],
+            "perplexity": round(_perplexity(classes.cpu(), size), 2),
+        }
+    return out
 
 
 def _together(points: torch.Tensor, tolerance: float) -> torch.Tensor:

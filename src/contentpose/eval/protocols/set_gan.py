@@ -13,6 +13,7 @@ from contentpose.eval.metrics.intervals import format_cell
 from contentpose.eval.plots import plot_identity_curves
 from contentpose.eval.protocols.autoencoder import _write
 from contentpose.eval.protocols.identity import (
+    frame_quality,
     motion_consistency,
     perturbation_curves,
     reference_distance,
@@ -52,6 +53,7 @@ def evaluate_generators(paths: list[Path], device: str = "auto", out: Path | Non
             "step": gen.step,
             "objective": gen.config.objective.name,
             "curves": curves,
+            "frames": frame_quality(gen, classifier, data),
             "sets": set_consistency(gen, classifier, data, k, groups=groups),
             "motion_sets": motion_consistency(gen, keypoint_regressor(gen.path, gen.dataset("train")), data),
             "plot": str(plot_identity_curves(curves, gen.path / "identity.png", title=gen.path.name)),
@@ -92,6 +94,12 @@ def format_identity(name: str, entry: dict) -> str:
                     f"{label:7} {r['fraction']:9.2f} "
                     + "  ".join(f"{f} {r['changed_by_factor'][f]:.3f}" for f in factors)
                 )
+    if "frames" in entry:  # runs evaluated before 2026-12-07 have none
+        lines.append("single frames (classifier's first factor): named with p >= 0.9, mean top p, classes in use")
+        for kind, f in entry["frames"].items():
+            lines.append(
+                f"  {kind:9} {format_cell(f, 'named', '.3f')}, {f['confidence']:.3f}, perplexity {f['perplexity']:.2f}"
+            )
     s = entry["sets"]
     lines.append(
         f"sets of {s['set_size']} frames with one content label (95% intervals over {s['sets']} sets): "
