@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 import torch
 from conftest import TINY, for_objective
@@ -92,6 +94,38 @@ def test_the_modulated_generator_trains_in_the_set_gan():
     assert all(torch.isfinite(v) for v in logs.values())
 
 
+def test_r1_penalises_the_discriminator_gradient_at_real_sets():
+    from contentpose.objectives.setgan import r1_penalty
+
+    real = torch.rand(5, 3, 1, 4, 4)
+    linear = lambda sets: 2 * sets.flatten(1).sum(dim=1)  # noqa: E731  # gradient 2 at every pixel
+    assert torch.isclose(r1_penalty(linear, real, contextlib.nullcontext), torch.tensor(4.0 * 48))  # |grad|^2
+    cfgs = [
+        load_config("setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", f"objective.r1={g}"])
+        for g in (0, 10)
+    ]
+    assert cfgs[1].objective.losses()[-1] == "R1 penalty (gamma 10)"
+    d_losses = []
+    for cfg in cfgs:
+        torch.manual_seed(0)
+        gan = build_objective(cfg, 1, torch.device("cpu"))
+        torch.manual_seed(1)
+        d_losses.append(float(gan.step(torch.rand(4, 3, 1, 32, 32))["d_loss"]))
+    assert d_losses[1] > d_losses[0]
+
+
+def test_the_resize_generator_upsamples_without_transposed_convs():
+    cfg = load_config("setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", "model.upsample=resize"])
+    gan = build_objective(cfg, 1, torch.device("cpu"))
+    kinds = {type(m).__name__ for m in gan.generator.modules()}
+    assert "Upsample" in kinds  # and one transposed conv: the stem from the latent to 4x4
+    assert sum(isinstance(m, torch.nn.ConvTranspose2d) for m in gan.generator.modules()) == 1
+    logs = gan.step(torch.rand(4, 3, 1, 32, 32))
+    assert all(torch.isfinite(v) for v in logs.values())
+    z_c, z_m = uniform_latents(2, 3, cfg.model.z_content, cfg.model.z_motion)
+    assert generate(gan.generator, z_c, z_m).shape == (2, 3, 1, 32, 32)
+
+
 def test_the_averaged_generator_is_the_one_a_run_keeps():
     cfg = load_config("setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", "objective.ema=0.9"])
     gan = build_objective(cfg, 1, torch.device("cpu"))
@@ -122,9 +156,11 @@ def test_set_gan_options_are_checked_before_training():
     for bad, says in (
         ("objective.ema=1", "decay"),
         ("objective.mixed_sets=-1", "0 or more"),
+        ("objective.r1=-1", "0 or more"),
+        ("model.upsample=resize model.generator=modulated", "DCGAN generator"),
     ):
         with pytest.raises(UserError, match=says):
-            load_config("setgan_quick", [*base, bad])
+            load_config("setgan_quick", [*base, *bad.split()])
     with pytest.raises(UserError, match="train.batch_size at least set_size"):
         load_config("setgan_quick", [*base, "objective.mixed_sets=1", "train.batch_size=2"])
     with pytest.raises(UserError, match="set_size 2 or more"):

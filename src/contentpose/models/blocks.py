@@ -57,10 +57,18 @@ def conv(cin: int, cout: int) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(cin, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.LeakyReLU(0.2, True))
 
 
-def up(cin: int, cout: int) -> nn.Sequential:
-    """Transposed conv 4x4 stride 2: (B, cin, H, W) -> (B, cout, 2H, 2W)."""
+def upsample(cin: int, cout: int, resize: bool = False, bias: bool = False) -> nn.Module:
+    """(B, cin, H, W) -> (B, cout, 2H, 2W): a transposed conv 4x4 stride 2 (DCGAN's), or with `resize`
+    nearest-neighbour upsampling then a 3x3 conv, which draws no checkerboard of dots (Odena et al. 2016)."""
+    if resize:
+        return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(cin, cout, 3, 1, 1, bias=bias))
+    return nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=bias)
+
+
+def up(cin: int, cout: int, resize: bool = False) -> nn.Sequential:
+    """Upsample by 2 (`upsample`), BatchNorm, LeakyReLU: (B, cin, H, W) -> (B, cout, 2H, 2W)."""
     return nn.Sequential(
-        nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False),
+        upsample(cin, cout, resize),
         nn.BatchNorm2d(cout),
         nn.LeakyReLU(0.2, inplace=True),
     )

@@ -5,18 +5,26 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from contentpose.models.blocks import Sigmoid32, channel_plan, dcgan_init, up
+from contentpose.models.blocks import Sigmoid32, channel_plan, dcgan_init, up, upsample
 
 
 class Decoder(nn.Module):
     """A 4x4 transposed conv from the latent to 4x4 pixels, stride-2 blocks up, Sigmoid.
 
     With `skips=True` each scale concatenates the content encoder's feature map of the
-    same size (the U-Net variant), so `forward` needs `skips` from `Encoder(skips=True)`.
+    same size (the U-Net variant), so `forward` needs `skips` from `Encoder(skips=True)`. With
+    `resize=True` each upsampling is nearest-neighbour then a 3x3 conv instead (blocks.upsample).
     """
 
     def __init__(
-        self, content_dim: int, pose_dim: int, channels: int, frame_size: int, width: int, skips: bool = False
+        self,
+        content_dim: int,
+        pose_dim: int,
+        channels: int,
+        frame_size: int,
+        width: int,
+        skips: bool = False,
+        resize: bool = False,
     ):
         super().__init__()
         plan = channel_plan(frame_size, width)[::-1]  # coarse to fine, e.g. [512, 256, 128, 64]
@@ -26,8 +34,8 @@ class Decoder(nn.Module):
             nn.BatchNorm2d(plan[0]),
             nn.LeakyReLU(0.2, inplace=True),
         )
-        self.blocks = nn.ModuleList(up(cin * k, cout) for cin, cout in zip(plan[:-1], plan[1:]))
-        self.out = nn.Sequential(nn.ConvTranspose2d(plan[-1] * k, channels, 4, 2, 1), Sigmoid32())
+        self.blocks = nn.ModuleList(up(cin * k, cout, resize) for cin, cout in zip(plan[:-1], plan[1:]))
+        self.out = nn.Sequential(upsample(plan[-1] * k, channels, resize, bias=True), Sigmoid32())
         self.skips = skips
         self.apply(dcgan_init)
 

@@ -10,7 +10,8 @@ whether the frames agree (one digit in all of them) is a feature D has at hand r
 something its first convolutions must find across channels; the order of the frames does not
 matter (a DeepSets-style set function, Zaheer et al. 2017).
 
-`norm="batch"` is DCGAN's discriminator (the paper's). `norm="spectral"` (the default)
+`norm="batch"` is DCGAN's discriminator (the paper's); `norm="none"` has no normalisation (for the R1
+penalty, objective.r1). `norm="spectral"` (the default)
 replaces its BatchNorm by spectral normalisation of every conv (Miyato et al., 2018): on
 Moving Digits the BatchNorm discriminator wins within 100 steps (D(fake) ~ 0.001) and the
 generator never recovers, while the spectral one lets it draw digits within 500 steps.

@@ -18,12 +18,15 @@ class SetGANModel:
     width: int = 64  # channels of the generator's last block and the discriminator's first
     z_content: int = 50  # size of z_C, shared by the frames of a set
     z_motion: int = 10  # size of z_M, drawn anew for each frame
-    set_disc_norm: Literal["spectral", "batch"] = "spectral"  # discriminator: spectral, or batch (DCGAN's, the paper's)
+    # discriminator: spectral norm, batch norm (DCGAN's, the paper's), or none (with objective.r1)
+    set_disc_norm: Literal["spectral", "batch", "none"] = "spectral"
     # discriminator input: the frames stacked on the channel axis (the paper's), or each frame read by one
     # shared body and the set judged from the mean and spread of their features (our departure)
     set_disc_input: Literal["stacked", "shared"] = "stacked"
     # generator: DCGAN's (the paper's: z_C ++ z_M at the stem) or modulated (z_M lays out, z_C restyles each block)
     generator: Literal["dcgan", "modulated"] = "dcgan"
+    # the DCGAN generator's upsampling: transposed 4x4 convs (the paper's) or nearest-neighbour + 3x3 conv
+    upsample: Literal["transposed", "resize"] = "transposed"
 
 
 @dataclass
@@ -33,20 +36,27 @@ class SetGANObjective:
     mixed_sets: float = 0.0  # weight of real frames of different clips shown to D as a fake set (0: the paper's)
     ema: float = 0.0  # decay of a running average of G's weights, the generator a run keeps (0: none, the paper's)
     loss: Literal["bce", "hinge"] = "bce"  # the paper's non-saturating BCE, or the hinge loss (SN-GAN's)
+    r1: float = 0.0  # gamma of the R1 penalty on D's gradient at real sets (0: none, the paper's)
 
     def __post_init__(self):
         if self.mixed_sets < 0:
             raise UserError(f"objective.mixed_sets must be 0 or more; got {self.mixed_sets}")
+        if self.r1 < 0:
+            raise UserError(f"objective.r1 must be 0 or more; got {self.r1}")
 
     def losses(self) -> list[str]:
         mixed = [f"mixed real sets as fakes (x{self.mixed_sets:g})"] if self.mixed_sets else []
         average = [f"generator weights averaged (decay {self.ema:g})"] if self.ema else []
-        return [f"set GAN ({self.set_size} frames per set, {self.loss} loss)", *mixed, *average]
+        r1 = [f"R1 penalty (gamma {self.r1:g})"] if self.r1 else []
+        return [f"set GAN ({self.set_size} frames per set, {self.loss} loss)", *mixed, *average, *r1]
 
 
 def check(cfg) -> None:
-    """Mixed sets take frame j of a set from clip b + j of the batch: they need other clips to take."""
+    """Mixed sets take frame j of a set from clip b + j of the batch: they need other clips to take.
+    `model.upsample` is an option of the DCGAN generator only."""
     o = cfg.objective
+    if cfg.model.upsample == "resize" and cfg.model.generator != "dcgan":
+        raise UserError("model.upsample=resize is an option of the DCGAN generator (model.generator=dcgan)")
     if o.mixed_sets and (o.set_size < 2 or cfg.train.batch_size < o.set_size):
         raise UserError(
             f"objective.mixed_sets takes each frame of a set from another clip of the batch: it needs"
