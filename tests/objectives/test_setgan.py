@@ -94,6 +94,16 @@ def test_the_modulated_generator_trains_in_the_set_gan():
     assert all(torch.isfinite(v) for v in logs.values())
 
 
+def test_the_pooled_discriminator_trains_in_the_set_gan():
+    cfg = load_config(
+        "setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", "model.set_disc_input=pooled"]
+    )
+    gan = build_objective(cfg, 1, torch.device("cpu"))
+    assert gan.discriminator.shared and gan.discriminator.pooled is not None
+    logs = gan.step(torch.rand(4, 3, 1, 32, 32))
+    assert all(torch.isfinite(v) for v in logs.values())
+
+
 def test_r1_penalises_the_discriminator_gradient_at_real_sets():
     from contentpose.objectives.setgan import r1_penalty
 

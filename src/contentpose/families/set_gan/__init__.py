@@ -21,8 +21,9 @@ class SetGANModel:
     # discriminator: spectral norm, batch norm (DCGAN's, the paper's), or none (with objective.r1)
     set_disc_norm: Literal["spectral", "batch", "none"] = "spectral"
     # discriminator input: the frames stacked on the channel axis (the paper's), or each frame read by one
-    # shared body and the set judged from the mean and spread of their features (our departure)
-    set_disc_input: Literal["stacked", "shared"] = "stacked"
+    # shared body and the set judged from the mean and spread of their features (our departure); pooled: shared,
+    # plus the spread of each frame's features averaged over the frame (a place-free comparison; ours too)
+    set_disc_input: Literal["stacked", "shared", "pooled"] = "stacked"
     # generator: DCGAN's (the paper's: z_C ++ z_M at the stem) or modulated (z_M lays out, z_C restyles each block)
     generator: Literal["dcgan", "modulated"] = "dcgan"
     # the DCGAN generator's upsampling: transposed 4x4 convs (the paper's) or nearest-neighbour + 3x3 conv
