@@ -167,7 +167,6 @@ def test_set_gan_options_are_checked_before_training():
         ("objective.ema=1", "decay"),
         ("objective.mixed_sets=-1", "0 or more"),
         ("objective.r1=-1", "0 or more"),
-        ("model.upsample=resize model.generator=modulated", "DCGAN generator"),
     ):
         with pytest.raises(UserError, match=says):
             load_config("setgan_quick", [*base, *bad.split()])

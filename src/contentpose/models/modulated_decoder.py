@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from contentpose.models.blocks import Sigmoid32, channel_plan, dcgan_init
+from contentpose.models.blocks import Sigmoid32, channel_plan, dcgan_init, upsample
 
 
 class Modulated(nn.Module):
@@ -31,16 +31,19 @@ class Modulated(nn.Module):
 
 class ModulatedDecoder(nn.Module):
     """pose (B, Dp) -> 4x4 map; stride-2 transposed convs up, each followed by the content's FiLM
-    and LeakyReLU; Sigmoid. The same channel plan as the DCGAN decoder."""
+    and LeakyReLU; Sigmoid. The same channel plan as the DCGAN decoder; `resize=True` upsamples by
+    nearest neighbour and a 3x3 conv instead (blocks.upsample)."""
 
-    def __init__(self, content_dim: int, pose_dim: int, channels: int, frame_size: int, width: int):
+    def __init__(
+        self, content_dim: int, pose_dim: int, channels: int, frame_size: int, width: int, resize: bool = False
+    ):
         super().__init__()
         plan = channel_plan(frame_size, width)[::-1]  # coarse to fine, e.g. [256, 128, 64]
         self.stem = nn.ConvTranspose2d(pose_dim, plan[0], 4, 1, 0, bias=False)
-        self.convs = nn.ModuleList(nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False) for a, b in zip(plan[:-1], plan[1:]))
+        self.convs = nn.ModuleList(upsample(a, b, resize) for a, b in zip(plan[:-1], plan[1:]))
         self.styles = nn.ModuleList(Modulated(c, content_dim) for c in plan)
         self.act = nn.LeakyReLU(0.2, inplace=True)
-        self.out = nn.Sequential(nn.ConvTranspose2d(plan[-1], channels, 4, 2, 1), Sigmoid32())
+        self.out = nn.Sequential(upsample(plan[-1], channels, resize, bias=True), Sigmoid32())
         self.apply(dcgan_init)
         for style in self.styles:  # start as the identity: scale 1, shift 0
             nn.init.zeros_(style.style.weight)

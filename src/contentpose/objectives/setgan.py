@@ -113,10 +113,9 @@ class SetGAN:
     def networks(cfg: Config, channels: int) -> dict[str, torch.nn.Module]:
         """The networks a trained run needs for inference: the generator."""
         m = cfg.model
-        size = cfg.data.frame_size
-        if m.generator == "modulated":
-            return {"generator": ModulatedDecoder(m.z_content, m.z_motion, channels, size, m.width)}
-        return {"generator": Decoder(m.z_content, m.z_motion, channels, size, m.width, resize=m.upsample == "resize")}
+        kind = ModulatedDecoder if m.generator == "modulated" else Decoder
+        resize = m.upsample == "resize"
+        return {"generator": kind(m.z_content, m.z_motion, channels, cfg.data.frame_size, m.width, resize=resize)}
 
     @classmethod
     def build(cls, cfg: Config, channels: int, rt: Runtime) -> SetGAN:

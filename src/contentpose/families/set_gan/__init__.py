@@ -26,7 +26,7 @@ class SetGANModel:
     set_disc_input: Literal["stacked", "shared", "pooled"] = "stacked"
     # generator: DCGAN's (the paper's: z_C ++ z_M at the stem) or modulated (z_M lays out, z_C restyles each block)
     generator: Literal["dcgan", "modulated"] = "dcgan"
-    # the DCGAN generator's upsampling: transposed 4x4 convs (the paper's) or nearest-neighbour + 3x3 conv
+    # the generator's upsampling: transposed 4x4 convs (the paper's) or nearest-neighbour + 3x3 conv (ours)
     upsample: Literal["transposed", "resize"] = "transposed"
 
 
@@ -53,11 +53,8 @@ class SetGANObjective:
 
 
 def check(cfg) -> None:
-    """Mixed sets take frame j of a set from clip b + j of the batch: they need other clips to take.
-    `model.upsample` is an option of the DCGAN generator only."""
+    """Mixed sets take frame j of a set from clip b + j of the batch: they need other clips to take."""
     o = cfg.objective
-    if cfg.model.upsample == "resize" and cfg.model.generator != "dcgan":
-        raise UserError("model.upsample=resize is an option of the DCGAN generator (model.generator=dcgan)")
     if o.mixed_sets and (o.set_size < 2 or cfg.train.batch_size < o.set_size):
         raise UserError(
             f"objective.mixed_sets takes each frame of a set from another clip of the batch: it needs"
