@@ -12,8 +12,7 @@ matter (a DeepSets-style set function, Zaheer et al. 2017). `pooled=True` (with 
 over the frames of each frame's features averaged over the whole 4x4 map: a comparison that does not
 depend on where in the frame the content is, as frames of one clip show one content at different places.
 
-`norm="batch"` is DCGAN's discriminator (the paper's); `norm="none"` has no normalisation (for the R1
-penalty, objective.r1). `norm="spectral"` (the default)
+`norm="batch"` is DCGAN's discriminator (the paper's). `norm="spectral"` (the default)
 replaces its BatchNorm by spectral normalisation of every conv (Miyato et al., 2018): on
 Moving Digits the BatchNorm discriminator wins within 100 steps (D(fake) ~ 0.001) and the
 generator never recovers, while the spectral one lets it draw digits within 500 steps.

@@ -7,8 +7,7 @@ losses, non-saturating for G (DCGAN's), one D step then one G step per batch.
 `objective.mixed_sets` > 0 (our departure) also shows D real frames of different clips as a fake
 set, so that D judges whether a set shows one content and not only whether its frames look real;
 `objective.ema` > 0 keeps a running average of G's weights as the run's generator (as in
-progressive GANs and StyleGAN); `objective.loss=hinge` swaps the BCE for the hinge loss; `objective.r1` > 0 adds the R1 penalty
-(gamma / 2 times D's squared gradient norm at real sets); and
+progressive GANs and StyleGAN); `objective.loss=hinge` swaps the BCE for the hinge loss; and
 `model.set_disc_input=shared` has D read each frame alike and compare them (`pooled`: also their
 features pooled over the frame, wherever the content is)
 (models/set_discriminator.py). Each is off by default; docs/generators.md has what they gave.
@@ -71,16 +70,6 @@ def mixed_sets(real: torch.Tensor) -> torch.Tensor:
     return torch.stack([real[:, j].roll(j, dims=0) for j in range(real.shape[1])], dim=1)
 
 
-def r1_penalty(discriminator, real: torch.Tensor, autocast) -> torch.Tensor:
-    """R1 (Mescheder et al. 2018): the mean squared norm of D's gradient at real sets (B, n, C, H, W),
-    which keeps D flat on the data so that G is not pushed back and forth (the penalty StyleGAN uses)."""
-    real = real.detach().requires_grad_(True)
-    with autocast():
-        logits = discriminator(real).float()
-    (grad,) = torch.autograd.grad(logits.sum(), real, create_graph=True)
-    return grad.float().pow(2).flatten(1).sum(dim=1).mean()
-
-
 def generator_loss(fake_logits: torch.Tensor, loss: str = "bce") -> torch.Tensor:
     """Non-saturating G loss -log D(G(z)) (BCE of fake sets against 1), or the hinge's -D(G(z))."""
     if loss == "hinge":
@@ -102,7 +91,7 @@ class SetGAN:
         self.generator, self.discriminator, self.rt = generator, discriminator, rt
         self.train_generator, self.train_discriminator = rt.trainable(generator), rt.trainable(discriminator)
         self.set_size, self.mixed_weight = cfg.objective.set_size, cfg.objective.mixed_sets
-        self.loss, self.r1 = cfg.objective.loss, cfg.objective.r1
+        self.loss = cfg.objective.loss
         self.average = WeightAverage({"generator": generator}, cfg.objective.ema) if cfg.objective.ema else None
         self.z_content, self.z_motion = cfg.model.z_content, cfg.model.z_motion
         t = cfg.train
@@ -178,8 +167,6 @@ class SetGAN:
             with self.rt.autocast():
                 mixed_logits = self.train_discriminator(mixed_sets(real)).float()
             d_loss = d_loss + self.mixed_weight * fake_loss(mixed_logits, self.loss)
-        if self.r1:
-            d_loss = d_loss + self.r1 / 2 * r1_penalty(self.train_discriminator, real, self.rt.autocast)
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()

@@ -18,8 +18,7 @@ class SetGANModel:
     width: int = 64  # channels of the generator's last block and the discriminator's first
     z_content: int = 50  # size of z_C, shared by the frames of a set
     z_motion: int = 10  # size of z_M, drawn anew for each frame
-    # discriminator: spectral norm, batch norm (DCGAN's, the paper's), or none (with objective.r1)
-    set_disc_norm: Literal["spectral", "batch", "none"] = "spectral"
+    set_disc_norm: Literal["spectral", "batch"] = "spectral"  # discriminator: spectral, or batch (DCGAN's, the paper's)
     # discriminator input: the frames stacked on the channel axis (the paper's), or each frame read by one
     # shared body and the set judged from the mean and spread of their features (our departure); pooled: shared,
     # plus the spread of each frame's features averaged over the frame (a place-free comparison; ours too)
@@ -37,19 +36,15 @@ class SetGANObjective:
     mixed_sets: float = 0.0  # weight of real frames of different clips shown to D as a fake set (0: the paper's)
     ema: float = 0.0  # decay of a running average of G's weights, the generator a run keeps (0: none, the paper's)
     loss: Literal["bce", "hinge"] = "bce"  # the paper's non-saturating BCE, or the hinge loss (SN-GAN's)
-    r1: float = 0.0  # gamma of the R1 penalty on D's gradient at real sets (0: none, the paper's)
 
     def __post_init__(self):
         if self.mixed_sets < 0:
             raise UserError(f"objective.mixed_sets must be 0 or more; got {self.mixed_sets}")
-        if self.r1 < 0:
-            raise UserError(f"objective.r1 must be 0 or more; got {self.r1}")
 
     def losses(self) -> list[str]:
         mixed = [f"mixed real sets as fakes (x{self.mixed_sets:g})"] if self.mixed_sets else []
         average = [f"generator weights averaged (decay {self.ema:g})"] if self.ema else []
-        r1 = [f"R1 penalty (gamma {self.r1:g})"] if self.r1 else []
-        return [f"set GAN ({self.set_size} frames per set, {self.loss} loss)", *mixed, *average, *r1]
+        return [f"set GAN ({self.set_size} frames per set, {self.loss} loss)", *mixed, *average]
 
 
 def check(cfg) -> None:
