@@ -123,24 +123,6 @@ def test_shared_set_discriminator_reads_each_frame_alike_and_ignores_their_order
     assert disc(same).shape == disc(mixed).shape == (4,)
 
 
-def test_pooled_set_discriminator_adds_the_spread_of_frame_wide_features():
-    from contentpose.models.set_discriminator import SetDiscriminator
-
-    torch.manual_seed(0)
-    disc = SetDiscriminator(channels=1, set_size=3, frame_size=32, width=8, shared=True, pooled=True).eval()
-    same = torch.rand(4, 1, 1, 32, 32).expand(4, 3, 1, 32, 32)
-    mixed = torch.rand(4, 3, 1, 32, 32)
-    shared = SetDiscriminator(channels=1, set_size=3, frame_size=32, width=8, shared=True).eval()
-    shared.load_state_dict(disc.state_dict(), strict=False)  # the same D without the pooled term
-    with torch.no_grad():
-        with_pooled, without = (disc(same), disc(mixed)), (shared(same), shared(mixed))
-    assert torch.allclose(with_pooled[0], without[0], atol=1e-3)  # one frame thrice: no spread
-    assert not torch.allclose(with_pooled[1], without[1], atol=1e-3)
-    assert torch.allclose(disc(mixed), disc(mixed.flip(1)), atol=1e-5)
-    with pytest.raises(ValueError, match="shared"):
-        SetDiscriminator(1, 3, 32, 8, pooled=True)
-
-
 @pytest.mark.parametrize("first", [False, True])
 def test_first_encoder_block_batchnorm_is_an_option(first):
     model = build_autoencoder(AutoencoderModel(width=8, content_dim=16, first_block_norm=first), 1, 32)

@@ -92,18 +92,10 @@ def test_the_modulated_generator_trains_in_the_set_gan():
     assert all(torch.isfinite(v) for v in logs.values())
 
 
-def test_the_pooled_discriminator_trains_in_the_set_gan():
-    cfg = load_config(
-        "setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", "model.set_disc_input=pooled"]
-    )
-    gan = build_objective(cfg, 1, torch.device("cpu"))
-    assert gan.discriminator.shared and gan.discriminator.pooled is not None
-    logs = gan.step(torch.rand(4, 3, 1, 32, 32))
-    assert all(torch.isfinite(v) for v in logs.values())
-
-
-def test_the_resize_generator_upsamples_without_transposed_convs():
-    cfg = load_config("setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", "model.upsample=resize"])
+@pytest.mark.parametrize("generator", ["dcgan", "modulated"])
+def test_the_resize_generator_upsamples_without_transposed_convs(generator):
+    over = ["train.batch_size=4", "model.upsample=resize", f"model.generator={generator}"]
+    cfg = load_config("setgan_quick", [*for_objective("setgan", TINY), *over])
     gan = build_objective(cfg, 1, torch.device("cpu"))
     kinds = {type(m).__name__ for m in gan.generator.modules()}
     assert "Upsample" in kinds  # and one transposed conv: the stem from the latent to 4x4

@@ -8,9 +8,7 @@ pass is to keep in z_C what stays fixed in a clip and put in z_M what changes.
 set from the mean and the spread (standard deviation over the frames) of the frames' features, so
 whether the frames agree (one digit in all of them) is a feature D has at hand rather than
 something its first convolutions must find across channels; the order of the frames does not
-matter (a DeepSets-style set function, Zaheer et al. 2017). `pooled=True` (with `shared`) adds the spread
-over the frames of each frame's features averaged over the whole 4x4 map: a comparison that does not
-depend on where in the frame the content is, as frames of one clip show one content at different places.
+matter (a DeepSets-style set function, Zaheer et al. 2017).
 
 `norm="batch"` is DCGAN's discriminator (the paper's). `norm="spectral"` (the default)
 replaces its BatchNorm by spectral normalisation of every conv (Miyato et al., 2018): on
@@ -32,28 +30,18 @@ class SetDiscriminator(nn.Module):
     stacked on the channel axis (the paper's)."""
 
     def __init__(
-        self,
-        channels: int,
-        set_size: int,
-        frame_size: int,
-        width: int,
-        norm: str = "spectral",
-        shared: bool = False,
-        pooled: bool = False,
+        self, channels: int, set_size: int, frame_size: int, width: int, norm: str = "spectral", shared: bool = False
     ):
         super().__init__()
-        if pooled and not shared:
-            raise ValueError("pooled features are compared across a set's frames only with shared=True")
         self.set_size, self.shared = set_size, shared
         top = channel_plan(frame_size, width)[-1]
         self.blocks = down_stack(channels * (1 if shared else set_size), frame_size, width, norm=norm == "batch")
         # stacked: 4x4 -> 1x1 over the stacked frames; shared: the frames' mean and spread, 4x4 each
         self.head = nn.Conv2d(top * (2 if shared else 1), 1, 4, 1, 0)
-        self.pooled = nn.Linear(top, 1, bias=False) if pooled else None  # the pooled features' spread -> logit
         self.apply(dcgan_init)
         if norm == "spectral":
             for module in list(self.modules()):
-                if isinstance(module, (nn.Conv2d, nn.Linear)):
+                if isinstance(module, nn.Conv2d):
                     spectral_norm(module)
 
     def forward(self, sets: torch.Tensor) -> torch.Tensor:
@@ -65,13 +53,5 @@ class SetDiscriminator(nn.Module):
             x = block(x)
         if self.shared:  # (B * n, c, 4, 4) -> (B, 2c, 4, 4): the frames' mean and spread
             x = x.view(B, n, *x.shape[1:])
-            logits = self.head(torch.cat([x.mean(dim=1), _spread(x)], dim=1)).flatten()
-            if self.pooled is not None:  # (B, n, c, 4, 4) -> (B, n, c) -> spread over frames (B, c)
-                logits = logits + self.pooled(_spread(x.mean(dim=(-2, -1)))).flatten()
-            return logits
+            x = torch.cat([x.mean(dim=1), (x.var(dim=1, unbiased=False) + 1e-8).sqrt()], dim=1)
         return self.head(x).flatten()
-
-
-def _spread(x: torch.Tensor) -> torch.Tensor:
-    """The standard deviation over a set's frames: (B, n, ...) -> (B, ...)."""
-    return (x.var(dim=1, unbiased=False) + 1e-8).sqrt()

@@ -20,9 +20,8 @@ class SetGANModel:
     z_motion: int = 10  # size of z_M, drawn anew for each frame
     set_disc_norm: Literal["spectral", "batch"] = "spectral"  # discriminator: spectral, or batch (DCGAN's, the paper's)
     # discriminator input: the frames stacked on the channel axis (the paper's), or each frame read by one
-    # shared body and the set judged from the mean and spread of their features (our departure); pooled: shared,
-    # plus the spread of each frame's features averaged over the frame (a place-free comparison; ours too)
-    set_disc_input: Literal["stacked", "shared", "pooled"] = "stacked"
+    # shared body and the set judged from the mean and spread of their features (our departure)
+    set_disc_input: Literal["stacked", "shared"] = "stacked"
     # generator: DCGAN's (the paper's: z_C ++ z_M at the stem) or modulated (z_M lays out, z_C restyles each block)
     generator: Literal["dcgan", "modulated"] = "dcgan"
     # the generator's upsampling: transposed 4x4 convs (the paper's) or nearest-neighbour + 3x3 conv (ours)
