@@ -32,6 +32,7 @@ VARIANTS = {  # name -> overrides of setgan_quick: the departures of docs/genera
     "shared_mixed": ["objective.mixed_sets=1", "model.set_disc_input=shared"],
     "modulated_mixed": ["objective.mixed_sets=1", "model.generator=modulated"],
     "hinge": ["objective.loss=hinge"],
+    "resize": ["model.upsample=resize"],  # docs/generators.md's 12000-step row: --set train.steps=12000
     "all_ema": [
         "objective.mixed_sets=1",
         "model.set_disc_input=shared",
