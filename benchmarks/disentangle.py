@@ -59,12 +59,12 @@ def metrics(entry: dict) -> dict[str, float]:
 
 
 def evaluated(run: Path) -> bool:
-    """Does RUN/eval.json score the run's checkpoint, with the factor metrics?"""
+    """Does RUN/eval.json score the run's checkpoint, with the factor metrics and their ceiling?"""
     path = run / "eval.json"
     if not path.exists():
         return False
     entry = json.loads(path.read_text())
-    return "disentanglement" in entry and entry.get("step") == checkpoint_step(run)
+    return "group_true_factors" in entry.get("disentanglement", {}) and entry.get("step") == checkpoint_step(run)
 
 
 def training_seconds(run: Path) -> float | None:
@@ -83,6 +83,7 @@ def references(entry: dict) -> dict[str, dict[str, float]]:
         }
         for name, b in entry["baselines"].items()
     }
+    rows["true factors as latents (ceiling)"] = {"group": entry["disentanglement"]["group_true_factors"]}
     judge = entry.get("object_judge") or {}
     if "real_frames" in judge:
         rows["true frames (judge ceiling)"] = {"all objects right": judge["real_frames"]["all_objects"]}

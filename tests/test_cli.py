@@ -144,7 +144,8 @@ def test_mipae_trains_and_evaluates_end_to_end(tmp_path, capsys, monkeypatch):
     assert result["objective"] == "mipae" and result["split"] == "test" and result["pairs"] == 40
     assert "40 test pairs" in out and 0 <= result["swap"]["all_objects"] <= 1  # both digits, at b's places
     d = result["disentanglement"]
-    assert set(d) == {"frames", "mig", "group", "probes"} and -1 <= d["group"]["score"] <= 1
+    assert set(d) == {"frames", "mig", "group", "group_true_factors", "probes"} and -1 <= d["group"]["score"] <= 1
+    assert d["group_true_factors"] > 0.5 and "true factors as latents (ceiling)" in out
     assert set(d["probes"]) == {"digit_1", "digit_2", "x_1", "y_1", "x_2", "y_2"}
 
 

@@ -75,6 +75,16 @@ def test_group_score_and_probes_separated_swapped_and_noise():
     assert p["x"]["from_pose"] > 0.95 and p["x"]["from_content"] < 0.05
 
 
+def test_true_factors_as_latents_score_the_estimators_ceiling():
+    label, position, r = _factors(600)
+    n = len(label)
+    noise = _latents(r.standard_normal((n, 8)), r.standard_normal((n, 3)), label, position, n)
+    ideal = noise.true_factors()  # the factors of the same frames, whatever the latents were
+    assert ideal.content.shape == (n, 1) and ideal.pose.shape == (n, 1)
+    assert np.array_equal(ideal.content[:, 0], label) and np.array_equal(ideal.train, noise.train)
+    assert group_score(ideal)["score"] > 0.85 > 0.1 > abs(group_score(noise)["score"])
+
+
 def test_moving_digits_factor_values_match_what_is_rendered(tiny_config):
     data = build_dataset(replace(tiny_config.data, num_digits=2), "test")
     clips = data.sample(6, 3, torch.Generator().manual_seed(0))

@@ -14,7 +14,9 @@ the action, the facing direction and the frame within the motion; the halves spl
       0.5 * mean_{f in content} (I(f; z_c) - I(f; z_p)) / H(f)
     + 0.5 * mean_{f in pose}    (I(f; z_p) - I(f; z_c)) / H(f)
   averaged over the factors of each group, I(f; z) of a whole vector estimated by
-  `mutual_information.mi_with_vector`; 1 is perfect separation, 0 no preference;
+  `mutual_information.mi_with_vector`; 1 is perfect separation, 0 no preference; beside it
+  the same score of the true factors as latents (`group_true_factors`: the estimator's ceiling
+  on these frames, below 1 where a factor is not fully readable, e.g. binned positions);
 - leakage probes: logistic regression for content factors (accuracy, next to chance, the
   most frequent class) and ridge regression for pose factors (R^2, chance 0), each from
   the pose vector and from the content vector.
@@ -47,6 +49,13 @@ class Latents:
 
     def discrete_factors(self) -> dict[str, np.ndarray]:
         return {**self.content_factors, **{k: discretize(v) for k, v in self.pose_factors.items()}}
+
+    def true_factors(self) -> Latents:
+        """The ideal split of the same frames: the content factors as the content vector and the pose
+        factors as the pose vector (what the estimators give a perfect model: their ceiling)."""
+        stack = lambda d: np.stack([np.asarray(v, dtype=np.float64) for v in d.values()], 1)  # noqa: E731
+        c, p = self.content_factors, self.pose_factors
+        return Latents(stack(c), stack(p), c, p, self.train)
 
 
 @torch.no_grad()
@@ -157,6 +166,7 @@ def disentanglement(model: ContentPoseAutoencoder, data, clips: int = 500, frame
         "frames": len(lat.pose),
         "mig": canonical_mig(np.concatenate([lat.content, lat.pose], 1), lat.discrete_factors()),
         "group": group_score(lat),
+        "group_true_factors": group_score(lat.true_factors())["score"],
         "probes": leakage_probes(lat),
     }
 

@@ -267,6 +267,8 @@ def format_disentanglement(results: dict) -> str:
             f"{mean([p[k]['from_pose'] for k in content]):8.3f} ({chance:.3f}) "
             f"{mean([p[k]['from_pose'] for k in pose]):9.3f} {mean([p[k]['from_content'] for k in pose]):9.3f}"
         )
+    if "group_true_factors" in first:  # the same frames for every run: one ceiling
+        lines.append(f"{'true factors as latents (ceiling)':34} {'-':>6} {first['group_true_factors']:6.3f}")
     return "\n".join(lines)
 
 
