@@ -33,6 +33,12 @@ VARIANTS = {  # name -> overrides of setgan_quick: the departures of docs/genera
     "modulated_mixed": ["objective.mixed_sets=1", "model.generator=modulated"],
     "hinge": ["objective.loss=hinge"],
     "resize": ["model.upsample=resize"],  # docs/generators.md's 12000-step row: --set train.steps=12000
+    "resize_pooled_none_mixed": [  # the D the probe (set_disc_probe.py) finds sees identity best
+        "model.upsample=resize",
+        "model.set_disc_input=pooled",
+        "model.set_disc_norm=none",
+        "objective.mixed_sets=1",
+    ],
     "all_ema": [
         "objective.mixed_sets=1",
         "model.set_disc_input=shared",

@@ -575,3 +575,31 @@ def test_figures_transfer_diagnostics_drive_from_the_truth_and_b_own_clip(monkey
     copied = diagnostics(copies, data, 4, None)
     assert copied["within b's clip"] == copied["within b's clip, copy its first frame"]
     assert copied["driven by the truth's frames"]["psnr"] < 40
+
+
+def test_set_disc_probe_swaps_only_the_digit():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from set_disc_probe import swap_sets
+
+    from contentpose.config import load_config
+    from contentpose.data import build_dataset
+
+    cfg = load_config("setgan_quick", [])
+    real, swapped = swap_sets(build_dataset(cfg.data, "train"), 8, 3, 13, torch.Generator().manual_seed(0))
+    assert real.shape == swapped.shape == (8, 3, 1, 32, 32)
+    assert torch.equal(real[:, 0], swapped[:, 0]) and not torch.equal(real[:, 1:], swapped[:, 1:])
+    # the same places: the ink's centre of mass moves by less than half the digit in each swapped frame
+    grid = torch.arange(32.0)
+
+    def centre(x):  # (B, F, H, W) -> the ink's centre of mass (B, F, 2)
+        return torch.stack([(x.sum(-1) * grid).sum(-1), (x.sum(-2) * grid).sum(-1)], -1) / x.sum((-2, -1))[..., None]
+
+    assert (centre(real[:, 1:, 0]) - centre(swapped[:, 1:, 0])).abs().max() < 7
+
+
+@pytest.mark.slow
+def test_set_disc_probe_benchmark(tmp_path):
+    out = _run("set_disc_probe.py", "--steps", "2", "--json", str(tmp_path / "probe.json"))
+    curves = json.loads((tmp_path / "probe.json").read_text())["curves"]
+    assert {"stacked / spectral", "pooled / none"} <= set(curves) and "held-out accuracy" in out
+    assert all(0 <= c[-1]["accuracy"] <= 1 and c[-1]["steps"] == 2 for c in curves.values())

@@ -112,7 +112,7 @@ def test_set_discriminator_reads_a_set_on_the_channel_axis(size):
 def test_shared_set_discriminator_reads_each_frame_alike_and_ignores_their_order():
     from contentpose.models.set_discriminator import SetDiscriminator
 
-    disc = SetDiscriminator(channels=1, set_size=3, frame_size=32, width=8, shared=True).eval()
+    disc = SetDiscriminator(channels=1, set_size=3, frame_size=32, width=8, read="shared").eval()
     assert disc.blocks[0][0].in_channels == 1  # one frame at a time
     same = torch.rand(4, 1, 1, 32, 32).expand(4, 3, 1, 32, 32)
     mixed = torch.rand(4, 3, 1, 32, 32)
@@ -121,6 +121,28 @@ def test_shared_set_discriminator_reads_each_frame_alike_and_ignores_their_order
     feats = disc.blocks[0](same.reshape(12, 1, 32, 32)).view(4, 3, -1)
     assert torch.allclose(feats.var(dim=1), torch.zeros(()), atol=1e-10)
     assert disc(same).shape == disc(mixed).shape == (4,)
+
+
+def test_pooled_set_discriminator_adds_a_comparison_of_pooled_features_to_the_shared_reading():
+    from torch.nn.utils import parametrize
+
+    from contentpose.models.set_discriminator import SetDiscriminator
+
+    disc = SetDiscriminator(channels=1, set_size=3, frame_size=32, width=8, norm="none", read="pooled").eval()
+    assert disc.blocks[0][0].in_channels == 1 and disc.compare.in_features == 2 * 32  # mean ++ spread
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) or parametrize.is_parametrized(m) for m in disc.modules())
+    mixed = torch.rand(4, 3, 1, 32, 32)
+    assert torch.allclose(disc(mixed), disc(mixed.flip(1)), atol=1e-5)  # a set function
+    with torch.no_grad():  # the comparison alone: silence the 4x4 head
+        disc.head.weight.zero_()
+        disc.head.bias.zero_()
+        compared = disc(mixed)
+        disc.compare.weight[:, :32] = 0  # leave only the spread over the frames
+        same = mixed[:, :1].expand(4, 3, 1, 32, 32)
+        assert torch.allclose(disc(same), disc.compare.bias.expand(4), atol=1e-3)  # one frame thrice: no spread
+        assert not torch.allclose(disc(mixed), compared)
+    spectral = SetDiscriminator(1, 3, 32, 8, read="pooled")
+    assert parametrize.is_parametrized(spectral.compare) and parametrize.is_parametrized(spectral.head)
 
 
 @pytest.mark.parametrize("first", [False, True])

@@ -92,6 +92,17 @@ def test_the_modulated_generator_trains_in_the_set_gan():
     assert all(torch.isfinite(v) for v in logs.values())
 
 
+@pytest.mark.parametrize("norm", ["spectral", "none"])
+def test_the_pooled_discriminator_trains_in_the_set_gan(norm):
+    over = ["train.batch_size=4", "model.set_disc_input=pooled", f"model.set_disc_norm={norm}"]
+    gan = build_objective(load_config("setgan_quick", [*for_objective("setgan", TINY), *over]), 1, torch.device("cpu"))
+    assert gan.discriminator.read == "pooled" and gan.discriminator.compare is not None
+    before = gan.discriminator.compare.state_dict()["bias"].clone()
+    logs = gan.step(torch.rand(4, 3, 1, 32, 32))
+    assert all(torch.isfinite(v) for v in logs.values())
+    assert not torch.equal(gan.discriminator.compare.state_dict()["bias"], before)  # the comparison learns
+
+
 @pytest.mark.parametrize("generator", ["dcgan", "modulated"])
 def test_the_resize_generator_upsamples_without_transposed_convs(generator):
     over = ["train.batch_size=4", "model.upsample=resize", f"model.generator={generator}"]

@@ -8,7 +8,7 @@ losses, non-saturating for G (DCGAN's), one D step then one G step per batch.
 set, so that D judges whether a set shows one content and not only whether its frames look real;
 `objective.ema` > 0 keeps a running average of G's weights as the run's generator (as in
 progressive GANs and StyleGAN); `objective.loss=hinge` swaps the BCE for the hinge loss; and
-`model.set_disc_input=shared` has D read each frame alike and compare them
+`model.set_disc_input=shared|pooled` has D read each frame alike and compare them
 (models/set_discriminator.py). Each is off by default; docs/generators.md has what they gave.
 The generator is the DCGAN decoder of the autoencoders, fed (z_C, z_M) instead of
 (content, pose), or with `model.generator=modulated` (our departure) one where z_M makes the 4x4
@@ -116,7 +116,7 @@ class SetGAN:
                 cfg.data.frame_size,
                 m.width,
                 m.set_disc_norm,
-                shared=m.set_disc_input == "shared",
+                read=m.set_disc_input,
             )
         )
         return cls(generator, discriminator, cfg, rt)

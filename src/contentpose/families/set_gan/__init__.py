@@ -18,10 +18,12 @@ class SetGANModel:
     width: int = 64  # channels of the generator's last block and the discriminator's first
     z_content: int = 50  # size of z_C, shared by the frames of a set
     z_motion: int = 10  # size of z_M, drawn anew for each frame
-    set_disc_norm: Literal["spectral", "batch"] = "spectral"  # discriminator: spectral, or batch (DCGAN's, the paper's)
+    # discriminator: spectral norm, batch norm (DCGAN's, the paper's) or none
+    set_disc_norm: Literal["spectral", "batch", "none"] = "spectral"
     # discriminator input: the frames stacked on the channel axis (the paper's), or each frame read by one
-    # shared body and the set judged from the mean and spread of their features (our departure)
-    set_disc_input: Literal["stacked", "shared"] = "stacked"
+    # shared body and the set judged from the mean and spread of their 4x4 features (shared), and also of
+    # their features pooled over the frame (pooled) (our departures)
+    set_disc_input: Literal["stacked", "shared", "pooled"] = "stacked"
     # generator: DCGAN's (the paper's: z_C ++ z_M at the stem) or modulated (z_M lays out, z_C restyles each block)
     generator: Literal["dcgan", "modulated"] = "dcgan"
     # the generator's upsampling: transposed 4x4 convs (the paper's) or nearest-neighbour + 3x3 conv (ours)
