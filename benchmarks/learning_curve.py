@@ -7,7 +7,8 @@ work and when it stops improving.
 A preset with a constant learning rate trains one run, resumed to each budget in turn (so the curve
 is that of one long run); with `train.lr_decay=cosine` the schedule depends on the total, so each
 budget is its own run (OUT/steps_S). After each budget the run is evaluated on the val split and its
-eval.json kept as OUT/eval_S.json (a budget whose file exists is not scored again). Each --metric is a
+eval.json kept as OUT/eval_S.json, with the training time to that budget (`train_seconds`; a budget
+whose file exists is not scored again). Each --metric is a
 dotted path into eval.json (e.g. sprites.fixed_motion.model.motion); its `_ci` beside it, where the
 protocol gives one, becomes the error bar. Training runs in its own process with one thread.
 """
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from datetime import date
 from pathlib import Path
@@ -51,7 +51,10 @@ def curve(preset: str, sets: list[str], budgets: list[int], out: Path) -> dict[i
             train_subprocess(preset, sets, run, budget)
             assert checkpoint_step(run) == budget
             evaluate_runs([run], split="val")
-            shutil.copyfile(run / "eval.json", saved)
+            entry = json.loads((run / "eval.json").read_text())
+            timing = run.parent / f"{run.name}.timing.json"  # training time to this budget, all sessions
+            entry["train_seconds"] = json.loads(timing.read_text())["seconds"]
+            saved.write_text(json.dumps(entry, indent=1))
         evals[budget] = json.loads(saved.read_text())
     return evals
 
@@ -104,14 +107,15 @@ def main() -> None:
     print(f"machine: {machine()}")
     evals = curve(args.preset, args.set, args.budgets, out)
     rows = {m: [] for m in args.metric}
-    print(f"{'steps':>7} {'samples':>9}  " + "  ".join(f"{m:>36}" for m in args.metric))
+    print(f"{'steps':>7} {'samples':>9} {'minutes':>7}  " + "  ".join(f"{m:>36}" for m in args.metric))
     for budget, entry in evals.items():
         cells = []
         for m in args.metric:
             value, ci = lookup(entry, m)
-            rows[m].append({"steps": budget, "value": value, "ci": ci})
+            rows[m].append({"steps": budget, "value": value, "ci": ci, "train_seconds": entry.get("train_seconds")})
             cells.append(f"{value:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""))
-        print(f"{budget:>7} {budget * cfg.train.batch_size:>9}  " + "  ".join(f"{c:>36}" for c in cells))
+        minutes = f"{entry['train_seconds'] / 60:7.1f}" if "train_seconds" in entry else "      -"
+        print(f"{budget:>7} {budget * cfg.train.batch_size:>9} {minutes}  " + "  ".join(f"{c:>36}" for c in cells))
     result = {
         "machine": machine(),
         "date": str(date.today()),

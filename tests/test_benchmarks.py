@@ -517,6 +517,8 @@ def test_learning_curve_resumes_one_run_to_each_budget(tmp_path):
     result = json.loads((tmp_path / "c.json").read_text())
     assert [p["steps"] for p in result["curve"]["swap.psnr"]] == [2, 4] and result["one_run_resumed"]
     assert result["curve"]["swap.psnr"][0]["ci"] and (out / "eval_2.json").exists() and (out / "eval_4.json").exists()
+    seconds = [p["train_seconds"] for p in result["curve"]["swap.psnr"]]
+    assert 0 < seconds[0] < seconds[1]  # the time to each budget, cumulative over the resumed sessions
     assert "samples" in stdout and sorted(p.name for p in out.iterdir() if p.is_dir()) == ["run"]
     assert picture.stat().st_size > 10_000
     command = [
