@@ -3,6 +3,8 @@ work and when it stops improving.
 
     python benchmarks/learning_curve.py PRESET --budgets 3000 6000 9000 12000 [--out runs/curve/NAME]
         [--set section.key=value ...] [--metric dotted.path.in.eval.json ...] [--json PATH] [--plot PNG]
+    python benchmarks/learning_curve.py --combine NAME=CURVE.json ... --metric PATH
+        [--baseline dotted.path ...] [--json PATH] [--plot PNG]
 
 A preset with a constant learning rate trains one run, resumed to each budget in turn (so the curve
 is that of one long run); with `train.lr_decay=cosine` the schedule depends on the total, so each
@@ -11,6 +13,11 @@ eval.json kept as OUT/eval_S.json, with the training time to that budget (`train
 whose file exists is not scored again). Each --metric is a
 dotted path into eval.json (e.g. sprites.fixed_motion.model.motion); its `_ci` beside it, where the
 protocol gives one, becomes the error bar. Training runs in its own process with one thread.
+
+--combine draws curves written by earlier calls (--json) on one plot, one line each, against the
+samples seen and against the training minutes (for recipes compared at the same wall-clock), with
+each --baseline (a dotted path into eval.json, e.g. baselines.cut_and_paste.all_objects, read from the
+first curve's last budget) as a level band; it trains nothing.
 """
 
 from __future__ import annotations
@@ -86,16 +93,101 @@ def plot(rows: dict[str, list[dict]], samples_per_step: int, title: str, footer:
     print(f"wrote {path}")
 
 
+def combine(named: list[str], metric: str, baselines: list[str], json_path: Path | None, path: Path | None) -> None:
+    """Curves of earlier runs of this script (NAME=JSON each) on one table and plot; see the module doc."""
+    curves = {}
+    for item in named:
+        name, _, file = item.rpartition("=")
+        try:
+            result = json.loads(Path(file).read_text())
+        except (OSError, ValueError) as err:
+            raise SystemExit(f"learning_curve.py: --combine {item}: {err}") from None
+        if metric not in result.get("curve", {}):
+            raise SystemExit(
+                f"learning_curve.py: {file} has no curve of {metric} (it has {', '.join(result['curve'])})"
+            )
+        curves[name or result["preset"]] = result
+    last = next(iter(curves.values()))
+    last = last["evals"][str(max(int(b) for b in last["evals"]))]
+    levels = {b: lookup(last, b) for b in baselines}
+    print(f"{'curve':>24} {'steps':>7} {'samples':>9} {'minutes':>7}  {metric}")
+    for name, result in curves.items():
+        for p in result["curve"][metric]:
+            ci = f" [{p['ci'][0]:.3f}, {p['ci'][1]:.3f}]" if p["ci"] else ""
+            minutes = f"{p['train_seconds'] / 60:7.1f}" if p.get("train_seconds") else "      -"
+            print(f"{name:>24} {p['steps']:>7} {p['steps'] * result['batch_size']:>9} {minutes}  {p['value']:.3f}{ci}")
+    for b, (value, ci) in levels.items():
+        print(f"{b:>24}  {value:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""))
+    write_json(
+        json_path,
+        {
+            "machine": machine(),
+            "date": str(date.today()),
+            "command": " ".join(["python benchmarks/learning_curve.py", *sys.argv[1:]]),
+            "metric": metric,
+            "curves": {
+                name: {k: r[k] for k in ("command", "machine", "preset", "overrides", "batch_size")}
+                | {"points": r["curve"][metric]}
+                for name, r in curves.items()
+            },
+            "baselines": {b: {"value": v, "ci": ci} for b, (v, ci) in levels.items()},
+        },
+    )
+    if path is None:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.4), sharey=True)
+    for ax, unit in zip(axes, ("samples", "minutes")):
+        for name, result in curves.items():
+            points = [p for p in result["curve"][metric] if unit == "samples" or p.get("train_seconds")]
+            x = [
+                p["steps"] * result["batch_size"] / 1000 if unit == "samples" else p["train_seconds"] / 60
+                for p in points
+            ]
+            y = [p["value"] for p in points]
+            err = None
+            if all(p["ci"] for p in points):
+                err = [[p["value"] - p["ci"][0] for p in points], [p["ci"][1] - p["value"] for p in points]]
+            ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=name)
+        for b, (value, ci) in levels.items():
+            line = ax.axhline(value, ls="--", lw=1, color="0.3" if "baselines" in b else "0.6")
+            if ci:
+                ax.axhspan(*ci, color=line.get_color(), alpha=0.12)
+            ax.annotate(b.split(".")[-2], (ax.get_xlim()[0], value), fontsize=6, va="bottom", color="0.3")
+        ax.set_xlabel("training samples seen (thousands)" if unit == "samples" else "training minutes (one thread)")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(f"{metric} (val)", fontsize=8)
+    axes[0].legend(fontsize=7)
+    fig.text(0.01, 0.01, f"python benchmarks/learning_curve.py --combine ...; {machine()}; {date.today()}", fontsize=6)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    print(f"wrote {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("preset")
-    parser.add_argument("--budgets", type=positive_int, nargs="+", required=True, help="training steps, ascending")
+    parser.add_argument("preset", nargs="?")
+    parser.add_argument("--combine", nargs="+", metavar="NAME=JSON", help="curves of earlier calls, on one plot")
+    parser.add_argument("--baseline", nargs="*", default=[], help="with --combine: dotted paths drawn as levels")
+    parser.add_argument("--budgets", type=positive_int, nargs="+", help="training steps, ascending")
     parser.add_argument("--out", type=Path, help="default: runs/curve/PRESET")
     parser.add_argument("--set", nargs="*", default=[], metavar="section.key=value")
     parser.add_argument("--metric", nargs="+", required=True, help="dotted paths into eval.json")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--plot", type=Path)
     args = parser.parse_args()
+    if args.combine:
+        if len(args.metric) != 1:
+            parser.error("--combine draws one --metric")
+        combine(args.combine, args.metric[0], args.baseline, args.json, args.plot)
+        return
+    if args.preset is None or not args.budgets:
+        parser.error("a PRESET and --budgets are needed (or --combine)")
     if args.budgets != sorted(set(args.budgets)):
         parser.error("--budgets must be distinct and ascending")
     try:  # a bad preset or override is refused here, before anything is trained

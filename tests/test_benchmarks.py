@@ -543,6 +543,49 @@ def test_learning_curve_refuses_bad_input_in_one_line(tmp_path, monkeypatch, cap
     assert not (tmp_path / "c").exists()  # nothing made, nothing trained
 
 
+def _curve_json(path, preset, batch, points):
+    """A curve file as learning_curve.py writes it: (steps, seconds, value) per budget."""
+    evals = {
+        str(steps): {
+            "swap": {"all_objects": v, "all_objects_ci": [v - 0.05, v + 0.05]},
+            "baselines": {"cut_and_paste": {"all_objects": 0.5, "all_objects_ci": [0.45, 0.55]}},
+        }
+        for steps, _, v in points
+    }
+    curve = [{"steps": s, "value": v, "ci": [v - 0.05, v + 0.05], "train_seconds": t} for s, t, v in points]
+    result = {"command": "c", "machine": "m", "preset": preset, "overrides": [], "batch_size": batch}
+    path.write_text(json.dumps(result | {"curve": {"swap.all_objects": curve}, "evals": evals}))
+    return str(path)
+
+
+def test_learning_curve_combines_curves_by_samples_and_minutes(tmp_path, monkeypatch, capsys):
+    a = _curve_json(tmp_path / "a.json", "paper", 100, [(10, 60.0, 0.2), (20, 120.0, 0.4)])
+    b = _curve_json(tmp_path / "b.json", "quick", 64, [(30, 90.0, 0.7)])
+    monkeypatch.setattr(sys, "argv", ["learning_curve.py", "--combine", f"DrNet={a}", b, "--metric", "swap.all_objects",
+        "--baseline", "baselines.cut_and_paste.all_objects", "--json", str(tmp_path / "c.json"),
+        "--plot", str(tmp_path / "c.png")])  # fmt: skip
+    import importlib
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    importlib.import_module("learning_curve").main()
+    out = capsys.readouterr().out
+    assert "DrNet" in out and "quick" in out and "0.500 [0.450, 0.550]" in out
+    assert "   1920" in out and "    2.0  0.400" in out  # quick's 30 x 64 samples; paper's 2 minutes
+    result = json.loads((tmp_path / "c.json").read_text())
+    assert (
+        list(result["curves"]) == ["DrNet", "quick"]
+        and result["baselines"]["baselines.cut_and_paste.all_objects"]["value"] == 0.5
+    )
+    assert (tmp_path / "c.png").stat().st_size > 10_000
+    for args, message in [
+        (["--combine", a, "--metric", "swap.psnr"], "has no curve of swap.psnr"),
+        (["--combine", str(tmp_path / "none.json"), "--metric", "swap.psnr"], "none.json"),
+        (["--combine", a, "--metric", "swap.psnr", "swap.ssim"], "one --metric"),
+        (["--metric", "swap.psnr"], "a PRESET and --budgets"),
+    ]:
+        assert message in refusal("learning_curve.py", args, monkeypatch, capsys)
+
+
 @pytest.mark.slow
 def test_published_budget_multiplies_one_counted_step_by_the_published_steps(tmp_path, monkeypatch, capsys):
     out = _run("published_budget.py", "--presets", "quick", "--steps", "1", "--json", str(tmp_path / "b.json"))
