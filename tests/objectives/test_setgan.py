@@ -82,6 +82,36 @@ def test_mixed_sets_change_the_discriminator_loss_only_when_asked():
     assert d_losses[1] > d_losses[0] + 0.3  # the extra BCE term of an untrained D is about ln 2
 
 
+def test_r1_is_the_squared_gradient_norm_at_the_real_frames():
+    from contentpose.objectives.r1 import r1_penalty
+
+    w = torch.tensor([1.0, -2.0, 3.0])
+    real = torch.rand(5, 3)
+    logits, penalty = r1_penalty(lambda x: x @ w + 1.0, real)  # a linear D: its gradient is w everywhere
+    assert torch.allclose(logits, real @ w + 1.0) and penalty.item() == pytest.approx(14.0)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    _, penalty = r1_penalty(lambda x: net(x).flatten(), real)
+    penalty.backward()  # differentiable in D's weights
+    assert net[0].weight.grad is not None and net[0].weight.grad.abs().sum() > 0
+
+
+def test_r1_raises_the_discriminator_loss_only_when_asked():
+    cfgs = [
+        load_config("setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", f"objective.r1={g}"])
+        for g in (0, 10)
+    ]
+    assert cfgs[1].objective.losses()[1] == "R1 on real sets (gamma 10)"
+    real = torch.rand(4, 3, 1, 32, 32)
+    logs = []
+    for cfg in cfgs:
+        torch.manual_seed(0)
+        gan = build_objective(cfg, 1, torch.device("cpu"))
+        torch.manual_seed(1)
+        logs.append(gan.step(real))
+    assert "r1" not in logs[0] and logs[1]["r1"] > 0
+    assert float(logs[1]["d_loss"]) == pytest.approx(float(logs[0]["d_loss"]) + 5 * float(logs[1]["r1"]), rel=1e-4)
+
+
 def test_the_modulated_generator_trains_in_the_set_gan():
     cfg = load_config(
         "setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", "model.generator=modulated"]
@@ -147,6 +177,7 @@ def test_set_gan_options_are_checked_before_training():
     for bad, says in (
         ("objective.ema=1", "decay"),
         ("objective.mixed_sets=-1", "0 or more"),
+        ("objective.r1=-1", "objective.r1 must be 0 or more"),
     ):
         with pytest.raises(UserError, match=says):
             load_config("setgan_quick", [*base, *bad.split()])

@@ -6,6 +6,7 @@ the set, z_M drawn anew per frame, every component uniform in [-1, 1]. Standard 
 losses, non-saturating for G (DCGAN's), one D step then one G step per batch.
 `objective.mixed_sets` > 0 (our departure) also shows D real frames of different clips as a fake
 set, so that D judges whether a set shows one content and not only whether its frames look real;
+`objective.r1` > 0 penalises D's gradient at real sets (R1, objectives/r1.py);
 `objective.ema` > 0 keeps a running average of G's weights as the run's generator (as in
 progressive GANs and StyleGAN); `objective.loss=hinge` swaps the BCE for the hinge loss; and
 `model.set_disc_input=shared|pooled` has D read each frame alike and compare them
@@ -26,6 +27,7 @@ from contentpose.models.decoder import Decoder
 from contentpose.models.modulated_decoder import ModulatedDecoder
 from contentpose.models.set_discriminator import SetDiscriminator
 from contentpose.objectives.frozen import frozen
+from contentpose.objectives.r1 import r1_penalty
 from contentpose.objectives.weight_average import WeightAverage
 from contentpose.runtime import Runtime
 
@@ -90,7 +92,7 @@ class SetGAN:
         self.generator, self.discriminator, self.rt = generator, discriminator, rt
         self.train_generator, self.train_discriminator = rt.trainable(generator), rt.trainable(discriminator)
         self.set_size, self.mixed_weight = cfg.objective.set_size, cfg.objective.mixed_sets
-        self.loss = cfg.objective.loss
+        self.loss, self.r1 = cfg.objective.loss, cfg.objective.r1
         self.average = WeightAverage({"generator": generator}, cfg.objective.ema) if cfg.objective.ema else None
         self.z_content, self.z_motion = cfg.model.z_content, cfg.model.z_motion
         t = cfg.train
@@ -156,11 +158,16 @@ class SetGAN:
         self.discriminator.train()
         z_c, z_m = uniform_latents(B * self.rt.world_size, self.set_size, self.z_content, self.z_motion)
         z_c, z_m = self.rt.shard(z_c).to(real.device), self.rt.shard(z_m).to(real.device)
+        if self.r1:  # D's gradient at the real sets too (fp32)
+            real_logits, r1 = r1_penalty(self.train_discriminator, real)
         with self.rt.autocast():
             fake = generate(self.train_generator, z_c, z_m)
-            real_logits = self.train_discriminator(real).float()
+            if not self.r1:
+                real_logits = self.train_discriminator(real).float()
             fake_logits = self.train_discriminator(fake.detach()).float()
         d_loss = discriminator_loss(real_logits, fake_logits, self.loss)
+        if self.r1:
+            d_loss = d_loss + self.r1 / 2 * r1
         if self.mixed_weight:
             with self.rt.autocast():
                 mixed_logits = self.train_discriminator(mixed_sets(real)).float()
@@ -179,6 +186,7 @@ class SetGAN:
             self.average.update()
         return {
             "d_loss": d_loss.detach(),
+            **({"r1": r1.detach()} if self.r1 else {}),
             "g_loss": g_loss.detach(),
             "d_real": torch.sigmoid(real_logits).mean().detach(),
             "d_fake": torch.sigmoid(fake_logits).mean().detach(),

@@ -37,15 +37,19 @@ class SetGANObjective:
     mixed_sets: float = 0.0  # weight of real frames of different clips shown to D as a fake set (0: the paper's)
     ema: float = 0.0  # decay of a running average of G's weights, the generator a run keeps (0: none, the paper's)
     loss: Literal["bce", "hinge"] = "bce"  # the paper's non-saturating BCE, or the hinge loss (SN-GAN's)
+    r1: float = 0.0  # gamma of the R1 penalty on D's gradient at real sets (objectives/r1.py; 0: none, the paper's)
 
     def __post_init__(self):
         if self.mixed_sets < 0:
             raise UserError(f"objective.mixed_sets must be 0 or more; got {self.mixed_sets}")
+        if self.r1 < 0:
+            raise UserError(f"objective.r1 must be 0 or more; got {self.r1}")
 
     def losses(self) -> list[str]:
         mixed = [f"mixed real sets as fakes (x{self.mixed_sets:g})"] if self.mixed_sets else []
         average = [f"generator weights averaged (decay {self.ema:g})"] if self.ema else []
-        return [f"set GAN ({self.set_size} frames per set, {self.loss} loss)", *mixed, *average]
+        r1 = [f"R1 on real sets (gamma {self.r1:g})"] if self.r1 else []
+        return [f"set GAN ({self.set_size} frames per set, {self.loss} loss)", *mixed, *r1, *average]
 
 
 def check(cfg) -> None:
