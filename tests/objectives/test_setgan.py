@@ -66,20 +66,25 @@ def test_mixed_sets_take_each_frame_from_another_clip():
     assert torch.equal(mixed[..., 0, 0, 0] % 10, real[..., 0, 0, 0] % 10)  # frame j stays frame j
 
 
-def test_mixed_sets_change_the_discriminator_loss_only_when_asked():
-    cfgs = [
-        load_config("setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", f"objective.mixed_sets={w}"])
-        for w in (0, 1)
-    ]
-    assert cfgs[1].objective.losses()[-1] == "mixed real sets as fakes (x1)"
-    real = torch.rand(4, 3, 1, 32, 32)
-    d_losses = []
-    for cfg in cfgs:
+def steps_with(key: str, *values) -> list[dict]:
+    """One step of the same seeded GAN on the same real sets per value of `key`: the logs."""
+    real, logs = torch.rand(4, 3, 1, 32, 32), []
+    for value in values:
+        cfg = load_config("setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", f"{key}={value}"])
         torch.manual_seed(0)
         gan = build_objective(cfg, 1, torch.device("cpu"))
         torch.manual_seed(1)
-        d_losses.append(float(gan.step(real)["d_loss"]))
-    assert d_losses[1] > d_losses[0] + 0.3  # the extra BCE term of an untrained D is about ln 2
+        logs.append(gan.step(real))
+    return logs
+
+
+def test_mixed_sets_change_the_discriminator_loss_only_when_asked():
+    assert (
+        load_config("setgan_quick", ["objective.mixed_sets=1"]).objective.losses()[-1]
+        == "mixed real sets as fakes (x1)"
+    )
+    off, on = steps_with("objective.mixed_sets", 0, 1)
+    assert on["d_loss"] > off["d_loss"] + 0.3  # the extra BCE term of an untrained D is about ln 2
 
 
 def test_r1_is_the_squared_gradient_norm_at_the_real_frames():
@@ -96,20 +101,10 @@ def test_r1_is_the_squared_gradient_norm_at_the_real_frames():
 
 
 def test_r1_raises_the_discriminator_loss_only_when_asked():
-    cfgs = [
-        load_config("setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", f"objective.r1={g}"])
-        for g in (0, 10)
-    ]
-    assert cfgs[1].objective.losses()[1] == "R1 on real sets (gamma 10)"
-    real = torch.rand(4, 3, 1, 32, 32)
-    logs = []
-    for cfg in cfgs:
-        torch.manual_seed(0)
-        gan = build_objective(cfg, 1, torch.device("cpu"))
-        torch.manual_seed(1)
-        logs.append(gan.step(real))
-    assert "r1" not in logs[0] and logs[1]["r1"] > 0
-    assert float(logs[1]["d_loss"]) == pytest.approx(float(logs[0]["d_loss"]) + 5 * float(logs[1]["r1"]), rel=1e-4)
+    assert load_config("setgan_quick", ["objective.r1=10"]).objective.losses()[1] == "R1 on real sets (gamma 10)"
+    off, on = steps_with("objective.r1", 0, 10)
+    assert "r1" not in off and on["r1"] > 0
+    assert float(on["d_loss"]) == pytest.approx(float(off["d_loss"]) + 5 * float(on["r1"]), rel=1e-4)
 
 
 def test_the_modulated_generator_trains_in_the_set_gan():
