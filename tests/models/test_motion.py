@@ -21,28 +21,6 @@ def test_a_training_step_trains_keypoints_jacobians_and_motion_with_equivariance
         assert part.weight.grad.abs().sum() > 0
 
 
-def test_parts_share_out_each_cell_and_each_point_is_its_parts_centre():
-    import pytest
-
-    from contentpose.errors import UserError
-    from contentpose.models.keypoints import part_centres
-
-    logits = torch.zeros(1, 3, 4, 4)  # two parts and a background on a 4 x 4 grid
-    logits[0, 2] = 20.0  # the background holds every cell...
-    logits[0, 0, 0, 0] = logits[0, 0, 0, 1] = 40.0  # ...but part 1 the top-left two, part 2 the bottom-right one
-    logits[0, 1, 3, 3] = 40.0
-    points, where = part_centres(logits)
-    assert torch.allclose(points, torch.tensor([[-2 / 3, -1.0, 1.0, 1.0]]), atol=1e-3)  # cells at -1, -1/3, 1/3, 1
-    assert torch.allclose(where.sum(-1), torch.ones(1, 2), atol=1e-3)
-    cfg = load_config("photo_digits", [*SMALL, "model.keypoint_parts=true"])
-    objective = build_objective(cfg, 3, torch.device("cpu"))
-    assert objective.model.pose_encoder.score.out_channels == 3  # two points' parts and the background
-    logged = objective.step(torch.rand(8, 3, 32, 32), torch.rand(8, 3, 32, 32))
-    assert torch.isfinite(logged["rec"]) and objective.model.pose_encoder.score.bias.grad.abs().sum() > 0
-    with pytest.raises(UserError, match="keypoint_parts reads the points of model.architecture=motion"):
-        load_config("quick", ["model.keypoint_parts=true"])
-
-
 def test_it_learns_to_move_a_digit_over_a_texture():
     """Fitted to 8 pairs of frames of one-digit clips over textures, the model draws frame t+k's digit
     where it is from frame t's content: inside the digit's true mask its error is well below that of

@@ -61,21 +61,6 @@ def spatial_softargmax(logits: torch.Tensor, separation: float = 0.0) -> torch.T
     return torch.stack(points, dim=1).flatten(1)
 
 
-def part_centres(logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Logits (B, K + 1, G, G) of K parts and a background, shared out per cell by a softmax over
-    the K + 1 (co-part segmentation's reading: Siarohin, Roy, Lathuiliere, Tulyakov, Ricci & Sebe,
-    ICPR 2020) -> each part's centre (B, 2K) in [-1, 1], ordered x_1, y_1, ..., and where each part
-    lies, normalised over positions (B, K, G G). Unlike K softmaxes over positions, the parts
-    compete for every cell: two parts cannot both hold all of one object, so with several objects
-    the points spread over them. A part with (almost) no cells sits between its cells and the centre."""
-    B, K1, G, _ = logits.shape
-    g = _grid(G, logits.device, torch.float32)
-    gx, gy = g.repeat(G), g.repeat_interleave(G)  # x, y of each cell, rows first
-    share = logits.float().flatten(2).softmax(1)[:, :-1]  # (B, K, G G): the background's share dropped
-    p = share / (share.sum(-1, keepdim=True) + 1e-3)
-    return torch.stack([(p * gx).sum(-1), (p * gy).sum(-1)], dim=2).flatten(1), p
-
-
 def keypoint_maps(points: torch.Tensor, size: int, sigma: float = 0.1) -> torch.Tensor:
     """points (B, 2K) in [-1, 1] -> maps (B, 3K, G, G): per point a Gaussian bump of width
     `sigma` (in the [-1, 1] frame) and the x and y offsets of each cell from the point."""
@@ -119,8 +104,6 @@ class KeypointEncoder(nn.Module):
     together (measured: 10 points within 0.01 of the centre at init, all on one spot after 1500
     steps; with 0.1, 0.3 apart at init). With `affine` each point also gets a 2 x 2 Jacobian (its maps weighed by
     the point's softmax), the pose then (B, 6K): points first, Jacobians after (`dense_motion`).
-    With `parts` the cells are shared out among K parts and a background and each point is its
-    part's centre (`part_centres`), not the expected place of its own softmax over positions.
     """
 
     def __init__(
@@ -135,7 +118,6 @@ class KeypointEncoder(nn.Module):
         affine: bool = False,
         hourglass: bool = False,
         temperature: float = 1.0,
-        parts: bool = False,
     ):
         super().__init__()
         c1, c2 = channel_plan(frame_size, width)[:2]
@@ -151,9 +133,7 @@ class KeypointEncoder(nn.Module):
             )
         )
         self.coords, self.separation, self.grid = coords, separation, frame_size // 4
-        # a bias moves every cell alike: no use (with parts, it sets each part's share: the background's)
-        self.score = nn.Conv2d(c2 + 2 * coords, points + parts, 1, bias=parts)
-        self.parts = parts
+        self.score = nn.Conv2d(c2 + 2 * coords, points, 1, bias=False)  # a bias moves every cell alike: no use
         self.apply(dcgan_init)
         self.temperature = temperature
         if temperature != 1:  # PyTorch's default init, ~5x DCGAN's: over the temperature, points start spread
@@ -172,13 +152,10 @@ class KeypointEncoder(nn.Module):
             xy = torch.stack(torch.meshgrid(g, g, indexing="xy"))  # (2, G, G): x, y of each cell
             h = torch.cat([h, xy.expand(B, -1, -1, -1)], dim=1)
         logits = self.score(h) / self.temperature
-        if self.parts:
-            points, p = part_centres(logits)  # p: (B, K, G G)
-        else:
-            points = spatial_softargmax(logits, self.separation)
-            p = logits.float().flatten(2).softmax(-1)  # (B, K, G G); affine: validated without separation
+        points = spatial_softargmax(logits, self.separation)
         if not self.affine:
             return points
+        p = logits.float().flatten(2).softmax(-1)  # (B, K, G G); affine: validated without separation
         jac = self.jacobian(h).float().flatten(2).view(len(h), -1, 4, p.shape[-1])  # (B, K, 4, G G)
         return torch.cat([points, (jac * p[:, :, None]).sum(-1).flatten(1)], dim=1)  # (B, 6K)
 

@@ -56,8 +56,6 @@ class AutoencoderModel:
     )
     pixel_warp: bool = False  # motion: the output blends the content frame's own pixels, moved by the dense
     # motion, with the drawn frame by a mask the decoder draws (sharp where the motion holds)
-    keypoint_parts: bool = False  # motion: cells shared out among the K points' parts and a background (a softmax
-    # over parts per cell, co-part segmentation's), each point its part's centre: points cannot all hold one object
     first_block_norm: bool = False  # BatchNorm in the encoders' first conv block too (the published DrNet code's)
     disc_hidden: int = 100  # DrNet's scene discriminator
     critic_hidden: int = 512  # MIPAE's mutual-information critic
@@ -108,8 +106,6 @@ class AutoencoderModel:
                 f"{arch} builds its own encoders (an hourglass, a three-scale feature encoder): set"
                 " model.content_pool=false and model.first_block_norm=false"
             )
-        if self.keypoint_parts and self.architecture != "motion":
-            raise UserError(f"model.keypoint_parts reads the points of model.architecture=motion, not {arch}")
         if self.pixel_warp and self.architecture != "motion":
             raise UserError(
                 f"model.pixel_warp moves pixels by the dense motion of model.architecture=motion, not {arch}"

@@ -36,7 +36,6 @@ class Autoencoder(ContentPoseAutoencoder):
             affine=True,
             hourglass=True,
             temperature=0.1,  # FOMM's: points start spread over the frame (models/keypoints.py)
-            parts=cfg.keypoint_parts,
         )
         self.decoder = WarpDecoder(
             channels, cfg.content_dim, points, frame_size, cfg.width, self.pose_encoder.grid, pixels=cfg.pixel_warp
