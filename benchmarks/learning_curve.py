@@ -153,11 +153,13 @@ def combine(named: list[str], metric: str, baselines: list[str], json_path: Path
             if all(p["ci"] for p in points):
                 err = [[p["value"] - p["ci"][0] for p in points], [p["ci"][1] - p["value"] for p in points]]
             ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=name)
-        for b, (value, ci) in levels.items():
+        for i, (b, (value, ci)) in enumerate(levels.items()):
             line = ax.axhline(value, ls="--", lw=1, color="0.3" if "baselines" in b else "0.6")
             if ci:
                 ax.axhspan(*ci, color=line.get_color(), alpha=0.12)
-            ax.annotate(b.split(".")[-2], (ax.get_xlim()[0], value), fontsize=6, va="bottom", color="0.3")
+            side = i % 2  # alternate left and right, so levels close together keep legible labels
+            ax.annotate(b.split(".")[-2], (side, value), xycoords=("axes fraction", "data"), fontsize=6,
+                        va="top" if side else "bottom", ha="right" if side else "left", color="0.3")  # fmt: skip
         ax.set_xlabel("training samples seen (thousands)" if unit == "samples" else "training minutes (one thread)")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel(f"{metric} (val)", fontsize=8)
