@@ -648,3 +648,41 @@ def test_set_disc_probe_benchmark(tmp_path):
     curves = json.loads((tmp_path / "probe.json").read_text())["curves"]
     assert {"stacked / spectral", "pooled / none"} <= set(curves) and "held-out accuracy" in out
     assert all(0 <= c[-1]["accuracy"] <= 1 and c[-1]["steps"] == 2 for c in curves.values())
+
+
+def test_keypoint_cover_counts_objects_holding_a_point(tmp_path, monkeypatch):
+    """Points all on one spot crowd (distance 0) and leave objects without a point; a point put on
+    each object's ink gives every object one. A run without keypoints is refused in one line."""
+    from conftest import untrained_run
+
+    from contentpose.trained import load_run
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import keypoint_cover
+
+    run = untrained_run(tmp_path / "run", "photo_digits", TINY)
+    monkeypatch.setattr(keypoint_cover, "points_in_pixels", lambda model, x: torch.full((len(x), 4, 2), 1.0))
+    one_spot, _ = keypoint_cover.cover(run)
+    assert one_spot["median px to the nearest other point"] == 0 and one_spot["objects holding a point"] < 0.2
+
+    data = load_run(run).dataset("val")
+    clips = data.test_set().index(torch.arange(len(data.test_set())))
+    positions = data.positions(clips, torch.zeros(len(clips), 1, dtype=torch.long))
+    masks = data.draw(clips, positions)[1][:, 0, 0]  # (n, H, W)
+    inked = []  # per clip and object, the centre of a pixel of the mask inside the object's box, (x, y)
+    for mask, corners in zip(masks, positions[:, 0].round().long().clamp(0, data.span)):
+        box = [(mask[y : y + data.digit_size, x : x + data.digit_size] > 0.5).nonzero()[0] for y, x in corners.tolist()]
+        inked.append([(x + col + 0.5, y + row + 0.5) for (row, col), (y, x) in zip(box, corners.tolist())])
+    on_ink = torch.tensor(inked, dtype=torch.float32)  # (n, D, 2)
+    monkeypatch.setattr(keypoint_cover, "points_in_pixels", lambda model, x: on_ink[: len(x)])
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        ["keypoint_cover.py", str(run), "--json", str(tmp_path / "c.json"), "--picture", str(tmp_path / "c.png")],
+    )
+    keypoint_cover.main()
+    rows = json.loads((tmp_path / "c.json").read_text())["runs"][str(run)]
+    assert rows["objects holding a point"] == 1 and rows["points on ink"] == 1
+    assert (tmp_path / "c.png").stat().st_size > 0
+    with pytest.raises(SystemExit, match="not a keypoint run"):
+        keypoint_cover.cover(untrained_run(tmp_path / "vector", "paper", TINY))

@@ -166,7 +166,17 @@ POSITIVE = {
 }
 NON_NEGATIVE = {
     "data": ("max_offset",),
-    "objective": ("alpha", "beta", "centring", "equivariance", "kl_weight", "mask_l1", "future_l1", "l1_weight"),
+    "objective": (
+        "alpha",
+        "beta",
+        "centring",
+        "equivariance",
+        "coverage",
+        "kl_weight",
+        "mask_l1",
+        "future_l1",
+        "l1_weight",
+    ),
     "train": ("threads",),
     "model": ("forecast_latent",),
 }

@@ -132,7 +132,7 @@ class KeypointEncoder(nn.Module):
                 nn.LeakyReLU(0.2, inplace=True),
             )
         )
-        self.coords, self.separation, self.grid = coords, separation, frame_size // 4
+        self.coords, self.separation, self.grid, self.points = coords, separation, frame_size // 4, points
         self.score = nn.Conv2d(c2 + 2 * coords, points, 1, bias=False)  # a bias moves every cell alike: no use
         self.apply(dcgan_init)
         self.temperature = temperature

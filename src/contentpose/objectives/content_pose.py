@@ -7,7 +7,8 @@ L_rec  = error of D(Ec(x^t), Ep(x^{t+k})) against x^{t+k}   (mse, or bce)
 L_sim  = || Ec(x^t) - Ec(x^{t+k}) ||^2   (with alpha 0 neither it nor Ec(x^{t+k}) is computed)
 With keypoint poses, `objective.centring` adds a pull of each point toward the ink around it
 (objectives/centring.py) and `objective.equivariance` keeps points moving with the image
-(objectives/equivariance.py). A subclass names its critic and defines `penalty` (for the encoders, critic held fixed)
+(objectives/equivariance.py), `objective.coverage` sends spare points to motion no point covers
+(objectives/coverage.py). A subclass names its critic and defines `penalty` (for the encoders, critic held fixed)
 and `critic_loss` (for the critic, encoders held fixed). "Different clip" pairs come from
 `different_clip_partner`, so they never pair a clip with itself (nor, for real videos, whose
 batches can hold one video twice, two rows of one source video).
@@ -26,6 +27,7 @@ from contentpose.models.architectures import build_autoencoder
 from contentpose.models.autoencoder import ContentPoseAutoencoder, PairPass
 from contentpose.models.pair_critic import PairCritic
 from contentpose.objectives.centring import centring_loss
+from contentpose.objectives.coverage import coverage_loss
 from contentpose.objectives.equivariance import equivariance_loss, random_affines, warped
 from contentpose.objectives.frozen import frozen
 from contentpose.runtime import Runtime
@@ -189,6 +191,10 @@ class ContentPoseObjective:
             if self.cfg.centring
             else None
         )
+        l_cov = None
+        if self.cfg.coverage:
+            K = self.model.pose_encoder.points
+            l_cov = coverage_loss(x_t, x_tk, p_t[:, : 2 * K], p_tk[:, : 2 * K], self.model.pose_encoder.grid)
         p_t, p_tk = self.rt.gather(p_t.float()), self.rt.gather(p_tk.float())  # (W * B, Dp)
         clip = None if clip is None else self.rt.gather(clip.to(p_t.device))  # (W * B,) like the poses
         partner = different_clip_partner(p_t.shape[0], p_t.device, clip)
@@ -205,6 +211,8 @@ class ContentPoseObjective:
             total = total + self.cfg.centring * l_cen
         if l_eq is not None:
             total = total + self.cfg.equivariance * l_eq
+        if l_cov is not None:
+            total = total + self.cfg.coverage * l_cov
         self.opt_model.zero_grad(set_to_none=True)
         total.backward()
         self.opt_model.step()
@@ -222,5 +230,6 @@ class ContentPoseObjective:
             self.penalty_name: l_pen.detach(),
             **({"centring": l_cen.detach()} if l_cen is not None else {}),
             **({"equivariance": l_eq.detach()} if l_eq is not None else {}),
+            **({"coverage": l_cov.detach()} if l_cov is not None else {}),
             **{k: v.detach() for k, v in critic.items()},
         }

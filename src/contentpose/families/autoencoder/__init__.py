@@ -147,6 +147,8 @@ class AutoencoderObjective:
     # around it (one mean-shift step, objectives/centring.py), so points sit at objects' centres; 0: off
     equivariance: float = 0.0  # keypoint pose: weight of First Order Motion Model's equivariance loss (points,
     # and Jacobians, follow a random affine warp of the frame; objectives/equivariance.py); 0: off
+    coverage: float = 0.0  # keypoint pose: weight of the share of the pair's motion that no point is near
+    # (objectives/coverage.py), which sends spare points to moving things no point holds yet; 0: off
     detach_second: bool = False  # drnet-py's detach: the similarity and the pose penalty get no gradient
     # through the content and pose of the frame that the reconstruction does not use
     content_flip: bool = False  # mirror a random half of the content frames: content cannot hold which way
@@ -169,6 +171,8 @@ class AutoencoderObjective:
             terms.append(f"keypoint centring ({self.centring:g})")
         if self.equivariance > 0:
             terms.append(f"keypoint equivariance ({self.equivariance:g})")
+        if self.coverage > 0:
+            terms.append(f"keypoint coverage of motion ({self.coverage:g})")
         return terms
 
 
@@ -188,11 +192,12 @@ def check(cfg: Config) -> None:
         raise UserError(
             f"model.architecture={model.architecture} draws objects on black: it needs data.background=none"
         )
-    if cfg.objective.equivariance and (model.pose_head != "keypoints" or model.keypoint_glimpses):
-        raise UserError(
-            "objective.equivariance is a loss on keypoints: it needs model.architecture keypoints, keypoint_warp"
-            f" or motion, not {model.architecture}"
-        )
+    for key in ("equivariance", "coverage"):
+        if getattr(cfg.objective, key) and (model.pose_head != "keypoints" or model.keypoint_glimpses):
+            raise UserError(
+                f"objective.{key} is a loss on keypoints: it needs model.architecture keypoints, keypoint_warp"
+                f" or motion, not {model.architecture}"
+            )
     if cfg.objective.centring and (
         model.pose_head != "keypoints" or model.architecture == "motion" or cfg.data.background != "none"
     ):
