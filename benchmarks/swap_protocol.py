@@ -59,7 +59,8 @@ def main() -> None:
         machine=machine(),
         training_seconds=timings,
         seeds={k: dict(zip(("mean", "sd"), seed_spread([s[k] for s in swaps]))) for k in ("all_objects", "psnr")},
-        command=f"python benchmarks/swap_protocol.py --preset {args.preset} --seeds {args.seeds} --split {args.split}",
+        command=f"python benchmarks/swap_protocol.py --preset {args.preset} --seeds {args.seeds} --split {args.split}"
+        + (f" --set {' '.join(args.set)}" if args.set else ""),
     )
     path = Path(args.json or f"docs/results/{args.preset}_protocol.json")
     path.write_text(json.dumps(results, indent=2))
