@@ -15,13 +15,12 @@ pose), the first seed's swap and cut-and-paste.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
 import torch
 
-from common import checkpoint_step, machine
+from common import checkpoint_step, machine, write_json
 from contentpose.config import load_config
 from contentpose.eval.baselines.cut_and_paste import cut_and_paste
 from contentpose.eval.evaluate import evaluate_runs
@@ -63,7 +62,7 @@ def main() -> None:
         + (f" --set {' '.join(args.set)}" if args.set else ""),
     )
     path = Path(args.json or f"docs/results/{args.preset}_protocol.json")
-    path.write_text(json.dumps(results, indent=2))
+    write_json(path, results)
     picture = save_grid(
         pair_strip(runs[0], args.split),
         path.parent.parent / f"{args.preset}_protocol.png",

@@ -686,3 +686,19 @@ def test_keypoint_cover_counts_objects_holding_a_point(tmp_path, monkeypatch):
     assert (tmp_path / "c.png").stat().st_size > 0
     with pytest.raises(SystemExit, match="not a keypoint run"):
         keypoint_cover.cover(untrained_run(tmp_path / "vector", "paper", TINY))
+
+
+@pytest.mark.slow
+def test_swap_protocol_trains_the_missing_seeds_and_records_its_overrides(tmp_path):
+    result = tmp_path / "results" / "protocol.json"
+    args = ["--preset", "quick", "--seeds", "2", "--split", "val", "--out", str(tmp_path / "runs")]
+    _run("swap_protocol.py", *args, "--json", str(result), "--set", *TINY)
+    written = json.loads(result.read_text())
+    assert written["command"].endswith("--set " + " ".join(TINY)) and set(written["training_seconds"]) == {
+        "quick_s0",
+        "quick_s1",
+    }
+    assert len(written["runs"]) == 2 and set(written["seeds"]) == {"all_objects", "psnr"}
+    assert (tmp_path / "quick_protocol.png").stat().st_size > 0
+    again = _run("swap_protocol.py", *args, "--json", str(result), "--set", *TINY)  # both seeds reused
+    assert json.loads(result.read_text())["training_seconds"] == {} and "results written" in again
