@@ -29,7 +29,7 @@ from contentpose.models.dsvae import DSVAE
 from contentpose.models.pose_forecaster import PoseForecaster
 from contentpose.models.pose_generator import PoseGenerator
 from contentpose.models.pose_predictor import PosePredictor
-from contentpose.models.vgan import FrameEncoder, VideoGenerator, VideoParts
+from contentpose.models.vgan import FrameEncoder, LayeredVideoGenerator, VideoGenerator, VideoParts
 from contentpose.objectives import objective_class
 from contentpose.objectives.setgan import generate, uniform_latents
 from contentpose.runtime import resolve_device
@@ -215,7 +215,7 @@ class TrainedVideoGenerator(Trained):
     """A trained VGAN (vgan, vgan_cond): clips of `model.vgan_frames` frames from noise z ~ N(0, I),
     and for the conditional model from a first frame (its encoder's code ++ z)."""
 
-    generator: VideoGenerator = None
+    generator: VideoGenerator | LayeredVideoGenerator = None
     encoder: FrameEncoder | None = None
 
     @property

@@ -180,3 +180,13 @@ def test_set_gan_options_are_checked_before_training():
         load_config("setgan_quick", [*base, "objective.mixed_sets=1", "train.batch_size=2"])
     with pytest.raises(UserError, match="set_size 2 or more"):
         load_config("setgan_quick", [*base, "objective.mixed_sets=1", "objective.set_size=1"])
+
+
+def test_the_layered_generator_trains_in_the_set_gan():
+    cfg = load_config("setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", "model.generator=layered"])
+    gan = build_objective(cfg, 1, torch.device("cpu"))
+    assert type(gan.generator).__name__ == "LayeredGenerator"
+    before = gan.generator.move[-1].weight.detach().clone()
+    logs = gan.step(torch.rand(4, 3, 1, 32, 32))
+    assert all(torch.isfinite(v) for v in logs.values())
+    assert not torch.equal(gan.generator.move[-1].weight, before)  # the motion learns from D's verdict

@@ -9,7 +9,13 @@ from conftest import TINY_VGAN
 
 from contentpose.config import load_config
 from contentpose.errors import UserError
-from contentpose.models.vgan import FrameEncoder, VideoDiscriminator, VideoGenerator, time_strides
+from contentpose.models.vgan import (
+    FrameEncoder,
+    LayeredVideoGenerator,
+    VideoDiscriminator,
+    VideoGenerator,
+    time_strides,
+)
 from contentpose.objectives import build_objective
 from contentpose.objectives.vgan import mask_stats
 from contentpose.runtime.checkpoint import load_checkpoint, read_meta
@@ -36,6 +42,27 @@ def test_two_streams_compose_a_moving_foreground_over_one_background():
     assert (f[:, 1:] - f[:, :1]).abs().amax() > 0  # the 3D stream varies in time
     one = VideoGenerator(10, 1, frames=8, frame_size=32, width=4, streams=1)(torch.randn(2, 10))
     assert one.mask is None and one.background is None and one.video.shape == (2, 8, 1, 32, 32)
+
+
+def test_the_layered_generator_moves_one_drawn_layer_over_one_background():
+    torch.manual_seed(0)
+    g = LayeredVideoGenerator(10, 3, frames=8, frame_size=32, width=4).eval()
+    torch.nn.init.normal_(g.move[-1].weight, 0, 1)  # a strong motion
+    parts = g(torch.randn(2, 10))
+    assert parts.video.shape == parts.foreground.shape == (2, 8, 3, 32, 32)
+    assert parts.mask.shape == (2, 8, 1, 32, 32) and parts.background.shape == (2, 3, 32, 32)
+    m, f, b = parts.mask, parts.foreground, parts.background[:, None]
+    assert torch.allclose(parts.video, m * f + (1 - m) * b)
+    assert (m[:, 1:] - m[:, :1]).abs().amax() > 0.1  # the layer moves from frame to frame
+    # a pure shift of 2 px a frame: each frame's layer and mask are frame 0's, shifted
+    g.move[-1].weight.data.zero_()
+    shifts = torch.zeros(8, 6)
+    shifts[:, 4] = torch.atanh(torch.arange(8) * 0.125)  # 0.125 of the half-width: 2 px
+    g.move[-1].bias.data.copy_(shifts.flatten())
+    parts = g(torch.randn(1, 10))
+    for t in (1, 3):
+        shifted = parts.mask[0, 0].roll(-2 * t, dims=-1)
+        assert torch.allclose(parts.mask[0, t][..., 2:-8], shifted[..., 2:-8], atol=1e-4)
 
 
 @pytest.mark.parametrize(
@@ -92,6 +119,18 @@ def test_conditional_generator_reads_the_first_frame():
         a = gan.generate(z, first).video
         b = gan.generate(z, first.flip(0)).video
     assert torch.allclose(a, b.flip(0), atol=1e-6) and (a[0] - a[1]).abs().max() > 1e-3
+
+
+def test_the_layered_generator_trains_unconditional_and_conditional():
+    for name in ("vgan", "vgan_cond"):
+        gan = build_objective(_cfg(f"objective={name}", "model.vgan_generator=layered"), 1, torch.device("cpu"))
+        assert type(gan.generator).__name__ == "LayeredVideoGenerator"
+        before = gan.generator.move[-1].weight.detach().clone()
+        logs = gan.step(torch.rand(4, 4, 1, 32, 32))
+        assert all(torch.isfinite(v) for v in logs.values()) and "mask_mean" in logs
+        assert not torch.equal(gan.generator.move[-1].weight, before)
+    with pytest.raises(UserError, match="vgan_streams=2"):
+        load_config("vgan_quick", ["model.vgan_generator=layered", "model.vgan_streams=1"])
 
 
 def test_one_stream_logs_no_mask():

@@ -5,6 +5,9 @@ Generator, two streams from one latent z (B, Z):
     background: 2D transposed convs -> one image b (B, C, H, W), the same for every frame
     video = m * f + (1 - m) * b
 One stream (`streams=1`, the paper's baseline) is the 3D stream alone: video = f.
+Layered (`LayeredVideoGenerator`, our departure): z draws one background, one layer and its mask in 2D,
+and gives each frame an affine motion of the layer (models/layered_generator.py): the foreground can
+move, turn and stretch but not change shape from frame to frame.
 Discriminator: 3D convs, stride 2, down to (t0, 4, 4), then one conv to a logit: five layers at 64 px.
 Encoder (the conditional model): 2D convs from the first frame to a code (B, Z).
 
@@ -27,6 +30,8 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from contentpose.errors import UserError
 from contentpose.models.blocks import Sigmoid32, channel_plan, down_stack
+from contentpose.models.decoder import Decoder
+from contentpose.models.layered_generator import affine, draw_layers, motion_head, move_layer
 
 
 def time_strides(frames: int, frame_size: int, width: int) -> tuple[int, list[int]]:
@@ -104,6 +109,26 @@ class VideoGenerator(nn.Module):
         m = self.mask(h).transpose(1, 2)  # (B, T, 1, H, W)
         b = self.bg(z[:, :, None, None])  # (B, C, H, W)
         return VideoParts(m * f + (1 - m) * b[:, None], f, m, b)
+
+
+class LayeredVideoGenerator(nn.Module):
+    """z (B, Z) -> VideoParts of T frames: a DCGAN decoder (nearest-neighbour upsampling) draws the
+    background b, a layer and its mask from z; an MLP gives T affine motions from z; frame t is
+    m_t * f_t + (1 - m_t) * b with f_t, m_t the layer and mask moved by motion t."""
+
+    def __init__(self, z_dim: int, channels: int, frames: int, frame_size: int, width: int):
+        super().__init__()
+        self.channels, self.frames = channels, frames
+        self.draw = Decoder(z_dim, 0, 2 * channels + 1, frame_size, width, resize=True)
+        self.move = motion_head(z_dim, 6 * frames)
+
+    def forward(self, z: torch.Tensor) -> VideoParts:
+        B, T = z.shape[0], self.frames
+        background, layer, mask = draw_layers(self.draw, self.channels, z)
+        theta = affine(self.move(z).view(B * T, 6))
+        f, m = move_layer(layer.repeat_interleave(T, dim=0), mask.repeat_interleave(T, dim=0), theta)
+        f, m = f.view(B, T, *f.shape[1:]), m.view(B, T, *m.shape[1:])
+        return VideoParts(m * f + (1 - m) * background[:, None], f, m, background)
 
 
 class VideoDiscriminator(nn.Module):

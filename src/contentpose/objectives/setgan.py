@@ -13,7 +13,9 @@ progressive GANs and StyleGAN); `objective.loss=hinge` swaps the BCE for the hin
 (models/set_discriminator.py). Each is off by default; docs/generators.md has what they gave.
 The generator is the DCGAN decoder of the autoencoders, fed (z_C, z_M) instead of
 (content, pose), or with `model.generator=modulated` (our departure) one where z_M makes the 4x4
-layout and z_C only scales and shifts each block's channels (models/modulated_decoder.py).
+layout and z_C only scales and shifts each block's channels (models/modulated_decoder.py), or with
+`model.generator=layered` (ours) one where z_C draws a background and a masked layer and z_M only moves
+the layer by an affine transform (models/layered_generator.py).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import torch.nn.functional as F
 from contentpose.config import Config
 from contentpose.data.samplers import FrameSetSampler
 from contentpose.models.decoder import Decoder
+from contentpose.models.layered_generator import LayeredGenerator
 from contentpose.models.modulated_decoder import ModulatedDecoder
 from contentpose.models.set_discriminator import SetDiscriminator
 from contentpose.objectives.frozen import frozen
@@ -103,7 +106,7 @@ class SetGAN:
     def networks(cfg: Config, channels: int) -> dict[str, torch.nn.Module]:
         """The networks a trained run needs for inference: the generator."""
         m = cfg.model
-        kind = ModulatedDecoder if m.generator == "modulated" else Decoder
+        kind = {"dcgan": Decoder, "modulated": ModulatedDecoder, "layered": LayeredGenerator}[m.generator]
         resize = m.upsample == "resize"
         return {"generator": kind(m.z_content, m.z_motion, channels, cfg.data.frame_size, m.width, resize=resize)}
 

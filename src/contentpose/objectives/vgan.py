@@ -18,7 +18,8 @@ paper states only that the output starts from the input frame.
 
 Stabilisers, each off by default (the paper has none) and each our departure: `objective.loss=hinge`,
 `model.vgan_disc_norm=spectral` (spectral norm in D instead of BatchNorm) and `objective.ema` (the
-run keeps a running average of G's weights, objectives/weight_average.py), as in the Set GAN.
+run keeps a running average of G's weights, objectives/weight_average.py), as in the Set GAN; and
+`model.vgan_generator=layered`, a generator whose foreground is one drawn layer moved per frame.
 
 The training log holds the mask's mean and the share of its pixels below 0.1 and above 0.9: a mask
 that goes all-foreground or all-background is the usual failure.
@@ -34,7 +35,13 @@ import torch.nn.functional as F
 
 from contentpose.config import Config
 from contentpose.data.samplers import SequenceSampler
-from contentpose.models.vgan import FrameEncoder, VideoDiscriminator, VideoGenerator, VideoParts
+from contentpose.models.vgan import (
+    FrameEncoder,
+    LayeredVideoGenerator,
+    VideoDiscriminator,
+    VideoGenerator,
+    VideoParts,
+)
 from contentpose.objectives.frozen import frozen
 from contentpose.objectives.setgan import discriminator_loss, generator_loss
 from contentpose.objectives.weight_average import WeightAverage
@@ -75,7 +82,11 @@ class VGAN:
         """The networks a trained run needs for inference: the generator (and the first frame's encoder)."""
         m, size = cfg.model, cfg.data.frame_size
         z_in = 2 * m.vgan_z if cls.conditional else m.vgan_z
-        nets = {"generator": VideoGenerator(z_in, channels, m.vgan_frames, size, m.width, m.vgan_streams)}
+        if m.vgan_generator == "layered":
+            generator = LayeredVideoGenerator(z_in, channels, m.vgan_frames, size, m.width)
+        else:
+            generator = VideoGenerator(z_in, channels, m.vgan_frames, size, m.width, m.vgan_streams)
+        nets = {"generator": generator}
         if cls.conditional:
             nets["encoder"] = FrameEncoder(channels, size, m.width, m.vgan_z)
         return nets

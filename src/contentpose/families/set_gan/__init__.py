@@ -24,8 +24,9 @@ class SetGANModel:
     # shared body and the set judged from the mean and spread of their 4x4 features (shared), and also of
     # their features pooled over the frame (pooled) (our departures)
     set_disc_input: Literal["stacked", "shared", "pooled"] = "stacked"
-    # generator: DCGAN's (the paper's: z_C ++ z_M at the stem) or modulated (z_M lays out, z_C restyles each block)
-    generator: Literal["dcgan", "modulated"] = "dcgan"
+    # generator: DCGAN's (the paper's: z_C ++ z_M at the stem), modulated (z_M lays out, z_C restyles each
+    # block) or layered (z_C draws a background and a masked layer, z_M moves the layer: an affine warp)
+    generator: Literal["dcgan", "modulated", "layered"] = "dcgan"
     # the generator's upsampling: transposed 4x4 convs (the paper's) or nearest-neighbour + 3x3 conv (ours)
     upsample: Literal["transposed", "resize"] = "transposed"
 

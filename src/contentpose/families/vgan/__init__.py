@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from contentpose.errors import UserError
 from contentpose.families.family import Family
 
 
@@ -17,6 +18,9 @@ class VGANModel:
     vgan_z: int = 100  # size of the noise z (vgan_cond: also of the first frame's code)
     vgan_frames: int = 32  # frames per generated clip, a power of 2 (the paper's: 32 at 64 px)
     vgan_streams: Literal[1, 2] = 2  # 2 (foreground video + mask over a static background) or 1 (video only)
+    # generator: the paper's 3D foreground stream, or layered (ours): one 2D layer and mask moved by an
+    # affine motion per frame over the background (models/vgan.py LayeredVideoGenerator; two streams)
+    vgan_generator: Literal["3d", "layered"] = "3d"
     # discriminator: BatchNorm (the paper's) or spectral normalisation of every conv (our departure, SN-GAN's)
     vgan_disc_norm: Literal["batch", "spectral"] = "batch"
 
@@ -35,6 +39,12 @@ class VGANObjective:
         return terms + ([f"generator weights averaged (decay {self.ema:g})"] if self.ema else [])
 
 
+def check(cfg) -> None:
+    """The layered generator is a two-stream one (a moved layer over a background)."""
+    if cfg.model.vgan_generator == "layered" and cfg.model.vgan_streams != 2:
+        raise UserError("model.vgan_generator=layered draws a layer over a background: it needs model.vgan_streams=2")
+
+
 FAMILY = Family(
     name="vgan",
     noun="a video generator",
@@ -45,6 +55,7 @@ FAMILY = Family(
     evaluate="contentpose.eval.protocols.vgan:evaluate_video_generators",
     result="contentpose.eval.protocols.vgan:VganResult",
     report="contentpose.viz.html_report:video_generator_sections",
+    check=check,
     verbs={
         "predict": "contentpose.families.vgan.commands:predict",
         "samples": "contentpose.families.vgan.commands:samples",

@@ -1,0 +1,78 @@
+"""A generator where motion can only move what content drew: (B, Dc), (B, Dp) -> (B, C, H, W).
+
+The content code alone draws three images with one DCGAN decoder: a background, a layer and the
+layer's mask. The pose code alone makes an affine transform that moves the layer and its mask over
+the background: frame = m' * f' + (1 - m') * b, where f', m' are the layer and mask resampled by the
+transform (outside the layer: empty). A transform cannot turn one shape into another, so frames that
+share the content code show one thing and differ only in where it is, its size, slant and turn;
+nothing assumes a black background or one object (the layer and mask are learned). This is the
+layered model of VGAN's two streams and of the warp-based motion models (Monkey-Net, FOMM) reduced to
+one layer and one affine motion. Used by the Set GAN (`model.generator=layered`, our departure from
+the paper's DCGAN generator, which reads z_C ++ z_M at its stem).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from contentpose.models.decoder import Decoder
+
+SHEAR = 0.25  # the most the linear part departs from the identity, per entry
+
+
+def affine(params: torch.Tensor) -> torch.Tensor:
+    """Unbounded (N, 6) -> affine matrices (N, 2, 3) for `F.affine_grid`: the identity plus a bounded
+    linear part (each entry within SHEAR) and a shift anywhere in the frame ([-1, 1])."""
+    params = params.float()
+    linear = torch.eye(2, device=params.device) + SHEAR * torch.tanh(params[:, :4]).view(-1, 2, 2)
+    return torch.cat([linear, torch.tanh(params[:, 4:, None])], dim=2)
+
+
+def move_layer(layer: torch.Tensor, mask: torch.Tensor, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The layer (N, C, H, W) and its mask (N, 1, H, W) resampled by `theta` (N, 2, 3); outside the
+    drawn layer both are empty (0), so the background shows there."""
+    grid = F.affine_grid(theta, list(layer.shape), align_corners=False)
+    moved = F.grid_sample(torch.cat([layer, mask], dim=1), grid, align_corners=False)
+    return moved[:, :-1], moved[:, -1:]
+
+
+def draw_layers(draw: nn.Module, channels: int, code: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """A decoder's (N, 2C + 1, H, W) output for `code` (N, D) split into background, layer and mask."""
+    drawn = draw(code, code.new_zeros(code.shape[0], 0))
+    return drawn[:, :channels], drawn[:, channels : 2 * channels], drawn[:, 2 * channels :]
+
+
+def motion_head(in_dim: int, out_dim: int) -> nn.Sequential:
+    """An MLP whose output starts near 0 (so `affine` starts near the identity: nothing moves yet)."""
+    head = nn.Sequential(nn.Linear(in_dim, 64), nn.LeakyReLU(0.2), nn.Linear(64, out_dim))
+    nn.init.normal_(head[-1].weight, 0, 0.02)
+    nn.init.zeros_(head[-1].bias)
+    return head
+
+
+class LayeredGenerator(nn.Module):
+    """content (B, Dc) -> background, layer, mask; pose (B, Dp) -> the layer's affine motion."""
+
+    def __init__(
+        self, content_dim: int, pose_dim: int, channels: int, frame_size: int, width: int, resize: bool = False
+    ):
+        super().__init__()
+        self.channels = channels
+        self.draw = Decoder(content_dim, 0, 2 * channels + 1, frame_size, width, resize=resize)
+        self.move = motion_head(pose_dim, 6)
+
+    def motion(self, pose: torch.Tensor) -> torch.Tensor:
+        """pose (B, Dp) -> affine matrices (B, 2, 3)."""
+        return affine(self.move(pose))
+
+    def layers(self, content: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """content (B, Dc) -> background (B, C, H, W), layer (B, C, H, W), mask (B, 1, H, W), in [0, 1]."""
+        return draw_layers(self.draw, self.channels, content)
+
+    def forward(self, content: torch.Tensor, pose: torch.Tensor) -> torch.Tensor:
+        """content (B, Dc), pose (B, Dp) -> frames (B, C, H, W) in [0, 1]."""
+        background, layer, mask = self.layers(content)
+        moved, moved_mask = move_layer(layer, mask, self.motion(pose))
+        return moved_mask * moved + (1 - moved_mask) * background
