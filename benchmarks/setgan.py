@@ -39,6 +39,7 @@ VARIANTS = {  # name -> overrides of setgan_quick: the departures of docs/genera
         "model.set_disc_norm=none",
         "objective.mixed_sets=1",
     ],
+    "layered": ["model.generator=layered", "model.upsample=resize"],  # z_M only moves what z_C drew
     "all_ema": [
         "objective.mixed_sets=1",
         "model.set_disc_input=shared",

@@ -1,8 +1,9 @@
-"""The layered generator: content draws a background and a masked layer, pose only moves the layer."""
+"""The layered generator: content draws a background and a masked layer, pose only moves the layer
+and alone says where its centre goes."""
 
 import torch
 
-from contentpose.models.layered_generator import LayeredGenerator
+from contentpose.models.layered_generator import LayeredGenerator, affine, mask_centre, move_layer
 
 
 def generator() -> LayeredGenerator:
@@ -10,39 +11,42 @@ def generator() -> LayeredGenerator:
     return LayeredGenerator(content_dim=6, pose_dim=4, channels=3, frame_size=32, width=8).eval()
 
 
-def test_frames_in_range_and_the_pose_starts_near_the_identity():
-    gen = generator()
-    content, pose = torch.rand(2, 6) * 2 - 1, torch.rand(2, 4) * 2 - 1
-    frames = gen(content, pose)
-    assert frames.shape == (2, 3, 32, 32) and 0 <= frames.min() and frames.max() <= 1
-    theta = gen.motion(pose)
-    assert theta.shape == (2, 2, 3) and torch.allclose(theta, torch.eye(2, 3).expand(2, 2, 3), atol=0.3)
-    background, layer, mask = gen.layers(content)
-    still = mask * layer + (1 - mask) * background  # no motion: the layer where it was drawn
-    gen.move[-1].weight.data.zero_()
-    assert torch.allclose(gen(content, pose), still, atol=1e-5)
+def test_mask_centre_is_the_centre_of_mass_in_grid_coordinates():
+    mask = torch.zeros(2, 1, 32, 32)
+    mask[0, 0, 4:8, 20:24] = 1  # columns 20-23: centre 21.5, whose pixel centre is at x = (21.5 + 0.5) / 16 - 1
+    centre = mask_centre(mask)
+    assert torch.allclose(centre[0], torch.tensor([22 / 16 - 1, 6 / 16 - 1]))
+    assert torch.equal(centre[1], torch.zeros(2))  # empty: the frame's centre
 
 
-def test_a_shift_moves_the_layer_and_leaves_the_background():
+def test_the_pose_puts_the_layer_centre_where_it_says_whatever_the_content_drew():
     gen = generator()
     gen.move[-1].weight.data.zero_()
-    gen.move[-1].bias.data[4] = torch.atanh(torch.tensor(0.25))  # x shift: 0.25 of the half-width, 4 px
-    content, pose = torch.rand(1, 6) * 2 - 1, torch.rand(1, 4) * 2 - 1
-    background, layer, mask = gen.layers(content)
-    frame = gen(content, pose)
-    # the sampling grid reads 4 px to the right, so the layer appears 4 px to the left
-    moved_layer, moved_mask = layer.roll(-4, dims=-1), mask.roll(-4, dims=-1)
-    expected = moved_mask * moved_layer + (1 - moved_mask) * background
-    assert torch.allclose(frame[..., 2:-6], expected[..., 2:-6], atol=1e-4)  # away from the edges
+    gen.move[-1].bias.data[4:] = torch.atanh(torch.tensor([0.25, -0.5]))  # centre to x = 0.25, y = -0.5
+    masks = torch.zeros(2, 1, 32, 32)
+    masks[0, 0, 2:8, 3:9], masks[1, 0, 20:28, 18:24] = 1, 1  # drawn at two different places
+    layers = torch.rand(2, 3, 32, 32)
+    theta = gen.motion(torch.rand(2, 4), mask_centre(masks))
+    layer, moved = move_layer(layers, masks, theta)
+    assert torch.allclose(mask_centre(moved), torch.tensor([[0.25, -0.5]] * 2), atol=1e-4)
+    assert torch.allclose(moved.sum(dim=(1, 2, 3)), masks.sum(dim=(1, 2, 3)), atol=1e-3)  # moved, not reshaped
+    # a 4-px shift of an integer-placed layer is exact: the layer's pixels land 4 px over
+    theta = affine(torch.zeros(1, 6), torch.tensor([[-0.25, 0.0]]))  # the point x = -0.25 to the centre
+    layer, _ = move_layer(layers[:1], torch.ones(1, 1, 32, 32), theta)
+    assert torch.allclose(layer[..., 4:], layers[:1, :, :, :-4], atol=1e-5)
 
 
-def test_the_pose_cannot_change_what_is_drawn_and_the_content_cannot_move_it():
+def test_frames_in_range_and_the_content_cannot_move_anything():
     gen = generator()
     for module in gen.move:  # a strong motion
         if isinstance(module, torch.nn.Linear):
             torch.nn.init.normal_(module.weight, 0, 1)
-    content, other = torch.rand(1, 6) * 2 - 1, torch.rand(1, 6) * 2 - 1
-    pose = torch.rand(1, 4) * 2 - 1
-    assert torch.equal(gen.motion(pose), gen.motion(pose.clone()))  # the motion reads the pose alone
+    content, other, pose = torch.rand(1, 6) * 2 - 1, torch.rand(1, 6) * 2 - 1, torch.rand(1, 4) * 2 - 1
+    frames = gen(content, pose)
+    assert frames.shape == (1, 3, 32, 32) and 0 <= frames.min() and frames.max() <= 1
+    background, layer, mask = gen.layers(content)
+    centre = mask_centre(mask)
+    moved, moved_mask = move_layer(layer, mask, gen.motion(pose, centre))
+    assert torch.allclose(frames, moved_mask * moved + (1 - moved_mask) * background, atol=1e-6)
     assert not torch.allclose(gen(content, pose), gen(other, pose))
     assert not torch.allclose(gen(content, pose), gen(content, -pose))

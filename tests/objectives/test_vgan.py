@@ -9,6 +9,7 @@ from conftest import TINY_VGAN
 
 from contentpose.config import load_config
 from contentpose.errors import UserError
+from contentpose.models.layered_generator import mask_centre
 from contentpose.models.vgan import (
     FrameEncoder,
     LayeredVideoGenerator,
@@ -54,15 +55,22 @@ def test_the_layered_generator_moves_one_drawn_layer_over_one_background():
     m, f, b = parts.mask, parts.foreground, parts.background[:, None]
     assert torch.allclose(parts.video, m * f + (1 - m) * b)
     assert (m[:, 1:] - m[:, :1]).abs().amax() > 0.1  # the layer moves from frame to frame
-    # a pure shift of 2 px a frame: each frame's layer and mask are frame 0's, shifted
+
+    # the layer's centre goes where each frame's motion says, wherever the layer was drawn
+    class Drawn(torch.nn.Module):  # background 0, layer 1, mask a 6-px square near a corner
+        def forward(self, code, _):
+            out = torch.zeros(len(code), 7, 32, 32)
+            out[:, 3:6], out[:, 6, 2:8, 3:9] = 1, 1
+            return out
+
+    g.draw = Drawn()
     g.move[-1].weight.data.zero_()
-    shifts = torch.zeros(8, 6)
-    shifts[:, 4] = torch.atanh(torch.arange(8) * 0.125)  # 0.125 of the half-width: 2 px
-    g.move[-1].bias.data.copy_(shifts.flatten())
+    places = torch.zeros(8, 6)
+    places[:, 4] = torch.atanh(torch.linspace(-0.5, 0.5, 8))
+    g.move[-1].bias.data.copy_(places.flatten())
     parts = g(torch.randn(1, 10))
-    for t in (1, 3):
-        shifted = parts.mask[0, 0].roll(-2 * t, dims=-1)
-        assert torch.allclose(parts.mask[0, t][..., 2:-8], shifted[..., 2:-8], atol=1e-4)
+    x = mask_centre(parts.mask[0])[:, 0]
+    assert torch.allclose(x, torch.linspace(-0.5, 0.5, 8), atol=1e-4)
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,10 @@
 The content code alone draws three images with one DCGAN decoder: a background, a layer and the
 layer's mask. The pose code alone makes an affine transform that moves the layer and its mask over
 the background: frame = m' * f' + (1 - m') * b, where f', m' are the layer and mask resampled by the
-transform (outside the layer: empty). A transform cannot turn one shape into another, so frames that
-share the content code show one thing and differ only in where it is, its size, slant and turn;
+transform (outside the layer: empty). The layer is first centred on its mask's centre of mass, so the
+pose code alone says where the layer's centre goes: wherever the content code drew it, it lands at the
+same place for the same pose. A transform cannot turn one shape into another, so frames that share
+the content code show one thing and differ only in where it is, its size, slant and turn;
 nothing assumes a black background or one object (the layer and mask are learned). This is the
 layered model of VGAN's two streams and of the warp-based motion models (Monkey-Net, FOMM) reduced to
 one layer and one affine motion. Used by the Set GAN (`model.generator=layered`, our departure from
@@ -22,12 +24,26 @@ from contentpose.models.decoder import Decoder
 SHEAR = 0.25  # the most the linear part departs from the identity, per entry
 
 
-def affine(params: torch.Tensor) -> torch.Tensor:
-    """Unbounded (N, 6) -> affine matrices (N, 2, 3) for `F.affine_grid`: the identity plus a bounded
-    linear part (each entry within SHEAR) and a shift anywhere in the frame ([-1, 1])."""
+def affine(params: torch.Tensor, centre: torch.Tensor) -> torch.Tensor:
+    """Unbounded (N, 6) -> affine matrices (N, 2, 3) for `F.affine_grid` that put the point `centre`
+    (N, 2) of the input (x, y in [-1, 1]) at q = tanh(params[:, 4:]) of the output, anywhere in the
+    frame, with a linear part A = identity + SHEAR * tanh(params[:, :4]) (each entry within SHEAR)
+    about it: output point p reads input point A (p - q) + centre."""
     params = params.float()
     linear = torch.eye(2, device=params.device) + SHEAR * torch.tanh(params[:, :4]).view(-1, 2, 2)
-    return torch.cat([linear, torch.tanh(params[:, 4:, None])], dim=2)
+    place = torch.tanh(params[:, 4:, None])  # (N, 2, 1)
+    return torch.cat([linear, centre.float()[:, :, None] - linear @ place], dim=2)
+
+
+def mask_centre(mask: torch.Tensor) -> torch.Tensor:
+    """The centre of mass (N, 2) of masks (N, 1, H, W), as x, y in [-1, 1] (`F.affine_grid`'s pixel
+    centres); the frame's centre for an empty mask."""
+    N, _, H, W = mask.shape
+    ys = (torch.arange(H, device=mask.device) + 0.5) * 2 / H - 1
+    xs = (torch.arange(W, device=mask.device) + 0.5) * 2 / W - 1
+    m = mask.float()[:, 0]
+    total = m.sum(dim=(1, 2)).clamp_min(1e-6)
+    return torch.stack([(m.sum(1) * xs).sum(1) / total, (m.sum(2) * ys).sum(1) / total], dim=1)
 
 
 def move_layer(layer: torch.Tensor, mask: torch.Tensor, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -45,7 +61,7 @@ def draw_layers(draw: nn.Module, channels: int, code: torch.Tensor) -> tuple[tor
 
 
 def motion_head(in_dim: int, out_dim: int) -> nn.Sequential:
-    """An MLP whose output starts near 0 (so `affine` starts near the identity: nothing moves yet)."""
+    """An MLP whose output starts near 0 (so `affine` starts near a shift of the centre to the frame's centre)."""
     head = nn.Sequential(nn.Linear(in_dim, 64), nn.LeakyReLU(0.2), nn.Linear(64, out_dim))
     nn.init.normal_(head[-1].weight, 0, 0.02)
     nn.init.zeros_(head[-1].bias)
@@ -63,9 +79,9 @@ class LayeredGenerator(nn.Module):
         self.draw = Decoder(content_dim, 0, 2 * channels + 1, frame_size, width, resize=resize)
         self.move = motion_head(pose_dim, 6)
 
-    def motion(self, pose: torch.Tensor) -> torch.Tensor:
-        """pose (B, Dp) -> affine matrices (B, 2, 3)."""
-        return affine(self.move(pose))
+    def motion(self, pose: torch.Tensor, centre: torch.Tensor) -> torch.Tensor:
+        """pose (B, Dp) -> affine matrices (B, 2, 3) that carry the point `centre` (B, 2) to where the pose says."""
+        return affine(self.move(pose), centre)
 
     def layers(self, content: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """content (B, Dc) -> background (B, C, H, W), layer (B, C, H, W), mask (B, 1, H, W), in [0, 1]."""
@@ -74,5 +90,5 @@ class LayeredGenerator(nn.Module):
     def forward(self, content: torch.Tensor, pose: torch.Tensor) -> torch.Tensor:
         """content (B, Dc), pose (B, Dp) -> frames (B, C, H, W) in [0, 1]."""
         background, layer, mask = self.layers(content)
-        moved, moved_mask = move_layer(layer, mask, self.motion(pose))
+        moved, moved_mask = move_layer(layer, mask, self.motion(pose, mask_centre(mask)))
         return moved_mask * moved + (1 - moved_mask) * background

@@ -31,7 +31,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 from contentpose.errors import UserError
 from contentpose.models.blocks import Sigmoid32, channel_plan, down_stack
 from contentpose.models.decoder import Decoder
-from contentpose.models.layered_generator import affine, draw_layers, motion_head, move_layer
+from contentpose.models.layered_generator import affine, draw_layers, mask_centre, motion_head, move_layer
 
 
 def time_strides(frames: int, frame_size: int, width: int) -> tuple[int, list[int]]:
@@ -113,7 +113,8 @@ class VideoGenerator(nn.Module):
 
 class LayeredVideoGenerator(nn.Module):
     """z (B, Z) -> VideoParts of T frames: a DCGAN decoder (nearest-neighbour upsampling) draws the
-    background b, a layer and its mask from z; an MLP gives T affine motions from z; frame t is
+    background b, a layer and its mask from z; an MLP gives T affine motions from z, each placing the
+    mask's centre of mass (models/layered_generator.py); frame t is
     m_t * f_t + (1 - m_t) * b with f_t, m_t the layer and mask moved by motion t."""
 
     def __init__(self, z_dim: int, channels: int, frames: int, frame_size: int, width: int):
@@ -125,7 +126,7 @@ class LayeredVideoGenerator(nn.Module):
     def forward(self, z: torch.Tensor) -> VideoParts:
         B, T = z.shape[0], self.frames
         background, layer, mask = draw_layers(self.draw, self.channels, z)
-        theta = affine(self.move(z).view(B * T, 6))
+        theta = affine(self.move(z).view(B * T, 6), mask_centre(mask).repeat_interleave(T, dim=0))
         f, m = move_layer(layer.repeat_interleave(T, dim=0), mask.repeat_interleave(T, dim=0), theta)
         f, m = f.view(B, T, *f.shape[1:]), m.view(B, T, *m.shape[1:])
         return VideoParts(m * f + (1 - m) * background[:, None], f, m, background)
