@@ -3,11 +3,13 @@ import torch
 from conftest import TINY, for_objective
 
 from contentpose.config import load_config
+from contentpose.errors import UserError
 from contentpose.objectives import build_objective
 from contentpose.objectives.setgan import (
     discriminator_loss,
     fake_loss,
     generate,
+    generate_with_mask,
     generator_loss,
     mixed_sets,
     uniform_latents,
@@ -190,3 +192,18 @@ def test_the_layered_generator_trains_in_the_set_gan():
     logs = gan.step(torch.rand(4, 3, 1, 32, 32))
     assert all(torch.isfinite(v) for v in logs.values())
     assert not torch.equal(gan.generator.move[-1].weight, before)  # the motion learns from D's verdict
+
+
+def test_the_mask_penalty_adds_the_layer_masks_mean_to_the_generator_loss():
+    over = [*for_objective("setgan", TINY), "train.batch_size=4", "model.generator=layered"]
+    with pytest.raises(UserError, match="model.generator=layered"):
+        load_config("setgan_quick", [*for_objective("setgan", TINY), "objective.mask_l1=1"])
+    cfg = load_config("setgan_quick", [*over, "objective.mask_l1=2"])
+    assert "layer mask L1 (2)" in cfg.objective.losses()
+    gan = build_objective(cfg, 1, torch.device("cpu"))
+    torch.manual_seed(0)
+    z_c, z_m = uniform_latents(2, 3, cfg.model.z_content, cfg.model.z_motion)
+    frames, mask = generate_with_mask(gan.generator, z_c, z_m)
+    assert torch.equal(frames, generate(gan.generator, z_c, z_m)) and mask.shape == (2, 3, 1, 32, 32)
+    logs = gan.step(torch.rand(4, 3, 1, 32, 32))
+    assert 0 < float(logs["mask_mean"]) < 1 and torch.isfinite(logs["g_loss"])

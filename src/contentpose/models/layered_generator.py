@@ -87,8 +87,12 @@ class LayeredGenerator(nn.Module):
         """content (B, Dc) -> background (B, C, H, W), layer (B, C, H, W), mask (B, 1, H, W), in [0, 1]."""
         return draw_layers(self.draw, self.channels, content)
 
-    def forward(self, content: torch.Tensor, pose: torch.Tensor) -> torch.Tensor:
-        """content (B, Dc), pose (B, Dp) -> frames (B, C, H, W) in [0, 1]."""
+    def frames_and_mask(self, content: torch.Tensor, pose: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """content (B, Dc), pose (B, Dp) -> frames (B, C, H, W) and the moved mask (B, 1, H, W), in [0, 1]."""
         background, layer, mask = self.layers(content)
         moved, moved_mask = move_layer(layer, mask, self.motion(pose, mask_centre(mask)))
-        return moved_mask * moved + (1 - moved_mask) * background
+        return moved_mask * moved + (1 - moved_mask) * background, moved_mask
+
+    def forward(self, content: torch.Tensor, pose: torch.Tensor) -> torch.Tensor:
+        """content (B, Dc), pose (B, Dp) -> frames (B, C, H, W) in [0, 1]."""
+        return self.frames_and_mask(content, pose)[0]

@@ -15,7 +15,8 @@ The generator is the DCGAN decoder of the autoencoders, fed (z_C, z_M) instead o
 (content, pose), or with `model.generator=modulated` (our departure) one where z_M makes the 4x4
 layout and z_C only scales and shifts each block's channels (models/modulated_decoder.py), or with
 `model.generator=layered` (ours) one where z_C draws a background and a masked layer and z_M only moves
-the layer by an affine transform (models/layered_generator.py).
+the layer by an affine transform (models/layered_generator.py); `objective.mask_l1` > 0 then adds VGAN's
+penalty on the mean of the layer's mask to G's loss, so the layer holds only what moves.
 """
 
 from __future__ import annotations
@@ -46,9 +47,20 @@ def uniform_latents(
 
 def generate(generator: Decoder, z_c: torch.Tensor, z_m: torch.Tensor) -> torch.Tensor:
     """Frames (B, n, C, H, W) from z_C (B, Zc) held over a set and z_M (B, n, Zm)."""
+    return generate_with_mask(generator, z_c, z_m)[0]
+
+
+def generate_with_mask(
+    generator: Decoder, z_c: torch.Tensor, z_m: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """`generate`, and the layered generator's moved masks (B, n, 1, H, W) (None for the others)."""
     B, n, _ = z_m.shape
-    frames = generator(z_c.repeat_interleave(n, dim=0), z_m.reshape(B * n, -1))
-    return frames.view(B, n, *frames.shape[1:])
+    z_c, z_m = z_c.repeat_interleave(n, dim=0), z_m.reshape(B * n, -1)
+    if isinstance(generator, LayeredGenerator):
+        frames, mask = generator.frames_and_mask(z_c, z_m)
+        return frames.view(B, n, *frames.shape[1:]), mask.view(B, n, *mask.shape[1:])
+    frames = generator(z_c, z_m)
+    return frames.view(B, n, *frames.shape[1:]), None
 
 
 def fake_loss(logits: torch.Tensor, loss: str = "bce") -> torch.Tensor:
@@ -95,7 +107,7 @@ class SetGAN:
         self.generator, self.discriminator, self.rt = generator, discriminator, rt
         self.train_generator, self.train_discriminator = rt.trainable(generator), rt.trainable(discriminator)
         self.set_size, self.mixed_weight = cfg.objective.set_size, cfg.objective.mixed_sets
-        self.loss, self.r1 = cfg.objective.loss, cfg.objective.r1
+        self.loss, self.r1, self.mask_l1 = cfg.objective.loss, cfg.objective.r1, cfg.objective.mask_l1
         self.average = WeightAverage({"generator": generator}, cfg.objective.ema) if cfg.objective.ema else None
         self.z_content, self.z_motion = cfg.model.z_content, cfg.model.z_motion
         t = cfg.train
@@ -164,7 +176,7 @@ class SetGAN:
         if self.r1:  # D's gradient at the real sets too (fp32)
             real_logits, r1 = r1_penalty(self.train_discriminator, real)
         with self.rt.autocast():
-            fake = generate(self.train_generator, z_c, z_m)
+            fake, mask = generate_with_mask(self.train_generator, z_c, z_m)
             if not self.r1:
                 real_logits = self.train_discriminator(real).float()
             fake_logits = self.train_discriminator(fake.detach()).float()
@@ -182,6 +194,9 @@ class SetGAN:
         with frozen(self.discriminator) as disc, self.rt.autocast():
             g_logits = disc(fake).float()
         g_loss = generator_loss(g_logits, self.loss)
+        if self.mask_l1:
+            mask_mean = mask.float().mean()
+            g_loss = g_loss + self.mask_l1 * mask_mean
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         self.opt_g.step()
@@ -190,6 +205,7 @@ class SetGAN:
         return {
             "d_loss": d_loss.detach(),
             **({"r1": r1.detach()} if self.r1 else {}),
+            **({"mask_mean": mask_mean.detach()} if self.mask_l1 else {}),
             "g_loss": g_loss.detach(),
             "d_real": torch.sigmoid(real_logits).mean().detach(),
             "d_fake": torch.sigmoid(fake_logits).mean().detach(),

@@ -39,23 +39,30 @@ class SetGANObjective:
     ema: float = 0.0  # decay of a running average of G's weights, the generator a run keeps (0: none, the paper's)
     loss: Literal["bce", "hinge"] = "bce"  # the paper's non-saturating BCE, or the hinge loss (SN-GAN's)
     r1: float = 0.0  # gamma of the R1 penalty on D's gradient at real sets (objectives/r1.py; 0: none, the paper's)
+    mask_l1: float = 0.0  # model.generator=layered: weight of the mean of the layer's mask in G's loss (VGAN's prior)
 
     def __post_init__(self):
         if self.mixed_sets < 0:
             raise UserError(f"objective.mixed_sets must be 0 or more; got {self.mixed_sets}")
         if self.r1 < 0:
             raise UserError(f"objective.r1 must be 0 or more; got {self.r1}")
+        if self.mask_l1 < 0:
+            raise UserError(f"objective.mask_l1 must be 0 or more; got {self.mask_l1}")
 
     def losses(self) -> list[str]:
         mixed = [f"mixed real sets as fakes (x{self.mixed_sets:g})"] if self.mixed_sets else []
         average = [f"generator weights averaged (decay {self.ema:g})"] if self.ema else []
         r1 = [f"R1 on real sets (gamma {self.r1:g})"] if self.r1 else []
-        return [f"set GAN ({self.set_size} frames per set, {self.loss} loss)", *mixed, *r1, *average]
+        mask = [f"layer mask L1 ({self.mask_l1:g})"] if self.mask_l1 else []
+        return [f"set GAN ({self.set_size} frames per set, {self.loss} loss)", *mixed, *r1, *mask, *average]
 
 
 def check(cfg) -> None:
-    """Mixed sets take frame j of a set from clip b + j of the batch: they need other clips to take."""
+    """Mixed sets take frame j of a set from clip b + j of the batch: they need other clips to take; a mask
+    penalty needs a generator with a mask."""
     o = cfg.objective
+    if o.mask_l1 and cfg.model.generator != "layered":
+        raise UserError("objective.mask_l1 penalises the layer's mask: it needs model.generator=layered")
     if o.mixed_sets and (o.set_size < 2 or cfg.train.batch_size < o.set_size):
         raise UserError(
             f"objective.mixed_sets takes each frame of a set from another clip of the batch: it needs"
