@@ -46,8 +46,6 @@ class SetGANObjective:
             raise UserError(f"objective.mixed_sets must be 0 or more; got {self.mixed_sets}")
         if self.r1 < 0:
             raise UserError(f"objective.r1 must be 0 or more; got {self.r1}")
-        if self.mask_l1 < 0:
-            raise UserError(f"objective.mask_l1 must be 0 or more; got {self.mask_l1}")
 
     def losses(self) -> list[str]:
         mixed = [f"mixed real sets as fakes (x{self.mixed_sets:g})"] if self.mixed_sets else []
