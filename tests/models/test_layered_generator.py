@@ -3,7 +3,13 @@ and alone says where its centre goes."""
 
 import torch
 
-from contentpose.models.layered_generator import LayeredGenerator, affine, mask_centre, move_layer
+from contentpose.models.layered_generator import (
+    LayeredGenerator,
+    affine,
+    difference_centre,
+    mask_centre,
+    move_layer,
+)
 
 
 def generator() -> LayeredGenerator:
@@ -50,3 +56,37 @@ def test_frames_in_range_and_the_content_cannot_move_anything():
     assert torch.allclose(frames, moved_mask * moved + (1 - moved_mask) * background, atol=1e-6)
     assert not torch.allclose(gen(content, pose), gen(other, pose))
     assert not torch.allclose(gen(content, pose), gen(content, -pose))
+
+
+def test_the_difference_centre_is_what_the_layer_shows_not_the_mask_spill():
+    background = torch.zeros(1, 1, 32, 32)
+    mask = torch.zeros(1, 1, 32, 32)
+    mask[..., 0:24, 0:24] = 1  # a mask that spills over much of the frame
+    layer = background.clone()
+    layer[..., 4:8, 16:20] = 1  # where the layer differs from the background: the "ink"
+    assert torch.allclose(difference_centre(background, layer, mask)[0], torch.tensor([18 / 16 - 1, 6 / 16 - 1]))
+    assert torch.allclose(mask_centre(mask)[0], torch.tensor([12 / 16 - 1, 12 / 16 - 1]))
+    layer[..., 28:32, 28:32] = 1  # drawn outside the mask: not shown, so not counted
+    assert torch.allclose(difference_centre(background, layer, mask)[0], torch.tensor([18 / 16 - 1, 6 / 16 - 1]))
+
+
+def test_with_the_difference_centre_the_pose_places_what_the_layer_shows():
+    torch.manual_seed(0)
+    gen = LayeredGenerator(content_dim=6, pose_dim=4, channels=1, frame_size=32, width=8, centre="difference")
+    gen.move[-1].weight.data.zero_()
+    gen.move[-1].bias.data[4:] = torch.atanh(torch.tensor([0.25, -0.5]))
+    background, mask = torch.zeros(2, 1, 32, 32), torch.zeros(2, 1, 32, 32)
+    mask[..., 0:24, 0:24] = 1
+    layer = background.clone()
+    layer[0, :, 2:6, 3:7], layer[1, :, 14:20, 10:16] = 1, 1  # two contents' ink, at different places
+    gen.layers = lambda content: (background, layer, mask)
+    frames = gen(torch.rand(2, 6), torch.rand(2, 4))
+    assert torch.allclose(mask_centre(frames), torch.tensor([[0.25, -0.5]] * 2), atol=1e-4)
+
+
+def test_a_shift_motion_only_moves_the_layer():
+    torch.manual_seed(0)
+    gen = LayeredGenerator(content_dim=6, pose_dim=4, channels=1, frame_size=32, width=8, motion="shift")
+    torch.nn.init.normal_(gen.move[-1].weight, 0, 1)  # a strong motion: an affine one would scale and slant
+    theta = gen.motion(torch.rand(5, 4) * 2 - 1, torch.zeros(5, 2))
+    assert torch.equal(theta[:, :, :2], torch.eye(2).expand(5, 2, 2))

@@ -4,6 +4,7 @@ from conftest import TINY, for_objective
 
 from contentpose.config import load_config
 from contentpose.errors import UserError
+from contentpose.models.layered_generator import SHEAR
 from contentpose.objectives import build_objective
 from contentpose.objectives.setgan import (
     discriminator_loss,
@@ -184,10 +185,13 @@ def test_set_gan_options_are_checked_before_training():
         load_config("setgan_quick", [*base, "objective.mixed_sets=1", "objective.set_size=1"])
 
 
-def test_the_layered_generator_trains_in_the_set_gan():
-    cfg = load_config("setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", "model.generator=layered"])
+@pytest.mark.parametrize("centre, motion", [("mask", "affine"), ("difference", "shift")])
+def test_the_layered_generator_trains_in_the_set_gan(centre, motion):
+    over = [*for_objective("setgan", TINY), "train.batch_size=4", "model.generator=layered"]
+    cfg = load_config("setgan_quick", [*over, f"model.layer_centre={centre}", f"model.layer_motion={motion}"])
     gan = build_objective(cfg, 1, torch.device("cpu"))
-    assert type(gan.generator).__name__ == "LayeredGenerator"
+    assert type(gan.generator).__name__ == "LayeredGenerator" and gan.generator.centre == centre
+    assert gan.generator.shear == (0 if motion == "shift" else SHEAR)
     before = gan.generator.move[-1].weight.detach().clone()
     logs = gan.step(torch.rand(4, 3, 1, 32, 32))
     assert all(torch.isfinite(v) for v in logs.values())
@@ -198,6 +202,9 @@ def test_the_mask_penalty_adds_the_layer_masks_mean_to_the_generator_loss():
     over = [*for_objective("setgan", TINY), "train.batch_size=4", "model.generator=layered"]
     with pytest.raises(UserError, match="model.generator=layered"):
         load_config("setgan_quick", [*for_objective("setgan", TINY), "objective.mask_l1=1"])
+    for option in ("model.layer_centre=difference", "model.layer_motion=shift"):
+        with pytest.raises(UserError, match="model.generator=layered"):
+            load_config("setgan_quick", [*for_objective("setgan", TINY), option])
     cfg = load_config("setgan_quick", [*over, "objective.mask_l1=2"])
     assert "layer mask L1 (2)" in cfg.objective.losses()
     gan = build_objective(cfg, 1, torch.device("cpu"))

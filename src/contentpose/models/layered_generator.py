@@ -3,9 +3,12 @@
 The content code alone draws three images with one DCGAN decoder: a background, a layer and the
 layer's mask. The pose code alone makes an affine transform that moves the layer and its mask over
 the background: frame = m' * f' + (1 - m') * b, where f', m' are the layer and mask resampled by the
-transform (outside the layer: empty). The layer is first centred on its mask's centre of mass, so the
-pose code alone says where the layer's centre goes: wherever the content code drew it, it lands at the
-same place for the same pose. A transform cannot turn one shape into another, so frames that share
+transform (outside the layer: empty). The layer is first centred on its mask's centre of mass (or,
+with `centre="difference"`, on where the layer differs from the background under its mask: the ink
+of a digit drawn on black, the object on a texture, not the mask's spill around it), so the pose code
+alone says where the layer's centre goes: wherever the content code drew it, it lands at the same
+place for the same pose (with `motion="shift"` the layer only moves; by default an affine transform
+also scales, slants and turns it within SHEAR). A transform cannot turn one shape into another, so frames that share
 the content code show one thing and differ only in where it is, its size, slant and turn;
 nothing assumes a black background or one object (the layer and mask are learned). This is the
 layered model of VGAN's two streams and of the warp-based motion models (Monkey-Net, FOMM) reduced to
@@ -24,13 +27,13 @@ from contentpose.models.decoder import Decoder
 SHEAR = 0.25  # the most the linear part departs from the identity, per entry
 
 
-def affine(params: torch.Tensor, centre: torch.Tensor) -> torch.Tensor:
+def affine(params: torch.Tensor, centre: torch.Tensor, shear: float = SHEAR) -> torch.Tensor:
     """Unbounded (N, 6) -> affine matrices (N, 2, 3) for `F.affine_grid` that put the point `centre`
     (N, 2) of the input (x, y in [-1, 1]) at q = tanh(params[:, 4:]) of the output, anywhere in the
-    frame, with a linear part A = identity + SHEAR * tanh(params[:, :4]) (each entry within SHEAR)
-    about it: output point p reads input point A (p - q) + centre."""
+    frame, with a linear part A = identity + shear * tanh(params[:, :4]) (each entry within `shear`;
+    0: a shift) about it: output point p reads input point A (p - q) + centre."""
     params = params.float()
-    linear = torch.eye(2, device=params.device) + SHEAR * torch.tanh(params[:, :4]).view(-1, 2, 2)
+    linear = torch.eye(2, device=params.device) + shear * torch.tanh(params[:, :4]).view(-1, 2, 2)
     place = torch.tanh(params[:, 4:, None])  # (N, 2, 1)
     return torch.cat([linear, centre.float()[:, :, None] - linear @ place], dim=2)
 
@@ -44,6 +47,12 @@ def mask_centre(mask: torch.Tensor) -> torch.Tensor:
     m = mask.float()[:, 0]
     total = m.sum(dim=(1, 2)).clamp_min(1e-6)
     return torch.stack([(m.sum(1) * xs).sum(1) / total, (m.sum(2) * ys).sum(1) / total], dim=1)
+
+
+def difference_centre(background: torch.Tensor, layer: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The centre (N, 2) of what the layer shows (N, C, H, W) where its mask (N, 1, H, W) lets it over
+    the background (N, C, H, W): the centre of mass of mask * mean |layer - background| over channels."""
+    return mask_centre(mask * (layer - background).abs().mean(dim=1, keepdim=True))
 
 
 def move_layer(layer: torch.Tensor, mask: torch.Tensor, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -72,16 +81,25 @@ class LayeredGenerator(nn.Module):
     """content (B, Dc) -> background, layer, mask; pose (B, Dp) -> the layer's affine motion."""
 
     def __init__(
-        self, content_dim: int, pose_dim: int, channels: int, frame_size: int, width: int, resize: bool = False
+        self,
+        content_dim: int,
+        pose_dim: int,
+        channels: int,
+        frame_size: int,
+        width: int,
+        resize: bool = False,
+        centre: str = "mask",
+        motion: str = "affine",
     ):
         super().__init__()
-        self.channels = channels
+        self.channels, self.centre = channels, centre
+        self.shear = SHEAR if motion == "affine" else 0.0  # "shift": the layer only moves
         self.draw = Decoder(content_dim, 0, 2 * channels + 1, frame_size, width, resize=resize)
         self.move = motion_head(pose_dim, 6)
 
     def motion(self, pose: torch.Tensor, centre: torch.Tensor) -> torch.Tensor:
         """pose (B, Dp) -> affine matrices (B, 2, 3) that carry the point `centre` (B, 2) to where the pose says."""
-        return affine(self.move(pose), centre)
+        return affine(self.move(pose), centre, self.shear)
 
     def layers(self, content: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """content (B, Dc) -> background (B, C, H, W), layer (B, C, H, W), mask (B, 1, H, W), in [0, 1]."""
@@ -90,7 +108,8 @@ class LayeredGenerator(nn.Module):
     def frames_and_mask(self, content: torch.Tensor, pose: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """content (B, Dc), pose (B, Dp) -> frames (B, C, H, W) and the moved mask (B, 1, H, W), in [0, 1]."""
         background, layer, mask = self.layers(content)
-        moved, moved_mask = move_layer(layer, mask, self.motion(pose, mask_centre(mask)))
+        centre = difference_centre(background, layer, mask) if self.centre == "difference" else mask_centre(mask)
+        moved, moved_mask = move_layer(layer, mask, self.motion(pose, centre))
         return moved_mask * moved + (1 - moved_mask) * background, moved_mask
 
     def forward(self, content: torch.Tensor, pose: torch.Tensor) -> torch.Tensor:

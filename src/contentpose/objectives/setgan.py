@@ -119,8 +119,10 @@ class SetGAN:
         """The networks a trained run needs for inference: the generator."""
         m = cfg.model
         kind = {"dcgan": Decoder, "modulated": ModulatedDecoder, "layered": LayeredGenerator}[m.generator]
-        resize = m.upsample == "resize"
-        return {"generator": kind(m.z_content, m.z_motion, channels, cfg.data.frame_size, m.width, resize=resize)}
+        options = {"resize": m.upsample == "resize"}
+        if m.generator == "layered":
+            options.update(centre=m.layer_centre, motion=m.layer_motion)
+        return {"generator": kind(m.z_content, m.z_motion, channels, cfg.data.frame_size, m.width, **options)}
 
     @classmethod
     def build(cls, cfg: Config, channels: int, rt: Runtime) -> SetGAN:

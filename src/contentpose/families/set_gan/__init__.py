@@ -29,6 +29,11 @@ class SetGANModel:
     generator: Literal["dcgan", "modulated", "layered"] = "dcgan"
     # the generator's upsampling: transposed 4x4 convs (the paper's) or nearest-neighbour + 3x3 conv (ours)
     upsample: Literal["transposed", "resize"] = "transposed"
+    # model.generator=layered: the point of the layer that z_M places: its mask's centre of mass, or the
+    # centre of where the layer differs from the background under the mask (what it shows)
+    layer_centre: Literal["mask", "difference"] = "mask"
+    # model.generator=layered: what z_M may do to the layer: an affine transform near the identity, or a shift
+    layer_motion: Literal["affine", "shift"] = "affine"
 
 
 @dataclass
@@ -57,8 +62,13 @@ class SetGANObjective:
 
 def check(cfg) -> None:
     """Mixed sets take frame j of a set from clip b + j of the batch: they need other clips to take; a mask
-    penalty needs a generator with a mask."""
+    penalty and a layer's centre need a generator with a mask."""
     o = cfg.objective
+    m = cfg.model
+    if (m.layer_centre != "mask" or m.layer_motion != "affine") and m.generator != "layered":
+        raise UserError(
+            "model.layer_centre and model.layer_motion say how z_M moves a layer: they need model.generator=layered"
+        )
     if o.mask_l1 and cfg.model.generator != "layered":
         raise UserError("objective.mask_l1 penalises the layer's mask: it needs model.generator=layered")
     if o.mixed_sets and (o.set_size < 2 or cfg.train.batch_size < o.set_size):
