@@ -36,16 +36,18 @@ def test_frechet_distance_is_zero_for_one_distribution_and_grows_with_the_mean_s
     assert abs(frechet_distance(a, 2 * b) - 3 * (2 - 1) ** 2) < 0.2  # Tr(1 + 4 - 2 * 2) per dimension
 
 
-def test_jackknife_interval_of_the_frechet_distance_covers_the_truth():
+@pytest.mark.parametrize("groups", [None, 25])
+def test_jackknife_interval_of_the_frechet_distance_covers_the_truth(groups):
     """Two 4-d Gaussians one unit apart (FD 1): the 95% interval from 150 + 150 samples holds 1 in most
-    draws (a bootstrap of resamples with repeats would sit above it), and is wider for fewer samples."""
+    draws (a bootstrap of resamples with repeats would sit above it), and is wider for fewer samples;
+    so too deleting one of 25 blocks at a time instead of one sample."""
     g = torch.Generator().manual_seed(0)
     shift = torch.tensor([1.0, 0, 0, 0])
     hits, widths = 0, {}
     for _ in range(12):
         for n in (40, 150):
             a, b = torch.randn(n, 4, generator=g), torch.randn(n, 4, generator=g) + shift
-            fd, lo, hi = statistic_interval(frechet_distance, a, b)
+            fd, lo, hi = statistic_interval(frechet_distance, a, b, groups=groups)
             assert lo < fd < hi
             widths.setdefault(n, []).append(hi - lo)
             hits += n == 150 and lo <= 1.0 <= hi

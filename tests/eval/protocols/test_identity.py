@@ -32,14 +32,14 @@ class Draws(torch.nn.Module):
 
 
 class SizeClassifier(torch.nn.Module):
-    """Names a frame's 'content' by how many pixels are lit (10 bins); embeds it as its pixels."""
+    """Names a frame's 'content' by how many pixels are lit (10 bins); embeds it as its 4x4-pooled pixels."""
 
     def forward(self, x):
         bins = (x.flatten(1).sum(1) / 20).long().clamp(0, 9)
         return torch.nn.functional.one_hot(bins, 10).float()
 
     def embed(self, x):
-        return x.flatten(1)
+        return torch.nn.functional.avg_pool2d(x, 4).flatten(1)
 
 
 def _setup(uses):
@@ -126,9 +126,15 @@ def test_the_table_flags_a_generator_whose_independent_frames_agree_too():
     assert "independent frames agree as well" in collapsed and "sharing z_M" in collapsed
     healthy = format_identity("run", {**entry, "sets": {**sets, "independent_frames": 0.02}})
     assert "independent frames agree as well" not in healthy
-    frames = {k: {"confidence": 0.8, "named": 0.5, "named_ci": [0.4, 0.6], "perplexity": 7.0} for k in ("generated",)}
+    frames = {
+        k: {"confidence": 0.8, "named": 0.5, "named_ci": [0.4, 0.6], "perplexity": 7.0} for k in ("generated", "real")
+    }
     text = format_identity("run", {**entry, "frames": frames, "sets": {**sets, "independent_frames": 0.02}})
-    assert "generated 0.500 [0.400, 0.600], 0.800, perplexity 7.00" in text
+    assert "generated 0.500 [0.400, 0.600], 0.800, perplexity 7.00" in text  # an eval.json from before FD
+    frames["generated"] |= {"frechet_distance": 3.5, "frechet_distance_ci": [3.0, 4.0]}
+    frames["real"] |= {"frechet_distance": 1.0, "frechet_distance_ci": [0.5, 1.5]}
+    text = format_identity("run", {**entry, "frames": frames, "sets": {**sets, "independent_frames": 0.02}})
+    assert "perplexity 7.00, FD 3.50 [3.00, 4.00]" in text and "Frechet distance to real frames" in text
 
 
 class Sure(SizeClassifier):
@@ -147,4 +153,6 @@ def test_frame_quality_counts_legible_frames_and_the_classes_in_use():
     assert one["named"] == 1.0 and one["perplexity"] == 1.0
     unsure = frame_quality(gen, SizeClassifier(), data, n=256)["generated"]  # softmax of one-hot: p = 0.23
     assert unsure["named"] == 0 and abs(unsure["confidence"] - 0.232) < 0.01
-    assert set(one) == {"confidence", "named", "named_ci", "perplexity"}
+    assert set(one) == {"confidence", "named", "named_ci", "perplexity", "frechet_distance", "frechet_distance_ci"}
+    assert one["frechet_distance"] > varied["generated"]["frechet_distance"] > 0  # one square is further from real
+    assert varied["real"]["frechet_distance_ci"][0] <= varied["real"]["frechet_distance"]

@@ -30,23 +30,26 @@ def mean_interval(values: torch.Tensor, resamples: int = RESAMPLES, seed: int = 
     return float(v.mean()), float(lo), float(hi)
 
 
-def statistic_interval(statistic: Callable[..., float], *samples: torch.Tensor) -> tuple[float, float, float]:
+def statistic_interval(
+    statistic: Callable[..., float], *samples: torch.Tensor, groups: int | None = None
+) -> tuple[float, float, float]:
     """A statistic of whole samples (a Frechet distance of two feature sets, an Inception score) and a
-    95% normal interval from its delete-one jackknife standard error (the variances of each sample
-    (n_i, ...) added). Not the bootstrap: a resample with repeated items biases these statistics
-    (measured: real-vs-real Frechet 7.8, its resamples' 95% range [11.2, 17.2])."""
+    95% normal interval from its jackknife standard error (the variances of each sample (n_i, ...)
+    added): delete-one, or with `groups` delete-a-group (each sample cut into that many contiguous
+    blocks; `groups` evaluations per sample instead of n_i). Not the bootstrap: a resample with
+    repeated items biases these statistics (measured: real-vs-real Frechet 7.8, its resamples' 95%
+    range [11.2, 17.2])."""
     value = float(statistic(*samples))
     variance = 0.0
     for i, s in enumerate(samples):
-        n = len(s)
-        keep = torch.ones(n, dtype=torch.bool)
-        leave_one_out = []
-        for j in range(n):
-            keep[j] = False
-            leave_one_out.append(float(statistic(*samples[:i], s[keep], *samples[i + 1 :])))
-            keep[j] = True
-        v = np.asarray(leave_one_out)
-        variance += (n - 1) / n * ((v - v.mean()) ** 2).sum()
+        blocks = torch.arange(len(s)).tensor_split(min(groups or len(s), len(s)))
+        leave_out = []
+        for block in blocks:
+            keep = torch.ones(len(s), dtype=torch.bool)
+            keep[block] = False
+            leave_out.append(float(statistic(*samples[:i], s[keep], *samples[i + 1 :])))
+        v, g = np.asarray(leave_out), len(blocks)
+        variance += (g - 1) / g * ((v - v.mean()) ** 2).sum()
     half = 1.959964 * variance**0.5
     return value, value - half, value + half
 

@@ -12,8 +12,9 @@ takes the face embedding's place:
   same content label, next to the same share for real sets (the classifier's own ceiling) and
   for n independently drawn frames (what no sharing gives);
 - frame quality, what the two questions above rest on: how legible single generated frames are (the
-  classifier's mean top probability, the share it names with p >= 0.9) and how varied (the perplexity
-  of the named classes: 10 for ten digits drawn evenly, 1 for one), beside real frames. Agreement of
+  classifier's mean top probability, the share it names with p >= 0.9), how varied (the perplexity
+  of the named classes: 10 for ten digits drawn evenly, 1 for one) and how far from real frames (the
+  Frechet distance of the classifier's embeddings), beside real frames. Agreement of
   illegible or one-class frames says nothing about z_C;
 - motion consistency, its mirror: the share of sets of n frames sharing one z_M (each with its own
   z_C) whose objects a keypoint regressor trained on real frames places within a tenth of the frame
@@ -32,11 +33,13 @@ import torch
 from contentpose.data.synthetic import START_TIMES
 from contentpose.eval.judges.content_classifier import ContentClassifier
 from contentpose.eval.judges.keypoint_regressor import KeypointRegressor, read_keypoints
-from contentpose.eval.metrics.intervals import mean_interval
+from contentpose.eval.judges.video_classifier import frechet_distance
+from contentpose.eval.metrics.intervals import mean_interval, statistic_interval
 from contentpose.objectives.setgan import generate, uniform_latents
 from contentpose.trained import TrainedGenerator
 
 FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
+FD_GROUPS = 25  # delete-a-group jackknife of the frames' Frechet distance: 25 blocks, not one per frame
 
 
 def predicted_content(
@@ -175,7 +178,9 @@ def frame_quality(
     gen: TrainedGenerator, classifier: ContentClassifier, data, n: int = 512, seed: int = 3
 ) -> dict[str, dict]:
     """Single frames read by the content classifier's first factor (the digit; the shape on sprites):
-    {generated, real: {confidence, named, named_ci, perplexity}} over n frames each (95% bootstrap)."""
+    {generated, real: {confidence, named, named_ci, perplexity}} over n frames each (95% bootstrap), and
+    the Frechet distance of the classifier's embeddings of half as many frames to those of other real
+    frames (`frechet_distance`, grouped jackknife interval; real's: two disjoint halves, the floor)."""
     m, dev = gen.config.model, gen.device
     size = next(iter(data.content_groups.values()))
     z_c, z_m = uniform_latents(n, 1, m.z_content, m.z_motion, torch.Generator().manual_seed(seed))
@@ -183,15 +188,23 @@ def frame_quality(
         "generated": generate(gen.generator, z_c.to(dev), z_m.to(dev)).flatten(0, 1),
         "real": data.test_clips(n, [0]).frames.flatten(0, 1),
     }
+    half = len(frames["real"]) // 2
+    reference = classifier.embed(frames["real"][:half])  # real frames both kinds are measured against
+    compared = {"generated": frames["generated"][:half], "real": frames["real"][half : 2 * half]}
     out = {}
     for kind, x in frames.items():
         top, classes = classifier(x)[:, :size].softmax(dim=1).max(dim=1)
         named, low, high = mean_interval((top >= 0.9).float())
+        fd, fd_low, fd_high = statistic_interval(
+            frechet_distance, classifier.embed(compared[kind]), reference, groups=FD_GROUPS
+        )
         out[kind] = {
             "confidence": round(float(top.mean()), 4),
             "named": round(named, 4),
             "named_ci": [round(low, 4), round(high, 4)],
             "perplexity": round(_perplexity(classes.cpu(), size), 2),
+            "frechet_distance": round(fd, 3),
+            "frechet_distance_ci": [round(fd_low, 3), round(fd_high, 3)],
         }
     return out
 

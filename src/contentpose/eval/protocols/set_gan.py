@@ -95,10 +95,18 @@ def format_identity(name: str, entry: dict) -> str:
                     + "  ".join(f"{f} {r['changed_by_factor'][f]:.3f}" for f in factors)
                 )
     if "frames" in entry:  # runs evaluated before 2026-12-07 have none
-        lines.append("single frames (classifier's first factor): named with p >= 0.9, mean top p, classes in use")
+        lines.append(
+            "single frames (classifier's first factor): named with p >= 0.9, mean top p, classes in use"
+            + (
+                ", Frechet distance to real frames (real: two halves)"
+                if "frechet_distance" in entry["frames"]["real"]
+                else ""
+            )
+        )
         for kind, f in entry["frames"].items():
+            fd = f", FD {format_cell(f, 'frechet_distance', '.2f')}" if "frechet_distance" in f else ""
             lines.append(
-                f"  {kind:9} {format_cell(f, 'named', '.3f')}, {f['confidence']:.3f}, perplexity {f['perplexity']:.2f}"
+                f"  {kind:9} {format_cell(f, 'named', '.3f')}, {f['confidence']:.3f}, perplexity {f['perplexity']:.2f}{fd}"
             )
     s = entry["sets"]
     lines.append(
