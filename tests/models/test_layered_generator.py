@@ -82,6 +82,17 @@ def test_with_the_difference_centre_the_pose_places_what_the_layer_shows():
     gen.layers = lambda content: (background, layer, mask)
     frames = gen(torch.rand(2, 6), torch.rand(2, 4))
     assert torch.allclose(mask_centre(frames), torch.tensor([[0.25, -0.5]] * 2), atol=1e-4)
+    # the centre is read off the drawing, not learnt through: the layer gets gradient only as pixels moved
+    pose, drawn = torch.rand(2, 4), layer.clone().requires_grad_(True)
+    gen.layers = lambda content: (background, drawn, mask)
+
+    def grad(centre) -> torch.Tensor:
+        moved, moved_mask = move_layer(drawn, mask, gen.motion(pose, centre))
+        return torch.autograd.grad((moved_mask * moved).square().sum(), drawn)[0]
+
+    (through_gen,) = torch.autograd.grad(gen(torch.rand(2, 6), pose).square().sum(), drawn)
+    assert torch.allclose(through_gen, grad(difference_centre(background, drawn, mask).detach()), atol=1e-5)
+    assert not torch.allclose(through_gen, grad(difference_centre(background, drawn, mask)), atol=1e-3)
 
 
 def test_a_shift_motion_only_moves_the_layer():

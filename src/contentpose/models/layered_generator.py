@@ -5,7 +5,8 @@ layer's mask. The pose code alone makes an affine transform that moves the layer
 the background: frame = m' * f' + (1 - m') * b, where f', m' are the layer and mask resampled by the
 transform (outside the layer: empty). The layer is first centred on its mask's centre of mass (or,
 with `centre="difference"`, on where the layer differs from the background under its mask: the ink
-of a digit drawn on black, the object on a texture, not the mask's spill around it), so the pose code
+of a digit drawn on black, the object on a texture, not the mask's spill around it; no gradient flows
+through that centre, which would let the content code learn to steer where the layer lands), so the pose code
 alone says where the layer's centre goes: wherever the content code drew it, it lands at the same
 place for the same pose (with `motion="shift"` the layer only moves; by default an affine transform
 also scales, slants and turns it within SHEAR). A transform cannot turn one shape into another, so frames that share
@@ -108,7 +109,10 @@ class LayeredGenerator(nn.Module):
     def frames_and_mask(self, content: torch.Tensor, pose: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """content (B, Dc), pose (B, Dp) -> frames (B, C, H, W) and the moved mask (B, 1, H, W), in [0, 1]."""
         background, layer, mask = self.layers(content)
-        centre = difference_centre(background, layer, mask) if self.centre == "difference" else mask_centre(mask)
+        if self.centre == "difference":  # read off what was drawn, not learnt through: else z_C steers the place
+            centre = difference_centre(background, layer, mask).detach()
+        else:
+            centre = mask_centre(mask)
         moved, moved_mask = move_layer(layer, mask, self.motion(pose, centre))
         return moved_mask * moved + (1 - moved_mask) * background, moved_mask
 
