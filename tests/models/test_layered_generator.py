@@ -101,3 +101,22 @@ def test_a_shift_motion_only_moves_the_layer():
     torch.nn.init.normal_(gen.move[-1].weight, 0, 1)  # a strong motion: an affine one would scale and slant
     theta = gen.motion(torch.rand(5, 4) * 2 - 1, torch.zeros(5, 2))
     assert torch.equal(theta[:, :, :2], torch.eye(2).expand(5, 2, 2))
+
+
+def test_difference_when_sampling_trains_on_the_mask_centre_and_samples_on_what_is_shown():
+    torch.manual_seed(0)
+    gen = LayeredGenerator(content_dim=6, pose_dim=4, channels=1, frame_size=32, width=8)
+    gen.centre = "difference_when_sampling"
+    background, mask = torch.zeros(1, 1, 32, 32), torch.zeros(1, 1, 32, 32)
+    mask[..., 0:24, 0:24] = 1
+    layer = background.clone()
+    layer[..., 2:6, 3:7] = 1
+    gen.layers = lambda content: (background, layer, mask)
+    content, pose = torch.rand(1, 6), torch.rand(1, 4)
+    trained_as = LayeredGenerator(content_dim=6, pose_dim=4, channels=1, frame_size=32, width=8)
+    trained_as.load_state_dict(gen.state_dict())
+    trained_as.layers = gen.layers
+    assert torch.equal(gen.train()(content, pose), trained_as.train()(content, pose))  # the mask's centre
+    trained_as.centre = "difference"
+    assert torch.equal(gen.eval()(content, pose), trained_as.eval()(content, pose))  # what is shown
+    assert not torch.allclose(gen.eval()(content, pose), gen.train()(content, pose))

@@ -185,7 +185,9 @@ def test_set_gan_options_are_checked_before_training():
         load_config("setgan_quick", [*base, "objective.mixed_sets=1", "objective.set_size=1"])
 
 
-@pytest.mark.parametrize("centre, motion", [("mask", "affine"), ("difference", "shift")])
+@pytest.mark.parametrize(
+    "centre, motion", [("mask", "affine"), ("difference", "shift"), ("difference_when_sampling", "affine")]
+)
 def test_the_layered_generator_trains_in_the_set_gan(centre, motion):
     over = [*for_objective("setgan", TINY), "train.batch_size=4", "model.generator=layered"]
     cfg = load_config("setgan_quick", [*over, f"model.layer_centre={centre}", f"model.layer_motion={motion}"])

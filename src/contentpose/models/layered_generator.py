@@ -3,13 +3,16 @@
 The content code alone draws three images with one DCGAN decoder: a background, a layer and the
 layer's mask. The pose code alone makes an affine transform that moves the layer and its mask over
 the background: frame = m' * f' + (1 - m') * b, where f', m' are the layer and mask resampled by the
-transform (outside the layer: empty). The layer is first centred on its mask's centre of mass (or,
-with `centre="difference"`, on where the layer differs from the background under its mask: the ink
-of a digit drawn on black, the object on a texture, not the mask's spill around it; no gradient flows
-through that centre, which would let the content code learn to steer where the layer lands), so the pose code
-alone says where the layer's centre goes: wherever the content code drew it, it lands at the same
-place for the same pose (with `motion="shift"` the layer only moves; by default an affine transform
-also scales, slants and turns it within SHEAR). A transform cannot turn one shape into another, so frames that share
+transform (outside the layer: empty). The layer is first centred on a point of it, so the pose code
+alone says where that point goes: wherever the content code drew it, it lands at the same place for
+the same pose. `centre` chooses the point: "mask", its mask's centre of mass; "difference", the centre
+of where the layer differs from the background under its mask (the ink of a digit drawn on black, the
+object on a texture, not the mask's spill around it), read off the drawing with no gradient through
+it (else the content code learns to steer where the layer lands); "difference_when_sampling", the
+mask's centre in training and the difference centre in eval mode (trained as "mask", so one z_M puts
+every content's visible object at one place when sampling: measured best on val, docs/generators.md).
+With `motion="shift"` the layer only moves; by default an affine transform also scales, slants and
+turns it within SHEAR. A transform cannot turn one shape into another, so frames that share
 the content code show one thing and differ only in where it is, its size, slant and turn;
 nothing assumes a black background or one object (the layer and mask are learned). This is the
 layered model of VGAN's two streams and of the warp-based motion models (Monkey-Net, FOMM) reduced to
@@ -109,7 +112,7 @@ class LayeredGenerator(nn.Module):
     def frames_and_mask(self, content: torch.Tensor, pose: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """content (B, Dc), pose (B, Dp) -> frames (B, C, H, W) and the moved mask (B, 1, H, W), in [0, 1]."""
         background, layer, mask = self.layers(content)
-        if self.centre == "difference":  # read off what was drawn, not learnt through: else z_C steers the place
+        if self.centre == "difference" or (self.centre == "difference_when_sampling" and not self.training):
             centre = difference_centre(background, layer, mask).detach()
         else:
             centre = mask_centre(mask)

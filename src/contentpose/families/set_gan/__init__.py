@@ -29,9 +29,10 @@ class SetGANModel:
     generator: Literal["dcgan", "modulated", "layered"] = "dcgan"
     # the generator's upsampling: transposed 4x4 convs (the paper's) or nearest-neighbour + 3x3 conv (ours)
     upsample: Literal["transposed", "resize"] = "transposed"
-    # model.generator=layered: the point of the layer that z_M places: its mask's centre of mass, or the
-    # centre of where the layer differs from the background under the mask (what it shows)
-    layer_centre: Literal["mask", "difference"] = "mask"
+    # model.generator=layered: the point of the layer that z_M places: its mask's centre of mass, the centre
+    # of where the layer differs from the background under the mask (what it shows), or the mask's in
+    # training and what it shows when sampling (models/layered_generator.py)
+    layer_centre: Literal["mask", "difference", "difference_when_sampling"] = "mask"
     # model.generator=layered: what z_M may do to the layer: an affine transform near the identity, or a shift
     layer_motion: Literal["affine", "shift"] = "affine"
 
