@@ -5,7 +5,8 @@ then prints the two perturbation curves (how often the generated digit changes w
 z_C, or only z_M, is moved), the share of generated sets whose frames show one digit and the
 share of sets sharing z_M whose digit stays at one place, next to real sets and to independently
 drawn frames, on `--split` (val: choose there). Writes samples and a traversal too. With
-`--variants all`, also each departure from the paper of docs/generators.md (VARIANTS), one run each.
+`--variants all`, also the paper's generator at this size and each departure of docs/generators.md
+(VARIANTS), one run each.
 
     python benchmarks/setgan.py [--out runs/bench] [--variants all] [--split val] [--set section.key=value ...]
 
@@ -27,25 +28,37 @@ from contentpose.trained import CHECKPOINT, load_generator
 from contentpose.viz.grid import save_grid
 from contentpose.viz.traverse import sample_grid, traverse_grid
 
-VARIANTS = {  # name -> overrides of setgan_quick: the departures of docs/generators.md
-    "mixed": ["objective.mixed_sets=1"],
-    "shared_mixed": ["objective.mixed_sets=1", "model.set_disc_input=shared"],
-    "modulated_mixed": ["objective.mixed_sets=1", "model.generator=modulated"],
-    "hinge": ["objective.loss=hinge"],
-    "resize": ["model.upsample=resize"],  # docs/generators.md's 12000-step row: --set train.steps=12000
+# the paper's generator at setgan_quick's size (the preset's departures undone; spectral-norm D kept)
+PAPER_G = [
+    "model.generator=dcgan",
+    "model.upsample=transposed",
+    "model.layer_centre=mask",
+    "objective.mask_l1=0",
+    "objective.ema=0",
+    "train.steps=4000",
+]
+VARIANTS = {  # name -> overrides of setgan_quick: the departures of docs/generators.md, one at a time
+    "paper_g": PAPER_G,
+    "mixed": [*PAPER_G, "objective.mixed_sets=1"],
+    "shared_mixed": [*PAPER_G, "objective.mixed_sets=1", "model.set_disc_input=shared"],
+    "modulated_mixed": [*PAPER_G, "objective.mixed_sets=1", "model.generator=modulated"],
+    "hinge": [*PAPER_G, "objective.loss=hinge"],
+    "resize": [*PAPER_G, "model.upsample=resize"],  # docs/generators.md's 12000-step row: --set train.steps=12000
     "resize_pooled_none_mixed": [  # the D the probe (set_disc_probe.py) finds sees identity best
+        *PAPER_G,
         "model.upsample=resize",
         "model.set_disc_input=pooled",
         "model.set_disc_norm=none",
         "objective.mixed_sets=1",
     ],
-    "layered": ["model.generator=layered", "model.upsample=resize"],  # z_M only moves what z_C drew
     "all_ema": [
+        *PAPER_G,
         "objective.mixed_sets=1",
         "model.set_disc_input=shared",
         "model.generator=modulated",
         "objective.ema=0.999",
     ],
+    "layered_mask_centre": ["model.layer_centre=mask"],  # the preset placing its mask's centre when sampling
 }
 
 

@@ -69,9 +69,12 @@ def check(cfg) -> None:
     if (m.layer_centre != "mask" or m.layer_motion != "affine") and m.generator != "layered":
         raise UserError(
             "model.layer_centre and model.layer_motion say how z_M moves a layer: they need model.generator=layered"
+            " (with another generator: model.layer_centre=mask model.layer_motion=affine)"
         )
     if o.mask_l1 and cfg.model.generator != "layered":
-        raise UserError("objective.mask_l1 penalises the layer's mask: it needs model.generator=layered")
+        raise UserError(
+            "objective.mask_l1 penalises the layer's mask: it needs model.generator=layered (else objective.mask_l1=0)"
+        )
     if o.mixed_sets and (o.set_size < 2 or cfg.train.batch_size < o.set_size):
         raise UserError(
             f"objective.mixed_sets takes each frame of a set from another clip of the batch: it needs"
