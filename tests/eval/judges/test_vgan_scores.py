@@ -12,11 +12,11 @@ from contentpose.config import load_config
 from contentpose.data import build_dataset
 from contentpose.eval.judges.video_classifier import (
     clip_labels,
-    frechet_distance,
     inception_score,
     train_video_classifier,
     video_scores,
 )
+from contentpose.eval.metrics.frechet import frechet_distance
 from contentpose.eval.metrics.image_metrics import PSNR_CAP
 from contentpose.eval.metrics.intervals import statistic_interval
 from contentpose.eval.protocols.vgan import background_psnr, conditional_scores, mask_iou

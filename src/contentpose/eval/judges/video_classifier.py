@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from contentpose.data.synthetic import START_TIMES
 from contentpose.errors import UserError
 from contentpose.eval.judges.fit import fit_one_cycle, seeded
+from contentpose.eval.metrics.frechet import frechet_distance
 from contentpose.eval.metrics.intervals import mean_interval, statistic_interval
 from contentpose.runtime.checkpoint import load_cached, save_cached
 
@@ -139,22 +140,6 @@ def video_classifier(
     meta = {"objective": "video_classifier", **want, "accuracy": accuracy}
     save_cached(path, "classifier", model, meta)
     return model, accuracy
-
-
-def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
-    """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^1/2) of features (n, F), (m, F).
-
-    Tr (S_a S_b)^1/2 is taken as Tr (S_a^1/2 S_b S_a^1/2)^1/2 (the same eigenvalues), from two
-    symmetric eigendecompositions: exact for the singular covariances of few samples, where a
-    general matrix square root warns and goes complex.
-    """
-    a, b = a.double().cpu().numpy(), b.double().cpu().numpy()
-    mu_a, mu_b = a.mean(0), b.mean(0)
-    s_a, s_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
-    w, v = np.linalg.eigh(s_a)
-    half_a = (v * np.sqrt(w.clip(min=0))) @ v.T
-    trace_root = np.sqrt(np.linalg.eigvalsh(half_a @ s_b @ half_a).clip(min=0)).sum()
-    return max(0.0, float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * trace_root))
 
 
 def inception_score(logits: torch.Tensor) -> float:

@@ -33,7 +33,7 @@ import torch
 from contentpose.data.synthetic import START_TIMES
 from contentpose.eval.judges.content_classifier import ContentClassifier
 from contentpose.eval.judges.keypoint_regressor import KeypointRegressor, read_keypoints
-from contentpose.eval.judges.video_classifier import frechet_distance
+from contentpose.eval.metrics.frechet import frechet_distance
 from contentpose.eval.metrics.intervals import mean_interval, statistic_interval
 from contentpose.objectives.setgan import generate, uniform_latents
 from contentpose.trained import TrainedGenerator
