@@ -59,6 +59,7 @@ VARIANTS = {  # name -> overrides of setgan_quick: the departures of docs/genera
         "objective.ema=0.999",
     ],
     "layered_mask_centre": ["model.layer_centre=mask"],  # the preset placing its mask's centre when sampling
+    "frame_disc": ["objective.frame_disc=1"],  # the preset with a second D on single frames (MoCoGAN's)
 }
 
 

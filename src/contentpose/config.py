@@ -174,6 +174,7 @@ NON_NEGATIVE = {
         "coverage",
         "kl_weight",
         "mask_l1",
+        "frame_disc",
         "future_l1",
         "l1_weight",
     ),

@@ -13,6 +13,7 @@ from contentpose.objectives.setgan import (
     generate_with_mask,
     generator_loss,
     mixed_sets,
+    single_frames,
     uniform_latents,
 )
 
@@ -91,6 +92,20 @@ def test_mixed_sets_change_the_discriminator_loss_only_when_asked():
     assert on["d_loss"] > off["d_loss"] + 0.3  # the extra BCE term of an untrained D is about ln 2
 
 
+def test_the_frame_discriminator_judges_single_frames_beside_the_set_one():
+    cfg = load_config("setgan_quick", [*for_objective("setgan", TINY), "objective.frame_disc=1"])
+    assert "frame discriminator (x1)" in cfg.objective.losses()
+    frames = single_frames(torch.arange(24.0).view(2, 3, 1, 2, 2))
+    assert frames.shape == (6, 1, 1, 2, 2) and torch.equal(frames[4, 0], torch.arange(16.0, 20).view(1, 2, 2))
+    gan = build_objective(cfg, 1, torch.device("cpu"))
+    assert {"frame_discriminator"} <= set(gan.modules) and {"frame_discriminator"} <= set(gan.optimizers)
+    assert gan.frame_discriminator(torch.rand(5, 1, 1, 32, 32)).shape == (5,)
+    off, on = steps_with("objective.frame_disc", 0, 1)
+    assert "frame_d_loss" not in off and on["frame_d_loss"] > 0.3  # an untrained D's BCE: about 2 ln 2
+    assert float(on["d_loss"]) == pytest.approx(float(off["d_loss"]), rel=1e-5)  # the set D is untouched
+    assert on["g_loss"] > off["g_loss"] + 0.3  # G is also judged frame by frame
+
+
 def test_r1_is_the_squared_gradient_norm_at_the_real_frames():
     from contentpose.objectives.r1 import r1_penalty
 
@@ -162,7 +177,8 @@ def test_an_averaged_run_resumes_exactly(tmp_path):
     from contentpose.train.loop import train
     from contentpose.trained import load_generator
 
-    over = [*for_objective("setgan", TINY), "objective.ema=0.5", "train.checkpoint_every=3", "train.log_every=1"]
+    over = [*for_objective("setgan", TINY), "objective.ema=0.5", "objective.frame_disc=1"]
+    over += ["train.checkpoint_every=3", "train.log_every=1"]
     train(load_config("setgan_quick", [*over, "train.steps=6"]), tmp_path / "straight", quiet=True)
     train(load_config("setgan_quick", [*over, "train.steps=3"]), tmp_path / "resumed", quiet=True)
     train(load_config("setgan_quick", [*over, "train.steps=6"]), tmp_path / "resumed", resume=True, quiet=True)
@@ -178,6 +194,7 @@ def test_set_gan_options_are_checked_before_training():
         ("objective.ema=1", "decay"),
         ("objective.mixed_sets=-1", "0 or more"),
         ("objective.r1=-1", "objective.r1 must be 0 or more"),
+        ("objective.frame_disc=-1", "objective.frame_disc"),
     ):
         with pytest.raises(UserError, match=says):
             load_config("setgan_quick", [*base, *bad.split()])

@@ -10,7 +10,9 @@ set, so that D judges whether a set shows one content and not only whether its f
 `objective.ema` > 0 keeps a running average of G's weights as the run's generator (as in
 progressive GANs and StyleGAN); `objective.loss=hinge` swaps the BCE for the hinge loss; and
 `model.set_disc_input=shared|pooled` has D read each frame alike and compare them
-(models/set_discriminator.py). Each is off by default; docs/generators.md has what they gave.
+(models/set_discriminator.py); `objective.frame_disc` > 0 adds a second discriminator that judges
+single frames (MoCoGAN's image discriminator, Tulyakov et al. 2018), its losses weighted by that
+number in both D's and G's loss. Each is off by default; docs/generators.md has what they gave.
 The generator is the DCGAN decoder of the autoencoders, fed (z_C, z_M) instead of
 (content, pose), or with `model.generator=modulated` (our departure) one where z_M makes the 4x4
 layout and z_C only scales and shifts each block's channels (models/modulated_decoder.py), or with
@@ -86,6 +88,11 @@ def mixed_sets(real: torch.Tensor) -> torch.Tensor:
     return torch.stack([real[:, j].roll(j, dims=0) for j in range(real.shape[1])], dim=1)
 
 
+def single_frames(sets: torch.Tensor) -> torch.Tensor:
+    """Sets (B, n, C, H, W) as B*n sets of one frame (B*n, 1, C, H, W), for the frame discriminator."""
+    return sets.reshape(-1, 1, *sets.shape[2:])
+
+
 def generator_loss(fake_logits: torch.Tensor, loss: str = "bce") -> torch.Tensor:
     """Non-saturating G loss -log D(G(z)) (BCE of fake sets against 1), or the hinge's -D(G(z))."""
     if loss == "hinge":
@@ -103,16 +110,29 @@ class SetGAN:
     name = "setgan"
     PREVIEW_SEED = 0  # the preview shows the same z at every checkpoint
 
-    def __init__(self, generator: Decoder, discriminator: SetDiscriminator, cfg: Config, rt: Runtime):
+    def __init__(
+        self,
+        generator: Decoder,
+        discriminator: SetDiscriminator,
+        cfg: Config,
+        rt: Runtime,
+        frame_discriminator: SetDiscriminator | None = None,
+    ):
         self.generator, self.discriminator, self.rt = generator, discriminator, rt
+        self.frame_discriminator = frame_discriminator
+        self.train_frame_discriminator = rt.trainable(frame_discriminator) if frame_discriminator else None
         self.train_generator, self.train_discriminator = rt.trainable(generator), rt.trainable(discriminator)
         self.set_size, self.mixed_weight = cfg.objective.set_size, cfg.objective.mixed_sets
         self.loss, self.r1, self.mask_l1 = cfg.objective.loss, cfg.objective.r1, cfg.objective.mask_l1
+        self.frame_weight = cfg.objective.frame_disc
         self.average = WeightAverage({"generator": generator}, cfg.objective.ema) if cfg.objective.ema else None
         self.z_content, self.z_motion = cfg.model.z_content, cfg.model.z_motion
         t = cfg.train
         self.opt_g = rt.adam(generator.parameters(), t.lr, (t.beta1, t.beta2))
         self.opt_d = rt.adam(discriminator.parameters(), t.lr, (t.beta1, t.beta2))
+        self.opt_f = (
+            rt.adam(frame_discriminator.parameters(), t.lr, (t.beta1, t.beta2)) if frame_discriminator else None
+        )
 
     @staticmethod
     def networks(cfg: Config, channels: int) -> dict[str, torch.nn.Module]:
@@ -126,19 +146,14 @@ class SetGAN:
 
     @classmethod
     def build(cls, cfg: Config, channels: int, rt: Runtime) -> SetGAN:
-        m = cfg.model
+        m, size = cfg.model, cfg.data.frame_size
         generator = rt.place(cls.networks(cfg, channels)["generator"])
         discriminator = rt.place(
-            SetDiscriminator(
-                channels,
-                cfg.objective.set_size,
-                cfg.data.frame_size,
-                m.width,
-                m.set_disc_norm,
-                read=m.set_disc_input,
-            )
+            SetDiscriminator(channels, cfg.objective.set_size, size, m.width, m.set_disc_norm, read=m.set_disc_input)
         )
-        return cls(generator, discriminator, cfg, rt)
+        # a set of one frame read by the stacked DCGAN body: a plain image discriminator
+        frames = SetDiscriminator(channels, 1, size, m.width, m.set_disc_norm) if cfg.objective.frame_disc else None
+        return cls(generator, discriminator, cfg, rt, rt.place(frames) if frames else None)
 
     @staticmethod
     def sampler(data, cfg: Config, batch_size: int, seed: int) -> FrameSetSampler:
@@ -148,13 +163,17 @@ class SetGAN:
     def modules(self) -> dict[str, torch.nn.Module]:
         """With `objective.ema` the averaged generator is the run's "generator" (what is sampled) and
         the trained one is kept beside it, for resuming."""
+        judges = {"set_discriminator": self.discriminator}
+        if self.frame_discriminator is not None:
+            judges["frame_discriminator"] = self.frame_discriminator
         if self.average is None:
-            return {"generator": self.generator, "set_discriminator": self.discriminator}
-        return self.average.modules({"set_discriminator": self.discriminator})
+            return {"generator": self.generator, **judges}
+        return self.average.modules(judges)
 
     @property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"generator": self.opt_g, "set_discriminator": self.opt_d}
+        frames = {"frame_discriminator": self.opt_f} if self.opt_f else {}
+        return {"generator": self.opt_g, "set_discriminator": self.opt_d, **frames}
 
     @torch.no_grad()
     def preview(self, real: torch.Tensor, n: int = 4) -> torch.Tensor:
@@ -189,6 +208,14 @@ class SetGAN:
             with self.rt.autocast():
                 mixed_logits = self.train_discriminator(mixed_sets(real)).float()
             d_loss = d_loss + self.mixed_weight * fake_loss(mixed_logits, self.loss)
+        if self.frame_weight:
+            with self.rt.autocast():
+                frame_real = self.train_frame_discriminator(single_frames(real)).float()
+                frame_fake = self.train_frame_discriminator(single_frames(fake.detach())).float()
+            frame_d_loss = self.frame_weight * discriminator_loss(frame_real, frame_fake, self.loss)
+            self.opt_f.zero_grad(set_to_none=True)
+            frame_d_loss.backward()
+            self.opt_f.step()
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
@@ -196,6 +223,10 @@ class SetGAN:
         with frozen(self.discriminator) as disc, self.rt.autocast():
             g_logits = disc(fake).float()
         g_loss = generator_loss(g_logits, self.loss)
+        if self.frame_weight:
+            with frozen(self.frame_discriminator) as frame_disc, self.rt.autocast():
+                frame_g_logits = frame_disc(single_frames(fake)).float()
+            g_loss = g_loss + self.frame_weight * generator_loss(frame_g_logits, self.loss)
         if self.mask_l1:
             mask_mean = mask.float().mean()
             g_loss = g_loss + self.mask_l1 * mask_mean
@@ -208,6 +239,7 @@ class SetGAN:
             "d_loss": d_loss.detach(),
             **({"r1": r1.detach()} if self.r1 else {}),
             **({"mask_mean": mask_mean.detach()} if self.mask_l1 else {}),
+            **({"frame_d_loss": frame_d_loss.detach()} if self.frame_weight else {}),
             "g_loss": g_loss.detach(),
             "d_real": torch.sigmoid(real_logits).mean().detach(),
             "d_fake": torch.sigmoid(fake_logits).mean().detach(),

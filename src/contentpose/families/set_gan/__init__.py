@@ -46,6 +46,7 @@ class SetGANObjective:
     loss: Literal["bce", "hinge"] = "bce"  # the paper's non-saturating BCE, or the hinge loss (SN-GAN's)
     r1: float = 0.0  # gamma of the R1 penalty on D's gradient at real sets (objectives/r1.py; 0: none, the paper's)
     mask_l1: float = 0.0  # model.generator=layered: weight of the mean of the layer's mask in G's loss (VGAN's prior)
+    frame_disc: float = 0.0  # weight of a second D on single frames (MoCoGAN's image D; 0: none, the paper's)
 
     def __post_init__(self):
         if self.mixed_sets < 0:
@@ -58,7 +59,8 @@ class SetGANObjective:
         average = [f"generator weights averaged (decay {self.ema:g})"] if self.ema else []
         r1 = [f"R1 on real sets (gamma {self.r1:g})"] if self.r1 else []
         mask = [f"layer mask L1 ({self.mask_l1:g})"] if self.mask_l1 else []
-        return [f"set GAN ({self.set_size} frames per set, {self.loss} loss)", *mixed, *r1, *mask, *average]
+        frames = [f"frame discriminator (x{self.frame_disc:g})"] if self.frame_disc else []
+        return [f"set GAN ({self.set_size} frames per set, {self.loss} loss)", *mixed, *r1, *mask, *frames, *average]
 
 
 def check(cfg) -> None:
