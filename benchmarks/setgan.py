@@ -35,6 +35,7 @@ PAPER_G = [
     "model.layer_centre=mask",
     "objective.mask_l1=0",
     "objective.ema=0",
+    "objective.frame_disc=0",
     "train.steps=4000",
 ]
 VARIANTS = {  # name -> overrides of setgan_quick: the departures of docs/generators.md, one at a time
@@ -59,7 +60,7 @@ VARIANTS = {  # name -> overrides of setgan_quick: the departures of docs/genera
         "objective.ema=0.999",
     ],
     "layered_mask_centre": ["model.layer_centre=mask"],  # the preset placing its mask's centre when sampling
-    "frame_disc": ["objective.frame_disc=1"],  # the preset with a second D on single frames (MoCoGAN's)
+    "no_frame_disc": ["objective.frame_disc=0"],  # the preset without its D on single frames
 }
 
 

@@ -95,7 +95,7 @@ def test_setgan_benchmark(tmp_path):
     out = _run("setgan.py", "--out", str(tmp_path), "--variants", "all", "--set", *for_objective("setgan", TINY))
     assert "machine:" in out and "content changed" in out and "sharing z_M" in out
     result = json.loads((tmp_path / "setgan.json").read_text())
-    assert len(result["runs"]) == 10 and set(result["timing"]) == {
+    assert len(result["runs"]) == 11 and set(result["timing"]) == {
         "preset",
         "paper_g",
         "mixed",
@@ -106,6 +106,7 @@ def test_setgan_benchmark(tmp_path):
         "resize_pooled_none_mixed",
         "all_ema",
         "layered_mask_centre",
+        "no_frame_disc",
     }
     first = next(iter(result["runs"].values()))
     assert set(first["curves"]) == {"content", "motion"} and "motion_sets" in first and result["split"] == "val"

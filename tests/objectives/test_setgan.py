@@ -56,7 +56,7 @@ def test_step_updates_both_networks_from_real_sets():
     gan = build_objective(cfg, 1, torch.device("cpu"))
     before = {k: [p.clone() for p in m.parameters()] for k, m in gan.modules.items()}
     logs = gan.step(torch.rand(4, 3, 1, 32, 32))
-    assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake", "mask_mean"}  # the preset's mask prior: its mean
+    assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake", "mask_mean", "frame_d_loss"}  # the preset's options
     assert all(torch.isfinite(v) for v in logs.values())
     for name, module in gan.modules.items():
         assert any(not torch.equal(a, b) for a, b in zip(before[name], module.parameters())), name
@@ -93,12 +93,16 @@ def test_mixed_sets_change_the_discriminator_loss_only_when_asked():
 
 
 def test_the_frame_discriminator_judges_single_frames_beside_the_set_one():
-    cfg = load_config("setgan_quick", [*for_objective("setgan", TINY), "objective.frame_disc=1"])
+    cfg = load_config("setgan_quick", for_objective("setgan", TINY))  # the preset's
     assert "frame discriminator (x1)" in cfg.objective.losses()
     frames = single_frames(torch.arange(24.0).view(2, 3, 1, 2, 2))
     assert frames.shape == (6, 1, 1, 2, 2) and torch.equal(frames[4, 0], torch.arange(16.0, 20).view(1, 2, 2))
     gan = build_objective(cfg, 1, torch.device("cpu"))
     assert {"frame_discriminator"} <= set(gan.modules) and {"frame_discriminator"} <= set(gan.optimizers)
+    off = build_objective(
+        load_config("setgan_quick", [*for_objective("setgan", TINY), "objective.frame_disc=0"]), 1, torch.device("cpu")
+    )
+    assert "frame_discriminator" not in off.modules and off.frame_discriminator is None
     assert gan.frame_discriminator(torch.rand(5, 1, 1, 32, 32)).shape == (5,)
     off, on = steps_with("objective.frame_disc", 0, 1)
     assert "frame_d_loss" not in off and on["frame_d_loss"] > 0.3  # an untrained D's BCE: about 2 ln 2
@@ -165,7 +169,7 @@ def test_the_resize_generator_upsamples_without_transposed_convs(generator):
 def test_the_averaged_generator_is_the_one_a_run_keeps():
     cfg = load_config("setgan_quick", [*for_objective("setgan", TINY), "train.batch_size=4", "objective.ema=0.9"])
     gan = build_objective(cfg, 1, torch.device("cpu"))
-    assert set(gan.modules) == {"generator", "generator_trained", "set_discriminator"}
+    assert set(gan.modules) == {"generator", "generator_trained", "set_discriminator", "frame_discriminator"}
     start = [p.clone() for p in gan.generator.parameters()]
     gan.step(torch.rand(4, 3, 1, 32, 32))
     for before, trained, averaged in zip(start, gan.generator.parameters(), gan.modules["generator"].parameters()):
@@ -177,8 +181,7 @@ def test_an_averaged_run_resumes_exactly(tmp_path):
     from contentpose.train.loop import train
     from contentpose.trained import load_generator
 
-    over = [*for_objective("setgan", TINY), "objective.ema=0.5", "objective.frame_disc=1"]
-    over += ["train.checkpoint_every=3", "train.log_every=1"]
+    over = [*for_objective("setgan", TINY), "objective.ema=0.5", "train.checkpoint_every=3", "train.log_every=1"]
     train(load_config("setgan_quick", [*over, "train.steps=6"]), tmp_path / "straight", quiet=True)
     train(load_config("setgan_quick", [*over, "train.steps=3"]), tmp_path / "resumed", quiet=True)
     train(load_config("setgan_quick", [*over, "train.steps=6"]), tmp_path / "resumed", resume=True, quiet=True)
