@@ -101,7 +101,7 @@ def generator_loss(fake_logits: torch.Tensor, loss: str = "bce") -> torch.Tensor
 
 
 class SetGAN:
-    """Owns G, D and their optimisers; `step(real_sets)` does one D and one G update.
+    """Owns G, D and their optimisers; `step(real_sets)` updates each discriminator once, then G.
 
     Across processes, latents are drawn for the global batch on every rank (the same draws)
     and each rank generates its share, so the run sees what one process would.
